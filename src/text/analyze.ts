@@ -1,0 +1,88 @@
+import { stemmer } from 'stemmer';
+import { normalizeText } from './normalize.js';
+import { characterBigrams, splitRuns } from './scripts.js';
+import { segmentChinese } from './jieba.js';
+import { ENGLISH_STOPWORDS } from './stopwords.js';
+
+/** How CJK runs are turned into tokens; several may be combined. */
+export interface CjkTokenOptions {
+  /** jieba words (default dictionary + HMM). */
+  words: boolean;
+  /** Overlapping character bigrams. */
+  bigrams: boolean;
+  /** Single characters. */
+  unigrams: boolean;
+}
+
+/** Everything that decides which tokens a text yields. */
+export interface AnalysisOptions {
+  cjk: CjkTokenOptions;
+  /** Drop words shorter than this many characters (before stemming); 2 matches bm25s's `\w\w+`. */
+  minWordLength: number;
+  /** Porter-stem non-CJK words. */
+  stem: boolean;
+  /** Character n-gram sizes taken from each (unstemmed) non-CJK word, padded with `_`; empty for none. */
+  wordCharNgrams: readonly number[];
+  /** Prefix each token with its kind (`w:`, `z:`, `b:`, `u:`, `g:`), so a jieba word and the same bigram stay apart. */
+  tagKinds: boolean;
+}
+
+/**
+ * Tokens for BM25: English words lowercased, Lucene stopwords removed, Porter-stemmed, at least two
+ * characters (as bm25s does); Chinese as overlapping character bigrams, which scored better than jieba
+ * words on cmrc2018 (see bench/lexical-quality.ts).
+ */
+export const BM25_ANALYSIS: Readonly<AnalysisOptions> = Object.freeze({
+  cjk: Object.freeze({ words: false, bigrams: true, unigrams: false }),
+  minWordLength: 2,
+  stem: true,
+  wordCharNgrams: Object.freeze([]),
+  tagKinds: false,
+});
+
+/**
+ * Analyzes text into tokens: NFKC + lowercase, then each run of CJK characters and each
+ * non-CJK word is tokenized according to `options`. Tokens are in text order (duplicates kept),
+ * so counts are term frequencies.
+ */
+export function analyzeText(text: string, options: Readonly<AnalysisOptions>): string[] {
+  const tokens: string[] = [];
+  const tag = options.tagKinds;
+  for (const run of splitRuns(normalizeText(text))) {
+    if (run.kind === 'cjk') {
+      if (options.cjk.words) {
+        for (const word of segmentChinese(run.text)) tokens.push(tag ? `z:${word}` : word);
+      }
+      if (options.cjk.bigrams) {
+        for (const gram of characterBigrams(run.text)) tokens.push(tag ? `b:${gram}` : gram);
+      }
+      if (options.cjk.unigrams) {
+        for (const char of run.text) tokens.push(tag ? `u:${char}` : char);
+      }
+      continue;
+    }
+    const word = run.text;
+    if (word.length < options.minWordLength || ENGLISH_STOPWORDS.has(word)) continue;
+    const term = options.stem ? stemmer(word) : word;
+    tokens.push(tag ? `w:${term}` : term);
+    for (const n of options.wordCharNgrams) pushCharNgrams(tokens, word, n, tag);
+  }
+  return tokens;
+}
+
+function pushCharNgrams(tokens: string[], word: string, n: number, tag: boolean): void {
+  const padded = `_${word}_`;
+  if (padded.length <= n) {
+    tokens.push(tag ? `g:${padded}` : padded);
+    return;
+  }
+  for (let i = 0; i + n <= padded.length; i++) {
+    const gram = padded.slice(i, i + n);
+    tokens.push(tag ? `g:${gram}` : gram);
+  }
+}
+
+/** Tokens for {@link Bm25Index}: {@link analyzeText} with {@link BM25_ANALYSIS}. */
+export function analyzeForBm25(text: string): string[] {
+  return analyzeText(text, BM25_ANALYSIS);
+}
