@@ -1,0 +1,443 @@
+/**
+ * Labelled query sets for `rag eval`, in two layouts:
+ *
+ * - BEIR: `corpus.jsonl` ({"_id","title","text"}), `queries.jsonl` ({"_id","text"}) and
+ *   `qrels/<split>.tsv` (header `query-id\tcorpus-id\tscore`, graded).
+ * - Simple, for people labelling their own documents: a folder with `queries.jsonl` lines
+ *   `{"query": "...", "relevant": ["guide/install.md"]}` (or `{"guide/install.md": 2, "faq.md": 1}`
+ *   for graded labels, optional `"id"`), and the documents in `docs/` or next to queries.jsonl.
+ *   A document's id is its path relative to the documents folder, with `/` separators.
+ *
+ * Labels that name unknown documents or queries are dropped and counted in `warnings`.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { RagError } from '../errors.js';
+import type { CountedIds, DatasetInfo, DatasetWarnings, EvalQuery } from './types.js';
+
+/** A labelled query set ready for evaluation. */
+export interface LabeledDataset {
+  name: string;
+  layout: 'beir' | 'simple';
+  /** The dataset folder as given. */
+  root: string;
+  /** What to ingest: `corpus.jsonl` (BEIR) or the documents folder (simple). */
+  documentsPath: string;
+  /** Files in the documents folder that are not documents (simple layout: `queries.jsonl` when it sits among them). */
+  excludeFromDocuments: string[];
+  /** BEIR split; absent for the simple layout. */
+  split?: string;
+  /** Number of documents the labels were checked against. */
+  documentCount: number;
+  /** Query id -> text: the labelled queries of this split, in file order. */
+  queries: Map<string, string>;
+  /** Query id -> (document id -> grade). Every query in `queries` has an entry (possibly empty). */
+  qrels: Map<string, Map<string, number>>;
+  /** `sha256:<hex>` over the dataset files' bytes. */
+  fingerprint: string;
+  warnings: DatasetWarnings;
+}
+
+/** Options of {@link loadDataset}. */
+export interface LoadDatasetOptions {
+  /** Force a layout; by default BEIR when `qrels/` exists, otherwise simple. */
+  layout?: 'beir' | 'simple';
+  /** BEIR qrels split; default `test`. */
+  split?: string;
+  /**
+   * Ids of the documents actually ingested. When given, labels are checked against these instead of
+   * the ids found in `corpus.jsonl` / the documents folder.
+   */
+  documentIds?: Iterable<string>;
+}
+
+const MAX_EXAMPLES = 10;
+
+class Counter {
+  private readonly ids: string[] = [];
+  private n = 0;
+  add(id: string): void {
+    this.n += 1;
+    if (this.ids.length < MAX_EXAMPLES) this.ids.push(id);
+  }
+  done(): CountedIds {
+    return { count: this.n, examples: [...this.ids] };
+  }
+}
+
+async function exists(p: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    const s = await stat(p);
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a text file line by line: yields [1-based line number, line]. */
+async function* lines(file: string): AsyncGenerator<[number, string]> {
+  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of rl) {
+    n += 1;
+    // A UTF-8 byte order mark would otherwise make the first line invalid JSON.
+    yield [n, n === 1 ? line.replace(/^\uFEFF/, '') : line];
+  }
+}
+
+function parseJsonLine(file: string, lineNo: number, line: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RagError(`${file} line ${lineNo}: invalid JSON (${why})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RagError(`${file} line ${lineNo}: expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** String ids, or integer ids written as numbers (some BEIR exports do). */
+function idValue(v: unknown): string | undefined {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  return undefined;
+}
+
+/**
+ * Ids of the documents in a BEIR `corpus.jsonl`, in file order, without loading their text.
+ * Throws a RagError naming the line for malformed lines, missing or duplicate `_id`.
+ */
+export async function readCorpusIds(file: string): Promise<string[]> {
+  if ((await exists(file)) !== 'file') throw new RagError(`corpus file not found: ${file}`);
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  for await (const [lineNo, line] of lines(file)) {
+    if (line.trim() === '') continue;
+    const obj = parseJsonLine(file, lineNo, line);
+    const id = idValue(obj._id);
+    if (id === undefined) throw new RagError(`${file} line ${lineNo}: missing "_id"`);
+    if (seen.has(id)) throw new RagError(`${file} line ${lineNo}: duplicate "_id" ${JSON.stringify(id)}`);
+    seen.add(id);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** Normalises a user-written document path to the id form the ingester uses: POSIX, no `./`. */
+export function normalizeDocumentId(id: string): string {
+  const posix = id.replace(/\\/g, '/');
+  const normal = path.posix.normalize(posix);
+  return normal.startsWith('./') ? normal.slice(2) : normal;
+}
+
+/** Relative POSIX paths of all files under `dir`, skipping hidden files and folders, sorted. */
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(rel: string): Promise<void> {
+    const entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) await walk(childRel);
+      else if (e.isFile()) out.push(childRel);
+    }
+  }
+  await walk('');
+  return out.sort();
+}
+
+/**
+ * sha256 over the given files: each file contributes its name (relative to `base`), its size and
+ * its bytes, in the given order, so renaming or editing any file changes the fingerprint.
+ */
+export async function fingerprintFiles(base: string, relativePaths: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const rel of relativePaths) {
+    const bytes = await readFile(path.join(base, rel));
+    hash.update(`${rel}\0${bytes.length}\0`);
+    hash.update(bytes);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/**
+ * Loads a labelled query set from a folder (layout detected unless given).
+ * Throws a RagError for a missing folder or file, or a malformed line (naming file and line).
+ */
+export async function loadDataset(root: string, options: LoadDatasetOptions = {}): Promise<LabeledDataset> {
+  if ((await exists(root)) !== 'dir') throw new RagError(`dataset folder not found: ${root}`);
+  const layout = options.layout ?? ((await exists(path.join(root, 'qrels'))) === 'dir' ? 'beir' : 'simple');
+  return layout === 'beir' ? loadBeir(root, options) : loadSimple(root, options);
+}
+
+async function loadBeir(root: string, options: LoadDatasetOptions): Promise<LabeledDataset> {
+  const split = options.split ?? 'test';
+  const corpusFile = path.join(root, 'corpus.jsonl');
+  const queriesFile = path.join(root, 'queries.jsonl');
+  const qrelsRel = `qrels/${split}.tsv`;
+  const qrelsFile = path.join(root, 'qrels', `${split}.tsv`);
+  for (const f of [corpusFile, queriesFile]) {
+    if ((await exists(f)) !== 'file') throw new RagError(`not a BEIR dataset: ${f} is missing`);
+  }
+  if ((await exists(qrelsFile)) !== 'file') {
+    const available = (await exists(path.join(root, 'qrels'))) === 'dir'
+      ? (await readdir(path.join(root, 'qrels'))).filter((f) => f.endsWith('.tsv')).map((f) => f.slice(0, -4))
+      : [];
+    throw new RagError(
+      `no qrels for split "${split}": ${qrelsFile} is missing` +
+        (available.length > 0 ? ` (available: ${available.sort().join(', ')})` : ''),
+    );
+  }
+
+  const allQueries = new Map<string, string>();
+  for await (const [lineNo, line] of lines(queriesFile)) {
+    if (line.trim() === '') continue;
+    const obj = parseJsonLine(queriesFile, lineNo, line);
+    const id = idValue(obj._id);
+    if (id === undefined) throw new RagError(`${queriesFile} line ${lineNo}: missing "_id"`);
+    if (typeof obj.text !== 'string') throw new RagError(`${queriesFile} line ${lineNo}: missing "text"`);
+    if (allQueries.has(id)) throw new RagError(`${queriesFile} line ${lineNo}: duplicate "_id" ${JSON.stringify(id)}`);
+    allQueries.set(id, obj.text);
+  }
+
+  const docIds = new Set(options.documentIds ?? (await readCorpusIds(corpusFile)));
+  const unknownDocuments = new Counter();
+  const unknownQueries = new Counter();
+  const duplicateLabels = new Counter();
+  const labels = new Map<string, Map<string, number>>();
+  for await (const [lineNo, raw] of lines(qrelsFile)) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') continue;
+    const cols = line.split('\t');
+    if (lineNo === 1 && cols[0] === 'query-id') continue;
+    if (cols.length !== 3) {
+      throw new RagError(`${qrelsFile} line ${lineNo}: expected 3 tab-separated columns (query-id, corpus-id, score), got ${cols.length}`);
+    }
+    const [qid = '', did = '', scoreText = ''] = cols;
+    const score = Number(scoreText);
+    if (qid === '' || did === '' || scoreText.trim() === '' || !Number.isFinite(score)) {
+      throw new RagError(`${qrelsFile} line ${lineNo}: expected query-id, corpus-id and a numeric score`);
+    }
+    if (!allQueries.has(qid)) {
+      unknownQueries.add(qid);
+      continue;
+    }
+    let forQuery = labels.get(qid);
+    if (forQuery === undefined) {
+      forQuery = new Map();
+      labels.set(qid, forQuery);
+    }
+    if (!docIds.has(did)) {
+      unknownDocuments.add(`${qid} -> ${did}`);
+      continue;
+    }
+    if (forQuery.has(did)) duplicateLabels.add(`${qid} -> ${did}`);
+    forQuery.set(did, score);
+  }
+
+  // Queries of this split, in queries.jsonl order; the others belong to other splits.
+  const queries = new Map<string, string>();
+  const unjudgedQueries = new Counter();
+  const qrels = new Map<string, Map<string, number>>();
+  for (const [qid, text] of allQueries) {
+    const l = labels.get(qid);
+    if (l === undefined) {
+      unjudgedQueries.add(qid);
+      continue;
+    }
+    queries.set(qid, text);
+    qrels.set(qid, l);
+  }
+
+  return {
+    name: path.basename(path.resolve(root)),
+    layout: 'beir',
+    root,
+    documentsPath: corpusFile,
+    excludeFromDocuments: [],
+    split,
+    documentCount: docIds.size,
+    queries,
+    qrels,
+    fingerprint: await fingerprintFiles(root, ['corpus.jsonl', 'queries.jsonl', qrelsRel]),
+    warnings: {
+      unknownDocuments: unknownDocuments.done(),
+      unknownQueries: unknownQueries.done(),
+      duplicateLabels: duplicateLabels.done(),
+      unjudgedQueries: unjudgedQueries.done(),
+    },
+  };
+}
+
+function parseGrade(file: string, lineNo: number, docId: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new RagError(`${file} line ${lineNo}: grade of ${JSON.stringify(docId)} must be a number, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+async function loadSimple(root: string, options: LoadDatasetOptions): Promise<LabeledDataset> {
+  const queriesFile = path.join(root, 'queries.jsonl');
+  if ((await exists(queriesFile)) !== 'file') {
+    throw new RagError(`no queries.jsonl in ${root}: write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
+  }
+  const docsDir = (await exists(path.join(root, 'docs'))) === 'dir' ? path.join(root, 'docs') : root;
+  const docsAreRoot = docsDir === root;
+  let files = await listFiles(docsDir);
+  if (docsAreRoot) files = files.filter((f) => f !== 'queries.jsonl');
+  const docIds = new Set(options.documentIds === undefined ? files : [...options.documentIds].map(normalizeDocumentId));
+
+  const queries = new Map<string, string>();
+  const qrels = new Map<string, Map<string, number>>();
+  const unknownDocuments = new Counter();
+  const duplicateLabels = new Counter();
+  for await (const [lineNo, line] of lines(queriesFile)) {
+    if (line.trim() === '') continue;
+    const obj = parseJsonLine(queriesFile, lineNo, line);
+    if (!('query' in obj)) throw new RagError(`${queriesFile} line ${lineNo}: missing "query"`);
+    if (typeof obj.query !== 'string' || obj.query.trim() === '') {
+      throw new RagError(`${queriesFile} line ${lineNo}: "query" must be a non-empty string`);
+    }
+    let id = `q${lineNo}`;
+    if ('id' in obj) {
+      const given = idValue(obj.id);
+      if (given === undefined) throw new RagError(`${queriesFile} line ${lineNo}: "id" must be a non-empty string`);
+      id = given;
+    }
+    if (queries.has(id)) throw new RagError(`${queriesFile} line ${lineNo}: duplicate query id ${JSON.stringify(id)}`);
+    if (!('relevant' in obj)) {
+      throw new RagError(`${queriesFile} line ${lineNo}: missing "relevant" (a list of document paths, or {"path": grade})`);
+    }
+
+    const graded: Array<[string, number]> = [];
+    const rel = obj.relevant;
+    if (Array.isArray(rel)) {
+      for (const d of rel) {
+        if (typeof d !== 'string' || d === '') {
+          throw new RagError(`${queriesFile} line ${lineNo}: "relevant" must list document paths as strings`);
+        }
+        graded.push([d, 1]);
+      }
+    } else if (typeof rel === 'object' && rel !== null) {
+      for (const [d, g] of Object.entries(rel)) graded.push([d, parseGrade(queriesFile, lineNo, d, g)]);
+    } else {
+      throw new RagError(`${queriesFile} line ${lineNo}: "relevant" must be a list of document paths or an object {"path": grade}`);
+    }
+
+    const labels = new Map<string, number>();
+    for (const [rawId, grade] of graded) {
+      const docId = normalizeDocumentId(rawId);
+      if (!docIds.has(docId)) {
+        unknownDocuments.add(`${id} -> ${docId}`);
+        continue;
+      }
+      if (labels.has(docId)) duplicateLabels.add(`${id} -> ${docId}`);
+      labels.set(docId, grade);
+    }
+    queries.set(id, obj.query);
+    qrels.set(id, labels);
+  }
+
+  const hashed = ['queries.jsonl', ...files.map((f) => (docsAreRoot ? f : `docs/${f}`))];
+  return {
+    name: path.basename(path.resolve(root)),
+    layout: 'simple',
+    root,
+    documentsPath: docsDir,
+    excludeFromDocuments: docsAreRoot ? ['queries.jsonl'] : [],
+    documentCount: docIds.size,
+    queries,
+    qrels,
+    fingerprint: await fingerprintFiles(root, hashed),
+    warnings: {
+      unknownDocuments: unknownDocuments.done(),
+      unknownQueries: { count: 0, examples: [] },
+      duplicateLabels: duplicateLabels.done(),
+      unjudgedQueries: { count: 0, examples: [] },
+    },
+  };
+}
+
+/**
+ * Removes documents whose id equals the query id from a ranking. BEIR and MTEB do this for sets
+ * like ArguAna where each query is itself a corpus document and would trivially rank first.
+ */
+export function removeSelfMatches(queryId: string, ranked: readonly string[]): string[] {
+  return ranked.filter((d) => d !== queryId);
+}
+
+/** {@link removeSelfMatches} over a whole run (query id -> ranking); the `ignoreIdenticalIds` option. */
+export function ignoreIdenticalIds(run: ReadonlyMap<string, readonly string[]>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [qid, ranked] of run) out.set(qid, removeSelfMatches(qid, ranked));
+  return out;
+}
+
+/**
+ * Re-checks the labels against the documents actually ingested (some files may have failed to
+ * load or been filtered out): labels naming other documents are dropped and added to
+ * `warnings.unknownDocuments`. Returns a new dataset; `dataset` is not changed.
+ */
+export function checkDocuments(dataset: LabeledDataset, documentIds: Iterable<string>): LabeledDataset {
+  const ids = new Set(documentIds);
+  const unknown = dataset.warnings.unknownDocuments;
+  let count = unknown.count;
+  const examples = [...unknown.examples];
+  const qrels = new Map<string, Map<string, number>>();
+  for (const [qid, labels] of dataset.qrels) {
+    const kept = new Map<string, number>();
+    for (const [docId, grade] of labels) {
+      if (ids.has(docId)) {
+        kept.set(docId, grade);
+        continue;
+      }
+      count += 1;
+      if (examples.length < MAX_EXAMPLES) examples.push(`${qid} -> ${docId}`);
+    }
+    qrels.set(qid, kept);
+  }
+  return {
+    ...dataset,
+    documentCount: ids.size,
+    qrels,
+    warnings: { ...dataset.warnings, unknownDocuments: { count, examples } },
+  };
+}
+
+/** The labelled queries as plain data (results.json, reports), in dataset order. */
+export function evalQueries(dataset: LabeledDataset): EvalQuery[] {
+  return [...dataset.queries].map(([id, text]) => ({
+    id,
+    text,
+    relevant: Object.fromEntries(dataset.qrels.get(id) ?? []),
+  }));
+}
+
+/** Number of labels (including grade 0) in a qrels map. */
+export function countQrels(qrels: ReadonlyMap<string, ReadonlyMap<string, number>>): number {
+  let n = 0;
+  for (const l of qrels.values()) n += l.size;
+  return n;
+}
+
+/** The dataset part of results.json. */
+export function datasetInfo(ds: LabeledDataset): DatasetInfo {
+  const info: DatasetInfo = {
+    name: ds.name,
+    layout: ds.layout,
+    path: ds.root,
+    fingerprint: ds.fingerprint,
+    documents: ds.documentCount,
+    queries: ds.queries.size,
+    qrels: countQrels(ds.qrels),
+    warnings: ds.warnings,
+  };
+  if (ds.split !== undefined) info.split = ds.split;
+  return info;
+}

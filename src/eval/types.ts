@@ -1,0 +1,147 @@
+/**
+ * The results of `rag eval`: what `results.json` holds and what every report is written from.
+ * Plain JSON-compatible data (no Maps), so a results file read back is the same object.
+ */
+import type { PairedComparison } from './stats.js';
+
+/** Version of the `results.json` layout; bump it when a field changes meaning. */
+export const RESULTS_FORMAT_VERSION = 1;
+
+/** How a run retrieved: embeddings, BM25, or both fused. */
+export type RetrievalMode = 'dense' | 'bm25' | 'hybrid';
+
+export const RETRIEVAL_MODES: readonly RetrievalMode[] = ['dense', 'bm25', 'hybrid'];
+
+/** JSON values, for free-form configuration objects. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Up to a few examples of a problem plus the full count, so reports stay short. */
+export interface CountedIds {
+  count: number;
+  /** The first few offending ids (at most 10), for the report. */
+  examples: string[];
+}
+
+/**
+ * Labels that could not be used as given. Nothing is dropped silently: every dropped label or
+ * unusable query is counted here and shown in the reports.
+ */
+export interface DatasetWarnings {
+  /** Qrels lines whose document id is not in the corpus (dropped). Examples are `queryId -> docId`. */
+  unknownDocuments: CountedIds;
+  /** Qrels lines whose query id is not in queries.jsonl (dropped). */
+  unknownQueries: CountedIds;
+  /** The same (query, document) pair labelled more than once; the last label wins. */
+  duplicateLabels: CountedIds;
+  /** Queries in queries.jsonl that have no label in this split (not evaluated; normal for BEIR). */
+  unjudgedQueries: CountedIds;
+}
+
+/** What was evaluated against, as recorded in results.json. */
+export interface DatasetInfo {
+  /** Folder name, e.g. `scifact`. */
+  name: string;
+  layout: 'beir' | 'simple';
+  /** Path as the user gave it. */
+  path: string;
+  /** BEIR qrels split (e.g. `test`); absent for the simple layout. */
+  split?: string;
+  /** `sha256:<hex>` over the dataset files; equal fingerprints mean the same labels and documents. */
+  fingerprint: string;
+  documents: number;
+  /** Queries with labels in this split (evaluated or skipped). */
+  queries: number;
+  /** Labels kept after validation (including grade-0 labels). */
+  qrels: number;
+  warnings: DatasetWarnings;
+}
+
+/** One labelled query as shown in reports. */
+export interface EvalQuery {
+  id: string;
+  text: string;
+  /** Document id -> grade, after validation (grade > 0 is relevant). */
+  relevant: Record<string, number>;
+}
+
+/** Resource use of one run; `null` where a number does not apply (BM25 has no dimension). */
+export interface RunCost {
+  /** Seconds spent embedding documents (0 when vectors came from cache). */
+  embedSeconds: number;
+  /** Documents chunks embedded per second (null when nothing was embedded). */
+  chunksPerSecond: number | null;
+  chunks: number;
+  dimension: number | null;
+  /** Bytes of the index on disk. */
+  indexBytes: number;
+  /** Chunks longer than the model's input limit, truncated when embedded. */
+  truncatedChunks: number;
+  /** Seconds spent answering all queries. */
+  querySeconds: number;
+  /** Wall-clock seconds of the whole run (ingest + queries). */
+  wallSeconds: number;
+}
+
+/** One query's outcome in one run. */
+export interface PerQueryResult {
+  /** Metric key -> value (see metrics.ts). */
+  metrics: Record<string, number>;
+  /** Relevant document id -> 1-based rank it got (best chunk), or null if not retrieved. */
+  ranks: Record<string, number | null>;
+}
+
+/** A run identifies itself by (model, mode): the gate matches baseline runs on this pair. */
+export interface RunKey {
+  /** Model id or alias as the user named it (`bge-small-zh`); `bm25` for lexical runs. */
+  model: string;
+  mode: RetrievalMode;
+}
+
+/** One model in one retrieval mode, scored on the whole query set. */
+export interface RunResult extends RunKey {
+  /**
+   * Model and retrieval settings as given by the runner (model info, chunking, k, fusion weights).
+   * Written to results.json verbatim except that keys that look like credentials are removed.
+   */
+  config: { [key: string]: JsonValue };
+  /** Mean of each metric over the evaluated queries. */
+  metrics: Record<string, number>;
+  evaluatedQueries: number;
+  /** Queries without any relevant document: not in the averages. */
+  skippedQueries: string[];
+  /** Evaluated queries that got no ranking at all (scored 0). */
+  unrankedQueries: string[];
+  /** Query id -> outcome, for evaluated queries. */
+  perQuery: Record<string, PerQueryResult>;
+  cost: RunCost;
+}
+
+/** A paired test of one run against the first run, on one metric. */
+export interface RunComparison {
+  baseline: RunKey;
+  candidate: RunKey;
+  /** The per-query metric compared, normally `ndcg_at_10`. */
+  metric: string;
+  result: PairedComparison;
+}
+
+/** Everything `rag eval` found; written as results.json. */
+export interface EvalResults {
+  formatVersion: typeof RESULTS_FORMAT_VERSION;
+  /** ISO 8601 time the evaluation finished. */
+  createdAt: string;
+  /** `rag` version that produced the file. */
+  toolVersion: string;
+  dataset: DatasetInfo;
+  /** Cut-offs the metrics were computed at. */
+  ks: number[];
+  queries: EvalQuery[];
+  runs: RunResult[];
+  /** Every run after the first against the first. */
+  comparisons: RunComparison[];
+}
+
+/** `model (mode)`, the label of a run in reports and messages. */
+export function runLabel(run: RunKey): string {
+  return `${run.model} (${run.mode})`;
+}
