@@ -132,7 +132,10 @@ async function start(protocol: Protocol, options: FakeServerOptions): Promise<Fa
     }
     const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const model = String(record['model']);
-    if (options.models !== undefined && !options.models.includes(model)) {
+    // Like Ollama, a name without a tag means `:latest`.
+    const known = options.models === undefined || options.models.includes(model)
+      || (protocol === 'ollama' && !model.includes(':') && options.models.includes(`${model}:latest`));
+    if (!known) {
       if (protocol === 'openai') send(res, 404, { error: { message: `The model \`${model}\` does not exist`, code: 'model_not_found' } });
       else send(res, 404, { error: `model "${model}" not found, try pulling it first` });
       return;
