@@ -13,6 +13,11 @@ export interface LoadedDocument {
   text: string;
   /** For paged formats (PDF): which character range of `text` each page covers. Absent otherwise. */
   pages?: PageSpan[];
+  /**
+   * sha256 (hex) of format, title and text: equal hashes mean the chunker would see the same
+   * input, so an incremental ingest can skip the document.
+   */
+  contentHash: string;
 }
 
 export type DocumentFormat = 'markdown' | 'text' | 'pdf' | 'html' | 'docx' | 'beir';

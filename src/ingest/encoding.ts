@@ -1,0 +1,100 @@
+import iconv from 'iconv-lite';
+
+/** The encodings {@link decodeText} can report. */
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
+
+export interface DecodedText {
+  text: string;
+  encoding: TextEncoding;
+}
+
+/**
+ * Decode file bytes to a string.
+ *
+ * Order of preference: a byte-order mark (UTF-8, UTF-16 LE/BE; the mark is stripped), then
+ * strict UTF-8, then GB18030. GB18030 is a superset of GBK and GB2312, so legacy Chinese files
+ * (and files mixing ASCII with GBK) decode correctly instead of turning into mojibake.
+ * Bytes that are invalid even in GB18030 become U+FFFD; use {@link looksLikeText} to decide
+ * whether a buffer is text at all.
+ */
+export function decodeText(buf: Buffer): DecodedText {
+  if (hasPrefix(buf, UTF8_BOM)) {
+    return { text: utf8Lenient.decode(buf.subarray(3)), encoding: 'utf-8' };
+  }
+  if (hasPrefix(buf, UTF16LE_BOM)) {
+    return { text: decodeUtf16le(buf.subarray(2)), encoding: 'utf-16le' };
+  }
+  if (hasPrefix(buf, UTF16BE_BOM)) {
+    return { text: decodeUtf16be(buf.subarray(2)), encoding: 'utf-16be' };
+  }
+  const utf8 = tryUtf8(buf, false);
+  if (utf8 !== null) return { text: utf8, encoding: 'utf-8' };
+  return { text: iconv.decode(buf, 'gb18030'), encoding: 'gb18030' };
+}
+
+/**
+ * Whether the first bytes of a file look like text in an encoding {@link decodeText} supports.
+ * `head` may be cut anywhere, even inside a multi-byte character.
+ *
+ * Binary means: NUL bytes without a UTF-16 byte-order mark, bytes that are neither UTF-8 nor
+ * GB18030 (more than a stray replacement character), or many C0 control characters.
+ */
+export function looksLikeText(head: Buffer): boolean {
+  if (head.length === 0) return true;
+  if (hasPrefix(head, UTF16LE_BOM) || hasPrefix(head, UTF16BE_BOM)) {
+    // Odd trailing byte of a cut head is fine; the rest must be plausible text.
+    const even = head.subarray(0, head.length - (head.length % 2));
+    const text = hasPrefix(head, UTF16LE_BOM) ? decodeUtf16le(even.subarray(2)) : decodeUtf16be(even.subarray(2));
+    return controlRatio(text) < MAX_CONTROL_RATIO;
+  }
+  if (head.includes(0)) return false;
+  const utf8 = hasPrefix(head, UTF8_BOM) ? tryUtf8(head.subarray(3), true) : tryUtf8(head, true);
+  if (utf8 !== null) return controlRatio(utf8) < MAX_CONTROL_RATIO;
+  // A cut head may end inside a GB18030 sequence (up to 3 bytes): those decode to U+FFFD.
+  const gb = iconv.decode(head.subarray(0, Math.max(0, head.length - 3)), 'gb18030');
+  let replacements = 0;
+  for (const ch of gb) if (ch === '\uFFFD') replacements++;
+  if (replacements > Math.max(1, gb.length * 0.001)) return false;
+  return controlRatio(gb) < MAX_CONTROL_RATIO;
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const UTF16LE_BOM = [0xff, 0xfe];
+const UTF16BE_BOM = [0xfe, 0xff];
+const MAX_CONTROL_RATIO = 0.05;
+
+const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function hasPrefix(buf: Buffer, prefix: number[]): boolean {
+  return buf.length >= prefix.length && prefix.every((b, i) => buf[i] === b);
+}
+
+/** Strict UTF-8 decode; `streaming` tolerates a sequence cut off at the end of the buffer. */
+function tryUtf8(buf: Buffer, streaming: boolean): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf, { stream: streaming });
+  } catch {
+    return null;
+  }
+}
+
+function decodeUtf16le(buf: Buffer): string {
+  return new TextDecoder('utf-16le', { ignoreBOM: true }).decode(buf);
+}
+
+function decodeUtf16be(buf: Buffer): string {
+  // Swap into a copy: swap16 works in place and needs an even length.
+  const even = Buffer.from(buf.subarray(0, buf.length - (buf.length % 2)));
+  return decodeUtf16le(even.swap16());
+}
+
+/** Share of C0 control characters other than tab, line feed, form feed and carriage return. */
+function controlRatio(text: string): number {
+  if (text.length === 0) return 0;
+  let controls = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d) || c === 0x7f) controls++;
+  }
+  return controls / text.length;
+}

@@ -1,0 +1,72 @@
+import { decodeText } from '../encoding.js';
+import type { LoadedDocument } from '../types.js';
+import { makeDocument } from './content-hash.js';
+import { LoaderError } from './loader-error.js';
+
+/**
+ * A BEIR `corpus.jsonl`: one JSON object per line, `{"_id", "title", "text"}`, each becoming a
+ * document with docId `_id`, source `<relPath>#<_id>` and format `beir`.
+ *
+ * The document text is `${title}\n${text}` when the title is non-empty, else `text`: BEIR
+ * evaluations embed title and body together, so retrieval sees the title too. Blank lines are
+ * ignored. Any malformed line (bad JSON, missing or mistyped `_id`/`text`, a repeated `_id`)
+ * fails the whole file, because silently dropping judged documents would skew evaluation.
+ *
+ * @throws LoaderError with `location` `line N` (1-based).
+ */
+export function loadBeirCorpus(buf: Buffer, relPath: string): LoadedDocument[] {
+  const content = decodeText(buf).text;
+  const documents: LoadedDocument[] = [];
+  const firstLineOfId = new Map<string, number>();
+  let lineNo = 0;
+  let pos = 0;
+  while (pos < content.length) {
+    let end = content.indexOf('\n', pos);
+    if (end < 0) end = content.length;
+    const line = content.slice(pos, end);
+    pos = end + 1;
+    lineNo++;
+    if (line.trim() === '') continue;
+    const location = `line ${lineNo}`;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      throw new LoaderError('not valid JSON', { location });
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new LoaderError('expected a JSON object with "_id" and "text"', { location });
+    }
+    const fields = record as Record<string, unknown>;
+    const rawId = fields['_id'];
+    if (rawId === undefined) throw new LoaderError('missing "_id"', { location });
+    if (!(typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)))) {
+      throw new LoaderError('"_id" must be a string', { location });
+    }
+    const id = String(rawId);
+    if (id === '') throw new LoaderError('"_id" is empty', { location });
+    const body = fields['text'];
+    if (body === undefined) throw new LoaderError('missing "text"', { location });
+    if (typeof body !== 'string') throw new LoaderError('"text" must be a string', { location });
+    const rawTitle = fields['title'];
+    if (rawTitle !== undefined && rawTitle !== null && typeof rawTitle !== 'string') {
+      throw new LoaderError('"title" must be a string', { location });
+    }
+    const earlier = firstLineOfId.get(id);
+    if (earlier !== undefined) {
+      throw new LoaderError(`duplicate "_id" ${JSON.stringify(id)} (first on line ${earlier})`, { location });
+    }
+    firstLineOfId.set(id, lineNo);
+    const title = typeof rawTitle === 'string' && rawTitle.trim() !== '' ? rawTitle : undefined;
+    documents.push(
+      makeDocument({
+        docId: id,
+        source: `${relPath}#${id}`,
+        format: 'beir',
+        title,
+        text: title === undefined ? body : `${title}\n${body}`,
+      }),
+    );
+  }
+  return documents;
+}

@@ -1,0 +1,75 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+import { RagError } from '../../errors.js';
+import type { SourceFile } from '../discover.js';
+import type { LoadedDocument } from '../types.js';
+import { loadBeirCorpus } from './beir.js';
+import { makeDocument } from './content-hash.js';
+import { detectFormat, HEAD_BYTES } from './detect.js';
+import { loadDocx } from './docx.js';
+import { loadHtml } from './html.js';
+import { LoaderError } from './loader-error.js';
+import { loadMarkdown } from './markdown.js';
+import { loadPdf } from './pdf.js';
+import { loadText } from './text.js';
+
+export { computeContentHash } from './content-hash.js';
+export { classifyFile, detectFormat, HEAD_BYTES } from './detect.js';
+export type { Detection } from './detect.js';
+
+/** What one file yields: a BEIR corpus.jsonl many documents, any other file one. */
+export interface LoadedFile {
+  documents: LoadedDocument[];
+}
+
+/**
+ * Read and parse one discovered file.
+ *
+ * A single-document file gets docId and source = `file.relPath`; a BEIR corpus gets one document
+ * per line (see {@link loadBeirCorpus}). Every document carries its `contentHash`.
+ *
+ * @throws RagError with a one-line message `<file>[ line N]: <reason>` when the file cannot be
+ *   read or parsed (corrupt PDF, broken .docx, malformed corpus line, unsupported type). The file
+ *   is named by its path relative to the working directory when it lies inside it, else absolute.
+ */
+export async function loadFile(file: SourceFile): Promise<LoadedFile> {
+  const shown = displayPath(file.absPath);
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(file.absPath);
+  } catch (err) {
+    throw new RagError(`${shown}: cannot read (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  const format = detectFormat(file.absPath, buf.subarray(0, HEAD_BYTES));
+  if (format === null) throw new RagError(`${shown}: not a supported document type`);
+
+  try {
+    if (format === 'beir') return { documents: loadBeirCorpus(buf, file.relPath) };
+    const base = { docId: file.relPath, source: file.relPath, format };
+    switch (format) {
+      case 'markdown':
+        return { documents: [makeDocument({ ...base, ...loadMarkdown(buf) })] };
+      case 'text':
+        return { documents: [makeDocument({ ...base, ...loadText(buf) })] };
+      case 'html':
+        return { documents: [makeDocument({ ...base, ...loadHtml(buf) })] };
+      case 'pdf':
+        return { documents: [makeDocument({ ...base, ...(await loadPdf(buf)) })] };
+      case 'docx':
+        return { documents: [makeDocument({ ...base, ...(await loadDocx(buf)) })] };
+    }
+  } catch (err) {
+    if (err instanceof LoaderError) {
+      const where = err.location === undefined ? '' : ` ${err.location}`;
+      throw new RagError(`${shown}${where}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+function displayPath(absPath: string): string {
+  const rel = path.relative(process.cwd(), absPath);
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? absPath : rel.split(path.sep).join('/');
+}
