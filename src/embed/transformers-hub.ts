@@ -1,0 +1,89 @@
+/**
+ * Where models come from and where they are kept: the user's cache directory, the hub host
+ * (HF_ENDPOINT, which transformers.js ignores by itself), and a quick reachability probe so a
+ * blocked or missing hub fails in seconds with one line instead of a stack trace after retries.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RagError } from '../errors.js';
+
+export const DEFAULT_HUB = 'https://huggingface.co';
+/** How long the reachability probe waits for the hub to answer. */
+export const DEFAULT_HUB_TIMEOUT_MS = 10_000;
+
+/**
+ * Directory holding downloaded models: `$RAG_CACHE_DIR/models`, else
+ * `$XDG_CACHE_HOME/rag/models`, else `~/.cache/rag/models`. Never inside node_modules, where
+ * transformers.js would put them (lost on every reinstall, unwritable in global installs).
+ */
+export function defaultModelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.RAG_CACHE_DIR) return path.join(env.RAG_CACHE_DIR, 'models');
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(base, 'rag', 'models');
+}
+
+/** Hub base URL without a trailing slash: `HF_ENDPOINT` when set. */
+export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.HF_ENDPOINT?.trim();
+  return (configured ? configured : DEFAULT_HUB).replace(/\/+$/, '');
+}
+
+/** Path of a hub file inside the cache, laid out as transformers.js' file cache does. */
+export function cachedFilePath(cacheDir: string, repo: string, revision: string, file: string): string {
+  return revision === 'main' ? path.join(cacheDir, repo, file) : path.join(cacheDir, repo, revision, file);
+}
+
+/** Whether every listed file of a hub model is already in the cache. */
+export function isCached(cacheDir: string, repo: string, revision: string, files: readonly string[]): boolean {
+  return files.every((file) => existsSync(cachedFilePath(cacheDir, repo, revision, file)));
+}
+
+/** The one line shown when the hub cannot give us a model. */
+export function hubFailureMessage(repo: string, host: string, reason: string, env: NodeJS.ProcessEnv = process.env): string {
+  const advice = env.HF_ENDPOINT
+    ? `check HF_ENDPOINT (now ${env.HF_ENDPOINT})`
+    : 'set HF_ENDPOINT to a mirror (e.g. https://hf-mirror.com)';
+  return `cannot download ${repo} from ${host} (${reason}); ${advice} or pass --model ./path/to/local/folder`;
+}
+
+/** The one line shown when --offline is set and the model was never downloaded. */
+export function offlineMissingMessage(repo: string, cacheDir: string): string {
+  return (
+    `model ${repo} is not in the model cache (${cacheDir}) and --offline forbids downloading; ` +
+    'run once without --offline to download it, or pass --model ./path/to/local/folder'
+  );
+}
+
+/** Short reason for a failed fetch: the system error code when there is one. */
+export function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return `${error.message}: ${cause.code}`;
+    return error.message;
+  }
+  return String(error);
+}
+
+/**
+ * Asks the hub for the model's config.json once, with a deadline. Throws the one-line RagError
+ * when the host is unreachable, too slow, or does not have the model.
+ */
+export async function probeHub(repo: string, revision: string, host: string, timeoutMs: number): Promise<void> {
+  const url = `${host}/${repo}/resolve/${encodeURIComponent(revision)}/config.json`;
+  let response: Response;
+  try {
+    const headers: Record<string, string> = {};
+    const token = process.env.HF_TOKEN ?? process.env.HF_ACCESS_TOKEN;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
+  } catch (error) {
+    throw new RagError(hubFailureMessage(repo, host, describeFetchError(error, timeoutMs)), { cause: error });
+  }
+  // The body is not needed; transformers.js downloads the file itself.
+  await response.body?.cancel().catch(() => undefined);
+  if (!response.ok) {
+    throw new RagError(hubFailureMessage(repo, host, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`));
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * Local ONNX embedding models through transformers.js: its tokenizer and ONNX session, with
+ * pooling, normalisation, prefixes, truncation and batching done here so each model gets
+ * exactly what its card asks for.
+ *
+ * `@huggingface/transformers` (and onnxruntime behind it) is imported only when a model is
+ * loaded: it takes a noticeable fraction of a second to import, and `rag --help` must not pay.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { RagError } from '../errors.js';
+import { DEFAULT_BATCH_LIMITS, padBatch, planBatches, type BatchLimits } from './batching.js';
+import { fingerprintOf } from './fingerprint.js';
+import { poolTokenStates, truncateAndNormalize } from './pooling.js';
+import { encodeText } from './transformers-inputs.js';
+import {
+  DEFAULT_HUB_TIMEOUT_MS,
+  defaultModelCacheDir,
+  hubEndpoint,
+  hubFailureMessage,
+  isCached,
+  offlineMissingMessage,
+  probeHub,
+} from './transformers-hub.js';
+import type { EmbedBatchResult, Embedder, EmbedOptions, ModelInfo, Pooling } from './types.js';
+
+/** ONNX weight variants a repo may ship (`onnx/model.onnx`, `model_fp16`, `model_quantized`, `model_q4`). */
+export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
+
+/** Where the model files are. */
+export type ModelSource = { kind: 'hub'; repo: string; revision?: string } | { kind: 'local'; dir: string };
+
+/** What to load and how to use it; the registry fills this from its table or from the folder. */
+export interface TransformersModelSpec {
+  /** `info.id`: the alias, `hf:ORG/NAME`, or `local:<folder name>`. */
+  id: string;
+  source: ModelSource;
+  pooling: Pooling;
+  queryPrefix?: string;
+  passagePrefix?: string;
+  /** Longest input in tokens, special tokens included. Default: the model's own limit. */
+  maxTokens?: number;
+  /** Keep only the first n components (Matryoshka models), then renormalise. */
+  dimensions?: number;
+  languages?: string[];
+  /** Default 'fp32' (the default on Node CPU; q8 is ~4× smaller and faster, slightly less exact). */
+  dtype?: Dtype;
+  /** Default 'right'; last-token pooling forces 'left', as decoder embedders are trained. */
+  paddingSide?: 'left' | 'right';
+}
+
+export interface TransformersLoadOptions {
+  /** Never touch the network; a model missing from the cache is an error. */
+  offline?: boolean;
+  /** Where hub models are cached. Default {@link defaultModelCacheDir}. */
+  cacheDir?: string;
+  /** Hub base URL. Default `$HF_ENDPOINT`, else https://huggingface.co. */
+  hubUrl?: string;
+  /** How long the hub may take to answer the first request. Default 10 s. */
+  hubTimeoutMs?: number;
+  /** ONNX intra-op threads. Default: all cores (`os.availableParallelism()`). */
+  threads?: number;
+  batchLimits?: BatchLimits;
+}
+
+/** The parts of a transformers.js tokenizer and model this module calls. */
+interface LoadedTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  pad_token_id?: number;
+  eos_token_id?: number;
+  model_max_length?: unknown;
+}
+interface OutputTensor {
+  type: string;
+  dims: number[];
+  data: ArrayLike<number>;
+  to(type: string): OutputTensor;
+}
+type LoadedModel = ((inputs: Record<string, unknown>) => Promise<Record<string, OutputTensor | undefined>>) & {
+  dispose(): Promise<unknown>;
+};
+
+type TransformersModule = typeof import('@huggingface/transformers');
+
+// transformers.js keeps its settings in one global `env`; loads run one at a time so two
+// models with different settings (a hub model and a local folder) cannot mix them up.
+let loadChain: Promise<unknown> = Promise.resolve();
+function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const run = loadChain.then(task, task);
+  loadChain = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Loads tokenizer and ONNX model and returns a ready embedder. Hub models come from the cache
+ * when complete there (no network at all); otherwise the hub is probed once with a deadline
+ * so an unreachable hub fails in seconds with one line naming HF_ENDPOINT and --model.
+ */
+export async function loadTransformersEmbedder(spec: TransformersModelSpec, options: TransformersLoadOptions = {}): Promise<TransformersEmbedder> {
+  const dtype = spec.dtype ?? 'fp32';
+  const modelFile = `model${DTYPE_SUFFIX[dtype]}.onnx`;
+  const cacheDir = options.cacheDir ?? defaultModelCacheDir();
+  const host = (options.hubUrl ?? hubEndpoint()).replace(/\/+$/, '');
+
+  let location: string;
+  let subfolder = 'onnx';
+  let revision: string;
+  let allowRemote = false;
+  if (spec.source.kind === 'local') {
+    const dir = path.resolve(spec.source.dir);
+    location = dir;
+    if (!existsSync(path.join(dir, 'onnx', modelFile)) && existsSync(path.join(dir, modelFile))) subfolder = '';
+    const missing = ['config.json', 'tokenizer.json', subfolder ? `${subfolder}/${modelFile}` : modelFile].filter(
+      (f) => !existsSync(path.join(dir, f)),
+    );
+    if (missing.length > 0) {
+      throw new RagError(
+        `model folder ${dir} lacks ${missing.join(', ')}; it needs config.json, tokenizer.json and onnx/${modelFile}` +
+          (dtype === 'fp32' ? '' : ` (--dtype ${dtype})`) +
+          ' (export one with `optimum-cli export onnx`)',
+      );
+    }
+    revision = await localRevision(dir, path.join(dir, subfolder, modelFile));
+  } else {
+    const { repo } = spec.source;
+    revision = spec.source.revision ?? 'main';
+    location = repo;
+    const needed = ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}`];
+    if (!isCached(cacheDir, repo, revision, needed)) {
+      if (options.offline) throw new RagError(offlineMissingMessage(repo, cacheDir));
+      await probeHub(repo, revision, host, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
+      allowRemote = true;
+    }
+  }
+
+  const transformers = await importTransformers();
+  return serialized(async () => {
+    const { env, AutoTokenizer, AutoModel, AutoConfig } = transformers;
+    env.cacheDir = cacheDir;
+    env.useFSCache = true;
+    env.allowLocalModels = true;
+    // Hub ids also resolve against the cache folder, so nothing is looked up inside node_modules.
+    env.localModelPath = cacheDir;
+    env.allowRemoteModels = allowRemote;
+    env.remoteHost = `${host}/`;
+    const common = { revision: spec.source.kind === 'hub' ? revision : 'main', cache_dir: cacheDir, local_files_only: !allowRemote };
+    try {
+      const config = (await AutoConfig.from_pretrained(location, common)) as unknown as Record<string, unknown>;
+      const tokenizer = (await AutoTokenizer.from_pretrained(location, common)) as unknown as LoadedTokenizer;
+      const model = (await AutoModel.from_pretrained(location, {
+        ...common,
+        dtype,
+        subfolder,
+        device: 'cpu',
+        session_options: {
+          intraOpNumThreads: options.threads ?? os.availableParallelism(),
+          interOpNumThreads: 1,
+          logSeverityLevel: 3,
+        },
+      })) as unknown as LoadedModel;
+      return new TransformersEmbedder({ spec, dtype, revision, config, tokenizer, model, batchLimits: options.batchLimits ?? DEFAULT_BATCH_LIMITS });
+    } catch (error) {
+      if (error instanceof RagError) throw error;
+      throw loadFailure(spec, location, host, cacheDir, allowRemote, error);
+    }
+  });
+}
+
+async function importTransformers(): Promise<TransformersModule> {
+  try {
+    return await import('@huggingface/transformers');
+  } catch (error) {
+    throw new RagError('local models need the @huggingface/transformers package; reinstall rag with its dependencies', { cause: error });
+  }
+}
+
+function loadFailure(spec: TransformersModelSpec, location: string, host: string, cacheDir: string, allowRemote: boolean, error: unknown): RagError {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0] ?? message;
+  if (spec.source.kind === 'hub') {
+    if (!allowRemote && /not found locally|local_files_only|allowRemoteModels/.test(message)) {
+      return new RagError(offlineMissingMessage(location, cacheDir), { cause: error });
+    }
+    if (/fetch failed|Could not locate file|Unauthorized|Error \(\d+\)|ECONN|ENOTFOUND|ETIMEDOUT/.test(message)) {
+      return new RagError(hubFailureMessage(location, host, firstLine), { cause: error });
+    }
+  }
+  return new RagError(`cannot load model ${spec.id} from ${location}: ${firstLine}`, { cause: error });
+}
+
+/**
+ * A content-derived revision for a local folder, so an index notices a re-exported model
+ * without depending on where the folder lives: config and tokenizer bytes plus the ONNX size.
+ */
+async function localRevision(dir: string, modelPath: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
+    const p = path.join(dir, file);
+    if (existsSync(p)) hash.update(file).update(await readFile(p));
+  }
+  hash.update(`onnx:${(await stat(modelPath)).size}`);
+  return `local-${hash.digest('hex').slice(0, 16)}`;
+}
+
+function positiveInt(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 1e7 ? value : undefined;
+}
+
+interface EmbedderParts {
+  spec: TransformersModelSpec;
+  dtype: Dtype;
+  revision: string;
+  config: Record<string, unknown>;
+  tokenizer: LoadedTokenizer;
+  model: LoadedModel;
+  batchLimits: BatchLimits;
+}
+
+/** An {@link Embedder} over a loaded transformers.js model. Create with {@link loadTransformersEmbedder}. */
+export class TransformersEmbedder implements Embedder {
+  readonly info: ModelInfo;
+  readonly fingerprint: string;
+  /** Running a local model costs far more than reading its vectors back. */
+  readonly cacheable = true;
+  readonly #tokenizer: LoadedTokenizer;
+  readonly #model: LoadedModel;
+  readonly #maxTokens: number;
+  readonly #eosId: number | undefined;
+  readonly #padId: number;
+  readonly #paddingSide: 'left' | 'right';
+  readonly #pooling: Pooling;
+  readonly #dimensions: number | undefined;
+  readonly #batchLimits: BatchLimits;
+
+  constructor(parts: EmbedderParts) {
+    const { spec, config, tokenizer } = parts;
+    this.#tokenizer = tokenizer;
+    this.#model = parts.model;
+    this.#pooling = spec.pooling;
+    this.#batchLimits = parts.batchLimits;
+    this.#paddingSide = spec.pooling === 'last_token' ? 'left' : (spec.paddingSide ?? 'right');
+    this.#eosId = spec.pooling === 'last_token' ? tokenizer.eos_token_id : undefined;
+    this.#padId = tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0;
+
+    const limits = [positiveInt(tokenizer.model_max_length), positiveInt(config.max_position_embeddings)].filter(
+      (n): n is number => n !== undefined,
+    );
+    this.#maxTokens = spec.maxTokens ?? (limits.length > 0 ? Math.min(...limits) : 512);
+    const hidden = positiveInt(config.hidden_size) ?? positiveInt(config.d_model);
+    if (hidden === undefined) throw new RagError(`model ${spec.id}: config.json has no hidden_size, cannot tell the vector dimension`);
+    if (spec.dimensions !== undefined && (!Number.isInteger(spec.dimensions) || spec.dimensions < 1 || spec.dimensions > hidden)) {
+      throw new RagError(`model ${spec.id}: --dimensions must be an integer from 1 to ${hidden}, got ${spec.dimensions}`);
+    }
+    this.#dimensions = spec.dimensions;
+
+    const name = spec.source.kind === 'hub' ? spec.source.repo : path.basename(path.resolve(spec.source.dir));
+    const params: Record<string, string | number | boolean> = { dtype: parts.dtype };
+    if (spec.dimensions !== undefined) params.dimensions = spec.dimensions;
+    if (this.#paddingSide === 'left') params.paddingSide = 'left';
+    this.info = {
+      id: spec.id,
+      provider: 'transformers',
+      name,
+      revision: parts.revision,
+      dimension: spec.dimensions ?? hidden,
+      pooling: spec.pooling,
+      queryPrefix: spec.queryPrefix || undefined,
+      passagePrefix: spec.passagePrefix || undefined,
+      normalize: true,
+      maxTokens: this.#maxTokens,
+      languages: spec.languages,
+      params,
+    };
+    this.fingerprint = fingerprintOf(this.info);
+  }
+
+  /** Model tokens in `text`, special tokens ([CLS], [SEP], EOS) and prefixes not counted. */
+  countTokens(text: string): number {
+    return this.#tokenizer.encode(text, { add_special_tokens: false }).length;
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    const { vectors } = await this.#embed([(this.info.queryPrefix ?? '') + text], {});
+    return vectors[0]!;
+  }
+
+  async embedDocuments(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedBatchResult> {
+    const prefix = this.info.passagePrefix ?? '';
+    return this.#embed(
+      texts.map((t) => prefix + t),
+      options,
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.#model.dispose();
+  }
+
+  async #embed(texts: readonly string[], options: EmbedOptions): Promise<EmbedBatchResult> {
+    const encoded = texts.map((t) => encodeText(this.#tokenizer, t, { maxTokens: this.#maxTokens, eosId: this.#eosId }));
+    const truncated = encoded.filter((e) => e.truncated).length;
+    const vectors: Float32Array[] = new Array<Float32Array>(texts.length);
+    const batches = planBatches(
+      encoded.map((e) => e.ids.length),
+      this.#batchLimits,
+    );
+    let done = 0;
+    for (const batch of batches) {
+      options.signal?.throwIfAborted();
+      const pooled = await this.#runBatch(batch.map((i) => encoded[i]!.ids));
+      batch.forEach((inputIndex, row) => {
+        vectors[inputIndex] = truncateAndNormalize(pooled[row]!, this.#dimensions, true);
+      });
+      done += batch.length;
+      options.onProgress?.({ done, total: texts.length });
+    }
+    return { vectors, truncated };
+  }
+
+  /** Runs one padded batch and pools it; rows come back in the order given. */
+  async #runBatch(rows: number[][]): Promise<Float32Array[]> {
+    const { Tensor } = await importTransformers();
+    const padded = padBatch(rows, this.#padId, this.#paddingSide);
+    const dims = [padded.rows, padded.seq];
+    const output = await this.#model({
+      input_ids: new Tensor('int64', padded.inputIds, dims),
+      attention_mask: new Tensor('int64', padded.attentionMask, dims),
+    });
+    let states = output.last_hidden_state ?? output.token_embeddings;
+    if (!states || states.dims.length !== 3) {
+      throw new RagError(`model ${this.info.id} returned no last_hidden_state [batch, seq, hidden] output; it is not a feature-extraction export`);
+    }
+    if (states.type !== 'float32') states = states.to('float32');
+    const [batch, seq, hidden] = states.dims as [number, number, number];
+    return poolTokenStates({ data: states.data as Float32Array, batch, seq, hidden }, padded.attentionMask, this.#pooling);
+  }
+}
