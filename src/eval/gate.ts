@@ -1,0 +1,196 @@
+/**
+ * CI regression gate: compare this evaluation with a committed baseline results.json and with
+ * absolute floors, and list every violated check. The caller exits non-zero when `passed` is false.
+ */
+import { RagError } from '../errors.js';
+import { METRIC_NAMES, parseMetricKey } from './metrics.js';
+import type { BaselineResults } from './report/results-json.js';
+import type { RunKey } from './types.js';
+import { runLabel } from './types.js';
+
+/** Metrics `--max-drop` watches, per run. */
+export const HEADLINE_METRICS = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10'] as const;
+
+/** An absolute floor from `--min METRIC=VALUE`. */
+export interface MetricFloor {
+  metric: string;
+  value: number;
+}
+
+/** Options of {@link checkGate}. */
+export interface GateOptions {
+  /**
+   * Largest allowed drop of a headline metric against the baseline, in metric units
+   * (0.02 = two nDCG points). Undefined: no drop check.
+   */
+  maxDrop?: number;
+  /** Absolute floors every run must reach. */
+  min?: readonly MetricFloor[];
+  /** Metrics the drop check watches; default {@link HEADLINE_METRICS}. */
+  metrics?: readonly string[];
+}
+
+/** One evaluated condition of the gate. */
+export interface GateCheck {
+  run: RunKey;
+  metric: string;
+  kind: 'max-drop' | 'min';
+  /** Baseline value (max-drop) or null (min). */
+  baseline: number | null;
+  current: number;
+  /** The allowed drop (max-drop) or the floor (min). */
+  threshold: number;
+  passed: boolean;
+  /** One line a person can act on. */
+  message: string;
+}
+
+export interface GateResult {
+  passed: boolean;
+  /** Every check made, passed or not, in run order. */
+  checks: GateCheck[];
+  /** The failed checks. */
+  violations: GateCheck[];
+  /** Current runs with no baseline run of the same (model, mode): reported, not failing. */
+  missingFromBaseline: RunKey[];
+  /** Baseline runs this evaluation did not produce: reported, not failing. */
+  missingFromCurrent: RunKey[];
+  /** Other things worth a line in the report (dataset changed since the baseline, ...). */
+  notes: string[];
+}
+
+/** What the gate needs from the current evaluation (an EvalResults fits). */
+export interface GateInput {
+  dataset?: { fingerprint: string };
+  runs: ReadonlyArray<RunKey & { metrics: Record<string, number> }>;
+}
+
+/** Accepts `ndcg_at_10` and the common `ndcg@10` spelling; throws a RagError for anything else. */
+export function normalizeMetricName(name: string): string {
+  const key = name.trim().toLowerCase().replace(/@/, '_at_');
+  if (parseMetricKey(key) === undefined) {
+    throw new RagError(
+      `unknown metric "${name}": use NAME_at_K with NAME one of ${METRIC_NAMES.join(', ')} (e.g. ndcg_at_10)`,
+    );
+  }
+  return key;
+}
+
+/** Parses `--min ndcg_at_10=0.6`. */
+export function parseMetricFloor(spec: string): MetricFloor {
+  const eq = spec.indexOf('=');
+  if (eq < 0) throw new RagError(`invalid --min "${spec}": expected METRIC=VALUE, e.g. ndcg_at_10=0.6`);
+  const metric = normalizeMetricName(spec.slice(0, eq));
+  const text = spec.slice(eq + 1).trim();
+  const value = Number(text);
+  if (text === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new RagError(`invalid --min "${spec}": the value must be a number between 0 and 1`);
+  }
+  return { metric, value };
+}
+
+/** Parses `--max-drop 0.02`. */
+export function parseMaxDrop(text: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new RagError(`invalid --max-drop "${text}": expected a number between 0 and 1 (0.02 = two points of nDCG)`);
+  }
+  return value;
+}
+
+// Metrics are means of floats: a drop equal to the threshold must not fail on rounding noise.
+const EPSILON = 1e-9;
+
+const fmt = (x: number): string => x.toFixed(4);
+
+function sameRun(a: RunKey, b: RunKey): boolean {
+  return a.model === b.model && a.mode === b.mode;
+}
+
+function currentValue(run: RunKey & { metrics: Record<string, number> }, metric: string): number {
+  const v = run.metrics[metric];
+  if (v === undefined) {
+    throw new RagError(`the gate needs ${metric} but ${runLabel(run)} did not compute it: add its k to --k`);
+  }
+  return v;
+}
+
+/**
+ * Evaluates the gate. Without a baseline only the floors are checked; without options nothing is
+ * checked and the gate passes.
+ */
+export function checkGate(current: GateInput, baseline: BaselineResults | undefined, options: GateOptions): GateResult {
+  const watched = (options.metrics ?? HEADLINE_METRICS).map(normalizeMetricName);
+  const floors = (options.min ?? []).map((f) => ({ metric: normalizeMetricName(f.metric), value: f.value }));
+  const checks: GateCheck[] = [];
+  const missingFromBaseline: RunKey[] = [];
+  const notes: string[] = [];
+
+  if (baseline !== undefined && options.maxDrop !== undefined) {
+    const maxDrop = options.maxDrop;
+    if (
+      current.dataset !== undefined &&
+      baseline.datasetFingerprint !== undefined &&
+      baseline.datasetFingerprint !== current.dataset.fingerprint
+    ) {
+      notes.push(
+        `dataset differs from the baseline's (${baseline.datasetFingerprint} vs ${current.dataset.fingerprint}): metric differences may come from the data`,
+      );
+    }
+    for (const run of current.runs) {
+      const base = baseline.runs.find((b) => sameRun(b, run));
+      if (base === undefined) {
+        missingFromBaseline.push({ model: run.model, mode: run.mode });
+        continue;
+      }
+      for (const metric of watched) {
+        const now = currentValue(run, metric);
+        const before = base.metrics[metric];
+        if (before === undefined) {
+          notes.push(`${runLabel(run)}: baseline has no ${metric}, drop not checked`);
+          continue;
+        }
+        const drop = before - now;
+        const passed = drop <= maxDrop + EPSILON;
+        checks.push({
+          run: { model: run.model, mode: run.mode },
+          metric,
+          kind: 'max-drop',
+          baseline: before,
+          current: now,
+          threshold: maxDrop,
+          passed,
+          message: passed
+            ? `${runLabel(run)}: ${metric} ${fmt(now)} (baseline ${fmt(before)}, change ${drop > 0 ? '-' : '+'}${fmt(Math.abs(drop))}) within --max-drop ${maxDrop}`
+            : `${runLabel(run)}: ${metric} dropped ${fmt(drop)} (${fmt(before)} -> ${fmt(now)}), more than --max-drop ${maxDrop}`,
+        });
+      }
+    }
+  }
+
+  for (const run of current.runs) {
+    for (const floor of floors) {
+      const now = currentValue(run, floor.metric);
+      const passed = now >= floor.value - EPSILON;
+      checks.push({
+        run: { model: run.model, mode: run.mode },
+        metric: floor.metric,
+        kind: 'min',
+        baseline: null,
+        current: now,
+        threshold: floor.value,
+        passed,
+        message: passed
+          ? `${runLabel(run)}: ${floor.metric} ${fmt(now)} reaches --min ${floor.value}`
+          : `${runLabel(run)}: ${floor.metric} ${fmt(now)} is below --min ${floor.value}`,
+      });
+    }
+  }
+
+  const missingFromCurrent =
+    baseline === undefined || options.maxDrop === undefined
+      ? []
+      : baseline.runs.filter((b) => !current.runs.some((r) => sameRun(r, b))).map((b) => ({ model: b.model, mode: b.mode }));
+  const violations = checks.filter((c) => !c.passed);
+  return { passed: violations.length === 0, checks, violations, missingFromBaseline, missingFromCurrent, notes };
+}
