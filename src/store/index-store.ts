@@ -1,0 +1,611 @@
+/**
+ * The on-disk index: documents, chunks and their vectors, in a directory such as `.rag`.
+ *
+ * Layout: `manifest.json` names the current generation's files (`chunks-<gen>.jsonl`,
+ * `vectors-<gen>.hnsw`, `stats-<gen>.bin`). A commit writes the next generation's files
+ * (temp + fsync + rename), then replaces `manifest.json` atomically, then deletes files the new
+ * manifest no longer names. A crash at any moment therefore leaves the old or the new state.
+ * Writers hold `lock`; readers need no lock and retry if a commit removes files under them.
+ */
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Embedder, ModelInfo } from '../embed/types.js';
+import type { Chunk, ChunkingOptions } from '../ingest/types.js';
+import { RagError } from '../errors.js';
+import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream } from './atomic.js';
+import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord, type StoredDocument } from './chunk-file.js';
+import { DEFAULT_HNSW_PARAMS, VectorIndex, type HnswParams } from './hnsw.js';
+import { acquireLock, processAlive } from './lock.js';
+import {
+  FORMAT_VERSION,
+  MANIFEST_FILE,
+  OWN_FILE_PATTERN,
+  damaged,
+  generationFileNames,
+  readManifest,
+  type Manifest,
+  type ManifestFile,
+} from './manifest.js';
+
+export type { StoredDocument } from './chunk-file.js';
+
+/** One search result. */
+export interface SearchHit {
+  chunk: Chunk;
+  document: StoredDocument;
+  /** Cosine similarity of the chunk's vector to the query, higher is better (1 = same direction). */
+  similarity: number;
+}
+
+export interface SearchOptions {
+  /** HNSW candidate list size; default chosen per query by `efFor(k, chunkCount)`. */
+  ef?: number;
+  /** Only chunks for which this returns true are returned (still the top k among those). */
+  filter?: (chunk: Chunk) => boolean;
+  /** Force an exact scan (true) or the graph (false); default: exact for small indexes. */
+  exact?: boolean;
+}
+
+/** What a new index is created with, and what an existing one must match. */
+export interface IndexInit {
+  model: ModelInfo;
+  modelFingerprint: string;
+  chunking: ChunkingOptions;
+  /** Graph parameters for a new index (an existing index keeps its own). */
+  hnsw?: { M?: number; efConstruction?: number };
+}
+
+export interface WriteIndexOptions {
+  /** How long to wait for another writer's lock. Default 10 s. */
+  lockTimeoutMs?: number;
+}
+
+/** Changes to an index, applied together when `writeIndex`'s callback returns. */
+export interface IndexTransaction {
+  /** The index as it was before this transaction (empty for a new index); unchanged while `fn` runs. */
+  readonly store: IndexStore;
+  /** Removes a document and its chunks (no-op if absent). */
+  removeDocument(docId: string): void;
+  /**
+   * Adds a document with its chunks and one vector per chunk, replacing an existing document
+   * with the same id. `doc.chunkIds` must list `chunks`' ids in order.
+   */
+  putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void;
+  /** Replaces the model's corpus statistics blob. */
+  setCorpusStatistics(data: Buffer): void;
+}
+
+/** Steps of a commit at which crash tests kill the process (`RAG_TEST_CRASH_AT=<step>`). */
+export const COMMIT_STEPS = [
+  'chunks-before-rename',
+  'chunks-written',
+  'vectors-before-rename',
+  'vectors-written',
+  'stats-written',
+  'manifest-before-rename',
+  'manifest-written',
+  'cleaned',
+] as const;
+export type CommitStep = (typeof COMMIT_STEPS)[number];
+
+function crashPoint(step: CommitStep): void {
+  if (process.env['RAG_TEST_CRASH_AT'] === step) process.kill(process.pid, 'SIGKILL');
+}
+
+/** How many times open() re-reads the manifest when a concurrent commit removed files it named. */
+const OPEN_RETRIES = 5;
+
+class MissingFileError extends Error {}
+
+/**
+ * A read-only view of one generation of an index, fully loaded in memory.
+ *
+ * @example
+ * const store = await IndexStore.open('.rag');
+ * assertModel(store, embedder);
+ * const hits = store.search(await embedder.embedQuery('向量数据库'), 5);
+ */
+export class IndexStore {
+  readonly dir: string;
+  private currentManifest: Manifest;
+  private readonly docs = new Map<string, StoredDocument>();
+  private readonly chunks = new Map<string, ChunkRecord>();
+  private readonly byLabel = new Map<number, ChunkRecord>();
+  private vectors: VectorIndex | undefined;
+  private stats: Buffer | undefined;
+  private nextLabel = 0;
+
+  private constructor(dir: string, manifest: Manifest) {
+    this.dir = dir;
+    this.currentManifest = manifest;
+  }
+
+  /** Whether `dir` holds an index (a manifest). */
+  static async exists(dir: string): Promise<boolean> {
+    try {
+      return (await stat(join(dir, MANIFEST_FILE))).isFile();
+    } catch (error) {
+      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Loads the current generation of the index in `dir`. Throws RagError when there is no index,
+   * when it was written by a newer rag, or when a file is missing or damaged.
+   */
+  static async open(dir: string): Promise<IndexStore> {
+    for (let attempt = 0; ; attempt++) {
+      const manifest = await readManifest(dir);
+      try {
+        return await IndexStore.load(dir, manifest);
+      } catch (error) {
+        if (!(error instanceof MissingFileError)) throw error;
+        // A writer may have committed and removed this generation's files after we read the
+        // manifest: if the manifest moved on, load the new generation instead.
+        const now = await readManifest(dir);
+        if (now.generation === manifest.generation || attempt >= OPEN_RETRIES) {
+          throw damaged(dir, `${join(dir, error.message)} is missing`);
+        }
+      }
+    }
+  }
+
+  private static empty(dir: string, init: IndexInit): IndexStore {
+    const now = new Date().toISOString();
+    const params = hnswParams(init);
+    return new IndexStore(dir, {
+      formatVersion: FORMAT_VERSION,
+      createdAt: now,
+      updatedAt: now,
+      generation: 0,
+      model: init.model,
+      modelFingerprint: init.modelFingerprint,
+      chunking: { ...init.chunking },
+      hnsw: { space: 'cosine', M: params.M, efConstruction: params.efConstruction, maxElements: 0 },
+      counts: { documents: 0, chunks: 0 },
+      files: { chunks: { name: generationFileNames(0).chunks, bytes: 0 } },
+    });
+  }
+
+  private static async load(dir: string, manifest: Manifest): Promise<IndexStore> {
+    const store = new IndexStore(dir, manifest);
+    const { chunks: chunksFile, vectors: vectorsFile, stats: statsFile } = manifest.files;
+    const path = (file: ManifestFile): string => join(dir, file.name);
+    const display = (file: ManifestFile): string => join(dir, file.name);
+
+    await checkSize(dir, chunksFile);
+    try {
+      await readChunkFile(path(chunksFile), (document, records) => {
+        if (store.docs.has(document.docId)) throw new ChunkFileError(`repeats document ${JSON.stringify(document.docId)}`);
+        store.docs.set(document.docId, document);
+        for (const record of records) {
+          if (store.chunks.has(record.chunk.id) || store.byLabel.has(record.label)) {
+            throw new ChunkFileError(`repeats chunk ${JSON.stringify(record.chunk.id)} or its label`);
+          }
+          store.chunks.set(record.chunk.id, record);
+          store.byLabel.set(record.label, record);
+          store.nextLabel = Math.max(store.nextLabel, record.label + 1);
+        }
+      });
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new MissingFileError(chunksFile.name);
+      if (error instanceof ChunkFileError) throw damaged(dir, `${display(chunksFile)} ${error.message}`);
+      throw error;
+    }
+    if (store.docs.size !== manifest.counts.documents || store.chunks.size !== manifest.counts.chunks) {
+      throw damaged(
+        dir,
+        `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunks.size} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
+      );
+    }
+
+    if (vectorsFile !== undefined) {
+      await checkSize(dir, vectorsFile);
+      try {
+        store.vectors = await VectorIndex.read(
+          path(vectorsFile),
+          manifest.model.dimension,
+          { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction },
+          store.byLabel.keys(),
+        );
+      } catch (error) {
+        if (!(await fileExists(path(vectorsFile)))) throw new MissingFileError(vectorsFile.name);
+        throw damaged(dir, `${display(vectorsFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
+      }
+    } else if (store.chunks.size > 0) {
+      throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
+    }
+
+    if (statsFile !== undefined) {
+      await checkSize(dir, statsFile);
+      try {
+        store.stats = await readFile(path(statsFile));
+      } catch (error) {
+        if (isErrno(error, 'ENOENT')) throw new MissingFileError(statsFile.name);
+        throw error;
+      }
+    }
+    return store;
+  }
+
+  /** The manifest of the generation this view shows. */
+  get manifest(): Manifest {
+    return this.currentManifest;
+  }
+
+  /** All documents, in the order they were added. */
+  documents(): IterableIterator<StoredDocument> {
+    return this.docs.values();
+  }
+
+  getDocument(docId: string): StoredDocument | undefined {
+    return this.docs.get(docId);
+  }
+
+  getChunk(chunkId: string): Chunk | undefined {
+    return this.chunks.get(chunkId)?.chunk;
+  }
+
+  get documentCount(): number {
+    return this.docs.size;
+  }
+
+  get chunkCount(): number {
+    return this.chunks.size;
+  }
+
+  /** The model's corpus statistics blob, if one was stored. */
+  corpusStatistics(): Buffer | undefined {
+    return this.stats;
+  }
+
+  /**
+   * The `k` chunks most similar to `vector`, most similar first (ties by label, i.e. insertion
+   * order). Exact for small indexes, HNSW with a per-query ef otherwise (see hnsw.ts).
+   */
+  search(vector: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
+    if (this.vectors === undefined) return [];
+    const { filter } = options;
+    const byLabel = this.byLabel;
+    const hits = this.vectors.search(vector, k, {
+      ef: options.ef,
+      exact: options.exact,
+      filter:
+        filter === undefined
+          ? undefined
+          : (label) => {
+              const record = byLabel.get(label);
+              return record !== undefined && filter(record.chunk);
+            },
+    });
+    const out: SearchHit[] = [];
+    for (const { label, similarity } of hits) {
+      const record = byLabel.get(label);
+      const document = record && this.docs.get(record.chunk.docId);
+      if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
+    }
+    return out;
+  }
+
+  /** The stored vector of a chunk (unit length: the cosine index normalises on insert). */
+  vectorOf(chunkId: string): Float32Array | undefined {
+    const record = this.chunks.get(chunkId);
+    return record === undefined ? undefined : this.vectors?.vector(record.label);
+  }
+
+  /** Bytes the current generation occupies on disk (manifest and the files it names). */
+  async diskBytes(): Promise<number> {
+    const { chunks, vectors, stats: statsFile } = this.currentManifest.files;
+    let total = 0;
+    try {
+      total += (await stat(join(this.dir, MANIFEST_FILE))).size;
+    } catch {
+      // A view of an index that was never committed has no manifest yet.
+    }
+    for (const file of [chunks, vectors, statsFile]) if (file !== undefined) total += file.bytes;
+    return total;
+  }
+
+  // --- used by writeIndex only -------------------------------------------------------------
+
+  /** @internal Applies staged operations in order; the view then shows the new state. */
+  applyOperations(operations: Iterable<Operation>, dimension: number): void {
+    const ops = [...operations];
+    let adding = 0;
+    for (const op of ops) if (op.kind === 'put') adding += op.chunks.length;
+    if (adding > 0 && this.vectors === undefined) {
+      const manifest = this.currentManifest;
+      this.vectors = VectorIndex.create(dimension, { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction }, Math.max(1024, adding));
+    }
+    for (const op of ops) this.removeDoc(op.docId);
+    this.vectors?.reserve(adding);
+    for (const op of ops) {
+      if (op.kind !== 'put') continue;
+      for (const chunk of op.chunks) {
+        const owner = this.chunks.get(chunk.id);
+        if (owner !== undefined) {
+          throw new Error(`chunk id ${JSON.stringify(chunk.id)} of document ${JSON.stringify(op.doc.docId)} is already used by document ${JSON.stringify(owner.chunk.docId)}`);
+        }
+      }
+      this.docs.set(op.doc.docId, op.doc);
+      op.chunks.forEach((chunk, i) => {
+        const record: ChunkRecord = { label: this.nextLabel++, chunk };
+        this.vectors!.add(record.label, op.vectors[i]!);
+        this.chunks.set(chunk.id, record);
+        this.byLabel.set(record.label, record);
+      });
+    }
+    if (this.vectors?.needsRebuild()) this.vectors = this.vectors.rebuilt();
+  }
+
+  private removeDoc(docId: string): void {
+    const doc = this.docs.get(docId);
+    if (doc === undefined) return;
+    for (const chunkId of doc.chunkIds) {
+      const record = this.chunks.get(chunkId);
+      if (record === undefined) continue;
+      this.vectors?.remove(record.label);
+      this.chunks.delete(chunkId);
+      this.byLabel.delete(record.label);
+    }
+    this.docs.delete(docId);
+  }
+
+  /** @internal Writes the next generation and switches the manifest to it. */
+  async commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
+    const dir = this.dir;
+    const old = this.currentManifest;
+    const generation = old.generation + 1;
+    const names = generationFileNames(generation);
+    const files: Manifest['files'] = { ...old.files };
+
+    if (documentsChanged || old.generation === 0) {
+      const chunksBytes = await writeFileAtomicStream(
+        join(dir, names.chunks),
+        chunkFileLines(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!)),
+        { beforeRename: () => crashPoint('chunks-before-rename') },
+      );
+      files.chunks = { name: names.chunks, bytes: chunksBytes };
+      crashPoint('chunks-written');
+      const vectors = this.vectors;
+      if (vectors !== undefined && vectors.size > 0) {
+        const path = join(dir, names.vectors);
+        await replaceFileAtomic(path, (temp) => vectors.write(temp), { beforeRename: () => crashPoint('vectors-before-rename') });
+        files.vectors = { name: names.vectors, bytes: (await stat(path)).size };
+      } else {
+        delete files.vectors;
+      }
+      crashPoint('vectors-written');
+    }
+    if (stats !== undefined) {
+      await writeFileAtomic(join(dir, names.stats), stats);
+      files.stats = { name: names.stats, bytes: stats.length };
+      crashPoint('stats-written');
+    }
+
+    const now = new Date().toISOString();
+    const manifest: Manifest = {
+      formatVersion: FORMAT_VERSION,
+      createdAt: old.generation === 0 ? now : old.createdAt,
+      updatedAt: now,
+      generation,
+      model: old.generation === 0 ? init.model : old.model,
+      modelFingerprint: old.modelFingerprint,
+      chunking: old.chunking,
+      hnsw: { ...old.hnsw, maxElements: this.vectors?.capacity ?? 0 },
+      counts: { documents: this.docs.size, chunks: this.chunks.size },
+      files,
+    };
+    await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
+      beforeRename: () => crashPoint('manifest-before-rename'),
+    });
+    crashPoint('manifest-written');
+    this.currentManifest = manifest;
+    if (stats !== undefined) this.stats = stats;
+    await removeUnreferenced(dir, manifest);
+    crashPoint('cleaned');
+  }
+}
+
+type Operation =
+  | { kind: 'remove'; docId: string }
+  | { kind: 'put'; docId: string; doc: StoredDocument; chunks: Chunk[]; vectors: Float32Array[] };
+
+/**
+ * Opens the index in `dir` for writing (creating it with `init` when absent), holding its lock;
+ * runs `fn`, which stages changes on the transaction; then commits them atomically. If `fn`
+ * throws, nothing is written. A transaction that changes nothing writes nothing.
+ *
+ * Every commit rewrites the chunk file and the vector graph, so call it per batch of many
+ * documents, not per document.
+ */
+export async function writeIndex<T>(
+  dir: string,
+  init: IndexInit,
+  fn: (tx: IndexTransaction) => Promise<T>,
+  options: WriteIndexOptions = {},
+): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const lock = await acquireLock(dir, { timeoutMs: options.lockTimeoutMs });
+  try {
+    let store: IndexStore;
+    if (await IndexStore.exists(dir)) {
+      store = await IndexStore.open(dir);
+      assertCompatible(store, init);
+    } else {
+      await assertUsableDirectory(dir);
+      store = IndexStoreFactory.empty(dir, init);
+    }
+    // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
+    // generation) can go.
+    if (store.manifest.generation > 0) await removeUnreferenced(dir, store.manifest);
+
+    const tx = new Transaction(store, store.manifest.model.dimension);
+    const result = await fn(tx);
+    tx.close();
+    const stats = tx.statsChange();
+    const changed = tx.operations.size > 0;
+    if (changed || stats !== undefined || store.manifest.generation === 0) {
+      store.applyOperations(tx.operations.values(), store.manifest.model.dimension);
+      await store.commit(init, stats, changed);
+    }
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Access to the private empty-store constructor for writeIndex. */
+const IndexStoreFactory = {
+  empty: (dir: string, init: IndexInit): IndexStore =>
+    (IndexStore as unknown as { empty(dir: string, init: IndexInit): IndexStore }).empty(dir, init),
+};
+
+class Transaction implements IndexTransaction {
+  readonly store: IndexStore;
+  /** Latest operation per document, in the order documents were last touched. */
+  readonly operations = new Map<string, Operation>();
+  private stats: Buffer | undefined;
+  private closed = false;
+  private readonly dimension: number;
+
+  constructor(store: IndexStore, dimension: number) {
+    this.store = store;
+    this.dimension = dimension;
+  }
+
+  removeDocument(docId: string): void {
+    this.assertOpen();
+    this.operations.delete(docId);
+    if (this.store.getDocument(docId) !== undefined) this.operations.set(docId, { kind: 'remove', docId });
+  }
+
+  putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void {
+    this.assertOpen();
+    const where = `document ${JSON.stringify(doc.docId)}`;
+    if (vectors.length !== chunks.length) throw new Error(`${where}: ${chunks.length} chunks but ${vectors.length} vectors`);
+    if (doc.chunkIds.length !== chunks.length || chunks.some((c, i) => c.id !== doc.chunkIds[i] || c.docId !== doc.docId)) {
+      throw new Error(`${where}: chunkIds must list the ids of its chunks in order, and each chunk's docId must be the document's`);
+    }
+    if (new Set(doc.chunkIds).size !== doc.chunkIds.length) throw new Error(`${where}: duplicate chunk ids`);
+    for (const v of vectors) {
+      if (v.length !== this.dimension) throw new Error(`${where}: vector of dimension ${v.length}, index uses ${this.dimension}`);
+      if (!v.every(Number.isFinite)) throw new Error(`${where}: vector with NaN or infinite values`);
+    }
+    this.operations.delete(doc.docId);
+    this.operations.set(doc.docId, { kind: 'put', docId: doc.docId, doc: { ...doc, chunkIds: [...doc.chunkIds] }, chunks: [...chunks], vectors: [...vectors] });
+  }
+
+  setCorpusStatistics(data: Buffer): void {
+    this.assertOpen();
+    this.stats = Buffer.from(data);
+  }
+
+  /** The statistics to write, or undefined when unchanged. */
+  statsChange(): Buffer | undefined {
+    const before = this.store.corpusStatistics();
+    if (this.stats === undefined || (before !== undefined && before.equals(this.stats))) return undefined;
+    return this.stats;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('this index transaction has already been committed');
+  }
+}
+
+function hnswParams(init: IndexInit): HnswParams {
+  return {
+    M: init.hnsw?.M ?? DEFAULT_HNSW_PARAMS.M,
+    efConstruction: init.hnsw?.efConstruction ?? DEFAULT_HNSW_PARAMS.efConstruction,
+  };
+}
+
+function shortFingerprint(fingerprint: string): string {
+  return fingerprint.slice(0, 8);
+}
+
+/**
+ * Throws a RagError unless the index was built with this embedder's model (same fingerprint).
+ * Vectors from different models are not comparable, so searching would return noise.
+ */
+export function assertModel(store: { readonly dir: string; readonly manifest: Manifest }, embedder: Pick<Embedder, 'info' | 'fingerprint'>): void {
+  const { manifest, dir } = store;
+  if (manifest.modelFingerprint === embedder.fingerprint) return;
+  const built = manifest.model.id;
+  const wanted =
+    embedder.info.id === built ? `${embedder.info.id} (fingerprint ${shortFingerprint(embedder.fingerprint)}: its settings changed)` : embedder.info.id;
+  throw new RagError(
+    `index ${dir} was built with model ${built} (fingerprint ${shortFingerprint(manifest.modelFingerprint)}), not ${wanted}; use --model ${built} or ingest into another --index`,
+  );
+}
+
+function describeChunking(c: ChunkingOptions): string {
+  return `chunk size ${c.chunkSize} ${c.lengthUnit}, overlap ${c.chunkOverlap}`;
+}
+
+/** Checks that `init` can write into the existing index `store`. */
+function assertCompatible(store: IndexStore, init: IndexInit): void {
+  assertModel(store, { info: init.model, fingerprint: init.modelFingerprint });
+  const stored = store.manifest.chunking;
+  const wanted = init.chunking;
+  if (stored.chunkSize !== wanted.chunkSize || stored.chunkOverlap !== wanted.chunkOverlap || stored.lengthUnit !== wanted.lengthUnit) {
+    throw new RagError(
+      `index ${store.dir} was built with ${describeChunking(stored)}, not ${describeChunking(wanted)}; ingest with the stored settings or into another --index`,
+    );
+  }
+}
+
+/** Refuses to turn a directory full of other files into an index (a mistyped --index). */
+async function assertUsableDirectory(dir: string): Promise<void> {
+  const foreign = (await readdir(dir)).filter((name) => !name.startsWith('.') && !OWN_FILE_PATTERN.test(name));
+  if (foreign.length > 0) {
+    throw new RagError(`${dir} exists and is not a rag index (it holds ${JSON.stringify(foreign[0])}); choose another --index`);
+  }
+}
+
+async function checkSize(dir: string, file: ManifestFile): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(join(dir, file.name))).size;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
+    throw error;
+  }
+  if (size !== file.bytes) {
+    throw damaged(dir, `${join(dir, file.name)} is ${size} bytes but should be ${file.bytes} (truncated or modified)`);
+  }
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Deletes our files that `manifest` does not name: old generations, temp files of interrupted
+ * commits, and leftovers of dead lock takers. Only call while holding the lock.
+ */
+async function removeUnreferenced(dir: string, manifest: Manifest): Promise<void> {
+  const keep = new Set<string>([MANIFEST_FILE, 'lock']);
+  for (const file of Object.values(manifest.files)) if (file !== undefined) keep.add(file.name);
+  for (const name of await readdir(dir)) {
+    if (keep.has(name) || !OWN_FILE_PATTERN.test(name)) continue;
+    if (name.startsWith('lock')) {
+      // Lock temp files belong to processes trying to take the lock right now, unless they died.
+      const pid = Number(/^lock\.(?:tmp|stale)-(\d+)/.exec(name)?.[1]);
+      if (!Number.isInteger(pid) || processAlive(pid)) continue;
+    }
+    await unlink(join(dir, name)).catch((error: unknown) => {
+      if (!isErrno(error, 'ENOENT')) throw error;
+    });
+  }
+}

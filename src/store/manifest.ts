@@ -1,0 +1,143 @@
+/**
+ * manifest.json: the one file that says which generation of an index is current.
+ * It is replaced atomically on every commit; everything else in the directory is only
+ * meaningful if the manifest names it.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModelInfo } from '../embed/types.js';
+import type { ChunkingOptions } from '../ingest/types.js';
+import { RagError } from '../errors.js';
+import { isErrno } from './atomic.js';
+
+/** The on-disk format this code writes. Bump on incompatible changes and keep a reader for old ones. */
+export const FORMAT_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+
+/** A data file of one generation. `bytes` lets open() detect truncation before parsing. */
+export interface ManifestFile {
+  name: string;
+  bytes: number;
+}
+
+export interface Manifest {
+  formatVersion: 1;
+  /** ISO timestamps. */
+  createdAt: string;
+  updatedAt: string;
+  /** Increases by one per commit; data files carry it in their names. */
+  generation: number;
+  model: ModelInfo;
+  modelFingerprint: string;
+  chunking: ChunkingOptions;
+  hnsw: { space: 'cosine'; M: number; efConstruction: number; maxElements: number };
+  counts: { documents: number; chunks: number };
+  files: {
+    /** JSONL of documents and chunks (always present). */
+    chunks: ManifestFile;
+    /** hnswlib graph; absent while the index holds no chunks. */
+    vectors?: ManifestFile;
+    /** The model's opaque corpus statistics, when it keeps any. */
+    stats?: ManifestFile;
+  };
+}
+
+/** The files of generation `gen`. */
+export function generationFileNames(gen: number): { chunks: string; vectors: string; stats: string } {
+  return { chunks: `chunks-${gen}.jsonl`, vectors: `vectors-${gen}.hnsw`, stats: `stats-${gen}.bin` };
+}
+
+/** Names this store may create in an index directory (data files, their temp files, manifest temps, lock). */
+export const OWN_FILE_PATTERN =
+  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.hnsw|stats-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
+
+/** The shared "what to do" for damaged indexes. */
+export function damaged(display: string, what: string, cause?: unknown): RagError {
+  return new RagError(
+    `index ${display} is damaged: ${what}; delete ${display} and run \`rag ingest <paths>\` again (or ingest into another --index)`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+export function noIndex(display: string): RagError {
+  return new RagError(`no index at ${display}: run \`rag ingest <paths>\` first`);
+}
+
+/**
+ * Reads and validates `<dir>/manifest.json`. Throws RagError when there is no index, when it
+ * was written by a newer rag, or when it is damaged.
+ */
+export async function readManifest(dir: string, display = dir): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw noIndex(display);
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw damaged(display, `${join(display, MANIFEST_FILE)} is not valid JSON`, error);
+  }
+  return validateManifest(value, display);
+}
+
+/** Checks the shape of a parsed manifest (exported for tests of old fixtures). */
+export function validateManifest(value: unknown, display: string): Manifest {
+  const file = join(display, MANIFEST_FILE);
+  const bad = (field: string): RagError => damaged(display, `${file} has no valid "${field}"`);
+  if (!isRecord(value)) throw damaged(display, `${file} is not a JSON object`);
+  const version = value['formatVersion'];
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw bad('formatVersion');
+  if (version > FORMAT_VERSION) {
+    throw new RagError(
+      `index ${display} was written by a newer rag (format ${version}); upgrade rag or re-ingest into a new --index`,
+    );
+  }
+  for (const key of ['createdAt', 'updatedAt', 'modelFingerprint'] as const) {
+    if (typeof value[key] !== 'string') throw bad(key);
+  }
+  if (!isCount(value['generation']) || value['generation'] < 1) throw bad('generation');
+
+  const model = value['model'];
+  if (!isRecord(model) || typeof model['id'] !== 'string' || typeof model['name'] !== 'string' || !isCount(model['dimension']) || model['dimension'] < 1) {
+    throw bad('model');
+  }
+  const chunking = value['chunking'];
+  if (
+    !isRecord(chunking) ||
+    !isCount(chunking['chunkSize']) ||
+    !isCount(chunking['chunkOverlap']) ||
+    (chunking['lengthUnit'] !== 'tokens' && chunking['lengthUnit'] !== 'characters')
+  ) {
+    throw bad('chunking');
+  }
+  const hnsw = value['hnsw'];
+  if (!isRecord(hnsw) || hnsw['space'] !== 'cosine' || !isCount(hnsw['M']) || !isCount(hnsw['efConstruction']) || !isCount(hnsw['maxElements'])) {
+    throw bad('hnsw');
+  }
+  const counts = value['counts'];
+  if (!isRecord(counts) || !isCount(counts['documents']) || !isCount(counts['chunks'])) throw bad('counts');
+  const files = value['files'];
+  if (!isRecord(files) || !isFile(files['chunks'])) throw bad('files.chunks');
+  for (const key of ['vectors', 'stats'] as const) {
+    if (files[key] !== undefined && !isFile(files[key])) throw bad(`files.${key}`);
+  }
+  if (counts['chunks'] > 0 && files['vectors'] === undefined) throw bad('files.vectors');
+  return value as unknown as Manifest;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isFile(value: unknown): value is ManifestFile {
+  // Names are plain file names in the index directory: never paths that could escape it.
+  return isRecord(value) && typeof value['name'] === 'string' && OWN_FILE_PATTERN.test(value['name']) && isCount(value['bytes']);
+}
