@@ -55,9 +55,8 @@ export async function discoverFiles(
   paths: string[],
   options: DiscoverOptions = {},
 ): Promise<{ files: SourceFile[]; notices: LoadNotice[] }> {
-  const matchOptions = { basename: true, dot: true };
-  const include = options.include && options.include.length > 0 ? picomatch(options.include, matchOptions) : null;
-  const exclude = options.exclude && options.exclude.length > 0 ? picomatch(options.exclude, matchOptions) : null;
+  const include = globMatcher(options.include);
+  const exclude = globMatcher(options.exclude);
 
   const candidates: { absPath: string; origin: string; relPath: string }[] = [];
   for (const given of paths) {
@@ -130,7 +129,7 @@ async function walk(
   relDir: string,
   origin: string,
   visited: Set<string>,
-  exclude: picomatch.Matcher | null,
+  exclude: PathMatcher | null,
   out: { absPath: string; origin: string; relPath: string }[],
 ): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
@@ -157,6 +156,24 @@ async function walk(
       out.push({ absPath, origin, relPath });
     }
   }
+}
+
+type PathMatcher = (relPath: string) => boolean;
+
+/**
+ * A pattern without a slash is matched against the last path segment, one with a slash against
+ * the whole relPath. (picomatch's own `basename` option broke patterns that contain a slash.)
+ */
+function globMatcher(patterns: string[] | undefined): PathMatcher | null {
+  if (!patterns || patterns.length === 0) return null;
+  const options = { dot: true };
+  const onName = patterns.filter((p) => !p.includes('/'));
+  const onPath = patterns.filter((p) => p.includes('/'));
+  const nameMatch = onName.length > 0 ? picomatch(onName, options) : null;
+  const pathMatch = onPath.length > 0 ? picomatch(onPath, options) : null;
+  return (relPath) =>
+    (nameMatch !== null && nameMatch(relPath.slice(relPath.lastIndexOf('/') + 1))) ||
+    (pathMatch !== null && pathMatch(relPath));
 }
 
 async function readHead(absPath: string): Promise<{ size: number; head: Buffer }> {
