@@ -122,7 +122,7 @@ export class Bm25Index {
         // avgLength is 0 only when every doc is empty, and then no posting exists.
         const length = this.#docs.get(id)!.length;
         const norm = k1 * (1 - b + (b * length) / avgLength);
-        const add = (idf * tf * (k1 + 1)) / (tf + norm);
+        const add = idf * ((tf * (k1 + 1)) / (tf + norm));
         scores.set(id, (scores.get(id) ?? 0) + add);
       }
     }
