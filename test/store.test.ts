@@ -1,0 +1,353 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir, truncate, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Chunk } from '../src/ingest/types.js';
+import type { ModelInfo } from '../src/embed/types.js';
+import { IndexStore, assertModel, writeIndex, type IndexInit, type StoredDocument } from '../src/store/index.js';
+import { RagError } from '../src/errors.js';
+
+const DIM = 8;
+const model: ModelInfo = { id: 'hash', provider: 'builtin', name: 'hash', dimension: DIM, normalize: true };
+const init: IndexInit = {
+  model,
+  modelFingerprint: '1a2b3c4d5e6f7a8b',
+  chunking: { chunkSize: 400, chunkOverlap: 50, lengthUnit: 'characters' },
+};
+
+/** A deterministic unit-ish vector per string. */
+function vec(seed: string): Float32Array {
+  let h = 2166136261;
+  for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return Float32Array.from({ length: DIM }, (_, i) => Math.sin(h * (i + 1) * 0.001) + (i === h % DIM ? 2 : 0));
+}
+
+function makeDoc(docId: string, texts: string[], version = 'v1'): { doc: StoredDocument; chunks: Chunk[]; vectors: Float32Array[] } {
+  const chunks: Chunk[] = texts.map((text, index) => ({
+    id: `${docId}#${index}`,
+    docId,
+    index,
+    text,
+    page: null,
+    start: index * 10,
+    end: index * 10 + text.length,
+    headings: ['标题'],
+  }));
+  return {
+    doc: { docId, source: `docs/${docId}`, origin: 'docs', format: 'markdown', title: docId, contentHash: `${docId}-${version}`, chunkIds: chunks.map((c) => c.id) },
+    chunks,
+    vectors: texts.map((t) => vec(t)),
+  };
+}
+
+let root: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'rag-store-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+let counter = 0;
+const freshDir = (): string => join(root, `idx-${counter++}`);
+
+async function putAll(dir: string, docs: Array<ReturnType<typeof makeDoc>>): Promise<void> {
+  await writeIndex(dir, init, async (tx) => {
+    for (const d of docs) tx.putDocument(d.doc, d.chunks, d.vectors);
+  });
+}
+
+describe('writeIndex + IndexStore.open', () => {
+  it('round-trips documents, chunks, vectors and statistics; search returns similarity', async () => {
+    const dir = freshDir();
+    const a = makeDoc('a.md', ['向量数据库', 'vector databases', 'third chunk']);
+    const b = makeDoc('b.md', ['检索增强生成']);
+    const returned = await writeIndex(dir, init, async (tx) => {
+      assert.equal(tx.store.chunkCount, 0);
+      tx.putDocument(a.doc, a.chunks, a.vectors);
+      tx.putDocument(b.doc, b.chunks, b.vectors);
+      tx.setCorpusStatistics(Buffer.from('df-table'));
+      return 'done';
+    });
+    assert.equal(returned, 'done');
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'manifest.json', 'stats-1.bin', 'vectors-1.hnsw']);
+
+    const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.generation, 1);
+    assert.deepEqual(store.manifest.counts, { documents: 2, chunks: 4 });
+    assert.deepEqual(store.manifest.hnsw.space, 'cosine');
+    assert.deepEqual([...store.documents()].map((d) => d.docId), ['a.md', 'b.md']);
+    assert.deepEqual(store.getDocument('a.md'), a.doc);
+    assert.deepEqual(store.getChunk('a.md#1'), a.chunks[1]);
+    assert.equal(store.chunkCount, 4);
+    assert.equal(store.corpusStatistics()?.toString(), 'df-table');
+
+    const hits = store.search(vec('vector databases'), 2);
+    assert.equal(hits[0]!.chunk.id, 'a.md#1');
+    assert.equal(hits[0]!.document.docId, 'a.md');
+    assert.ok(Math.abs(hits[0]!.similarity - 1) < 1e-5, `similarity ${hits[0]!.similarity}`);
+    assert.ok(hits[1]!.similarity < hits[0]!.similarity);
+    assert.equal(store.search(vec('vector databases'), 10).length, 4);
+    const onlyB = store.search(vec('vector databases'), 3, { filter: (c) => c.docId === 'b.md' });
+    assert.deepEqual(onlyB.map((h) => h.chunk.id), ['b.md#0']);
+
+    const stored = store.vectorOf('b.md#0')!;
+    const original = vec('检索增强生成');
+    const norm = Math.hypot(...original);
+    stored.forEach((x, i) => assert.ok(Math.abs(x - original[i]! / norm) < 1e-6));
+    assert.equal(store.vectorOf('nope#0'), undefined);
+
+    const files = store.manifest.files;
+    const expected = (await stat(join(dir, 'manifest.json'))).size + files.chunks.bytes + files.vectors!.bytes + files.stats!.bytes;
+    assert.equal(await store.diskBytes(), expected);
+  });
+
+  it('replaces and removes documents; old generation files are deleted; labels of removed chunks are not found', async () => {
+    const dir = freshDir();
+    const docs = ['a', 'b', 'c', 'd'].map((id) => makeDoc(id, [`${id} one`, `${id} two`]));
+    await putAll(dir, docs);
+    await writeIndex(dir, init, async (tx) => {
+      assert.equal(tx.store.getDocument('a')?.contentHash, 'a-v1');
+      const a2 = makeDoc('a', ['a new'], 'v2');
+      tx.putDocument(a2.doc, a2.chunks, a2.vectors);
+      tx.removeDocument('b');
+      tx.removeDocument('missing');
+      // The view stays the state before this transaction.
+      assert.equal(tx.store.getDocument('b')?.docId, 'b');
+      assert.equal(tx.store.chunkCount, 8);
+    });
+    const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.generation, 2);
+    assert.deepEqual([...store.documents()].map((d) => [d.docId, d.contentHash]), [
+      ['c', 'c-v1'],
+      ['d', 'd-v1'],
+      ['a', 'a-v2'],
+    ]);
+    assert.equal(store.getChunk('a#1'), undefined);
+    assert.equal(store.getChunk('b#0'), undefined);
+    assert.equal(store.search(vec('a new'), 1)[0]!.chunk.id, 'a#0');
+    const all = store.search(vec('b one'), 100);
+    assert.equal(all.length, 5);
+    assert.ok(all.every((h) => h.chunk.docId !== 'b' && h.chunk.text !== 'a one'));
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'manifest.json', 'vectors-2.hnsw']);
+  });
+
+  it('reuses dead slots, then rebuilds the graph when a commit leaves > 30% of slots dead', async () => {
+    const dir = freshDir();
+    await putAll(dir, Array.from({ length: 10 }, (_, i) => makeDoc(`d${i}`, [`d${i} x`, `d${i} y`])));
+    const capacityBefore = (await IndexStore.open(dir)).manifest.hnsw.maxElements;
+    // Replace 2 documents (4 chunks): 4 dead slots then 4 reused ones: the file stays the same size.
+    const sizeBefore = (await IndexStore.open(dir)).manifest.files.vectors!.bytes;
+    await writeIndex(dir, init, async (tx) => {
+      for (const id of ['d0', 'd1']) {
+        const d = makeDoc(id, [`${id} x2`, `${id} y2`], 'v2');
+        tx.putDocument(d.doc, d.chunks, d.vectors);
+      }
+    });
+    let store = await IndexStore.open(dir);
+    assert.equal(store.manifest.files.vectors!.bytes, sizeBefore);
+    assert.equal(store.manifest.hnsw.maxElements, capacityBefore);
+    assert.equal(store.search(vec('d0 x2'), 1)[0]!.chunk.id, 'd0#0');
+    // Remove 7 of 10 documents: 14 of 20 slots dead -> rebuilt: search still right, labels consistent.
+    await writeIndex(dir, init, async (tx) => {
+      for (let i = 0; i < 7; i++) tx.removeDocument(`d${i}`);
+    });
+    store = await IndexStore.open(dir);
+    assert.equal(store.chunkCount, 6);
+    assert.ok(store.manifest.files.vectors!.bytes < sizeBefore, 'the rebuilt graph holds only live vectors');
+    for (const id of ['d7#0', 'd8#1', 'd9#0']) {
+      const text = store.getChunk(id)!.text;
+      assert.equal(store.search(vec(text), 1, { exact: false, ef: 10 })[0]!.chunk.id, id);
+    }
+    // Removing everything leaves a valid empty index without a vectors file.
+    await writeIndex(dir, init, async (tx) => {
+      for (const d of [...tx.store.documents()]) tx.removeDocument(d.docId);
+    });
+    store = await IndexStore.open(dir);
+    assert.equal(store.chunkCount, 0);
+    assert.equal(store.manifest.files.vectors, undefined);
+    assert.deepEqual(store.search(vec('x'), 5), []);
+  });
+
+  it('a transaction that changes nothing writes nothing; a throwing one changes nothing', async () => {
+    const dir = freshDir();
+    await putAll(dir, [makeDoc('a', ['one'])]);
+    await writeIndex(dir, init, async (tx) => tx.setCorpusStatistics(Buffer.from('s1')));
+    const before = await readFile(join(dir, 'manifest.json'), 'utf8');
+    await writeIndex(dir, init, async (tx) => tx.setCorpusStatistics(Buffer.from('s1')));
+    await writeIndex(dir, init, async () => undefined);
+    assert.equal(await readFile(join(dir, 'manifest.json'), 'utf8'), before);
+
+    await assert.rejects(
+      writeIndex(dir, init, async (tx) => {
+        const b = makeDoc('b', ['two']);
+        tx.putDocument(b.doc, b.chunks, b.vectors);
+        throw new Error('embedding failed');
+      }),
+      /embedding failed/,
+    );
+    assert.equal(await readFile(join(dir, 'manifest.json'), 'utf8'), before);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'manifest.json', 'stats-2.bin', 'vectors-1.hnsw']);
+    const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.generation, 2, 'a statistics-only commit reuses the chunk and vector files');
+    assert.deepEqual([...store.documents()].map((d) => d.docId), ['a']);
+  });
+
+  it('rejects inconsistent putDocument calls', async () => {
+    const dir = freshDir();
+    await writeIndex(dir, init, async (tx) => {
+      const a = makeDoc('a', ['one', 'two']);
+      assert.throws(() => tx.putDocument(a.doc, a.chunks, a.vectors.slice(1)), /2 chunks but 1 vectors/);
+      assert.throws(() => tx.putDocument({ ...a.doc, chunkIds: ['a#1', 'a#0'] }, a.chunks, a.vectors), /chunkIds must list/);
+      assert.throws(() => tx.putDocument(a.doc, a.chunks, [new Float32Array(3), new Float32Array(3)]), /dimension 3, index uses 8/);
+      assert.throws(() => tx.putDocument(a.doc, a.chunks, [a.vectors[0]!, new Float32Array(DIM).fill(Number.NaN)]), /NaN/);
+    });
+  });
+});
+
+describe('errors a user can cause', () => {
+  it('no index', async () => {
+    await assert.rejects(IndexStore.open(join(root, 'absent')), {
+      name: 'RagError',
+      message: `no index at ${join(root, 'absent')}: run \`rag ingest <paths>\` first`,
+    });
+    assert.equal(await IndexStore.exists(join(root, 'absent')), false);
+  });
+
+  it('model fingerprint mismatch names both models', async () => {
+    const dir = freshDir();
+    await putAll(dir, [makeDoc('a', ['one'])]);
+    const store = await IndexStore.open(dir);
+    const other = { info: { ...model, id: 'bge-small-zh' }, fingerprint: 'ffff0000eeee' };
+    const message = `index ${dir} was built with model hash (fingerprint 1a2b3c4d), not bge-small-zh; use --model hash or ingest into another --index`;
+    assert.throws(() => assertModel(store, other), { name: 'RagError', message });
+    assert.doesNotThrow(() => assertModel(store, { info: model, fingerprint: init.modelFingerprint }));
+    await assert.rejects(
+      writeIndex(dir, { ...init, model: other.info, modelFingerprint: other.fingerprint }, async () => undefined),
+      { name: 'RagError', message },
+    );
+    assert.throws(() => assertModel(store, { info: model, fingerprint: '99998888' }), {
+      message: `index ${dir} was built with model hash (fingerprint 1a2b3c4d), not hash (fingerprint 99998888: its settings changed); use --model hash or ingest into another --index`,
+    });
+  });
+
+  it('different chunking settings', async () => {
+    const dir = freshDir();
+    await putAll(dir, [makeDoc('a', ['one'])]);
+    await assert.rejects(writeIndex(dir, { ...init, chunking: { chunkSize: 512, chunkOverlap: 64, lengthUnit: 'tokens' } }, async () => undefined), {
+      name: 'RagError',
+      message: `index ${dir} was built with chunk size 400 characters, overlap 50, not chunk size 512 tokens, overlap 64; ingest with the stored settings or into another --index`,
+    });
+  });
+
+  it('refuses to create an index in a directory holding other files', async () => {
+    const dir = freshDir();
+    await mkdir(dir);
+    await writeFile(join(dir, 'notes.md'), 'mine');
+    await assert.rejects(writeIndex(dir, init, async () => undefined), {
+      message: `${dir} exists and is not a rag index (it holds "notes.md"); choose another --index`,
+    });
+    assert.deepEqual(await readdir(dir), ['notes.md']);
+  });
+
+  it('corrupt, truncated and missing data files give one-line messages naming the file', async () => {
+    const dir = freshDir();
+    await putAll(dir, [makeDoc('a', ['one', 'two']), makeDoc('b', ['three'])]);
+    const chunksPath = join(dir, 'chunks-1.jsonl');
+    const good = await readFile(chunksPath, 'utf8');
+    const goodBytes = Buffer.byteLength(good);
+    const advice = `; delete ${dir} and run \`rag ingest <paths>\` again (or ingest into another --index)`;
+
+    // Same length, one byte changed inside the JSON of line 3.
+    const lines = good.split('\n');
+    lines[2] = lines[2]!.replace('{', '[');
+    await writeFile(chunksPath, lines.join('\n'));
+    await assert.rejects(IndexStore.open(dir), { name: 'RagError', message: `index ${dir} is damaged: ${chunksPath} line 3 is not valid JSON${advice}` });
+
+    await writeFile(chunksPath, good);
+    await truncate(chunksPath, goodBytes - 5);
+    await assert.rejects(IndexStore.open(dir), {
+      message: `index ${dir} is damaged: ${chunksPath} is ${goodBytes - 5} bytes but should be ${goodBytes} (truncated or modified)${advice}`,
+    });
+
+    await rm(chunksPath);
+    await assert.rejects(IndexStore.open(dir), { message: `index ${dir} is damaged: ${chunksPath} is missing${advice}` });
+
+    await writeFile(chunksPath, good);
+    const vectorsPath = join(dir, 'vectors-1.hnsw');
+    const size = (await stat(vectorsPath)).size;
+    await writeFile(vectorsPath, Buffer.alloc(size, 7));
+    await assert.rejects(IndexStore.open(dir), (error: unknown) => {
+      assert.ok(error instanceof RagError);
+      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${vectorsPath} cannot be read \\(.*\\); delete`));
+      assert.ok(!error.message.includes('\n'));
+      return true;
+    });
+
+    await writeFile(join(dir, 'manifest.json'), '{"formatVersion":1,');
+    await assert.rejects(IndexStore.open(dir), { message: `index ${dir} is damaged: ${join(dir, 'manifest.json')} is not valid JSON${advice}` });
+  });
+});
+
+describe('manifest format versions', () => {
+  /** A manifest exactly as format 1 writes it (keep this literal: it is the compatibility contract). */
+  const V1_MANIFEST = `{
+  "formatVersion": 1,
+  "createdAt": "2025-01-01T00:00:00.000Z",
+  "updatedAt": "2025-01-02T00:00:00.000Z",
+  "generation": 7,
+  "model": { "id": "hash", "provider": "builtin", "name": "hash", "dimension": 8, "normalize": true },
+  "modelFingerprint": "1a2b3c4d5e6f7a8b",
+  "chunking": { "chunkSize": 400, "chunkOverlap": 50, "lengthUnit": "characters" },
+  "hnsw": { "space": "cosine", "M": 16, "efConstruction": 200, "maxElements": 1024 },
+  "counts": { "documents": 1, "chunks": 1 },
+  "files": {
+    "chunks": { "name": "chunks-7.jsonl", "bytes": 357 },
+    "vectors": { "name": "vectors-3.hnsw", "bytes": VECTOR_BYTES }
+  }
+}
+`;
+  const V1_CHUNKS =
+    '{"kind":"header","formatVersion":1}\n' +
+    '{"kind":"document","document":{"docId":"a.md","source":"docs/a.md","origin":"docs","format":"markdown","contentHash":"h1","chunkIds":["a.md#0"]}}\n' +
+    '{"kind":"chunk","label":0,"chunk":{"id":"a.md#0","docId":"a.md","index":0,"text":"hello","page":null,"start":0,"end":5,"headings":[]}}\n' +
+    '{"kind":"end","documents":1,"chunks":1}\n';
+
+  it('loads a literal format-1 index', async () => {
+    assert.equal(Buffer.byteLength(V1_CHUNKS), 357);
+    // Build the vector file with the real code (its bytes are hnswlib's), then hand-write the rest.
+    const scratch = freshDir();
+    await putAll(scratch, [makeDoc('a.md', ['hello'])]);
+    const vectors = await readFile(join(scratch, 'vectors-1.hnsw'));
+    const dir = freshDir();
+    await mkdir(dir);
+    await writeFile(join(dir, 'vectors-3.hnsw'), vectors);
+    await writeFile(join(dir, 'chunks-7.jsonl'), V1_CHUNKS);
+    await writeFile(join(dir, 'manifest.json'), V1_MANIFEST.replace('VECTOR_BYTES', String(vectors.length)));
+    const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.generation, 7);
+    assert.equal(store.getChunk('a.md#0')?.text, 'hello');
+    assert.equal(store.search(vec('hello'), 1)[0]?.chunk.id, 'a.md#0');
+    // And writing to it continues at generation 8.
+    await writeIndex(dir, init, async (tx) => tx.removeDocument('a.md'));
+    assert.equal((await IndexStore.open(dir)).manifest.generation, 8);
+  });
+
+  it('rejects a newer format with advice', async () => {
+    const dir = freshDir();
+    await mkdir(dir);
+    await writeFile(join(dir, 'manifest.json'), V1_MANIFEST.replace('"formatVersion": 1', '"formatVersion": 2').replace('VECTOR_BYTES', '1'));
+    await assert.rejects(IndexStore.open(dir), {
+      name: 'RagError',
+      message: `index ${dir} was written by a newer rag (format 2); upgrade rag or re-ingest into a new --index`,
+    });
+    await assert.rejects(writeIndex(dir, init, async () => undefined), { message: /was written by a newer rag \(format 2\)/ });
+  });
+
+  it('rejects manifests naming files outside the index directory', async () => {
+    const dir = freshDir();
+    await mkdir(dir);
+    await writeFile(join(dir, 'manifest.json'), V1_MANIFEST.replace('chunks-7.jsonl', '../../etc/passwd').replace('VECTOR_BYTES', '1'));
+    await assert.rejects(IndexStore.open(dir), { message: new RegExp(`manifest.json has no valid "files.chunks"`) });
+  });
+});
