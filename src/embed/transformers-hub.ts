@@ -58,7 +58,7 @@ export function offlineMissingMessage(repo: string, cacheDir: string): string {
 /** Short reason for a failed fetch: the system error code when there is one. */
 export function describeFetchError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
     const cause = (error as { cause?: unknown }).cause;
     if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return `${error.message}: ${cause.code}`;
     return error.message;
