@@ -10,10 +10,14 @@ const PARAGRAPH = new Set([
   'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr', 'main',
   'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'ul',
 ]);
-/** Elements that start a new line. */
-const LINE = new Set(['br', 'li', 'tr', 'dt', 'dd', 'option']);
+/** Elements that start a new line (`<br>` is a line break itself, not a mergeable one). */
+const LINE = new Set(['li', 'tr', 'dt', 'dd', 'option']);
 /** Elements whose neighbours must not run together. */
 const CELL = new Set(['td', 'th']);
+
+/** Placeholders for block boundaries; text nodes cannot contain them once whitespace is collapsed. */
+const LINE_BREAK = '\u0001';
+const PARAGRAPH_BREAK = '\u0002';
 
 const CJK_NEWLINE = /([\p{Script=Han}\u3000-\u303f\uff00-\uffef])[^\S\n]*\n\s*(?=[\p{Script=Han}\u3000-\u303f\uff00-\uffef])/gu;
 
@@ -48,8 +52,9 @@ export function loadHtml(buf: Buffer): { text: string; title?: string } {
         if (hidden > 0) return;
         if (name === 'pre') pre++;
         if (name === 'h1' && h1 === null) inH1 = true;
-        if (PARAGRAPH.has(name)) out.push('\n\n');
-        else if (LINE.has(name)) out.push('\n');
+        if (name === 'br') out.push('\n');
+        else if (PARAGRAPH.has(name)) out.push(PARAGRAPH_BREAK);
+        else if (LINE.has(name)) out.push(LINE_BREAK);
         else if (CELL.has(name)) out.push(' ');
       },
       ontext(data) {
@@ -82,8 +87,8 @@ export function loadHtml(buf: Buffer): { text: string; title?: string } {
           inH1 = false;
           h1 = collapse(h1Text);
         }
-        if (PARAGRAPH.has(name)) out.push('\n\n');
-        else if (LINE.has(name) && name !== 'br') out.push('\n');
+        if (PARAGRAPH.has(name)) out.push(PARAGRAPH_BREAK);
+        else if (LINE.has(name)) out.push(LINE_BREAK);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },
@@ -93,6 +98,8 @@ export function loadHtml(buf: Buffer): { text: string; title?: string } {
 
   const text = out
     .join('')
+    // Adjacent breaks merge ("</li><li>" is one line break), the stronger one wins.
+    .replace(/[^\S\n]*[\u0001\u0002][\s\u0001\u0002]*/g, (run) => (run.includes(PARAGRAPH_BREAK) ? '\n\n' : '\n'))
     .split('\n')
     .map((line) => line.replace(/\s+/g, ' ').trim())
     .join('\n')
