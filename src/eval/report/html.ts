@@ -1,0 +1,247 @@
+/**
+ * report.html: a single self-contained page (inline CSS and SVG, no scripts, no network) that
+ * opens from disk: the tables of report.md, recall@k curves, per-query nDCG@10 histograms and the
+ * hardest queries. All text from the data is escaped; a Content-Security-Policy forbids scripts
+ * as a second line of defence.
+ */
+import type { GateResult } from '../gate.js';
+import { metricKey } from '../metrics.js';
+import type { EvalResults, RunResult } from '../types.js';
+import { runLabel } from '../types.js';
+import {
+  COST_COLUMNS,
+  datasetNotes,
+  escapeXml as e,
+  fmtMetric,
+  fmtP,
+  fmtSigned,
+  metricColumns,
+  metricLabel,
+  perQueryValues,
+} from './format.js';
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+const color = (i: number): string => PALETTE[i % PALETTE.length] ?? '#000';
+
+const HIST_METRIC = 'ndcg_at_10';
+const HIST_BINS = 10;
+
+function n(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+/** Recall@k for every k, all runs in one chart; k positions evenly spaced (k = 1, 3, 5, 10, 100). */
+export function recallCurveSvg(results: EvalResults): string {
+  const ks = results.ks.filter((k) => results.runs.some((r) => r.metrics[metricKey('recall', k)] !== undefined));
+  const W = 560;
+  const H = 300;
+  const left = 48;
+  const right = 16;
+  const top = 16;
+  const bottom = 40;
+  const pw = W - left - right;
+  const ph = H - top - bottom;
+  const xAt = (i: number): number => left + (ks.length <= 1 ? pw / 2 : (i * pw) / (ks.length - 1));
+  const yAt = (v: number): number => top + ph - v * ph;
+  const parts: string[] = [];
+  parts.push(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Recall at k per run">`);
+  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+    parts.push(`<line x1="${left}" x2="${W - right}" y1="${n(yAt(t))}" y2="${n(yAt(t))}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${n(yAt(t) + 4)}" text-anchor="end" font-size="11">${t.toFixed(2)}</text>`);
+  }
+  ks.forEach((k, i) => {
+    parts.push(`<text x="${n(xAt(i))}" y="${H - bottom + 16}" text-anchor="middle" font-size="11">${k}</text>`);
+  });
+  parts.push(`<text x="${left + pw / 2}" y="${H - 6}" text-anchor="middle" font-size="12">k</text>`);
+  results.runs.forEach((run, ri) => {
+    const pts = ks
+      .map((k, i) => ({ i, k, v: run.metrics[metricKey('recall', k)] }))
+      .filter((p): p is { i: number; k: number; v: number } => p.v !== undefined);
+    if (pts.length === 0) return;
+    parts.push(
+      `<polyline fill="none" stroke="${color(ri)}" stroke-width="2" points="${pts.map((p) => `${n(xAt(p.i))},${n(yAt(p.v))}`).join(' ')}"><title>${e(runLabel(run))}</title></polyline>`,
+    );
+    for (const p of pts) {
+      parts.push(
+        `<circle cx="${n(xAt(p.i))}" cy="${n(yAt(p.v))}" r="3" fill="${color(ri)}"><title>${e(`${runLabel(run)} recall@${p.k} = ${p.v.toFixed(4)}`)}</title></circle>`,
+      );
+    }
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Counts of per-query values in ten equal bins over [0, 1] (1 falls in the last bin). */
+export function histogram(values: readonly number[], bins = HIST_BINS): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) {
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(v * bins)));
+    counts[b] = (counts[b] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Histogram of one run's per-query nDCG@10; `maxCount` keeps the runs' charts on one scale. */
+export function histogramSvg(run: RunResult, index: number, maxCount: number): string {
+  const counts = histogram(perQueryValues(run, HIST_METRIC));
+  const W = 360;
+  const H = 200;
+  const left = 40;
+  const right = 8;
+  const top = 16;
+  const bottom = 36;
+  const pw = W - left - right;
+  const ph = H - top - bottom;
+  const bw = pw / counts.length;
+  const scale = maxCount > 0 ? ph / maxCount : 0;
+  const parts: string[] = [];
+  parts.push(
+    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${e(`Per-query ${metricLabel(HIST_METRIC)} of ${runLabel(run)}`)}">`,
+  );
+  parts.push(`<line x1="${left}" x2="${W - right}" y1="${top + ph}" y2="${top + ph}" stroke="#999"/>`);
+  parts.push(`<text x="${left - 6}" y="${top + 4}" text-anchor="end" font-size="11">${maxCount}</text>`);
+  parts.push(`<text x="${left - 6}" y="${top + ph + 4}" text-anchor="end" font-size="11">0</text>`);
+  counts.forEach((c, i) => {
+    const h = c * scale;
+    const x = left + i * bw;
+    const lo = (i / counts.length).toFixed(1);
+    const hi = ((i + 1) / counts.length).toFixed(1);
+    parts.push(
+      `<rect x="${n(x + 1)}" y="${n(top + ph - h)}" width="${n(bw - 2)}" height="${n(h)}" fill="${color(index)}"><title>${e(`${lo}–${hi}: ${c} queries`)}</title></rect>`,
+    );
+  });
+  for (const t of [0, 0.5, 1]) {
+    parts.push(`<text x="${n(left + t * pw)}" y="${top + ph + 14}" text-anchor="middle" font-size="11">${t}</text>`);
+  }
+  parts.push(`<text x="${left + pw / 2}" y="${H - 4}" text-anchor="middle" font-size="12">${e(metricLabel(HIST_METRIC))} per query</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function htmlTable(header: string[], rows: string[][], numericFrom: number): string {
+  const th = header.map((h, i) => `<th${i >= numericFrom ? ' class="num"' : ''}>${e(h)}</th>`).join('');
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="num"' : ''}>${e(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** The queries the first run does worst on (lowest nDCG@10, ties by id). */
+function hardestQueries(results: EvalResults, limit: number): string {
+  const first = results.runs[0];
+  if (first === undefined) return '';
+  const texts = new Map(results.queries.map((q) => [q.id, q.text]));
+  const worst = Object.entries(first.perQuery)
+    .map(([id, r]) => ({ id, v: r.metrics[HIST_METRIC] ?? 0, ranks: r.ranks }))
+    .sort((a, b) => a.v - b.v || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, limit);
+  const header = ['Query', 'Text', `Ranks of relevant docs (${runLabel(first)})`, ...results.runs.map((r) => `${metricLabel(HIST_METRIC)} ${runLabel(r)}`)];
+  const rows = worst.map((w) => [
+    w.id,
+    texts.get(w.id) ?? '',
+    Object.entries(w.ranks)
+      .map(([doc, rank]) => `${doc}: ${rank === null ? 'not retrieved' : `#${rank}`}`)
+      .join(', '),
+    ...results.runs.map((r) => fmtMetric(r.perQuery[w.id]?.metrics[HIST_METRIC])),
+  ]);
+  return htmlTable(header, rows, 3);
+}
+
+const CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}
+th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f5f5f5}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.legend span{display:inline-block;margin-right:1.2em}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
+.hists{display:flex;flex-wrap:wrap;gap:1em}
+.hists figure{margin:0}
+.fail{color:#b00020}.pass{color:#1b7a1b}
+code{background:#f5f5f5;padding:1px 4px}
+`;
+
+/** Renders report.html. */
+export function renderHtml(results: EvalResults, gate?: GateResult): string {
+  const d = results.dataset;
+  const title = `Retrieval evaluation: ${d.name}${d.split === undefined ? '' : ` (${d.split})`}`;
+  const columns = metricColumns(results);
+  const out: string[] = [];
+  out.push('<!DOCTYPE html>');
+  out.push('<html lang="en"><head><meta charset="utf-8">');
+  out.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+  out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  out.push(`<title>${e(title)}</title><style>${CSS}</style></head><body>`);
+  out.push(`<h1>${e(title)}</h1>`);
+  out.push(
+    `<p>${results.runs[0]?.evaluatedQueries ?? 0} queries evaluated · ${d.documents} documents · ${d.qrels} labels · k = ${e(results.ks.join(', '))} · dataset <code>${e(d.fingerprint)}</code> · ${e(results.createdAt)} · rag ${e(results.toolVersion)}</p>`,
+  );
+
+  out.push('<h2>Runs</h2>');
+  out.push(
+    htmlTable(
+      ['Model', 'Mode', ...columns.map(metricLabel), ...COST_COLUMNS.map((c) => c.label)],
+      results.runs.map((r) => [r.model, r.mode, ...columns.map((k) => fmtMetric(r.metrics[k])), ...COST_COLUMNS.map((c) => c.cell(r.cost))]),
+      2,
+    ),
+  );
+
+  if (results.comparisons.length > 0) {
+    const base = results.comparisons[0]?.baseline;
+    out.push(`<h2>Compared with ${e(base === undefined ? 'the first run' : runLabel(base))}</h2>`);
+    out.push(
+      htmlTable(
+        ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p-value', 'Queries'],
+        results.comparisons.map((c) => [
+          c.candidate.model,
+          c.candidate.mode,
+          metricLabel(c.metric),
+          fmtSigned(c.result.meanDiff),
+          `[${fmtSigned(c.result.ci[0])}, ${fmtSigned(c.result.ci[1])}]`,
+          fmtP(c.result.pValue),
+          String(c.result.n),
+        ]),
+        3,
+      ),
+    );
+    const m = results.comparisons[0]?.result.method;
+    if (m !== undefined) {
+      out.push(
+        `<p>Δ = candidate − baseline per query. CI: paired bootstrap (${m.resamples} resamples); p: two-sided paired sign-flip test (${m.permutations} permutations); seed ${m.seed}.</p>`,
+      );
+    }
+  }
+
+  if (gate !== undefined) {
+    out.push(`<h2>Gate: <span class="${gate.passed ? 'pass' : 'fail'}">${gate.passed ? 'passed' : 'FAILED'}</span></h2><ul>`);
+    for (const c of gate.checks) out.push(`<li class="${c.passed ? 'pass' : 'fail'}">${e(c.message)}</li>`);
+    for (const r of gate.missingFromBaseline) out.push(`<li>${e(`${runLabel(r)}: not in the baseline, not checked`)}</li>`);
+    for (const r of gate.missingFromCurrent) out.push(`<li>${e(`${runLabel(r)}: in the baseline but not evaluated now`)}</li>`);
+    for (const note of gate.notes) out.push(`<li>${e(note)}</li>`);
+    out.push('</ul>');
+  }
+
+  out.push('<h2>Recall@k</h2>');
+  out.push(recallCurveSvg(results));
+  out.push(
+    `<p class="legend">${results.runs.map((r, i) => `<span><i style="background:${color(i)}"></i>${e(runLabel(r))}</span>`).join('')}</p>`,
+  );
+
+  out.push(`<h2>Per-query ${e(metricLabel(HIST_METRIC))}</h2><div class="hists">`);
+  const maxCount = Math.max(0, ...results.runs.flatMap((r) => histogram(perQueryValues(r, HIST_METRIC))));
+  results.runs.forEach((r, i) => {
+    out.push(`<figure>${histogramSvg(r, i, maxCount)}<figcaption>${e(runLabel(r))}</figcaption></figure>`);
+  });
+  out.push('</div>');
+
+  out.push('<h2>Hardest queries</h2>');
+  out.push(hardestQueries(results, 10));
+
+  out.push('<h2>Dataset notes</h2><ul>');
+  const notes = datasetNotes(results);
+  if (notes.length === 0) out.push('<li>All labels matched a document and a query.</li>');
+  for (const note of notes) out.push(`<li>${e(note)}</li>`);
+  out.push('</ul>');
+  out.push('</body></html>', '');
+  return out.join('\n');
+}

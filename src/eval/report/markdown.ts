@@ -1,0 +1,111 @@
+/**
+ * report.md: the summary a person reads first, and what goes to the GitHub Actions job summary.
+ */
+import { appendFile } from 'node:fs/promises';
+import type { GateResult } from '../gate.js';
+import type { EvalResults } from '../types.js';
+import { runLabel } from '../types.js';
+import {
+  COST_COLUMNS,
+  datasetNotes,
+  escapeMarkdownCell as cell,
+  fmtMetric,
+  fmtP,
+  fmtSigned,
+  metricColumns,
+  metricLabel,
+} from './format.js';
+
+function table(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+}
+
+/** Renders report.md. */
+export function renderMarkdown(results: EvalResults, gate?: GateResult): string {
+  const d = results.dataset;
+  const out: string[] = [];
+  out.push(`# Retrieval evaluation: ${cell(d.name)}${d.split === undefined ? '' : ` (${cell(d.split)})`}`, '');
+  const evaluated = results.runs[0]?.evaluatedQueries ?? 0;
+  out.push(
+    `${evaluated} queries evaluated · ${d.documents} documents · ${d.qrels} labels · k = ${results.ks.join(', ')} · dataset \`${d.fingerprint.slice(0, 19)}\``,
+    '',
+  );
+
+  const columns = metricColumns(results);
+  out.push(
+    ...table(
+      ['Model', 'Mode', ...columns.map(metricLabel), ...COST_COLUMNS.map((c) => c.label)],
+      ['l', 'l', ...columns.map((): 'r' => 'r'), ...COST_COLUMNS.map((): 'r' => 'r')],
+      results.runs.map((r) => [
+        cell(r.model),
+        r.mode,
+        ...columns.map((k) => fmtMetric(r.metrics[k])),
+        ...COST_COLUMNS.map((c) => c.cell(r.cost)),
+      ]),
+    ),
+    '',
+  );
+
+  if (results.comparisons.length > 0) {
+    const base = results.comparisons[0]?.baseline;
+    out.push(`## Compared with ${base === undefined ? 'the first run' : cell(runLabel(base))}`, '');
+    out.push(
+      ...table(
+        ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p-value', 'Queries'],
+        ['l', 'l', 'l', 'r', 'r', 'r', 'r'],
+        results.comparisons.map((c) => [
+          cell(c.candidate.model),
+          c.candidate.mode,
+          metricLabel(c.metric),
+          fmtSigned(c.result.meanDiff),
+          `[${fmtSigned(c.result.ci[0])}, ${fmtSigned(c.result.ci[1])}]`,
+          fmtP(c.result.pValue),
+          String(c.result.n),
+        ]),
+      ),
+      '',
+    );
+    const m = results.comparisons[0]?.result.method;
+    if (m !== undefined) {
+      out.push(
+        `Δ = candidate − baseline per query. ${Math.round((results.comparisons[0]?.result.confidence ?? 0.95) * 100)}% CI: paired bootstrap (${m.resamples} resamples); p: two-sided paired sign-flip test (${m.permutations} permutations); seed ${m.seed}.`,
+        '',
+      );
+    }
+  }
+
+  if (gate !== undefined) {
+    out.push(`## Gate: ${gate.passed ? 'passed' : `FAILED (${gate.violations.length} violation${gate.violations.length === 1 ? '' : 's'})`}`, '');
+    for (const v of gate.violations) out.push(`- ❌ ${cell(v.message)}`);
+    for (const r of gate.missingFromBaseline) out.push(`- ${cell(runLabel(r))}: not in the baseline, not checked`);
+    for (const r of gate.missingFromCurrent) out.push(`- ${cell(runLabel(r))}: in the baseline but not evaluated now`);
+    for (const n of gate.notes) out.push(`- ${cell(n)}`);
+    if (gate.violations.length === 0) out.push(`- ✅ ${gate.checks.length} check(s) passed`);
+    out.push('');
+  }
+
+  const notes = datasetNotes(results);
+  out.push('## Dataset notes', '');
+  if (notes.length === 0) out.push('- All labels matched a document and a query.');
+  for (const n of notes) out.push(`- ${cell(n)}`);
+  out.push('');
+  return out.join('\n');
+}
+
+/**
+ * Appends the Markdown to the GitHub Actions job summary when `GITHUB_STEP_SUMMARY` is set.
+ * Returns the file written to, or undefined outside GitHub Actions.
+ */
+export async function appendStepSummary(
+  markdown: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<string | undefined> {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (file === undefined || file === '') return undefined;
+  await appendFile(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  return file;
+}
