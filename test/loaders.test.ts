@@ -6,10 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import iconv from 'iconv-lite';
+import JSZip from 'jszip';
 
 import { RagError } from '../src/errors.js';
 import type { SourceFile } from '../src/ingest/discover.js';
-import { computeContentHash, detectFormat, loadFile } from '../src/ingest/loaders/index.js';
+import { computeContentHash, detectFormat, FileLoadError, loadFile } from '../src/ingest/loaders/index.js';
 import { joinLineWraps } from '../src/ingest/normalize.js';
 import type { LoadedDocument } from '../src/ingest/types.js';
 import { makeDocx } from './helpers/make-docx.js';
@@ -47,7 +48,11 @@ async function loadError(relPath: string, content: string | Buffer): Promise<str
     await loadFile(file);
   } catch (err) {
     assert.ok(err instanceof RagError, `expected a RagError, got ${String(err)}`);
+    assert.ok(err instanceof FileLoadError);
+    assert.equal(err.absPath, file.absPath);
+    // The message is the path followed by the reason, on one line.
     assert.equal(err.message.includes('\n'), false);
+    assert.ok(err.message === `${file.absPath}: ${err.reason}` || err.message === `${file.absPath} ${err.reason}`);
     return err.message;
   }
   assert.fail(`${relPath} loaded without error`);
@@ -279,6 +284,13 @@ describe('loadFile: docx', () => {
   it('fails with a one-line RagError for a broken zip', async () => {
     const message = await loadError('broken.docx', Buffer.from('PK\u0003\u0004 this is not really a zip archive'));
     assert.equal(message, `${path.join(tmp, 'broken.docx')}: not a valid .docx (not a zip archive)`);
+  });
+
+  it('fails for a zip that is not a Word document', async () => {
+    const zip = new JSZip();
+    zip.file('hello.txt', 'not a document');
+    const message = await loadError('other.docx', await zip.generateAsync({ type: 'nodebuffer' }));
+    assert.equal(message, `${path.join(tmp, 'other.docx')}: not a valid .docx (Could not find main document part)`);
   });
 });
 

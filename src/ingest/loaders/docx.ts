@@ -11,7 +11,7 @@ export async function loadDocx(buf: Buffer): Promise<{ text: string }> {
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
     const reason = /central directory|zip/i.test(message)
       ? 'not a valid .docx (not a zip archive)'
-      : `not a valid .docx (${message.trim().replace(/\.$/, '')})`;
+      : `not a valid .docx (${(message.trim().split(/(?<=\.)\s/)[0] ?? '').replace(/\.$/, '')})`;
     throw new LoaderError(reason, { cause: err });
   }
   const text = normalizeNewlines(raw)

@@ -24,25 +24,43 @@ export interface LoadedFile {
 }
 
 /**
+ * A file that could not be loaded. `message` is `<file>: <reason>` for showing on its own;
+ * `reason` (e.g. `line 17: not valid JSON`) is for callers that print the path themselves.
+ */
+export class FileLoadError extends RagError {
+  override name = 'FileLoadError';
+  readonly absPath: string;
+  readonly reason: string;
+  constructor(absPath: string, problem: string, options?: { location?: string; cause?: unknown }) {
+    const where = options?.location;
+    super(where === undefined ? `${displayPath(absPath)}: ${problem}` : `${displayPath(absPath)} ${where}: ${problem}`, {
+      cause: options?.cause,
+    });
+    this.absPath = absPath;
+    this.reason = where === undefined ? problem : `${where}: ${problem}`;
+  }
+}
+
+/**
  * Read and parse one discovered file.
  *
  * A single-document file gets docId and source = `file.relPath`; a BEIR corpus gets one document
  * per line (see {@link loadBeirCorpus}). Every document carries its `contentHash`.
  *
- * @throws RagError with a one-line message `<file>[ line N]: <reason>` when the file cannot be
- *   read or parsed (corrupt PDF, broken .docx, malformed corpus line, unsupported type). The file
- *   is named by its path relative to the working directory when it lies inside it, else absolute.
+ * @throws FileLoadError (a RagError) with a one-line message `<file>: <reason>` (for a corpus
+ *   line `<file> line N: <reason>`) when the file cannot be read or parsed: corrupt PDF, broken
+ *   .docx, malformed corpus line, unsupported type. The file is named by its path relative to the
+ *   working directory when it lies inside it, else absolute.
  */
 export async function loadFile(file: SourceFile): Promise<LoadedFile> {
-  const shown = displayPath(file.absPath);
   let buf: Buffer;
   try {
     buf = await fs.readFile(file.absPath);
   } catch (err) {
-    throw new RagError(`${shown}: cannot read (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new FileLoadError(file.absPath, `cannot read (${firstLine(err)})`, { cause: err });
   }
   const format = detectFormat(file.absPath, buf.subarray(0, HEAD_BYTES));
-  if (format === null) throw new RagError(`${shown}: not a supported document type`);
+  if (format === null) throw new FileLoadError(file.absPath, 'not a supported document type');
 
   try {
     if (format === 'beir') return { documents: loadBeirCorpus(buf, file.relPath) };
@@ -61,11 +79,15 @@ export async function loadFile(file: SourceFile): Promise<LoadedFile> {
     }
   } catch (err) {
     if (err instanceof LoaderError) {
-      const where = err.location === undefined ? '' : ` ${err.location}`;
-      throw new RagError(`${shown}${where}: ${err.message}`, { cause: err });
+      throw new FileLoadError(file.absPath, err.message, { location: err.location, cause: err });
     }
-    throw err;
+    // A parser library tripping over one odd file must not end a whole ingest run.
+    throw new FileLoadError(file.absPath, `could not be loaded (${firstLine(err)})`, { cause: err });
   }
+}
+
+function firstLine(err: unknown): string {
+  return ((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '').trim();
 }
 
 /** A path as the user would type it: relative to the working directory when inside it. */
