@@ -23,36 +23,39 @@ export interface TokenStates {
  */
 export function poolTokenStates(states: TokenStates, mask: ArrayLike<number | bigint>, pooling: Pooling): Float32Array[] {
   const { data, batch, seq, hidden } = states;
+  // One conversion up front: reading a BigInt64Array element allocates a BigInt each time.
+  const real = new Uint8Array(batch * seq);
+  for (let i = 0; i < real.length; i++) real[i] = Number(mask[i]) === 0 ? 0 : 1;
   const out: Float32Array[] = [];
+  const sum = new Float64Array(hidden);
   for (let b = 0; b < batch; b++) {
-    const vector = new Float32Array(hidden);
     const rowBase = b * seq;
     if (pooling === 'mean') {
+      sum.fill(0);
       let count = 0;
       for (let s = 0; s < seq; s++) {
-        if (Number(mask[rowBase + s]) === 0) continue;
+        if (real[rowBase + s] === 0) continue;
         count++;
         const offset = (rowBase + s) * hidden;
-        for (let h = 0; h < hidden; h++) vector[h]! += data[offset + h]!;
+        for (let h = 0; h < hidden; h++) sum[h]! += data[offset + h]!;
       }
-      if (count > 0) for (let h = 0; h < hidden; h++) vector[h]! /= count;
+      const vector = new Float32Array(hidden);
+      if (count > 0) for (let h = 0; h < hidden; h++) vector[h] = sum[h]! / count;
+      out.push(vector);
     } else {
-      const position = pooling === 'none' ? 0 : pickPosition(mask, rowBase, seq, pooling === 'last_token');
-      if (position >= 0) {
-        const offset = (rowBase + position) * hidden;
-        vector.set(data.subarray(offset, offset + hidden));
-      }
+      const position = pooling === 'none' ? 0 : pickPosition(real, rowBase, seq, pooling === 'last_token');
+      const offset = (rowBase + Math.max(position, 0)) * hidden;
+      out.push(position >= 0 ? data.slice(offset, offset + hidden) : new Float32Array(hidden));
     }
-    out.push(vector);
   }
   return out;
 }
 
-function pickPosition(mask: ArrayLike<number | bigint>, rowBase: number, seq: number, last: boolean): number {
+function pickPosition(real: Uint8Array, rowBase: number, seq: number, last: boolean): number {
   if (last) {
-    for (let s = seq - 1; s >= 0; s--) if (Number(mask[rowBase + s]) !== 0) return s;
+    for (let s = seq - 1; s >= 0; s--) if (real[rowBase + s] === 1) return s;
   } else {
-    for (let s = 0; s < seq; s++) if (Number(mask[rowBase + s]) !== 0) return s;
+    for (let s = 0; s < seq; s++) if (real[rowBase + s] === 1) return s;
   }
   return -1;
 }
