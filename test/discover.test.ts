@@ -30,6 +30,7 @@ before(async () => {
   await write('sub/corpus.jsonl', '{"_id":"1","text":"x"}\n');
   await write('sub/other.jsonl', '{"id":1}\n');
   await write('sub/qa.jsonl', '{"_id":"q","title":"","text":"y"}\n');
+  await write('sub/queries.jsonl', '{"_id":"q1","text":"what is HNSW?"}\n');
   await write('.hidden/x.md', 'hidden dir');
   await write('.secret.md', 'hidden file');
   await write('node_modules/pkg/readme.md', 'dependency docs');
@@ -65,8 +66,9 @@ describe('discoverFiles', () => {
       {
         path: path.join(root, 'sub', 'other.jsonl'),
         kind: 'skipped',
-        reason: 'a .jsonl file whose first line has no "_id" and "text" (not a BEIR corpus)',
+        reason: 'a .jsonl file whose first line lacks "_id", "title" and "text" (not a BEIR corpus)',
       },
+      { path: path.join(root, 'sub', 'queries.jsonl'), kind: 'skipped', reason: 'a BEIR queries file, not documents (rag eval reads it)' },
     ]);
   });
 

@@ -110,6 +110,8 @@ describe('detectFormat', () => {
   it('returns null for unknown types and binary content', () => {
     assert.equal(detectFormat('/d/a.png', text), null);
     assert.equal(detectFormat('/d/events.jsonl', Buffer.from('{"id":"1","msg":"x"}\n')), null);
+    assert.equal(detectFormat('/d/questions.jsonl', Buffer.from('{"_id":"q1","text":"what?"}\n')), null);
+    assert.equal(detectFormat('/d/queries.jsonl', Buffer.from('{"_id":"q1","title":"","text":"what?"}\n')), null);
     assert.equal(detectFormat('/d/a.txt', Buffer.from([0x41, 0, 0, 0, 0x42])), null);
     assert.equal(detectFormat('/d/blob', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0])), null);
   });

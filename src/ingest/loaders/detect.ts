@@ -29,7 +29,9 @@ const TEXT_FORMATS: ReadonlySet<DocumentFormat> = new Set<DocumentFormat>(['mark
  * Decide how to load a file from its name and first bytes (see {@link HEAD_BYTES}).
  *
  * By extension: .md/.markdown, .txt/.text/.rst, .pdf, .html/.htm/.xhtml, .docx. A file named
- * `corpus.jsonl`, or any .jsonl whose first line has `_id` and `text`, is a BEIR corpus. A file
+ * `corpus.jsonl`, or any other .jsonl whose first line has `_id`, `title` and `text`, is a BEIR
+ * corpus; `title` is required there because BEIR `queries.jsonl` lines also have `_id` and
+ * `text` (a file of that name is never a corpus). A file
  * without an extension is loaded as text when its bytes are text. Anything else, and text
  * formats whose bytes are binary, is not loadable.
  */
@@ -38,8 +40,15 @@ export function classifyFile(absPath: string, head: Buffer): Detection {
   const ext = path.extname(name).toLowerCase();
   let format: DocumentFormat | undefined;
   if (ext === '.jsonl') {
-    if (name.toLowerCase() !== 'corpus.jsonl' && !firstLineIsCorpusRecord(head)) {
-      return { format: null, reason: 'a .jsonl file whose first line has no "_id" and "text" (not a BEIR corpus)' };
+    const lower = name.toLowerCase();
+    if (lower === 'queries.jsonl') {
+      return { format: null, reason: 'a BEIR queries file, not documents (rag eval reads it)' };
+    }
+    if (lower !== 'corpus.jsonl' && !firstLineIsCorpusRecord(head)) {
+      return {
+        format: null,
+        reason: 'a .jsonl file whose first line lacks "_id", "title" and "text" (not a BEIR corpus)',
+      };
     }
     format = 'beir';
   } else if (ext === '') {
@@ -69,11 +78,11 @@ function firstLineIsCorpusRecord(head: Buffer): boolean {
   if (newline >= 0) {
     try {
       const record: unknown = JSON.parse(text.slice(0, newline));
-      return typeof record === 'object' && record !== null && '_id' in record && 'text' in record;
+      return typeof record === 'object' && record !== null && '_id' in record && 'title' in record && 'text' in record;
     } catch {
       return false;
     }
   }
   // First line longer than the head: settle for the keys appearing in it.
-  return /^\s*\{/.test(text) && text.includes('"_id"') && text.includes('"text"');
+  return /^\s*\{/.test(text) && ['"_id"', '"title"', '"text"'].every((key) => text.includes(key));
 }
