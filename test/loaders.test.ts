@@ -70,7 +70,8 @@ describe('joinLineWraps', () => {
   it('de-hyphenates a word split across lines, but keeps the hyphen of a compound', () => {
     assert.equal(joinLineWraps('improves retrie-\nval quality'), 'improves retrieval quality');
     assert.equal(joinLineWraps('a state-of-the-\nart model'), 'a state-of-the-art model');
-    assert.equal(joinLineWraps('BM25 and TF-\nIDF'), 'BM25 and TF- IDF');
+    assert.equal(joinLineWraps('BM25 and TF-\nIDF'), 'BM25 and TF-IDF');
+    assert.equal(joinLineWraps('a dash -\nthen more'), 'a dash - then more');
   });
 
   it('joins mixed CJK/Latin wraps without a space', () => {

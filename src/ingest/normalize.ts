@@ -14,7 +14,8 @@ export function normalizeNewlines(text: string): string {
  *   "来提高检索速度"); if either side is CJK no space is added either.
  * - Between Latin words the newline becomes one space.
  * - A word hyphenated across lines is rejoined ("retrie-\nval" → "retrieval") when the next line
- *   starts with a lowercase letter; a word that already has inner hyphens keeps its last one
+ *   starts with a lowercase letter. The hyphen stays (without a space) when the next line starts
+ *   with a capital or digit ("TF-\nIDF" → "TF-IDF") or the word already has inner hyphens
  *   ("state-of-the-\nart" → "state-of-the-art").
  * - Real breaks stay: blank lines (paragraphs, collapsed to one blank line), lines ending in
  *   sentence punctuation (optionally followed by a closing quote or bracket), and lines that
@@ -36,22 +37,30 @@ function joinParagraph(paragraph: string): string {
     .map((l) => l.replace(/^[ \t\f\v]+|[ \t\f\v]+$/g, ''))
     .filter((l) => l.length > 0);
   let out = lines[0] ?? '';
-  for (const next of lines.slice(1)) out = joinLines(out, next);
+  for (let i = 1; i < lines.length; i++) {
+    const prev = lines[i - 1] ?? '';
+    const next = lines[i] ?? '';
+    const join = joiner(prev, next);
+    // Only the previous line is inspected, so a long paragraph stays linear.
+    out = join === DROP_HYPHEN ? out.slice(0, -1) + next : out + join + next;
+  }
   return out;
 }
 
-/** Append line `next` to `before` (the paragraph so far), deciding what the newline becomes. */
-function joinLines(before: string, next: string): string {
-  if (SENTENCE_END.test(before) || LIST_ITEM.test(next)) return `${before}\n${next}`;
+const DROP_HYPHEN = Symbol('drop hyphen');
+
+/** What replaces the newline between line `prev` and line `next`. */
+function joiner(prev: string, next: string): string | typeof DROP_HYPHEN {
+  if (SENTENCE_END.test(prev) || LIST_ITEM.test(next)) return '\n';
   const nextFirst = firstChar(next);
-  const hyphenated = HYPHENATED_END.exec(before);
-  if (hyphenated && /^\p{Ll}/u.test(nextFirst)) {
-    // "state-of-the-" is a compound split at a real hyphen: keep that hyphen.
-    if ((hyphenated[1] ?? '').includes('-')) return before + next;
-    return before.slice(0, -1) + next;
+  const hyphenated = HYPHENATED_END.exec(prev);
+  if (hyphenated && /^[\p{L}\p{N}]/u.test(nextFirst)) {
+    // "state-of-the-\nart" and "TF-\nIDF" split at a real hyphen: keep it, add no space.
+    if (!/^\p{Ll}/u.test(nextFirst) || (hyphenated[1] ?? '').includes('-')) return '';
+    return DROP_HYPHEN;
   }
-  if (isCjk(lastChar(before)) || isCjk(nextFirst)) return before + next;
-  return `${before} ${next}`;
+  if (isCjk(lastChar(prev)) || isCjk(nextFirst)) return '';
+  return ' ';
 }
 
 /** Sentence-final punctuation, optionally followed by closing quotes or brackets. */
@@ -59,7 +68,7 @@ const SENTENCE_END = /[.!?。！？…；;:：][”’"'»)）」』】〕]*$/u;
 /** A line that starts a list item: bullet glyphs, "- ", "1. ", "(1)", "（一）". */
 const LIST_ITEM = /^(?:[•●○▪■◆◦·*-]\s|\d{1,3}[.)、]\s|[(（][\d一二三四五六七八九十]{1,3}[)）])/u;
 /** A line ending in a letter followed by a hyphen: group 1 is the word before the hyphen. */
-const HYPHENATED_END = /([\p{L}\p{N}-]*\p{L})-$/u;
+const HYPHENATED_END = /(?:^|[^\p{L}\p{N}-])([\p{L}\p{N}-]*\p{L})-$/u;
 
 function lastChar(s: string): string {
   const cp = s.codePointAt(s.length - 1);
