@@ -154,6 +154,19 @@ describe('pooling', () => {
     });
   }
 
+  it('--dimensions keeps a prefix of the vector and renormalises it (Matryoshka)', async () => {
+    const full = await resolveModel(dirs.last, { offline: true });
+    const short = await resolveModel(dirs.last, { offline: true, dimensions: 8 });
+    assert.equal(short.info.dimension, 8);
+    assert.equal(short.info.params?.dimensions, 8);
+    assert.notEqual(short.fingerprint, full.fingerprint);
+    const [a, b] = await Promise.all([full.embedQuery('hello world'), short.embedQuery('hello world')]);
+    assertClose(b, normalized(a.slice(0, 8)), 1e-6);
+    await assert.rejects(resolveModel(dirs.last, { offline: true, dimensions: 33 }), {
+      message: 'model local:tiny-last: --dimensions must be an integer from 1 to 32, got 33',
+    });
+  });
+
   it('different poolings give different vectors for the same model', async () => {
     const cls = await resolveModel(dirs.mean, { pooling: 'cls', offline: true });
     const mean = await resolveModel(dirs.mean, { offline: true });
