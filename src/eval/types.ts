@@ -7,10 +7,11 @@ import type { PairedComparison } from './stats.js';
 /** Version of the `results.json` layout; bump it when a field changes meaning. */
 export const RESULTS_FORMAT_VERSION = 1;
 
-/** How a run retrieved: embeddings, BM25, or both fused. */
-export type RetrievalMode = 'dense' | 'bm25' | 'hybrid';
+import type { RetrievalMode } from '../retrieve/types.js';
 
-export const RETRIEVAL_MODES: readonly RetrievalMode[] = ['dense', 'bm25', 'hybrid'];
+// How a run retrieved is defined once, with the retrievers.
+export type { RetrievalMode } from '../retrieve/types.js';
+export { RETRIEVAL_MODES } from '../retrieve/types.js';
 
 /** JSON values, for free-form configuration objects. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { ingest } from '../../ingest/pipeline.js';
+import type { IngestSummary } from '../../ingest/pipeline.js';
+import { modelOptionsFrom } from '../model-options.js';
+import type { ModelFlags } from '../model-options.js';
+import { formatSeconds, ProgressBar } from '../progress.js';
+import { err, log, out, printJson } from '../ui.js';
+
+export interface IngestCommandOptions extends ModelFlags {
+  index: string;
+  model?: string;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  include?: string[];
+  exclude?: string[];
+  lockTimeout: number;
+  cache: boolean;
+  json?: boolean;
+}
+
+export async function runIngest(paths: string[], opts: IngestCommandOptions): Promise<void> {
+  const bar = new ProgressBar('embedding');
+  const summary = await ingest({
+    paths,
+    index: opts.index,
+    ...(opts.model === undefined ? {} : { model: opts.model }),
+    modelOptions: modelOptionsFrom(opts),
+    ...(opts.chunkSize === undefined ? {} : { chunkSize: opts.chunkSize }),
+    ...(opts.chunkOverlap === undefined ? {} : { chunkOverlap: opts.chunkOverlap }),
+    ...(opts.include === undefined ? {} : { include: opts.include }),
+    ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
+    lockTimeoutMs: opts.lockTimeout * 1000,
+    cache: opts.cache,
+    onEvent: (event) => {
+      switch (event.type) {
+        case 'model':
+          log(err.dim(`model: ${event.modelId}`));
+          break;
+        case 'notice':
+          bar.done();
+          log(`${event.notice.kind === 'failed' ? err.red('failed') : err.yellow('skipped')} ${displayPath(event.notice.path)}: ${event.notice.reason}`);
+          break;
+        case 'embed-progress':
+          bar.update(event.done, event.total);
+          break;
+        case 'loaded':
+          break;
+      }
+    },
+  });
+  bar.done();
+  if (opts.json) printJson(summary);
+  else printSummary(summary);
+}
+
+function printSummary(s: IngestSummary): void {
+  const d = s.documents;
+  const where = path.relative(process.cwd(), s.index) || '.';
+  const lines = [
+    `${out.bold('indexed')} ${where} with model ${out.cyan(s.model)} (chunks of ${s.chunking.chunkSize} ${s.chunking.lengthUnit}, overlap ${s.chunking.chunkOverlap})`,
+    `documents: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.removed} removed, ${d.skipped} skipped${d.failed ? `, ${out.red(`${d.failed} failed`)}` : ''}`,
+    `chunks: ${s.chunks.embedded} embedded, ${s.chunks.removed} removed, ${s.chunks.total} in the index${s.chunks.truncated ? `, ${out.yellow(`${s.chunks.truncated} truncated to the model's maximum tokens`)}` : ''}`,
+    out.dim(`took ${formatSeconds(s.seconds)}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}

@@ -1,0 +1,62 @@
+import { query } from '../../retrieve/query.js';
+import type { QueryResult } from '../../retrieve/query.js';
+import type { Snippet } from '../../retrieve/snippet.js';
+import type { RetrievalMode } from '../../retrieve/types.js';
+import { modelOptionsFrom } from '../model-options.js';
+import type { ModelFlags } from '../model-options.js';
+import { err, log, out, printJson } from '../ui.js';
+
+export interface QueryCommandOptions extends ModelFlags {
+  index: string;
+  k: number;
+  mode: RetrievalMode;
+  model?: string;
+  json?: boolean;
+}
+
+export async function runQuery(text: string, opts: QueryCommandOptions): Promise<void> {
+  const result = await query({
+    text,
+    index: opts.index,
+    k: opts.k,
+    mode: opts.mode,
+    ...(opts.model === undefined ? {} : { model: opts.model }),
+    modelOptions: modelOptionsFrom(opts),
+  });
+  if (opts.json) {
+    printJson({
+      query: result.query,
+      model: result.model,
+      mode: result.mode,
+      index: result.index,
+      results: result.results.map(({ snippet, ...hit }) => ({ ...hit, snippet: snippet.text })),
+    });
+    return;
+  }
+  log(err.dim(`model: ${result.model} · mode: ${result.mode} · ${result.results.length} results in ${Math.round(result.seconds * 1000)} ms`));
+  printResults(result);
+}
+
+function printResults(result: QueryResult): void {
+  const lines: string[] = [];
+  for (const hit of result.results) {
+    const where = [hit.source, hit.page === null ? '' : `p. ${hit.page}`, hit.headings.length ? hit.headings.join(' › ') : '']
+      .filter(Boolean)
+      .join(out.dim(' · '));
+    lines.push(`${out.bold(`${hit.rank}.`)} ${out.green(hit.score.toFixed(3))}  ${out.cyan(where)}`);
+    lines.push(`   ${highlight(hit.snippet)}`);
+    lines.push('');
+  }
+  process.stdout.write(lines.join('\n'));
+}
+
+function highlight(snippet: Snippet): string {
+  let text = '';
+  let at = 0;
+  for (const [a, b] of snippet.highlights) {
+    text += snippet.text.slice(at, a) + out.bold.yellow(snippet.text.slice(a, b));
+    at = b;
+  }
+  text += snippet.text.slice(at);
+  return `${snippet.truncatedStart ? '…' : ''}${text}${snippet.truncatedEnd ? '…' : ''}`;
+}

@@ -1,0 +1,337 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolveOptions } from '../embed/registry.js';
+import type { Embedder } from '../embed/types.js';
+import { RagError } from '../errors.js';
+import { chunkDocument } from '../ingest/chunk.js';
+import { discoverFiles } from '../ingest/discover.js';
+import { loadFile } from '../ingest/loaders/index.js';
+import { chunkingFor, DEFAULT_MODEL, openModelFor } from '../ingest/settings.js';
+import type { ModelChoice } from '../ingest/settings.js';
+import type { Chunk, ChunkingOptions, LoadedDocument } from '../ingest/types.js';
+import { openRetriever } from '../retrieve/open.js';
+import type { Retriever } from '../retrieve/types.js';
+import { IndexStore, writeIndex } from '../store/index-store.js';
+import { checkDocuments, datasetInfo, evalQueries, loadDataset, removeSelfMatches } from './dataset.js';
+import type { LabeledDataset } from './dataset.js';
+import { DEFAULT_KS, evaluateRun } from './metrics.js';
+import { alignByQuery, pairedComparison } from './stats.js';
+import { RESULTS_FORMAT_VERSION } from './types.js';
+import type { EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunComparison, RunResult } from './types.js';
+
+export type EvalEvent =
+  | { type: 'dataset'; documents: number; queries: number }
+  | { type: 'run-start'; model: string; mode: RetrievalMode; index: number; total: number }
+  | { type: 'embed-progress'; done: number; total: number }
+  | { type: 'query-progress'; done: number; total: number }
+  | { type: 'run-end'; run: RunResult };
+
+export interface EvalOptions {
+  /** A BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a documents folder with queries.jsonl. */
+  dataset: string;
+  /** Models to evaluate (default: the built-in `hash`). */
+  models?: ModelChoice[];
+  /** How to load the models (dtype, pooling, offline, base URL ...). */
+  modelOptions?: ResolveOptions;
+  /** Retrieval modes (default: dense). Every model x mode combination is one run. */
+  modes?: RetrievalMode[];
+  ks?: number[];
+  /** BEIR qrels split (default `test`). */
+  split?: string;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  /** Drop retrieved documents whose id equals the query id (ArguAna-like sets). */
+  ignoreIdenticalIds?: boolean;
+  /** Evaluate only the first n labelled queries. */
+  limit?: number;
+  /** Use the on-disk embedding cache (default true). */
+  cache?: boolean;
+  cacheDir?: string;
+  /** Parent folder of the temporary indexes (default the OS temp dir). */
+  workDir?: string;
+  /** Seed of the bootstrap and randomization tests (default 42). */
+  seed?: number;
+  onEvent?: (event: EvalEvent) => void;
+}
+
+const TOOL_VERSION = '0.1.0';
+
+/**
+ * Evaluates every model x mode on one labelled dataset. Documents are loaded and labels validated
+ * once; each model gets its own chunking (its own tokenizer) with the same settings, a real HNSW
+ * index in a temporary folder, and the same queries. Relevance is judged per document: a
+ * document's rank is the rank of its best chunk, and its other chunks do not count again.
+ */
+export async function evaluate(options: EvalOptions): Promise<EvalResults> {
+  const emit = options.onEvent ?? (() => undefined);
+  const modes: RetrievalMode[] = unique(options.modes?.length ? options.modes : ['dense']);
+  const models = options.models?.length ? options.models : [DEFAULT_MODEL];
+  const ks = [...new Set(options.ks?.length ? options.ks : [...DEFAULT_KS])].sort((a, b) => a - b);
+
+  const dataset = await loadDataset(options.dataset, { ...(options.split === undefined ? {} : { split: options.split }) });
+  const documents = await loadDocuments(dataset);
+  // Labels are checked against what actually loaded: a file that failed would otherwise count as a miss.
+  const validated = checkDocuments(dataset, documents.map((d) => d.docId));
+  let queries = evalQueries(validated);
+  if (options.limit !== undefined) queries = queries.slice(0, options.limit);
+  if (queries.length === 0) throw new RagError(`dataset ${options.dataset} has no labelled queries to evaluate`);
+  const qrels = new Map(queries.map((q) => [q.id, new Map(Object.entries(q.relevant))]));
+  emit({ type: 'dataset', documents: documents.length, queries: queries.length });
+
+  const maxK = ks[ks.length - 1]!;
+  const runs: RunResult[] = [];
+  const total = models.length * modes.length;
+  const workRoot = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'rag-eval-'));
+  try {
+    for (const choice of models) {
+      const embedder = await openModelFor(undefined, choice, {
+        ...options.modelOptions,
+        cache: options.cache ?? true,
+        ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      });
+      try {
+        const chunking = chunkingFor(undefined, embedder, options);
+        const built = await buildIndex(embedder, documents, chunking, path.join(workRoot, `m${runs.length}`), emit);
+        for (const mode of modes) {
+          const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
+          emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
+          const started = performance.now();
+          const retriever = openRetriever(built.store, embedder, mode);
+          const rankings = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
+          const querySeconds = (performance.now() - started) / 1000;
+          const scored = evaluateRun(rankings, qrels, ks);
+          const perQuery: Record<string, PerQueryResult> = {};
+          for (const [qid, metrics] of scored.perQuery) {
+            const ranking = rankings.get(qid) ?? [];
+            const ranks: Record<string, number | null> = {};
+            for (const [docId, grade] of qrels.get(qid) ?? []) {
+              if (grade <= 0) continue;
+              const at = ranking.indexOf(docId);
+              ranks[docId] = at === -1 ? null : at + 1;
+            }
+            perQuery[qid] = { metrics, ranks };
+          }
+          const run: RunResult = {
+            model: modelLabel,
+            mode,
+            config: runConfig(embedder, chunking, mode, built, options),
+            metrics: scored.mean,
+            evaluatedQueries: scored.evaluatedQueries,
+            skippedQueries: scored.skippedQueries,
+            unrankedQueries: scored.unrankedQueries,
+            perQuery,
+            cost: {
+              embedSeconds: mode === 'bm25' ? 0 : built.embedSeconds,
+              chunksPerSecond: mode === 'bm25' || built.embedSeconds === 0 ? null : built.embedded / built.embedSeconds,
+              chunks: built.store.chunkCount,
+              dimension: mode === 'bm25' ? null : embedder.info.dimension,
+              indexBytes: mode === 'bm25' ? 0 : built.indexBytes,
+              truncatedChunks: mode === 'bm25' ? 0 : built.truncated,
+              querySeconds,
+              wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
+            },
+          };
+          runs.push(run);
+          emit({ type: 'run-end', run });
+        }
+      } finally {
+        await embedder.dispose?.();
+      }
+    }
+  } finally {
+    await rm(workRoot, { recursive: true, force: true });
+  }
+
+  return {
+    formatVersion: RESULTS_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    toolVersion: TOOL_VERSION,
+    dataset: { ...datasetInfo(validated), queries: queries.length },
+    ks,
+    queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant })),
+    runs,
+    comparisons: compareToFirst(runs, options.seed ?? 42),
+  };
+}
+
+interface BuiltIndex {
+  store: IndexStore;
+  /** Chunks embedded now (not served by the cache). */
+  embedded: number;
+  truncated: number;
+  embedSeconds: number;
+  chunkSeconds: number;
+  /** Chunking + embedding + HNSW build. */
+  buildSeconds: number;
+  indexBytes: number;
+}
+
+async function buildIndex(
+  embedder: Embedder,
+  documents: LoadedDocument[],
+  chunking: ChunkingOptions,
+  dir: string,
+  emit: (e: EvalEvent) => void,
+): Promise<BuiltIndex> {
+  const started = performance.now();
+  const lengthOf = embedder.countTokens ? (t: string) => embedder.countTokens!(t) : characterCount;
+  const perDoc: Chunk[][] = documents.map((doc) => chunkDocument(doc, chunking, lengthOf));
+  const chunkSeconds = (performance.now() - started) / 1000;
+  const texts = perDoc.flat().map((c) => c.text);
+  const embedStart = performance.now();
+  const result = await embedder.embedDocuments(texts, {
+    onProgress: (p) => emit({ type: 'embed-progress', done: p.done, total: p.total }),
+  });
+  const embedSeconds = (performance.now() - embedStart) / 1000;
+  const stats = embedder.corpusStatistics;
+  await writeIndex(dir, { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking }, async (tx) => {
+    let offset = 0;
+    documents.forEach((doc, i) => {
+      const chunks = perDoc[i]!;
+      tx.putDocument(
+        {
+          docId: doc.docId,
+          source: doc.source,
+          origin: dir,
+          format: doc.format,
+          contentHash: doc.contentHash,
+          chunkIds: chunks.map((c) => c.id),
+          ...(doc.title === undefined ? {} : { title: doc.title }),
+        },
+        chunks,
+        result.vectors.slice(offset, offset + chunks.length),
+      );
+      offset += chunks.length;
+    });
+    if (stats) {
+      stats.add(texts);
+      tx.setCorpusStatistics(stats.serialize());
+    }
+  });
+  const store = await IndexStore.open(dir);
+  return {
+    store,
+    embedded: texts.length,
+    truncated: result.truncated,
+    embedSeconds,
+    chunkSeconds,
+    buildSeconds: (performance.now() - started) / 1000,
+    indexBytes: await store.diskBytes(),
+  };
+}
+
+/**
+ * Ranks documents for every query: chunks are retrieved deep enough to yield `maxK` distinct
+ * documents, and each document takes the rank of its best chunk.
+ */
+async function rankDocuments(
+  retriever: Retriever,
+  queries: ReadonlyArray<{ id: string; text: string }>,
+  maxK: number,
+  chunkCount: number,
+  ignoreIdenticalIds: boolean,
+  emit: (e: EvalEvent) => void,
+): Promise<Map<string, string[]>> {
+  const rankings = new Map<string, string[]>();
+  let done = 0;
+  for (const q of queries) {
+    let depth = Math.min(chunkCount, maxK * 2);
+    let docs: string[] = [];
+    for (;;) {
+      const hits = await retriever.search(q.text, depth);
+      docs = [];
+      const seen = new Set<string>();
+      for (const hit of hits) {
+        const id = hit.chunk.docId;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        docs.push(id);
+      }
+      if (ignoreIdenticalIds) docs = removeSelfMatches(q.id, docs);
+      if (docs.length >= maxK || depth >= chunkCount || hits.length < depth) break;
+      depth = Math.min(chunkCount, depth * 2);
+    }
+    rankings.set(q.id, docs.slice(0, maxK));
+    emit({ type: 'query-progress', done: ++done, total: queries.length });
+  }
+  return rankings;
+}
+
+function compareToFirst(runs: RunResult[], seed: number): RunComparison[] {
+  const first = runs[0];
+  if (!first) return [];
+  const metric = 'ndcg_at_10';
+  const base = perQueryValues(first, metric);
+  return runs.slice(1).map((run) => {
+    const { a, b } = alignByQuery(base, perQueryValues(run, metric));
+    return {
+      baseline: { model: first.model, mode: first.mode },
+      candidate: { model: run.model, mode: run.mode },
+      metric,
+      result: pairedComparison(a, b, { seed }),
+    };
+  });
+}
+
+function perQueryValues(run: RunResult, metric: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [qid, r] of Object.entries(run.perQuery)) out.set(qid, r.metrics[metric] ?? 0);
+  return out;
+}
+
+function runConfig(
+  embedder: Embedder,
+  chunking: ChunkingOptions,
+  mode: RetrievalMode,
+  built: BuiltIndex,
+  options: EvalOptions,
+): { [key: string]: JsonValue } {
+  const info = embedder.info;
+  const model: { [key: string]: JsonValue } = {
+    id: info.id,
+    provider: info.provider,
+    name: info.name,
+    revision: info.revision ?? null,
+    dimension: info.dimension,
+    pooling: info.pooling ?? null,
+    queryPrefix: info.queryPrefix ?? null,
+    passagePrefix: info.passagePrefix ?? null,
+    normalize: info.normalize,
+    maxTokens: info.maxTokens ?? null,
+    params: { ...(info.params ?? {}) },
+    fingerprint: embedder.fingerprint,
+  };
+  return {
+    mode,
+    model,
+    chunking: { ...chunking },
+    hnsw: { ...built.store.manifest.hnsw },
+    fusion: mode === 'hybrid' ? { method: 'reciprocal-rank', k: 60, depth: 100 } : null,
+    bm25: mode === 'dense' ? null : { k1: 1.5, b: 0.75 },
+    ignoreIdenticalIds: options.ignoreIdenticalIds ?? false,
+  };
+}
+
+async function loadDocuments(dataset: LabeledDataset): Promise<LoadedDocument[]> {
+  const discovered = await discoverFiles([dataset.documentsPath]);
+  const excluded = new Set(dataset.excludeFromDocuments);
+  const docs: LoadedDocument[] = [];
+  for (const file of discovered.files) {
+    if (excluded.has(file.relPath)) continue;
+    const { documents } = await loadFile(file);
+    docs.push(...documents);
+  }
+  if (docs.length === 0) throw new RagError(`dataset ${dataset.root} has no documents to index`);
+  return docs;
+}
+
+function characterCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

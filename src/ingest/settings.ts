@@ -1,0 +1,106 @@
+import { EmbeddingCache, withCache } from '../embed/cache.js';
+import { resolveModel } from '../embed/registry.js';
+import type { ResolveOptions } from '../embed/registry.js';
+import type { Embedder, ModelInfo } from '../embed/types.js';
+import { RagError } from '../errors.js';
+import type { IndexStore } from '../store/index-store.js';
+import { DEFAULT_CHUNKING } from './chunk.js';
+import type { ChunkingOptions } from './types.js';
+
+export const DEFAULT_INDEX_DIR = '.rag';
+export const DEFAULT_MODEL = 'hash';
+
+/** A model spec (`hash`, `bge-small-zh`, `hf:ORG/NAME`, `./folder`, `openai:NAME`, `ollama:NAME`) or a ready Embedder. */
+export type ModelChoice = string | Embedder;
+
+export interface ModelOpenOptions extends ResolveOptions {
+  /** Wrap cacheable models with the on-disk embedding cache. */
+  cache?: boolean;
+}
+
+/**
+ * The embedder to use with an index: the one asked for, or the one the index was built with.
+ * An index built with another model is rejected here, before any work, because its vectors
+ * live in a different space and searching them would return silent garbage.
+ */
+export async function openModelFor(
+  existing: IndexStore | undefined,
+  choice: ModelChoice | undefined,
+  options: ModelOpenOptions = {},
+): Promise<Embedder> {
+  const built = existing?.manifest;
+  let embedder: Embedder;
+  if (typeof choice === 'object') {
+    embedder = choice;
+  } else {
+    const spec = choice ?? built?.model.id ?? DEFAULT_MODEL;
+    // Reopen with the settings the index was built with (dtype, pooling ...) unless told otherwise.
+    const defaults = built && built.model.id === spec ? resolveOptionsFrom(built.model) : {};
+    embedder = await resolveModel(spec, { ...defaults, ...withoutUndefined(options) });
+  }
+  if (built && built.modelFingerprint !== embedder.fingerprint) {
+    const dir = existing.dir;
+    throw new RagError(
+      built.model.id === embedder.info.id
+        ? `index ${dir} was built with ${built.model.id} under other settings (fingerprint ${built.modelFingerprint.slice(0, 12)}, now ${embedder.fingerprint.slice(0, 12)}); re-ingest into a new --index to use the new settings`
+        : `index ${dir} was built with model ${built.model.id}, not ${embedder.info.id}; use --model ${built.model.id} or ingest into another --index`,
+    );
+  }
+  if (options.cache && embedder.cacheable) {
+    const cache = await EmbeddingCache.open(embedder.fingerprint, embedder.info.dimension, {
+      ...(options.cacheDir === undefined ? {} : { dir: options.cacheDir }),
+      modelId: embedder.info.id,
+    });
+    embedder = withCache(embedder, cache);
+  }
+  return embedder;
+}
+
+function resolveOptionsFrom(info: ModelInfo): ResolveOptions {
+  const out: ResolveOptions = {};
+  const params = info.params ?? {};
+  if (typeof params.dtype === 'string') out.dtype = params.dtype as ResolveOptions['dtype'];
+  if (typeof params.dimensions === 'number') out.dimensions = params.dimensions;
+  if (typeof params.baseUrl === 'string') out.baseUrl = params.baseUrl;
+  if (info.pooling) out.pooling = info.pooling;
+  if (info.queryPrefix !== undefined) out.queryPrefix = info.queryPrefix;
+  if (info.passagePrefix !== undefined) out.passagePrefix = info.passagePrefix;
+  return out;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Chunking settings for this run. An existing index keeps its own: mixing chunk sizes in one
+ * index would make its evaluation meaningless, so asking for different ones is an error.
+ */
+export function chunkingFor(
+  existing: IndexStore | undefined,
+  embedder: Embedder,
+  asked: { chunkSize?: number; chunkOverlap?: number },
+): ChunkingOptions {
+  if (existing) {
+    const stored = existing.manifest.chunking;
+    const differs =
+      (asked.chunkSize !== undefined && asked.chunkSize !== stored.chunkSize) ||
+      (asked.chunkOverlap !== undefined && asked.chunkOverlap !== stored.chunkOverlap);
+    if (differs) {
+      throw new RagError(
+        `index ${existing.dir} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}; use those or ingest into another --index`,
+      );
+    }
+    return stored;
+  }
+  const lengthUnit = embedder.countTokens ? 'tokens' : 'characters';
+  const defaults = DEFAULT_CHUNKING[lengthUnit];
+  let chunkSize = asked.chunkSize ?? defaults.chunkSize;
+  // Leave room for the passage prefix and special tokens inside the model's window.
+  const max = embedder.info.maxTokens;
+  if (asked.chunkSize === undefined && lengthUnit === 'tokens' && max !== undefined) {
+    chunkSize = Math.min(chunkSize, Math.max(16, max - 16));
+  }
+  const chunkOverlap = asked.chunkOverlap ?? Math.min(defaults.chunkOverlap, Math.floor(chunkSize / 4));
+  return { chunkSize, chunkOverlap, lengthUnit };
+}
