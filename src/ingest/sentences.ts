@@ -92,6 +92,20 @@ function isLatinLetter(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || isLowerLatin(code);
 }
 
+/**
+ * Punctuation that belongs at the end of what precedes it (end marks, clause marks, closing
+ * quotes/brackets): a cut must not leave it at the start of the next piece.
+ */
+export function isTrailingPunctuation(code: number): boolean {
+  return (
+    CJK_SENTENCE_ENDS.has(code) ||
+    LATIN_SENTENCE_ENDS.has(code) ||
+    CJK_CLAUSE_MARKS.has(code) ||
+    LATIN_CLAUSE_MARKS.has(code) ||
+    CLOSERS.has(code)
+  );
+}
+
 /** `[start, end)` without leading and trailing whitespace, or `null` when nothing is left. */
 export function trimSpan(text: string, start: number, end: number): Span | null {
   let s = start;
