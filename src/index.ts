@@ -1,0 +1,55 @@
+/**
+ * `rag` as a library: the same operations the CLI runs, typed.
+ *
+ * @example
+ * ```ts
+ * import { ingest, query, evaluate } from 'rag';
+ * await ingest({ paths: ['./docs'], index: '.rag' });          // built-in offline `hash` model
+ * const { results } = await query({ text: 'how do we rotate API keys', k: 5 });
+ * const report = await evaluate({ dataset: './datasets/en-sample', models: ['hash'], modes: ['dense', 'bm25'] });
+ * ```
+ */
+export { ingest } from './ingest/pipeline.js';
+export type { IngestEvent, IngestOptions, IngestSummary } from './ingest/pipeline.js';
+export { query } from './retrieve/query.js';
+export type { QueryHit, QueryOptions, QueryResult } from './retrieve/query.js';
+export { evaluate } from './eval/runner.js';
+export type { EvalEvent, EvalOptions } from './eval/runner.js';
+export { DEFAULT_INDEX_DIR, DEFAULT_MODEL, openModelFor } from './ingest/settings.js';
+export type { ModelChoice } from './ingest/settings.js';
+export { RagError } from './errors.js';
+
+// Models
+export { findModel, listModels, resolveModel } from './embed/registry.js';
+export type { ModelEntry, ResolveOptions } from './embed/registry.js';
+export { HashEmbedder } from './embed/hash.js';
+export { cacheInfo, clearCache, EmbeddingCache, withCache } from './embed/cache.js';
+export { fromLangChainEmbeddings, toLangChainEmbeddings } from './embed/langchain.js';
+export { fingerprintOf } from './embed/fingerprint.js';
+export type * from './embed/types.js';
+
+// Documents and chunks
+export { discoverFiles } from './ingest/discover.js';
+export type { DiscoverOptions, LoadNotice, SourceFile } from './ingest/discover.js';
+export { loadFile } from './ingest/loaders/index.js';
+export { chunkDocument, DEFAULT_CHUNKING } from './ingest/chunk.js';
+export type * from './ingest/types.js';
+
+// Index and retrieval
+export * from './store/index.js';
+export { openRetriever } from './retrieve/open.js';
+export { DenseRetriever } from './retrieve/dense.js';
+export { Bm25Retriever } from './retrieve/lexical.js';
+export { fuseRankings, HybridRetriever } from './retrieve/hybrid.js';
+export { Bm25Index } from './retrieve/bm25.js';
+export type { RetrievalMode, RetrievedChunk, Retriever } from './retrieve/types.js';
+
+// Evaluation
+export { evaluateRun, scoreQuery, DEFAULT_KS } from './eval/metrics.js';
+export { pairedComparison } from './eval/stats.js';
+export { loadDataset } from './eval/dataset.js';
+export type { LabeledDataset } from './eval/dataset.js';
+export { checkGate, parseMetricFloor } from './eval/gate.js';
+export type { GateResult } from './eval/gate.js';
+export { readBaseline, writeReports } from './eval/report/index.js';
+export type { EvalResults, RunResult } from './eval/types.js';
