@@ -136,7 +136,9 @@ class Meter {
  *   nothing but its heading line yields no chunk: its heading shows up in its subsections' paths.
  * - Consecutive chunks of one page/section share the previous chunk's trailing whole sentences
  *   totalling at most `chunkOverlap` (none when the last sentence alone is longer), reduced as
- *   needed so no chunk exceeds `chunkSize`.
+ *   needed so no chunk exceeds `chunkSize`. Inside a sentence too long for one chunk, its
+ *   clauses or words play the part of sentences, so such a sentence is cut with a sliding overlap.
+ *   In fenced code, lines do.
  * - `length` is called about once per piece plus once per chunk, never on growing prefixes, so an
  *   expensive tokenizer stays affordable on long documents.
  * - A single character that alone measures more than `chunkSize` is the only way a chunk can
@@ -155,7 +157,7 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkingOptions, len
   const chunks: Chunk[] = [];
   for (const region of regionsOf(doc, markdown)) {
     const pieces = piecesOf(text, region, fences, meter);
-    for (const span of packPieces(text, pieces, meter, options.chunkOverlap)) {
+    for (const span of packPieces(pieces, meter, options.chunkOverlap)) {
       const index = chunks.length;
       chunks.push({
         id: `${doc.docId}#${index}`,
@@ -337,7 +339,7 @@ function hardCut(text: string, span: Span, meter: Meter): Array<Span & { raw: nu
  * Greedy packing of pieces into chunk spans, with sentence overlap. See {@link chunkDocument}
  * for the rules; this returns `[start, end)` of each chunk in order.
  */
-function packPieces(text: string, pieces: readonly Piece[], meter: Meter, chunkOverlap: number): Span[] {
+function packPieces(pieces: readonly Piece[], meter: Meter, chunkOverlap: number): Span[] {
   const out: Span[] = [];
   const budget = meter.chunkSize;
   const unitsCost = (units: readonly Unit[]): number => {
