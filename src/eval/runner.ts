@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
-import { chunkDocument } from '../ingest/chunk.js';
+import { characterLength, chunkDocument } from '../ingest/chunk.js';
 import { discoverFiles } from '../ingest/discover.js';
 import { loadFile } from '../ingest/loaders/index.js';
 import { chunkingFor, DEFAULT_MODEL, openModelFor } from '../ingest/settings.js';
@@ -175,7 +175,7 @@ async function buildIndex(
   emit: (e: EvalEvent) => void,
 ): Promise<BuiltIndex> {
   const started = performance.now();
-  const lengthOf = embedder.countTokens ? (t: string) => embedder.countTokens!(t) : characterCount;
+  const lengthOf = embedder.countTokens ? (t: string) => embedder.countTokens!(t) : characterLength;
   const perDoc: Chunk[][] = documents.map((doc) => chunkDocument(doc, chunking, lengthOf));
   const chunkSeconds = (performance.now() - started) / 1000;
   const texts = perDoc.flat().map((c) => c.text);
@@ -326,11 +326,6 @@ async function loadDocuments(dataset: LabeledDataset): Promise<LoadedDocument[]>
   return docs;
 }
 
-function characterCount(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];

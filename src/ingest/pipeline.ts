@@ -7,7 +7,7 @@ import type { StoredDocument } from '../store/index-store.js';
 import { discoverFiles } from './discover.js';
 import type { LoadNotice } from './discover.js';
 import { FileLoadError, loadFile } from './loaders/index.js';
-import { chunkDocument } from './chunk.js';
+import { characterLength, chunkDocument } from './chunk.js';
 import type { Chunk, ChunkingOptions, LoadedDocument } from './types.js';
 import { chunkingFor, DEFAULT_INDEX_DIR, openModelFor } from './settings.js';
 import type { ModelChoice } from './settings.js';
@@ -133,7 +133,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
             counts.unchanged++;
             continue;
           }
-          const chunks = chunkDocument(doc, chunking, lengthOf ?? characterCount);
+          const chunks = chunkDocument(doc, chunking, lengthOf ?? characterLength);
           const stored: StoredDocument = {
             docId: doc.docId,
             source: doc.source,
@@ -204,11 +204,6 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   }
 }
 
-function characterCount(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
 
 /** The file (relative to its origin) a stored document was loaded from. */
 function fileOfSource(doc: StoredDocument): string {
