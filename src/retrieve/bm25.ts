@@ -7,6 +7,11 @@ export interface Bm25Options {
   k1?: number;
   /** Length normalization, 0 (none) to 1 (full). Default 0.75 (as bm25s). */
   b?: number;
+  /**
+   * Turns a text into tokens, for documents and queries alike. Default {@link analyzeForBm25}
+   * (Chinese as character bigrams); pass e.g. jieba-based analysis to compare.
+   */
+  analyzer?: (text: string) => string[];
 }
 
 /** One search result; `score` is a BM25 score, higher is better. */
@@ -41,6 +46,7 @@ interface IndexedDoc {
 export class Bm25Index {
   readonly k1: number;
   readonly b: number;
+  readonly #analyze: (text: string) => string[];
   readonly #docs = new Map<string, IndexedDoc>();
   /** Term -> (doc id -> term frequency). */
   readonly #postings = new Map<string, Map<string, number>>();
@@ -57,6 +63,7 @@ export class Bm25Index {
     }
     this.k1 = k1;
     this.b = b;
+    this.#analyze = options.analyzer ?? analyzeForBm25;
   }
 
   /** Number of indexed documents. */
@@ -72,7 +79,7 @@ export class Bm25Index {
   /** Indexes `text` under `id`; an id already present is replaced. */
   add(id: string, text: string): void {
     if (this.#docs.has(id)) this.remove(id);
-    const tokens = analyzeForBm25(text);
+    const tokens = this.#analyze(text);
     const terms = new Map<string, number>();
     for (const token of tokens) terms.set(token, (terms.get(token) ?? 0) + 1);
     for (const [term, tf] of terms) {
@@ -113,7 +120,7 @@ export class Bm25Index {
     const avgLength = this.#totalLength / n;
     const { k1, b } = this;
     const scores = new Map<string, number>();
-    for (const token of analyzeForBm25(query)) {
+    for (const token of this.#analyze(query)) {
       const posting = this.#postings.get(token);
       if (posting === undefined) continue;
       const df = posting.size;

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import type { ModelInfo } from './types.js';
+
+/**
+ * The fingerprint of a model: sha256 (hex) of a canonical JSON of its {@link ModelInfo}: keys sorted
+ * at every level, undefined fields left out. Two infos that produce the same vectors therefore get
+ * the same fingerprint regardless of key order, and any changed field (a hashing parameter, a prefix,
+ * the dimension) gives a different one.
+ */
+export function fingerprintOf(info: ModelInfo): string {
+  return createHash('sha256').update(canonicalJson(info)).digest('hex');
+}
+
+/** JSON with object keys sorted recursively and undefined members omitted (as JSON.stringify does). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const member = (value as Record<string, unknown>)[key];
+      if (member !== undefined) out[key] = sortKeys(member);
+    }
+    return out;
+  }
+  return value;
+}
