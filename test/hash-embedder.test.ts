@@ -239,3 +239,12 @@ describe('HashEmbedder statistics on scifact', { skip: existsSync(SCIFACT_CORPUS
     assert.ok(bytes < 200_000, `${bytes} bytes`);
   });
 });
+
+describe('HashEmbedder query fallback', () => {
+  it('gives a unit vector even when no query feature occurs in the corpus', async () => {
+    const model = new HashEmbedder();
+    model.corpusStatistics.add(ENGLISH);
+    const vector = await model.embedQuery('zymurgy quokka');
+    assert.ok(Math.abs(norm(vector) - 1) < 1e-5);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeForBm25, analyzeText, BM25_ANALYSIS, type AnalysisOptions } from '../src/text/analyze.js';
+import { analyzeForBm25, analyzeForHash, analyzeText, BM25_ANALYSIS, type AnalysisOptions } from '../src/text/analyze.js';
 import { normalizeText } from '../src/text/normalize.js';
 import { characterBigrams, splitRuns } from '../src/text/scripts.js';
 import { segmentChinese } from '../src/text/jieba.js';
@@ -78,6 +78,14 @@ describe('analyzeText options', () => {
     };
     assert.deepEqual(analyzeText('cats 向量', options), [
       'w:cat', 'g:_ca', 'g:cat', 'g:ats', 'g:ts_', 'z:向量', 'b:向量', 'u:向', 'u:量',
+    ]);
+  });
+});
+
+describe('analyzeForHash', () => {
+  it('yields tagged words with their trigrams, and jieba words plus bigrams for Chinese', () => {
+    assert.deepEqual(analyzeForHash('Cats 向量数据库'), [
+      'w:cat', 'g:_ca', 'g:cat', 'g:ats', 'g:ts_', 'z:向量', 'z:数据库', 'b:向量', 'b:量数', 'b:数据', 'b:据库',
     ]);
   });
 });
