@@ -86,7 +86,13 @@ export function buildProgram(): Command {
 /** Runs the CLI; the only place that decides the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
+  // Subcommands copy the parent's settings when created, so each needs its own override; without
+  // it a usage error in `rag eval` exits 1 by itself, the code of a failed gate.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -1,5 +1,5 @@
 import { EmbeddingCache, withCache } from '../embed/cache.js';
-import { resolveModel } from '../embed/registry.js';
+import { findModel, resolveModel } from '../embed/registry.js';
 import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder, ModelInfo } from '../embed/types.js';
 import { RagError } from '../errors.js';
@@ -34,6 +34,10 @@ export async function openModelFor(
     embedder = choice;
   } else {
     const spec = choice ?? built?.model.id ?? DEFAULT_MODEL;
+    // A built-in or aliased model's id is known without loading it: reject a mismatch before a
+    // download (or a network error) hides the real problem.
+    const knownId = spec.trim().toLowerCase() === DEFAULT_MODEL ? DEFAULT_MODEL : findModel(spec.trim())?.alias;
+    if (built && knownId !== undefined && knownId !== built.model.id) throw otherModelError(existing.dir, built.model.id, knownId);
     // Reopen with the settings the index was built with (dtype, pooling ...) unless told otherwise.
     const defaults = built && built.model.id === spec ? resolveOptionsFrom(built.model) : {};
     embedder = await resolveModel(spec, { ...defaults, ...withoutUndefined(options) });
@@ -43,7 +47,7 @@ export async function openModelFor(
     throw new RagError(
       built.model.id === embedder.info.id
         ? `index ${dir} was built with ${built.model.id} under other settings (fingerprint ${built.modelFingerprint.slice(0, 12)}, now ${embedder.fingerprint.slice(0, 12)}); re-ingest into a new --index to use the new settings`
-        : `index ${dir} was built with model ${built.model.id}, not ${embedder.info.id}; use --model ${built.model.id} or ingest into another --index`,
+        : otherModelError(dir, built.model.id, embedder.info.id).message,
     );
   }
   if (options.cache && embedder.cacheable) {
@@ -54,6 +58,10 @@ export async function openModelFor(
     embedder = withCache(embedder, cache);
   }
   return embedder;
+}
+
+function otherModelError(dir: string, builtId: string, wantedId: string): RagError {
+  return new RagError(`index ${dir} was built with model ${builtId}, not ${wantedId}; use --model ${builtId} or ingest into another --index`);
 }
 
 function resolveOptionsFrom(info: ModelInfo): ResolveOptions {

@@ -20,6 +20,10 @@ export interface IngestCommandOptions extends ModelFlags {
 
 export async function runIngest(paths: string[], opts: IngestCommandOptions): Promise<void> {
   const bar = new ProgressBar('embedding');
+  // Named once embedding starts, not when the model opens: an ingest that fails before
+  // (bad path, locked index, other chunking) then prints just its one-line error, and the
+  // summary names the model anyway.
+  let model: string | undefined;
   const summary = await ingest({
     paths,
     index: opts.index,
@@ -34,13 +38,17 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
     onEvent: (event) => {
       switch (event.type) {
         case 'model':
-          log(err.dim(`model: ${event.modelId}`));
+          model = event.modelId;
           break;
         case 'notice':
           bar.done();
           log(`${event.notice.kind === 'failed' ? err.red('failed') : err.yellow('skipped')} ${displayPath(event.notice.path)}: ${event.notice.reason}`);
           break;
         case 'embed-progress':
+          if (model !== undefined) {
+            log(err.dim(`model: ${model}`));
+            model = undefined;
+          }
           bar.update(event.done, event.total);
           break;
         case 'loaded':
