@@ -13,6 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { VectorIndex, efFor, normalized } from '../src/store/hnsw.js';
+import { seededRandom } from '../src/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,17 +31,7 @@ const kinds = values.data.split(',');
 const efs = values.efs.split(',').map(Number);
 const K = 10;
 
-/** Small deterministic PRNG (mulberry32) so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { characterLength, chunkDocument, DEFAULT_CHUNKING, validateChunkingOptions } from '../src/ingest/chunk.js';
 import { RagError } from '../src/errors.js';
 import type { Chunk, ChunkingOptions, DocumentFormat, LengthFunction, LoadedDocument, PageSpan } from '../src/ingest/types.js';
+import { seededRandom } from '../src/random.js';
 
 function doc(text: string, format: DocumentFormat = 'text', pages?: PageSpan[]): LoadedDocument {
   return { docId: 'd', source: 'd.txt', format, text, contentHash: '', ...(pages ? { pages } : {}) };
@@ -364,14 +365,4 @@ describe('chunkDocument', () => {
   });
 });
 
-/** A small seeded PRNG so generated documents are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;

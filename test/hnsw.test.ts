@@ -4,17 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXACT_SEARCH_MAX, VectorIndex, efFor, normalized } from '../src/store/hnsw.js';
+import { seededRandom } from '../src/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Unit vectors around `clusters` random centres (cosine to centre ≈ 0.7). */
 function clustered(n: number, dim: number, clusters: number, seed: number): Float32Array[] {

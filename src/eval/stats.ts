@@ -3,21 +3,10 @@
  * Paired statistics over per-query scores (e.g. nDCG@10), reproducible through a seeded PRNG.
  */
 import { RagError } from '../errors.js';
+import { mulberry32 } from '../random.js';
 
-/**
- * mulberry32: a tiny 32-bit PRNG, good enough for resampling and fast in JS.
- * Returns a function giving uint32 values; the same seed always gives the same sequence.
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+// The PRNG lives in one place; re-exported because stats callers pass seeds around.
+export { mulberry32 };
 
 /** Uniform float in [0, 1) from a uint32 generator. */
 function uniform(next: () => number): number {

@@ -11,6 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import { seededRandom } from '../../src/random.js';
 
 const { onnx } = onnxProto;
 
@@ -64,17 +65,7 @@ export function tinyVocabulary(): string[] {
   return vocab;
 }
 
-/** mulberry32: tiny, fast, good enough for test weights. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const FLOAT = 1;
 const INT64 = 7;
