@@ -95,7 +95,7 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
     printJson(jsonView(results, gate, written.results));
   } else {
     printTable(results);
-    log(err.dim(`reports: ${path.relative(process.cwd(), outDir) || '.'}/ (results.json, report.md, report.html, junit.xml, per-query.jsonl)${summaryFile ? ' and the GitHub step summary' : ''}`));
+    log(err.dim(`reports: ${displayDir(outDir)}/ (results.json, report.md, report.html, junit.xml, per-query.jsonl)${summaryFile ? ' and the GitHub step summary' : ''}`));
   }
   if (gate) {
     for (const note of gate.notes) log(err.yellow(`note: ${note}`));
@@ -168,4 +168,9 @@ function fmt(v: number | undefined): string {
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}
+
+function displayDir(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
 }
