@@ -34,6 +34,7 @@ export async function openModelFor(
     embedder = choice;
   } else {
     const spec = choice ?? built?.model.id ?? DEFAULT_MODEL;
+    if (choice === undefined && built) assertReloadable(existing.dir, built.model);
     // A built-in or aliased model's id is known without loading it: reject a mismatch before a
     // download (or a network error) hides the real problem.
     const knownId = spec.trim().toLowerCase() === DEFAULT_MODEL ? DEFAULT_MODEL : findModel(spec.trim())?.alias;
@@ -111,4 +112,19 @@ export function chunkingFor(
   }
   const chunkOverlap = asked.chunkOverlap ?? Math.min(defaults.chunkOverlap, Math.floor(chunkSize / 4));
   return { chunkSize, chunkOverlap, lengthUnit };
+}
+
+/**
+ * Some models cannot be found again from the id in the manifest: a local folder is recorded by
+ * its name only (so moving it keeps the fingerprint), and a LangChain object is code.
+ */
+function assertReloadable(dir: string, model: ModelInfo): void {
+  if (model.id.startsWith('local:')) {
+    throw new RagError(
+      `index ${dir} was built with the local model folder "${model.name}"; pass --model with the path to that folder`,
+    );
+  }
+  if (model.provider === 'langchain') {
+    throw new RagError(`index ${dir} was built with the LangChain model ${model.id}; pass the same Embeddings object as the model`);
+  }
 }
