@@ -124,11 +124,19 @@ describe('ingest(): incremental runs over one folder', () => {
   });
 
   it('a file that fails to parse is reported, the rest go on, and its stored version is kept', async () => {
-    await write(path.join(docs, 'report.pdf'), makePdf([['Heliotrope quarterly report', 'Revenue grew in the third quarter.']]));
+    await write(
+      path.join(docs, 'report.pdf'),
+      makePdf([['Heliotrope quarterly report', 'Revenue grew in the third quarter.'], ['Page two lists the xylophone rehearsal schedule.']]),
+    );
     const first = await ingest({ paths: [docs], index });
     assert.equal(counts(first.documents), '1 added, 0 updated, 2 unchanged, 0 removed, 0 skipped, 0 failed');
     const stored = (await IndexStore.open(index)).getDocument('report.pdf')!;
     assert.equal(stored.format, 'pdf');
+    // Results from a PDF carry the page they come from.
+    const onPage2 = (await query({ text: 'xylophone rehearsal schedule', index, k: 1 })).results[0]!;
+    assert.equal(onPage2.docId, 'report.pdf');
+    assert.equal(onPage2.page, 2);
+    assert.match(onPage2.text, /xylophone rehearsal/);
 
     // Now the PDF is corrupt, a second corrupt PDF appears and a good file changes.
     await write(path.join(docs, 'report.pdf'), Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >>\n\x00\x01 garbage'));

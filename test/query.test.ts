@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RagError } from '../src/errors.js';
 import { ingest } from '../src/ingest/pipeline.js';
@@ -12,7 +12,6 @@ import { query } from '../src/retrieve/query.js';
 import type { QueryResult } from '../src/retrieve/query.js';
 import { RRF_K } from '../src/retrieve/hybrid.js';
 import { IndexStore } from '../src/store/index-store.js';
-import { makePdf } from './helpers/make-pdf.js';
 import { REPO, tempDir } from './helpers/cli.js';
 
 const ZH = path.join(REPO, 'datasets', 'zh-sample', 'docs');
@@ -27,14 +26,8 @@ let chunkCount: number;
 before(async () => {
   root = await tempDir('query');
   index = path.join(root, 'index');
-  const pdfDir = path.join(root, 'pdf');
-  await mkdir(pdfDir);
-  await writeFile(
-    path.join(pdfDir, 'handbook.pdf'),
-    makePdf([['Welcome to the handbook.', 'Nothing else on this page.'], ['Page two explains the xylophone rehearsal schedule.']]),
-  );
-  const s = await ingest({ paths: [ZH, EN, pdfDir], index });
-  assert.equal(s.documents.added, 39);
+  const s = await ingest({ paths: [ZH, EN], index });
+  assert.equal(s.documents.added, 38);
   assert.equal(s.documents.failed, 0);
   chunkCount = (await IndexStore.open(index)).chunkCount;
 });
@@ -97,13 +90,6 @@ describe('query(): options and errors', () => {
     const all = await query({ text: EN_QUERY, index, k: chunkCount + 10 });
     assert.equal(all.results.length, chunkCount);
     assert.equal(new Set(all.results.map((h) => h.chunkId)).size, chunkCount);
-  });
-
-  it('reports the PDF page a chunk comes from', async () => {
-    const top = (await query({ text: 'xylophone rehearsal schedule', index, k: 1 })).results[0]!;
-    assert.equal(top.docId, 'handbook.pdf');
-    assert.equal(top.page, 2);
-    assert.match(top.text, /xylophone rehearsal/);
   });
 
   it('rejects an empty query and a bad k', async () => {
