@@ -17,7 +17,9 @@ export type IngestEvent =
   | { type: 'model'; modelId: string }
   | { type: 'notice'; notice: LoadNotice }
   | { type: 'loaded'; files: number; documents: number }
-  | { type: 'embed-progress'; done: number; total: number };
+  | { type: 'embed-progress'; done: number; total: number }
+  /** Embedding is done; the HNSW graph is being updated and written (can take a while for big batches). */
+  | { type: 'indexing'; chunks: number };
 
 export interface IngestOptions {
   /** Files or directories to ingest; directories are walked recursively. */
@@ -180,6 +182,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           offset += chunks.length;
         }
         if (stats) tx.setCorpusStatistics(stats.serialize());
+        if (texts.length > 0) emit({ type: 'indexing', chunks: texts.length });
 
         const total = before.chunkCount - removedChunks + texts.length;
         return {
