@@ -15,7 +15,7 @@ export async function runModels(opts: { json?: boolean }): Promise<void> {
     show(m.queryPrefix),
     show(m.passagePrefix),
     String(m.dimension),
-    String(m.maxTokens),
+    m.maxTokens > 0 ? String(m.maxTokens) : '-',
     m.languages.join(','),
   ]);
   const header = ['alias', 'provider', 'id', 'pooling', 'query prefix', 'passage prefix', 'dim', 'max tokens', 'languages'];
