@@ -191,6 +191,19 @@ describe('ingest(): incremental runs over one folder', () => {
     assert.equal(back.documents.removed, 0);
     assert.deepEqual(await docIds(index), ['alpha.md', 'beta.md', 'delta.md', 'report.pdf']);
     assert.equal((await query({ text: 'glaciers carve fjords', index, k: 1 })).results[0]!.docId, 'delta.md');
+    assert.deepEqual(back.warnings, []);
+  });
+
+  it('warns when a document replaces one of the same id from another folder', async () => {
+    const third = path.join(root, 'third');
+    await write(path.join(third, 'delta.md'), '# Delta\n\nVolcanic islands rise from hotspots in the ocean floor.\n');
+    const events: string[] = [];
+    const s = await ingest({ paths: [third], index, onEvent: (e) => e.type === 'warning' && events.push(e.message) });
+    assert.equal(counts(s.documents), '0 added, 1 updated, 0 unchanged, 0 removed, 0 skipped, 0 failed');
+    const expected = `delta.md from ${third} replaces the document of the same id ingested from ${path.join(root, 'other')}`;
+    assert.deepEqual(s.warnings, [expected]);
+    assert.deepEqual(events, [expected]);
+    assert.equal((await IndexStore.open(index)).getDocument('delta.md')!.origin, third);
   });
 
   it('refuses other chunking or another model on an existing index, before any work', async () => {

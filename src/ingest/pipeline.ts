@@ -16,6 +16,8 @@ import type { ModelChoice } from './settings.js';
 export type IngestEvent =
   | { type: 'model'; modelId: string }
   | { type: 'notice'; notice: LoadNotice }
+  /** Something the user should know that is not a per-file notice. */
+  | { type: 'warning'; message: string }
   | { type: 'loaded'; files: number; documents: number }
   | { type: 'embed-progress'; done: number; total: number }
   /** Embedding is done; the HNSW graph is being updated and written (can take a while for big batches). */
@@ -71,6 +73,8 @@ export interface IngestSummary {
     total: number;
   };
   notices: LoadNotice[];
+  /** E.g. documents that replaced one of the same id ingested from another path. */
+  warnings: string[];
   seconds: number;
 }
 
@@ -121,6 +125,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         const counts = { added: 0, updated: 0, unchanged: 0, removed: 0 };
         let removedChunks = 0;
         const seen = new Set<string>();
+        const warnings: string[] = [];
         const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; replaces: boolean }> = [];
 
         for (const { doc, origin } of loaded.documents) {
@@ -131,6 +136,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           }
           seen.add(doc.docId);
           const old = before.getDocument(doc.docId);
+          if (old && old.origin !== origin) {
+            // Ids are paths relative to the ingested folder, so two folders can both have `a.md`.
+            // Replacing is right when a folder moved; say so, since it is wrong when they differ.
+            const message = `${doc.docId} from ${origin} replaces the document of the same id ingested from ${old.origin}`;
+            warnings.push(message);
+            emit({ type: 'warning', message });
+          }
           if (old && old.contentHash === doc.contentHash) {
             counts.unchanged++;
             continue;
@@ -197,6 +209,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           },
           chunks: { embedded: texts.length, truncated: result.truncated, removed: removedChunks, total },
           notices: loaded.notices,
+          warnings,
           seconds: 0,
         };
       },

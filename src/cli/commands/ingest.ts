@@ -51,6 +51,10 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
           }
           bar.update(event.done, event.total);
           break;
+        case 'warning':
+          bar.done();
+          log(`${err.yellow('warning:')} ${event.message}`);
+          break;
         case 'indexing':
           bar.done();
           if (event.chunks >= 1000) log(err.dim(`adding ${event.chunks} chunks to the HNSW index…`));
