@@ -88,6 +88,35 @@ describe('VectorIndex.search', () => {
     assert.ok(Math.abs(graph[0]!.similarity - hits[0]!.similarity) < 1e-5);
   });
 
+  it('exact search over sparse vectors (hash-model style) matches the reference', () => {
+    // Few non-zero components per vector: the scan visits only the query's non-zero positions.
+    const dim = 512;
+    const random = rng(11);
+    const sparse = (): Float32Array => {
+      const v = new Float32Array(dim);
+      for (let j = 0; j < 12; j++) v[Math.floor(random() * dim)] = random() * 2 - 1;
+      return v;
+    };
+    const reference = new Map<number, Float32Array>();
+    const index = VectorIndex.create(dim);
+    for (let i = 0; i < 400; i++) {
+      const v = sparse();
+      index.add(i, v);
+      reference.set(i, v);
+    }
+    for (let t = 0; t < 20; t++) {
+      const q = sparse();
+      const hits = index.search(q, 10);
+      assert.deepEqual(
+        hits.map((h) => h.label),
+        bruteForce(reference, q, 10),
+      );
+      const qn = normalized(q);
+      const top = normalized(reference.get(hits[0]!.label)!);
+      assert.ok(Math.abs(hits[0]!.similarity - top.reduce((s, x, i) => s + x * qn[i]!, 0)) < 1e-5);
+    }
+  });
+
   it('applies the filter in both modes and returns fewer hits when fewer qualify', () => {
     const vectors = clustered(200, 8, 4, 11);
     const index = VectorIndex.create(8);

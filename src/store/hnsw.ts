@@ -246,13 +246,21 @@ export class VectorIndex {
     const q = normalized(query);
     const { labels, data } = this.denseVectors();
     const d = this.dimension;
+    // Lexical models (the built-in `hash`) give queries with a few hundred non-zero components
+    // out of thousands: visiting only those makes the scan an order of magnitude cheaper.
+    const { positions, values } = nonZeros(q);
+    const sparse = positions.length < d / 4;
     const top: LabelHit[] = [];
     for (let row = 0; row < labels.length; row++) {
       const label = labels[row]!;
       if (filter !== undefined && !filter(label)) continue;
       let dot = 0;
       const base = row * d;
-      for (let i = 0; i < d; i++) dot += q[i]! * data[base + i]!;
+      if (sparse) {
+        for (let j = 0; j < positions.length; j++) dot += values[j]! * data[base + positions[j]!]!;
+      } else {
+        for (let i = 0; i < d; i++) dot += q[i]! * data[base + i]!;
+      }
       if (top.length === k && !better(dot, label, top[k - 1]!)) continue;
       // Insertion into a short sorted list: k is small, so this beats a heap in practice.
       let pos = top.length === k ? k - 1 : top.length;
@@ -293,6 +301,20 @@ async function readHeader(path: string): Promise<{ maxElements: number; elementC
   } finally {
     await handle.close();
   }
+}
+
+function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) n++;
+  const positions = new Int32Array(n);
+  const values = new Float32Array(n);
+  for (let i = 0, j = 0; i < v.length; i++) {
+    if (v[i] !== 0) {
+      positions[j] = i;
+      values[j++] = v[i]!;
+    }
+  }
+  return { positions, values };
 }
 
 function better(similarity: number, label: number, than: LabelHit): boolean {
