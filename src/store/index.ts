@@ -13,5 +13,5 @@ export {
   type WriteIndexOptions,
 } from './index-store.js';
 export { FORMAT_VERSION, type Manifest, type ManifestFile } from './manifest.js';
-export { efFor, EXACT_SEARCH_MAX, REBUILD_DELETED_FRACTION, DEFAULT_HNSW_PARAMS, type HnswParams } from './hnsw.js';
+export { efFor, EXACT_SEARCH_WORK, REBUILD_DELETED_FRACTION, DEFAULT_HNSW_PARAMS, type HnswParams } from './hnsw.js';
 export { DEFAULT_LOCK_TIMEOUT_MS } from './lock.js';
