@@ -3,6 +3,8 @@
  * exponential backoff and jitter, a concurrency limit, and secret-free error messages.
  */
 import { RagError } from '../errors.js';
+import { fingerprintOf } from './fingerprint.js';
+import type { EmbedBatchResult, Embedder, EmbedOptions, ModelInfo } from './types.js';
 
 /** Retry and timeout settings common to the HTTP providers. */
 export interface RetryOptions {
@@ -324,4 +326,35 @@ export async function embedInBatches(
     return vectors;
   });
   return results.flat();
+}
+
+/**
+ * The Embedder every HTTP provider returns: documents get the passage prefix, queries the query
+ * prefix, both go through {@link embedInBatches}. Providers differ only in how one batch is
+ * requested and what their info says.
+ */
+export function httpEmbedder(parts: {
+  info: ModelInfo;
+  request: BatchRequester;
+  settings: BatchingOptions;
+  /** Names the endpoint in the error for an empty reply to a query. */
+  endpoint: string;
+}): Embedder {
+  const { info, request, settings } = parts;
+  const passagePrefix = info.passagePrefix ?? '';
+  const queryPrefix = info.queryPrefix ?? '';
+  return {
+    info,
+    fingerprint: fingerprintOf(info),
+    cacheable: true,
+    async embedDocuments(texts: readonly string[], embedOptions?: EmbedOptions): Promise<EmbedBatchResult> {
+      const inputs = passagePrefix === '' ? texts : texts.map((t) => passagePrefix + t);
+      return { vectors: await embedInBatches(inputs, request, settings, embedOptions), truncated: 0 };
+    },
+    async embedQuery(text: string): Promise<Float32Array> {
+      const [vector] = await embedInBatches([queryPrefix + text], request, settings);
+      if (vector === undefined) throw new RagError(`${parts.endpoint} returned no vector for the query`);
+      return vector;
+    },
+  };
 }

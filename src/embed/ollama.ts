@@ -1,9 +1,7 @@
 /** Embeddings from a local (or remote) Ollama server through `POST /api/embed`. */
 import { RagError } from '../errors.js';
-import { fingerprintOf } from './fingerprint.js';
 import {
   displayUrl,
-  embedInBatches,
   getJson,
   positiveInt,
   postJson,
@@ -11,8 +9,9 @@ import {
   toVector,
   type HttpFailure,
   type RetryOptions,
+  httpEmbedder,
 } from './http.js';
-import type { EmbedBatchResult, EmbedOptions, Embedder, ModelInfo } from './types.js';
+import type { Embedder, ModelInfo } from './types.js';
 
 /** Options for {@link createOllamaEmbedder}. */
 export interface OllamaEmbedderOptions {
@@ -164,23 +163,7 @@ export async function createOllamaEmbedder(model: string, options: OllamaEmbedde
     wrongDimension: (got: number): RagError =>
       new RagError(`model ${model} at Ollama ${where} returned a ${got}-dimensional vector, expected ${expected} like the first one`),
   };
-  const passagePrefix = options.passagePrefix ?? '';
-  const queryPrefix = options.queryPrefix ?? '';
-
-  return {
-    info,
-    fingerprint: fingerprintOf(info),
-    cacheable: true,
-    async embedDocuments(texts: readonly string[], embedOptions?: EmbedOptions): Promise<EmbedBatchResult> {
-      const inputs = passagePrefix === '' ? texts : texts.map((t) => passagePrefix + t);
-      return { vectors: await embedInBatches(inputs, request, settings, embedOptions), truncated: 0 };
-    },
-    async embedQuery(text: string): Promise<Float32Array> {
-      const [vector] = await embedInBatches([queryPrefix + text], request, settings);
-      if (vector === undefined) throw new RagError(`Ollama at ${where} returned no vector for the query`);
-      return vector;
-    },
-  };
+  return httpEmbedder({ info, request, settings, endpoint: `Ollama at ${where}` });
 }
 
 /**

@@ -3,10 +3,8 @@
  * SiliconFlow, DashScope's compatible mode, vLLM, text-embeddings-inference, LM Studio ...
  */
 import { RagError } from '../errors.js';
-import { fingerprintOf } from './fingerprint.js';
 import {
   displayUrl,
-  embedInBatches,
   positiveInt,
   postJson,
   redact,
@@ -14,8 +12,9 @@ import {
   toVector,
   type HttpFailure,
   type RetryOptions,
+  httpEmbedder,
 } from './http.js';
-import type { EmbedBatchResult, EmbedOptions, Embedder, ModelInfo } from './types.js';
+import type { Embedder, ModelInfo } from './types.js';
 
 /** Options for {@link createOpenAIEmbedder}. */
 export interface OpenAIEmbedderOptions {
@@ -162,24 +161,7 @@ export async function createOpenAIEmbedder(model: string, options: OpenAIEmbedde
         : `model ${model} at ${where} returned ${got}-dimensional vectors but dimensions=${dimensions} was requested; the endpoint may not support the dimensions parameter`,
     );
   const settings = { batchSize, concurrency, dimension: expected, wrongDimension };
-  const passagePrefix = options.passagePrefix ?? '';
-  const queryPrefix = options.queryPrefix ?? '';
-
-  return {
-    info,
-    fingerprint: fingerprintOf(info),
-    cacheable: true,
-    async embedDocuments(texts: readonly string[], embedOptions?: EmbedOptions): Promise<EmbedBatchResult> {
-      const inputs = passagePrefix === '' ? texts : texts.map((t) => passagePrefix + t);
-      const vectors = await embedInBatches(inputs, request, settings, embedOptions);
-      return { vectors, truncated: 0 };
-    },
-    async embedQuery(text: string): Promise<Float32Array> {
-      const [vector] = await embedInBatches([queryPrefix + text], request, settings);
-      if (vector === undefined) throw new RagError(`the endpoint at ${where} returned no vector for the query`);
-      return vector;
-    },
-  };
+  return httpEmbedder({ info, request, settings, endpoint: `the endpoint at ${where}` });
 }
 
 function secretsOf(options: OpenAIEmbedderOptions): string[] {
