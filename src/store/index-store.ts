@@ -151,7 +151,8 @@ export class IndexStore {
     }
   }
 
-  private static empty(dir: string, init: IndexInit): IndexStore {
+  /** @internal An index with no documents yet; {@link writeIndex} commits it as generation 1. */
+  static empty(dir: string, init: IndexInit): IndexStore {
     const now = new Date().toISOString();
     const params = hnswParams(init);
     return new IndexStore(dir, {
@@ -435,7 +436,7 @@ export async function writeIndex<T>(
       assertCompatible(store, init);
     } else {
       await assertUsableDirectory(dir);
-      store = IndexStoreFactory.empty(dir, init);
+      store = IndexStore.empty(dir, init);
     }
     // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
     // generation) can go.
@@ -455,12 +456,6 @@ export async function writeIndex<T>(
     await lock.release();
   }
 }
-
-/** Access to the private empty-store constructor for writeIndex. */
-const IndexStoreFactory = {
-  empty: (dir: string, init: IndexInit): IndexStore =>
-    (IndexStore as unknown as { empty(dir: string, init: IndexInit): IndexStore }).empty(dir, init),
-};
 
 class Transaction implements IndexTransaction {
   readonly store: IndexStore;
