@@ -13,7 +13,12 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Chunk, DocumentFormat } from '../ingest/types.js';
-import { FORMAT_VERSION } from './manifest.js';
+
+/**
+ * The chunk file's own format. Independent of the index format (manifest.ts): index format 2
+ * changed only how vectors are stored, so format-1 and format-2 indexes share this chunk file.
+ */
+const CHUNK_FILE_VERSION = 1;
 
 /** A document as the index keeps it (its text lives in its chunks). */
 export interface StoredDocument {
@@ -41,7 +46,7 @@ export function* chunkFileLines(
   documents: Iterable<StoredDocument>,
   chunksOf: (doc: StoredDocument) => Iterable<ChunkRecord>,
 ): Generator<string> {
-  yield `${JSON.stringify({ kind: 'header', formatVersion: FORMAT_VERSION })}\n`;
+  yield `${JSON.stringify({ kind: 'header', formatVersion: CHUNK_FILE_VERSION })}\n`;
   let docCount = 0;
   let chunkCount = 0;
   for (const document of documents) {
@@ -101,7 +106,7 @@ export async function readChunkFile(
     if (typeof value !== 'object' || value === null) fail('is not a JSON object');
     const record = value as Record<string, unknown>;
     if (!sawHeader) {
-      if (record['kind'] !== 'header' || record['formatVersion'] !== FORMAT_VERSION) fail('is not a chunk file header');
+      if (record['kind'] !== 'header' || record['formatVersion'] !== CHUNK_FILE_VERSION) fail('is not a chunk file header');
       sawHeader = true;
       continue;
     }
