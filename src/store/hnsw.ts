@@ -12,6 +12,9 @@
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type * as Hnswlib from 'hnswlib-node';
+import { nonZeroCount, scanTopK, type LabelHit } from './flat-vectors.js';
+
+export { normalized, type LabelHit } from './flat-vectors.js';
 
 /** hnswlib-node is CommonJS with a native addon; load it lazily so importing the store stays cheap. */
 let hnswlibModule: typeof Hnswlib | undefined;
@@ -60,13 +63,6 @@ export function efFor(k: number, count: number): number {
   return Math.max(k, Math.min(ef, Math.max(count, 1)));
 }
 
-/** One result of a vector search: the label and how similar it is (cosine, higher is better). */
-export interface LabelHit {
-  label: number;
-  /** Cosine similarity in [-1, 1]; 1 is the same direction. */
-  similarity: number;
-}
-
 export interface VectorSearchOptions {
   /** Candidate list size; defaults to {@link efFor}(k, size). Ignored by exact search. */
   ef?: number;
@@ -74,17 +70,6 @@ export interface VectorSearchOptions {
   filter?: (label: number) => boolean;
   /** Scan every vector instead of walking the graph (default: while the scan costs ≤ {@link EXACT_SEARCH_WORK}). */
   exact?: boolean;
-}
-
-/** Returns a unit-length copy of `v` (the zero vector stays zero). */
-export function normalized(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
-  norm = Math.sqrt(norm);
-  const out = new Float32Array(v.length);
-  if (norm === 0) return out;
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
-  return out;
 }
 
 /**
@@ -116,6 +101,13 @@ export class VectorIndex {
       allowReplaceDeleted: true,
     });
     return new VectorIndex(index, dimension, params, new Set());
+  }
+
+  /** A fresh graph over `entries` (label, vector), inserted in the given order. */
+  static build(dimension: number, params: HnswParams, count: number, entries: Iterable<[number, Float32Array]>): VectorIndex {
+    const index = VectorIndex.create(dimension, params, Math.max(1024, Math.ceil(count * 1.25)));
+    for (const [label, vector] of entries) index.add(label, vector);
+    return index;
   }
 
   /**
@@ -227,9 +219,19 @@ export class VectorIndex {
     const exact = options.exact ?? this.size * nonZeroCount(query) <= EXACT_SEARCH_WORK;
     if (exact) return this.exactSearch(query, limit, options.filter);
 
+    const hits = this.graphSearch(query, limit, options.ef, options.filter);
+    // A selective filter can starve the graph walk; fall back to an exact scan of the survivors.
+    if (options.filter !== undefined && hits.length < limit) return this.exactSearch(query, limit, options.filter);
+    return hits;
+  }
+
+  /**
+   * The graph walk alone: up to `limit` live labels, most similar first, with candidate list
+   * size `ef` (default {@link efFor}). No exact fallback: a selective `filter` can return fewer.
+   */
+  graphSearch(query: Float32Array, limit: number, ef?: number, filter?: (label: number) => boolean): LabelHit[] {
     const live = this.live;
-    const filter = options.filter;
-    this.index.setEf(Math.max(limit, options.ef ?? efFor(limit, this.size)));
+    this.index.setEf(Math.max(limit, ef ?? efFor(limit, this.size)));
     const result = this.index.searchKnn(
       Array.from(query),
       Math.min(limit, this.capacity),
@@ -240,42 +242,13 @@ export class VectorIndex {
       const label = result.neighbors[i]!;
       if (live.has(label)) hits.push({ label, similarity: 1 - result.distances[i]! });
     }
-    // A selective filter can starve the graph walk; fall back to an exact scan of the survivors.
-    if (filter !== undefined && hits.length < limit) return this.exactSearch(query, limit, filter);
     return hits;
   }
 
   /** Exact top-k by scanning all live vectors. Ties break by label for stable output. */
   exactSearch(query: Float32Array, k: number, filter?: (label: number) => boolean): LabelHit[] {
-    const q = normalized(query);
     const { labels, data } = this.denseVectors();
-    const d = this.dimension;
-    // Lexical models (the built-in `hash`) give queries with a few hundred non-zero components
-    // out of thousands: visiting only those makes the scan an order of magnitude cheaper.
-    const { positions, values } = nonZeros(q);
-    const sparse = positions.length < d / 4;
-    const top: LabelHit[] = [];
-    for (let row = 0; row < labels.length; row++) {
-      const label = labels[row]!;
-      if (filter !== undefined && !filter(label)) continue;
-      let dot = 0;
-      const base = row * d;
-      if (sparse) {
-        for (let j = 0; j < positions.length; j++) dot += values[j]! * data[base + positions[j]!]!;
-      } else {
-        for (let i = 0; i < d; i++) dot += q[i]! * data[base + i]!;
-      }
-      if (top.length === k && !better(dot, label, top[k - 1]!)) continue;
-      // Insertion into a short sorted list: k is small, so this beats a heap in practice.
-      let pos = top.length === k ? k - 1 : top.length;
-      if (top.length < k) top.push({ label, similarity: dot });
-      while (pos > 0 && better(dot, label, top[pos - 1]!)) {
-        top[pos] = top[pos - 1]!;
-        pos--;
-      }
-      top[pos] = { label, similarity: dot };
-    }
-    return top;
+    return scanTopK(query, k, labels, data, this.dimension, filter);
   }
 
   private denseVectors(): { labels: number[]; data: Float32Array } {
@@ -305,28 +278,4 @@ async function readHeader(path: string): Promise<{ maxElements: number; elementC
   } finally {
     await handle.close();
   }
-}
-
-function nonZeroCount(v: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) n++;
-  return n;
-}
-
-function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) n++;
-  const positions = new Int32Array(n);
-  const values = new Float32Array(n);
-  for (let i = 0, j = 0; i < v.length; i++) {
-    if (v[i] !== 0) {
-      positions[j] = i;
-      values[j++] = v[i]!;
-    }
-  }
-  return { positions, values };
-}
-
-function better(similarity: number, label: number, than: LabelHit): boolean {
-  return similarity > than.similarity || (similarity === than.similarity && label < than.label);
 }

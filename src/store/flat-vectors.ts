@@ -1,0 +1,316 @@
+/**
+ * vectors-<gen>.f32: every live vector of a generation, unit-normalised, as plain float32 rows.
+ * This is the source of truth for vectors (exact search, `vectorOf`, building the HNSW graph);
+ * the graph is only an accelerator built once an index is too big to scan (see vector-store.ts).
+ *
+ * Layout (little-endian):
+ *
+ *   offset 0   8 bytes  magic "RAGVECS\0"
+ *   offset 8   u32      file format (1)
+ *   offset 12  u32      dimension d
+ *   offset 16  u32      count n
+ *   offset 20  u32      reserved (0)
+ *   offset 24  n × u32  labels, row order
+ *   then       n × d × f32  the rows
+ *
+ * Rows start at a multiple of 4, so a read is one Buffer read and a Float32Array view of it
+ * (no per-element parsing). Exact size = 24 + 4n + 4nd, which the manifest's byte count and
+ * the reader both check.
+ */
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
+
+const MAGIC = Buffer.from('RAGVECS\0', 'latin1');
+const FILE_FORMAT = 1;
+const HEADER_BYTES = 24;
+/** Typed-array views share the machine's byte order; the file is little-endian. */
+const NATIVE_LE = endianness() === 'LE';
+
+/** One result of a vector search: the label and how similar it is (cosine, higher is better). */
+export interface LabelHit {
+  label: number;
+  /** Cosine similarity in [-1, 1]; 1 is the same direction. */
+  similarity: number;
+}
+
+/** Returns a unit-length copy of `v` (the zero vector stays zero). */
+export function normalized(v: Float32Array): Float32Array {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
+  norm = Math.sqrt(norm);
+  const out = new Float32Array(v.length);
+  if (norm === 0) return out;
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
+  return out;
+}
+
+/** Number of non-zero components of `v`. */
+export function nonZeroCount(v: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) n++;
+  return n;
+}
+
+/**
+ * Exact top-`k` over `rows` (row-major unit vectors of dimension `d`, labelled by `labels`).
+ * Ties break by label, so the result does not depend on row order.
+ */
+export function scanTopK(
+  query: Float32Array,
+  k: number,
+  labels: ArrayLike<number>,
+  rows: Float32Array,
+  d: number,
+  filter?: (label: number) => boolean,
+): LabelHit[] {
+  const q = normalized(query);
+  // Lexical models (the built-in `hash`) give queries with a few hundred non-zero components
+  // out of thousands: visiting only those makes the scan an order of magnitude cheaper.
+  const { positions, values } = nonZeros(q);
+  const sparse = positions.length < d / 4;
+  const top: LabelHit[] = [];
+  for (let row = 0; row < labels.length; row++) {
+    const label = labels[row]!;
+    if (filter !== undefined && !filter(label)) continue;
+    let dot = 0;
+    const base = row * d;
+    if (sparse) {
+      for (let j = 0; j < positions.length; j++) dot += values[j]! * rows[base + positions[j]!]!;
+    } else {
+      for (let i = 0; i < d; i++) dot += q[i]! * rows[base + i]!;
+    }
+    if (top.length === k && !better(dot, label, top[k - 1]!)) continue;
+    // Insertion into a short sorted list: k is small, so this beats a heap in practice.
+    let pos = top.length === k ? k - 1 : top.length;
+    if (top.length < k) top.push({ label, similarity: dot });
+    while (pos > 0 && better(dot, label, top[pos - 1]!)) {
+      top[pos] = top[pos - 1]!;
+      pos--;
+    }
+    top[pos] = { label, similarity: dot };
+  }
+  return top;
+}
+
+/**
+ * Unit vectors by label in one contiguous row-major matrix. Removing a label moves the last row
+ * into its place, so the matrix stays dense and a scan never skips holes.
+ */
+export class FlatVectors {
+  readonly dimension: number;
+  /** Row → label. */
+  private rowLabels: number[];
+  private readonly rowOf: Map<number, number>;
+  /** Row-major; its length is the capacity in rows × dimension. */
+  private data: Float32Array;
+
+  private constructor(dimension: number, labels: number[], data: Float32Array) {
+    this.dimension = dimension;
+    this.rowLabels = labels;
+    this.data = data;
+    this.rowOf = new Map(labels.map((label, row) => [label, row]));
+  }
+
+  /** An empty set of `dimension`-dimensional vectors. */
+  static create(dimension: number): FlatVectors {
+    return new FlatVectors(dimension, [], new Float32Array(0));
+  }
+
+  /** The given (label, vector) pairs, normalised; used to carry format-1 indexes (vectors in the graph only) over. */
+  static from(dimension: number, entries: Iterable<[number, Float32Array]>): FlatVectors {
+    const flat = FlatVectors.create(dimension);
+    for (const [label, vector] of entries) flat.add(label, vector);
+    return flat;
+  }
+
+  /**
+   * Reads a file written by {@link write}. `liveLabels` are the labels the chunk file uses: the
+   * file must hold exactly those. Throws a plain Error saying what does not fit (the caller
+   * turns it into a user-facing "damaged" message).
+   */
+  static async read(path: string, dimension: number, liveLabels: Iterable<number>): Promise<FlatVectors> {
+    const buffer = await readFile(path);
+    if (buffer.length < HEADER_BYTES || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a rag vector file');
+    const format = buffer.readUInt32LE(8);
+    if (format !== FILE_FORMAT) throw new Error(`has vector file format ${format}, expected ${FILE_FORMAT}`);
+    const d = buffer.readUInt32LE(12);
+    if (d !== dimension) throw new Error(`holds ${d}-dimensional vectors, expected ${dimension}`);
+    const n = buffer.readUInt32LE(16);
+    const expectedBytes = HEADER_BYTES + 4 * n + 4 * n * d;
+    if (buffer.length !== expectedBytes) throw new Error(`is ${buffer.length} bytes but its header says ${expectedBytes}`);
+
+    const labels = new Array<number>(n);
+    for (let i = 0; i < n; i++) labels[i] = buffer.readUInt32LE(HEADER_BYTES + 4 * i);
+    const flat = new FlatVectors(d, labels, new Float32Array(0));
+    if (flat.rowOf.size !== n) throw new Error('repeats a label');
+    let live = 0;
+    for (const label of liveLabels) {
+      if (!flat.rowOf.has(label)) throw new Error(`has no vector for label ${label}`);
+      live++;
+    }
+    if (live !== n) throw new Error(`holds ${n} vectors but the chunk file has ${live} chunks`);
+
+    const offset = HEADER_BYTES + 4 * n;
+    if (NATIVE_LE && (buffer.byteOffset + offset) % 4 === 0) {
+      // A view, not a copy: the file's bytes are the matrix.
+      flat.data = new Float32Array(buffer.buffer, buffer.byteOffset + offset, n * d);
+    } else {
+      const data = new Float32Array(n * d);
+      for (let i = 0; i < data.length; i++) data[i] = buffer.readFloatLE(offset + 4 * i);
+      flat.data = data;
+    }
+    return flat;
+  }
+
+  /** Live vectors. */
+  get size(): number {
+    return this.rowLabels.length;
+  }
+
+  has(label: number): boolean {
+    return this.rowOf.has(label);
+  }
+
+  /** Live labels in row order. */
+  labels(): readonly number[] {
+    return this.rowLabels;
+  }
+
+  /** Makes room for `additional` more rows without reallocating per add (grows geometrically). */
+  reserve(additional: number): void {
+    const neededRows = this.size + Math.max(0, additional);
+    if (neededRows * this.dimension <= this.data.length) return;
+    const rows = Math.max(neededRows, Math.ceil((this.data.length / Math.max(1, this.dimension)) * 1.5), 64);
+    const grown = new Float32Array(rows * this.dimension);
+    grown.set(this.data.subarray(0, this.size * this.dimension));
+    this.data = grown;
+  }
+
+  /** Stores the unit-length version of `vector` under a new label. */
+  add(label: number, vector: Float32Array): void {
+    if (vector.length !== this.dimension) {
+      throw new Error(`vector has dimension ${vector.length}, index expects ${this.dimension}`);
+    }
+    if (this.rowOf.has(label)) throw new Error(`label ${label} is already in use`);
+    this.reserve(1);
+    const row = this.size;
+    this.data.set(normalized(vector), row * this.dimension);
+    this.rowLabels.push(label);
+    this.rowOf.set(label, row);
+  }
+
+  /** Forgets a label (no-op if absent). */
+  remove(label: number): void {
+    const row = this.rowOf.get(label);
+    if (row === undefined) return;
+    this.rowOf.delete(label);
+    const last = this.size - 1;
+    if (row !== last) {
+      const d = this.dimension;
+      this.data.copyWithin(row * d, last * d, (last + 1) * d);
+      const moved = this.rowLabels[last]!;
+      this.rowLabels[row] = moved;
+      this.rowOf.set(moved, row);
+    }
+    this.rowLabels.pop();
+  }
+
+  /** A copy of the stored (unit-length) vector of a live label. */
+  vector(label: number): Float32Array | undefined {
+    const row = this.rowOf.get(label);
+    if (row === undefined) return undefined;
+    return this.data.slice(row * this.dimension, (row + 1) * this.dimension);
+  }
+
+  /** The stored vector of a live label without copying (valid until the next change). */
+  view(label: number): Float32Array | undefined {
+    const row = this.rowOf.get(label);
+    if (row === undefined) return undefined;
+    return this.data.subarray(row * this.dimension, (row + 1) * this.dimension);
+  }
+
+  /** Mean non-zero components per stored vector (0 when empty): how sparse this model's vectors are. */
+  meanNonZeros(): number {
+    if (this.size === 0) return 0;
+    const used = this.data.subarray(0, this.size * this.dimension);
+    let n = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] !== 0) n++;
+    return n / this.size;
+  }
+
+  /** Exact top-k by scanning all vectors. Ties break by label for stable output. */
+  exactSearch(query: Float32Array, k: number, filter?: (label: number) => boolean): LabelHit[] {
+    if (query.length !== this.dimension) {
+      throw new Error(`query vector has dimension ${query.length}, index expects ${this.dimension}`);
+    }
+    const limit = Math.min(Math.floor(k), this.size);
+    if (limit <= 0) return [];
+    return scanTopK(query, limit, this.rowLabels, this.data, this.dimension, filter);
+  }
+
+  /** Bytes {@link write} produces. */
+  get fileBytes(): number {
+    return HEADER_BYTES + 4 * this.size + 4 * this.size * this.dimension;
+  }
+
+  /** Writes the file atomically (temp + fsync + rename); returns its size in bytes. */
+  async write(path: string, options: AtomicWriteOptions = {}): Promise<number> {
+    const n = this.size;
+    const d = this.dimension;
+    const header = Buffer.alloc(HEADER_BYTES + 4 * n);
+    MAGIC.copy(header, 0);
+    header.writeUInt32LE(FILE_FORMAT, 8);
+    header.writeUInt32LE(d, 12);
+    header.writeUInt32LE(n, 16);
+    header.writeUInt32LE(0, 20);
+    for (let i = 0; i < n; i++) header.writeUInt32LE(this.rowLabels[i]!, HEADER_BYTES + 4 * i);
+    const rows = this.data.subarray(0, n * d);
+    let body: Buffer;
+    if (NATIVE_LE) {
+      body = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
+    } else {
+      body = Buffer.alloc(rows.byteLength);
+      for (let i = 0; i < rows.length; i++) body.writeFloatLE(rows[i]!, 4 * i);
+    }
+    await replaceFileAtomic(
+      path,
+      async (temp) => {
+        const handle = await open(temp, 'w');
+        try {
+          await writeAll(handle, header);
+          await writeAll(handle, body);
+        } finally {
+          await handle.close();
+        }
+      },
+      options,
+    );
+    return header.length + body.length;
+  }
+}
+
+async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
+  const n = nonZeroCount(v);
+  const positions = new Int32Array(n);
+  const values = new Float32Array(n);
+  for (let i = 0, j = 0; i < v.length; i++) {
+    if (v[i] !== 0) {
+      positions[j] = i;
+      values[j++] = v[i]!;
+    }
+  }
+  return { positions, values };
+}
+
+function better(similarity: number, label: number, than: LabelHit): boolean {
+  return similarity > than.similarity || (similarity === than.similarity && label < than.label);
+}
