@@ -90,7 +90,9 @@ export async function commitState(dir, s) {
     for (const d of [...tx.store.documents()]) if (!keep.has(d.docId)) tx.removeDocument(d.docId);
     for (const d of stateDocs(s)) tx.putDocument(d.doc, d.chunks, d.vectors);
     tx.setCorpusStatistics(Buffer.from('stats-' + s));
-  }, { lockTimeoutMs: 20000 });
+  // Even states keep an HNSW graph (graphWork 0), odd ones only the flat vectors (the default
+  // budget for so few chunks): commits build and drop the graph, so every step is reached.
+  }, { lockTimeoutMs: 20000, graphWork: s % 2 === 0 ? 0 : undefined });
 }
 `;
 
@@ -176,9 +178,12 @@ async function checkConsistent(dir: string): Promise<number> {
       const norm = Math.hypot(...want);
       stored.forEach((x, i) => assert.ok(Math.abs(x - want[i]! / norm) < 1e-5, `vector of ${c.id} in state ${s}`));
       assert.equal(store.search(want, 1)[0]?.chunk.id, c.id);
+      // The graph, when there is one, is this generation's too (few vectors: ef 50 walks them all).
+      if (store.manifest.files.vectors !== undefined) assert.equal(store.search(want, 1, { exact: false, ef: 50 })[0]?.chunk.id, c.id);
     }
   }
   assert.equal(store.chunkCount, chunks);
+  assert.equal(store.manifest.files.vectors !== undefined, s % 2 === 0, `state ${s} ${s % 2 === 0 ? 'has' : 'has no'} graph`);
   return s;
 }
 

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Chunk } from '../src/ingest/types.js';
 import type { ModelInfo } from '../src/embed/types.js';
-import { IndexStore, assertModel, writeIndex, type IndexInit, type StoredDocument } from '../src/store/index.js';
+import { IndexStore, assertModel, writeIndex, type IndexInit, type StoredDocument, type WriteIndexOptions } from '../src/store/index.js';
+import { FlatVectors, normalized } from '../src/store/flat-vectors.js';
+import { VectorIndex } from '../src/store/hnsw.js';
 import { RagError } from '../src/errors.js';
 
 const DIM = 8;
@@ -51,11 +53,19 @@ after(async () => {
 let counter = 0;
 const freshDir = (): string => join(root, `idx-${counter++}`);
 
-async function putAll(dir: string, docs: Array<ReturnType<typeof makeDoc>>): Promise<void> {
-  await writeIndex(dir, init, async (tx) => {
-    for (const d of docs) tx.putDocument(d.doc, d.chunks, d.vectors);
-  });
+async function putAll(dir: string, docs: Array<ReturnType<typeof makeDoc>>, options: WriteIndexOptions = {}): Promise<void> {
+  await writeIndex(
+    dir,
+    init,
+    async (tx) => {
+      for (const d of docs) tx.putDocument(d.doc, d.chunks, d.vectors);
+    },
+    options,
+  );
 }
+
+/** Makes every commit keep an HNSW graph, however small the index (the default waits for size). */
+const ALWAYS_GRAPH: WriteIndexOptions = { graphWork: 0 };
 
 describe('writeIndex + IndexStore.open', () => {
   it('round-trips documents, chunks, vectors and statistics; search returns similarity', async () => {
@@ -70,7 +80,8 @@ describe('writeIndex + IndexStore.open', () => {
       return 'done';
     });
     assert.equal(returned, 'done');
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'manifest.json', 'stats-1.bin', 'vectors-1.hnsw']);
+    // Four chunks scan in no time: no HNSW graph, only the flat vector file.
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'manifest.json', 'stats-1.bin', 'vectors-1.f32']);
 
     const store = await IndexStore.open(dir);
     assert.equal(store.manifest.generation, 1);
@@ -98,7 +109,9 @@ describe('writeIndex + IndexStore.open', () => {
     assert.equal(store.vectorOf('nope#0'), undefined);
 
     const files = store.manifest.files;
-    const expected = (await stat(join(dir, 'manifest.json'))).size + files.chunks.bytes + files.vectors!.bytes + files.stats!.bytes;
+    assert.equal(files.vectors, undefined);
+    assert.equal(files.flatVectors!.bytes, (await stat(join(dir, 'vectors-1.f32'))).size);
+    const expected = (await stat(join(dir, 'manifest.json'))).size + files.chunks.bytes + files.flatVectors!.bytes + files.stats!.bytes;
     assert.equal(await store.diskBytes(), expected);
   });
 
@@ -129,29 +142,39 @@ describe('writeIndex + IndexStore.open', () => {
     const all = store.search(vec('b one'), 100);
     assert.equal(all.length, 5);
     assert.ok(all.every((h) => h.chunk.docId !== 'b' && h.chunk.text !== 'a one'));
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'manifest.json', 'vectors-2.hnsw']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'manifest.json', 'vectors-2.f32']);
   });
 
   it('reuses dead slots, then rebuilds the graph when a commit leaves > 30% of slots dead', async () => {
     const dir = freshDir();
-    await putAll(dir, Array.from({ length: 10 }, (_, i) => makeDoc(`d${i}`, [`d${i} x`, `d${i} y`])));
+    await putAll(dir, Array.from({ length: 10 }, (_, i) => makeDoc(`d${i}`, [`d${i} x`, `d${i} y`])), ALWAYS_GRAPH);
     const capacityBefore = (await IndexStore.open(dir)).manifest.hnsw.maxElements;
     // Replace 2 documents (4 chunks): 4 dead slots then 4 reused ones: the file stays the same size.
     const sizeBefore = (await IndexStore.open(dir)).manifest.files.vectors!.bytes;
-    await writeIndex(dir, init, async (tx) => {
-      for (const id of ['d0', 'd1']) {
-        const d = makeDoc(id, [`${id} x2`, `${id} y2`], 'v2');
-        tx.putDocument(d.doc, d.chunks, d.vectors);
-      }
-    });
+    await writeIndex(
+      dir,
+      init,
+      async (tx) => {
+        for (const id of ['d0', 'd1']) {
+          const d = makeDoc(id, [`${id} x2`, `${id} y2`], 'v2');
+          tx.putDocument(d.doc, d.chunks, d.vectors);
+        }
+      },
+      ALWAYS_GRAPH,
+    );
     let store = await IndexStore.open(dir);
     assert.equal(store.manifest.files.vectors!.bytes, sizeBefore);
     assert.equal(store.manifest.hnsw.maxElements, capacityBefore);
     assert.equal(store.search(vec('d0 x2'), 1)[0]!.chunk.id, 'd0#0');
     // Remove 7 of 10 documents: 14 of 20 slots dead -> rebuilt: search still right, labels consistent.
-    await writeIndex(dir, init, async (tx) => {
-      for (let i = 0; i < 7; i++) tx.removeDocument(`d${i}`);
-    });
+    await writeIndex(
+      dir,
+      init,
+      async (tx) => {
+        for (let i = 0; i < 7; i++) tx.removeDocument(`d${i}`);
+      },
+      ALWAYS_GRAPH,
+    );
     store = await IndexStore.open(dir);
     assert.equal(store.chunkCount, 6);
     assert.ok(store.manifest.files.vectors!.bytes < sizeBefore, 'the rebuilt graph holds only live vectors');
@@ -160,12 +183,18 @@ describe('writeIndex + IndexStore.open', () => {
       assert.equal(store.search(vec(text), 1, { exact: false, ef: 10 })[0]!.chunk.id, id);
     }
     // Removing everything leaves a valid empty index without a vectors file.
-    await writeIndex(dir, init, async (tx) => {
-      for (const d of [...tx.store.documents()]) tx.removeDocument(d.docId);
-    });
+    await writeIndex(
+      dir,
+      init,
+      async (tx) => {
+        for (const d of [...tx.store.documents()]) tx.removeDocument(d.docId);
+      },
+      ALWAYS_GRAPH,
+    );
     store = await IndexStore.open(dir);
     assert.equal(store.chunkCount, 0);
     assert.equal(store.manifest.files.vectors, undefined);
+    assert.equal(store.manifest.files.flatVectors, undefined);
     assert.deepEqual(store.search(vec('x'), 5), []);
   });
 
@@ -187,7 +216,7 @@ describe('writeIndex + IndexStore.open', () => {
       /embedding failed/,
     );
     assert.equal(await readFile(join(dir, 'manifest.json'), 'utf8'), before);
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'manifest.json', 'stats-2.bin', 'vectors-1.hnsw']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'manifest.json', 'stats-2.bin', 'vectors-1.f32']);
     const store = await IndexStore.open(dir);
     assert.equal(store.manifest.generation, 2, 'a statistics-only commit reuses the chunk and vector files');
     assert.deepEqual([...store.documents()].map((d) => d.docId), ['a']);
@@ -252,7 +281,7 @@ describe('errors a user can cause', () => {
 
   it('corrupt, truncated and missing data files give one-line messages naming the file', async () => {
     const dir = freshDir();
-    await putAll(dir, [makeDoc('a', ['one', 'two']), makeDoc('b', ['three'])]);
+    await putAll(dir, [makeDoc('a', ['one', 'two']), makeDoc('b', ['three'])], ALWAYS_GRAPH);
     const chunksPath = join(dir, 'chunks-1.jsonl');
     const good = await readFile(chunksPath, 'utf8');
     const goodBytes = Buffer.byteLength(good);
@@ -315,10 +344,13 @@ describe('manifest format versions', () => {
 
   it('loads a literal format-1 index', async () => {
     assert.equal(Buffer.byteLength(V1_CHUNKS), 357);
-    // Build the vector file with the real code (its bytes are hnswlib's), then hand-write the rest.
+    // Build the graph file as format 1 did (its bytes are hnswlib's), then hand-write the rest.
     const scratch = freshDir();
-    await putAll(scratch, [makeDoc('a.md', ['hello'])]);
-    const vectors = await readFile(join(scratch, 'vectors-1.hnsw'));
+    await mkdir(scratch);
+    const graph = VectorIndex.create(DIM);
+    graph.add(0, vec('hello'));
+    await graph.write(join(scratch, 'v1.hnsw'));
+    const vectors = await readFile(join(scratch, 'v1.hnsw'));
     const dir = freshDir();
     await mkdir(dir);
     await writeFile(join(dir, 'vectors-3.hnsw'), vectors);
@@ -327,21 +359,33 @@ describe('manifest format versions', () => {
     const store = await IndexStore.open(dir);
     assert.equal(store.manifest.generation, 7);
     assert.equal(store.getChunk('a.md#0')?.text, 'hello');
+    assert.equal(store.manifest.formatVersion, 1);
     assert.equal(store.search(vec('hello'), 1)[0]?.chunk.id, 'a.md#0');
-    // And writing to it continues at generation 8.
-    await writeIndex(dir, init, async (tx) => tx.removeDocument('a.md'));
-    assert.equal((await IndexStore.open(dir)).manifest.generation, 8);
+    const hello = normalized(vec('hello'));
+    store.vectorOf('a.md#0')!.forEach((x, i) => assert.ok(Math.abs(x - hello[i]!) < 1e-6));
+    // Writing to it continues at generation 8, in format 2: the vectors move to a flat file and
+    // the one-chunk index needs no graph.
+    const b = makeDoc('b.md', ['world']);
+    await writeIndex(dir, init, async (tx) => tx.putDocument(b.doc, b.chunks, b.vectors));
+    const upgraded = await IndexStore.open(dir);
+    assert.equal(upgraded.manifest.generation, 8);
+    assert.equal(upgraded.manifest.formatVersion, 2);
+    assert.equal(upgraded.manifest.files.vectors, undefined);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-8.jsonl', 'manifest.json', 'vectors-8.f32']);
+    assert.equal(upgraded.search(vec('hello'), 1)[0]?.chunk.id, 'a.md#0');
+    assert.equal(upgraded.search(vec('world'), 1)[0]?.chunk.id, 'b.md#0');
+    upgraded.vectorOf('a.md#0')!.forEach((x, i) => assert.ok(Math.abs(x - hello[i]!) < 1e-6));
   });
 
   it('rejects a newer format with advice', async () => {
     const dir = freshDir();
     await mkdir(dir);
-    await writeFile(join(dir, 'manifest.json'), V1_MANIFEST.replace('"formatVersion": 1', '"formatVersion": 2').replace('VECTOR_BYTES', '1'));
+    await writeFile(join(dir, 'manifest.json'), V1_MANIFEST.replace('"formatVersion": 1', '"formatVersion": 3').replace('VECTOR_BYTES', '1'));
     await assert.rejects(IndexStore.open(dir), {
       name: 'RagError',
-      message: `index ${dir} was written by a newer rag (format 2); upgrade rag or re-ingest into a new --index`,
+      message: `index ${dir} was written by a newer rag (format 3); upgrade rag or re-ingest into a new --index`,
     });
-    await assert.rejects(writeIndex(dir, init, async () => undefined), { message: /was written by a newer rag \(format 2\)/ });
+    await assert.rejects(writeIndex(dir, init, async () => undefined), { message: /was written by a newer rag \(format 3\)/ });
   });
 
   it('rejects manifests naming files outside the index directory', async () => {
@@ -349,5 +393,176 @@ describe('manifest format versions', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'manifest.json'), V1_MANIFEST.replace('chunks-7.jsonl', '../../etc/passwd').replace('VECTOR_BYTES', '1'));
     await assert.rejects(IndexStore.open(dir), { message: new RegExp(`manifest.json has no valid "files.chunks"`) });
+  });
+});
+
+describe('flat vectors and the lazy HNSW graph', () => {
+  /** Reference top-k: cosine of every stored vector, ties by insertion order (= label order). */
+  function bruteForce(texts: string[], query: Float32Array, k: number): number[] {
+    const q = normalized(query);
+    return texts
+      .map((text, i) => ({ i, dot: normalized(vec(text)).reduce((s, x, j) => s + x * q[j]!, 0) }))
+      .sort((a, b) => b.dot - a.dot || a.i - b.i)
+      .slice(0, k)
+      .map((s) => s.i);
+  }
+  const manyDocs = (from: number, to: number): Array<ReturnType<typeof makeDoc>> =>
+    Array.from({ length: to - from }, (_, i) => makeDoc(`m${from + i}`, [`many ${from + i}`]));
+  /** Graph once live chunks × 8 non-zeros > 300 × 8, i.e. from 301 chunks; kept down to 150. */
+  const SMALL_BUDGET: WriteIndexOptions = { graphWork: 300 * DIM };
+
+  it('a small index has no graph file and searches return the exact top k', async () => {
+    const dir = freshDir();
+    await putAll(dir, manyDocs(0, 200));
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'manifest.json', 'vectors-1.f32']);
+    const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.formatVersion, 2);
+    assert.equal(store.manifest.hnsw.maxElements, 0);
+    const texts = Array.from({ length: 200 }, (_, i) => `many ${i}`);
+    for (const seed of ['q1', 'q2', 'many 17', '向量']) {
+      const q = vec(seed);
+      assert.deepEqual(store.search(q, 10).map((h) => Number(h.chunk.docId.slice(1))), bruteForce(texts, q, 10));
+      // Without a graph even a request for the graph scans.
+      assert.deepEqual(store.search(q, 10, { exact: false }).map((h) => h.chunk.id), store.search(q, 10).map((h) => h.chunk.id));
+    }
+  });
+
+  it('growing past the budget builds the graph from the flat vectors; graph search matches exact search', async () => {
+    const dir = freshDir();
+    await putAll(dir, manyDocs(0, 250), SMALL_BUDGET);
+    assert.equal((await IndexStore.open(dir)).manifest.files.vectors, undefined);
+    await putAll(dir, manyDocs(250, 600), SMALL_BUDGET);
+    const store = await IndexStore.open(dir);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'manifest.json', 'vectors-2.f32', 'vectors-2.hnsw']);
+    assert.ok(store.manifest.hnsw.maxElements >= 600);
+    let found = 0;
+    const queries = Array.from({ length: 50 }, (_, i) => vec(`query ${i}`));
+    for (const q of queries) {
+      const truth = new Set(store.search(q, 10, { exact: true }).map((h) => h.chunk.id));
+      const graph = store.search(q, 10, { exact: false });
+      assert.equal(graph.length, 10);
+      for (const h of graph) if (truth.has(h.chunk.id)) found++;
+    }
+    assert.ok(found / (10 * queries.length) >= 0.95, `recall@10 ${found / 500}`);
+    // Later commits keep the graph up to date incrementally: a replaced document is found by its new text.
+    await writeIndex(
+      dir,
+      init,
+      async (tx) => {
+        const d = makeDoc('m3', ['replaced text'], 'v2');
+        tx.putDocument(d.doc, d.chunks, d.vectors);
+      },
+      SMALL_BUDGET,
+    );
+    const after = await IndexStore.open(dir);
+    assert.equal(after.manifest.hnsw.maxElements, store.manifest.hnsw.maxElements, 'the new vector reused the dead slot');
+    assert.equal(after.search(vec('replaced text'), 1, { exact: false, ef: 50 })[0]!.chunk.id, 'm3#0');
+    assert.ok(after.search(vec('many 3'), 600, { exact: false }).every((h) => h.chunk.text !== 'many 3'));
+  });
+
+  it('shrinking keeps working: the graph drops dead vectors, then goes away below half the budget', async () => {
+    const dir = freshDir();
+    await putAll(dir, manyDocs(0, 400), SMALL_BUDGET);
+    assert.ok((await IndexStore.open(dir)).manifest.files.vectors !== undefined);
+    const removeRange = (from: number, to: number): Promise<void> =>
+      writeIndex(
+        dir,
+        init,
+        async (tx) => {
+          for (let i = from; i < to; i++) tx.removeDocument(`m${i}`);
+        },
+        SMALL_BUDGET,
+      );
+    const check = async (live: number[]): Promise<IndexStore> => {
+      const store = await IndexStore.open(dir);
+      assert.equal(store.chunkCount, live.length);
+      const texts = live.map((i) => `many ${i}`);
+      for (const seed of ['a', 'b', 'many 390']) {
+        const q = vec(seed);
+        assert.deepEqual(
+          store.search(q, 10, { exact: true }).map((h) => h.chunk.text),
+          bruteForce(texts, q, 10).map((i) => texts[i]),
+        );
+        for (const exact of [true, false]) assert.ok(store.search(q, 400, { exact }).every((h) => live.includes(Number(h.chunk.docId.slice(1)))));
+      }
+      return store;
+    };
+    // 400 → 200 chunks: still above half the budget (150), the graph stays (rebuilt: half its slots were dead).
+    await removeRange(0, 200);
+    let store = await check(Array.from({ length: 200 }, (_, i) => 200 + i));
+    assert.ok(store.manifest.files.vectors !== undefined);
+    // 200 → 100: below half the budget, the graph file goes; everything is scanned.
+    await removeRange(200, 300);
+    store = await check(Array.from({ length: 100 }, (_, i) => 300 + i));
+    assert.equal(store.manifest.files.vectors, undefined);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-3.jsonl', 'manifest.json', 'vectors-3.f32']);
+  });
+
+  it('vectors round-trip bit-exactly through the flat file', async () => {
+    const dir = freshDir();
+    await mkdir(dir);
+    const flat = FlatVectors.create(DIM);
+    const inputs = Array.from({ length: 50 }, (_, i) => normalized(vec(`rt ${i}`)));
+    inputs.forEach((v, i) => flat.add(i * 7 + 3, v));
+    flat.remove(10);
+    flat.remove(3);
+    flat.remove(12345);
+    const path = join(dir, 'vectors-1.f32');
+    const bytes = await flat.write(path);
+    assert.equal(bytes, (await stat(path)).size);
+    assert.equal(bytes, 24 + 48 * 4 + 48 * DIM * 4);
+    const back = await FlatVectors.read(path, DIM, flat.labels());
+    assert.equal(back.size, 48);
+    inputs.forEach((v, i) => {
+      const label = i * 7 + 3;
+      if (label === 3 || label === 10) return assert.equal(back.vector(label), undefined);
+      // Bit-exact: the stored float32 is what normalized() gives, and a unit vector stays itself.
+      assert.deepEqual(Buffer.from(back.vector(label)!.buffer), Buffer.from(normalized(v).buffer));
+      assert.deepEqual(Buffer.from(back.vector(label)!.buffer), Buffer.from(flat.vector(label)!.buffer));
+    });
+    // And through the store.
+    const idx = freshDir();
+    await putAll(idx, [makeDoc('rt', ['one', 'two'])]);
+    const store = await IndexStore.open(idx);
+    assert.deepEqual(Buffer.from(store.vectorOf('rt#1')!.buffer), Buffer.from(normalized(vec('two')).buffer));
+    await assert.rejects(FlatVectors.read(path, DIM, [...flat.labels(), 9999]), /has no vector for label 9999/);
+    await assert.rejects(FlatVectors.read(path, DIM + 1, flat.labels()), /holds 8-dimensional vectors, expected 9/);
+  });
+
+  it('a corrupt or truncated vector file gives the one-line "damaged" message', async () => {
+    const dir = freshDir();
+    await putAll(dir, [makeDoc('a', ['one', 'two']), makeDoc('b', ['three'])]);
+    const path = join(dir, 'vectors-1.f32');
+    const good = await readFile(path);
+    const advice = `; delete ${dir} and run \`rag ingest <paths>\` again (or ingest into another --index)`;
+
+    // Same size, header overwritten.
+    const bad = Buffer.from(good);
+    bad.write('garbage!', 0, 'latin1');
+    await writeFile(path, bad);
+    await assert.rejects(IndexStore.open(dir), { name: 'RagError', message: `index ${dir} is damaged: ${path} cannot be read (is not a rag vector file)${advice}` });
+
+    // Same size, the count field changed.
+    const miscounted = Buffer.from(good);
+    miscounted.writeUInt32LE(2, 16);
+    await writeFile(path, miscounted);
+    await assert.rejects(IndexStore.open(dir), (error: unknown) => {
+      assert.ok(error instanceof RagError);
+      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${path} cannot be read \\(is ${good.length} bytes but its header says \\d+\\); delete`));
+      assert.ok(!error.message.includes('\n'));
+      return true;
+    });
+
+    await writeFile(path, good.subarray(0, good.length - 4));
+    await assert.rejects(IndexStore.open(dir), {
+      name: 'RagError',
+      message: `index ${dir} is damaged: ${path} is ${good.length - 4} bytes but should be ${good.length} (truncated or modified)${advice}`,
+    });
+
+    await rm(path);
+    await assert.rejects(IndexStore.open(dir), { message: `index ${dir} is damaged: ${path} is missing${advice}` });
+
+    await writeFile(path, good);
+    assert.equal((await IndexStore.open(dir)).chunkCount, 3);
   });
 });

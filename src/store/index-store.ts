@@ -2,7 +2,8 @@
  * The on-disk index: documents, chunks and their vectors, in a directory such as `.rag`.
  *
  * Layout: `manifest.json` names the current generation's files (`chunks-<gen>.jsonl`,
- * `vectors-<gen>.hnsw`, `stats-<gen>.bin`). A commit writes the next generation's files
+ * `vectors-<gen>.f32` (the vectors), `vectors-<gen>.hnsw` (the HNSW graph, only once the index is
+ * too big to scan: vector-store.ts), `stats-<gen>.bin`). A commit writes the next generation's files
  * (temp + fsync + rename), then replaces `manifest.json` atomically, then deletes files the new
  * manifest no longer names. A crash at any moment therefore leaves the old or the new state.
  * Writers hold `lock`; readers need no lock and retry if a commit removes files under them.
@@ -14,8 +15,10 @@ import type { Chunk, ChunkingOptions } from '../ingest/types.js';
 import { RagError } from '../errors.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream } from './atomic.js';
 import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord, type StoredDocument } from './chunk-file.js';
-import { DEFAULT_HNSW_PARAMS, VectorIndex, type HnswParams } from './hnsw.js';
+import { FlatVectors } from './flat-vectors.js';
+import { DEFAULT_HNSW_PARAMS, EXACT_SEARCH_WORK, VectorIndex, type HnswParams } from './hnsw.js';
 import { acquireLock, processAlive } from './lock.js';
+import { StoredVectors } from './vector-store.js';
 import {
   FORMAT_VERSION,
   MANIFEST_FILE,
@@ -42,7 +45,10 @@ export interface SearchOptions {
   ef?: number;
   /** Only chunks for which this returns true are returned (still the top k among those). */
   filter?: (chunk: Chunk) => boolean;
-  /** Force an exact scan (true) or the graph (false); default: exact for small indexes. */
+  /**
+   * Force an exact scan (true) or the graph (false); default: exact for small indexes. An index
+   * without a graph (below the size where one is built) always scans.
+   */
   exact?: boolean;
 }
 
@@ -58,6 +64,12 @@ export interface IndexInit {
 export interface WriteIndexOptions {
   /** How long to wait for another writer's lock. Default 10 s. */
   lockTimeoutMs?: number;
+  /**
+   * Scan budget deciding when the commit builds the HNSW graph: once live vectors × expected
+   * query non-zeros exceeds it. Default {@link EXACT_SEARCH_WORK} (where searches stop scanning);
+   * 0 always builds one. For tests and benchmarks of the graph on small indexes.
+   */
+  graphWork?: number;
 }
 
 /** Changes to an index, applied together when `writeIndex`'s callback returns. */
@@ -81,6 +93,8 @@ export const COMMIT_STEPS = [
   'chunks-written',
   'vectors-before-rename',
   'vectors-written',
+  'graph-before-rename',
+  'graph-written',
   'stats-written',
   'manifest-before-rename',
   'manifest-written',
@@ -111,7 +125,7 @@ export class IndexStore {
   private readonly docs = new Map<string, StoredDocument>();
   private readonly chunks = new Map<string, ChunkRecord>();
   private readonly byLabel = new Map<number, ChunkRecord>();
-  private vectors: VectorIndex | undefined;
+  private vectors: StoredVectors | undefined;
   private stats: Buffer | undefined;
   private nextLabel = 0;
 
@@ -171,7 +185,7 @@ export class IndexStore {
 
   private static async load(dir: string, manifest: Manifest): Promise<IndexStore> {
     const store = new IndexStore(dir, manifest);
-    const { chunks: chunksFile, vectors: vectorsFile, stats: statsFile } = manifest.files;
+    const { chunks: chunksFile, vectors: vectorsFile, flatVectors: flatFile, stats: statsFile } = manifest.files;
     const path = (file: ManifestFile): string => join(dir, file.name);
     const display = (file: ManifestFile): string => join(dir, file.name);
 
@@ -201,19 +215,38 @@ export class IndexStore {
       );
     }
 
+    const params = { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction };
+    const dimension = manifest.model.dimension;
+    let graph: VectorIndex | undefined;
     if (vectorsFile !== undefined) {
       await checkSize(dir, vectorsFile);
       try {
-        store.vectors = await VectorIndex.read(
-          path(vectorsFile),
-          manifest.model.dimension,
-          { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction },
-          store.byLabel.keys(),
-        );
+        graph = await VectorIndex.read(path(vectorsFile), dimension, params, store.byLabel.keys());
       } catch (error) {
         if (!(await fileExists(path(vectorsFile)))) throw new MissingFileError(vectorsFile.name);
         throw damaged(dir, `${display(vectorsFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
       }
+    }
+    if (manifest.formatVersion === 1) {
+      // Format 1 kept the vectors only in the graph: copy them out (what the first exact search
+      // did anyway); the next commit writes them as a flat file.
+      if (graph !== undefined) {
+        const g = graph;
+        const entries = [...store.byLabel.keys()].sort((a, b) => a - b).map((label): [number, Float32Array] => [label, g.vector(label)!]);
+        store.vectors = new StoredVectors(FlatVectors.from(dimension, entries), params, graph);
+      } else if (store.chunks.size > 0) {
+        throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
+      }
+    } else if (flatFile !== undefined) {
+      await checkSize(dir, flatFile);
+      let flat: FlatVectors;
+      try {
+        flat = await FlatVectors.read(path(flatFile), dimension, store.byLabel.keys());
+      } catch (error) {
+        if (isErrno(error, 'ENOENT')) throw new MissingFileError(flatFile.name);
+        throw damaged(dir, `${display(flatFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
+      }
+      store.vectors = new StoredVectors(flat, params, graph);
     } else if (store.chunks.size > 0) {
       throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
     }
@@ -263,7 +296,8 @@ export class IndexStore {
 
   /**
    * The `k` chunks most similar to `vector`, most similar first (ties by label, i.e. insertion
-   * order). Exact for small indexes, HNSW with a per-query ef otherwise (see hnsw.ts).
+   * order). An exact scan while the index has no graph or the query is cheap to scan, HNSW with
+   * a per-query ef otherwise (see vector-store.ts and hnsw.ts).
    */
   search(vector: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
     if (this.vectors === undefined) return [];
@@ -297,27 +331,27 @@ export class IndexStore {
 
   /** Bytes the current generation occupies on disk (manifest and the files it names). */
   async diskBytes(): Promise<number> {
-    const { chunks, vectors, stats: statsFile } = this.currentManifest.files;
+    const { chunks, vectors, flatVectors, stats: statsFile } = this.currentManifest.files;
     let total = 0;
     try {
       total += (await stat(join(this.dir, MANIFEST_FILE))).size;
     } catch {
       // A view of an index that was never committed has no manifest yet.
     }
-    for (const file of [chunks, vectors, statsFile]) if (file !== undefined) total += file.bytes;
+    for (const file of [chunks, vectors, flatVectors, statsFile]) if (file !== undefined) total += file.bytes;
     return total;
   }
 
   // --- used by writeIndex only -------------------------------------------------------------
 
   /** @internal Applies staged operations in order; the view then shows the new state. */
-  applyOperations(operations: Iterable<Operation>, dimension: number): void {
+  applyOperations(operations: Iterable<Operation>, dimension: number, graphWork = EXACT_SEARCH_WORK): void {
     const ops = [...operations];
     let adding = 0;
     for (const op of ops) if (op.kind === 'put') adding += op.chunks.length;
     if (adding > 0 && this.vectors === undefined) {
       const manifest = this.currentManifest;
-      this.vectors = VectorIndex.create(dimension, { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction }, Math.max(1024, adding));
+      this.vectors = new StoredVectors(FlatVectors.create(dimension), { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction });
     }
     for (const op of ops) this.removeDoc(op.docId);
     this.vectors?.reserve(adding);
@@ -337,7 +371,8 @@ export class IndexStore {
         this.byLabel.set(record.label, record);
       });
     }
-    if (this.vectors?.needsRebuild()) this.vectors = this.vectors.rebuilt();
+    // Build the graph now if the index outgrew the scan budget (or drop/rebuild it).
+    this.vectors?.settle(graphWork);
   }
 
   private removeDoc(docId: string): void {
@@ -369,15 +404,27 @@ export class IndexStore {
       );
       files.chunks = { name: names.chunks, bytes: chunksBytes };
       crashPoint('chunks-written');
-      const vectors = this.vectors;
+    }
+    const vectors = this.vectors;
+    // Format 1 had no flat file: write one on the first commit that upgrades the index.
+    if (documentsChanged || old.generation === 0 || old.formatVersion < 2 || vectors?.graphChanged === true) {
       if (vectors !== undefined && vectors.size > 0) {
+        const bytes = await vectors.flat.write(join(dir, names.flatVectors), { beforeRename: () => crashPoint('vectors-before-rename') });
+        files.flatVectors = { name: names.flatVectors, bytes };
+      } else {
+        delete files.flatVectors;
+      }
+      crashPoint('vectors-written');
+      const graph = vectors !== undefined && vectors.size > 0 ? vectors.graph : undefined;
+      if (graph !== undefined) {
         const path = join(dir, names.vectors);
-        await replaceFileAtomic(path, (temp) => vectors.write(temp), { beforeRename: () => crashPoint('vectors-before-rename') });
+        await replaceFileAtomic(path, (temp) => graph.write(temp), { beforeRename: () => crashPoint('graph-before-rename') });
         files.vectors = { name: names.vectors, bytes: (await stat(path)).size };
+        crashPoint('graph-written');
       } else {
         delete files.vectors;
       }
-      crashPoint('vectors-written');
+      vectors?.markWritten();
     }
     if (stats !== undefined) {
       await writeFileAtomic(join(dir, names.stats), stats);
@@ -394,7 +441,7 @@ export class IndexStore {
       model: old.generation === 0 ? init.model : old.model,
       modelFingerprint: old.modelFingerprint,
       chunking: old.chunking,
-      hnsw: { ...old.hnsw, maxElements: this.vectors?.capacity ?? 0 },
+      hnsw: { ...old.hnsw, maxElements: this.vectors?.graph?.capacity ?? 0 },
       counts: { documents: this.docs.size, chunks: this.chunks.size },
       files,
     };
@@ -418,8 +465,8 @@ type Operation =
  * runs `fn`, which stages changes on the transaction; then commits them atomically. If `fn`
  * throws, nothing is written. A transaction that changes nothing writes nothing.
  *
- * Every commit rewrites the chunk file and the vector graph, so call it per batch of many
- * documents, not per document.
+ * Every commit rewrites the chunk file and the vector file (and the HNSW graph, once the index is
+ * big enough to have one), so call it per batch of many documents, not per document.
  */
 export async function writeIndex<T>(
   dir: string,
@@ -448,7 +495,7 @@ export async function writeIndex<T>(
     const stats = tx.statsChange();
     const changed = tx.operations.size > 0;
     if (changed || stats !== undefined || store.manifest.generation === 0) {
-      store.applyOperations(tx.operations.values(), store.manifest.model.dimension);
+      store.applyOperations(tx.operations.values(), store.manifest.model.dimension, options.graphWork);
       await store.commit(init, stats, changed);
     }
     return result;

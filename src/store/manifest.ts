@@ -10,8 +10,12 @@ import type { ChunkingOptions } from '../ingest/types.js';
 import { RagError } from '../errors.js';
 import { isErrno } from './atomic.js';
 
-/** The on-disk format this code writes. Bump on incompatible changes and keep a reader for old ones. */
-export const FORMAT_VERSION = 1;
+/**
+ * The on-disk format this code writes. Bump on incompatible changes and keep a reader for old ones.
+ * 1: vectors only inside the HNSW graph file (still read). 2: vectors in a flat float32 file,
+ * the graph optional (built once the index is too big to scan).
+ */
+export const FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 /** A data file of one generation. `bytes` lets open() detect truncation before parsing. */
@@ -21,7 +25,8 @@ export interface ManifestFile {
 }
 
 export interface Manifest {
-  formatVersion: 1;
+  /** 1 or 2 when read (see {@link FORMAT_VERSION}); always {@link FORMAT_VERSION} when written. */
+  formatVersion: 1 | 2;
   /** ISO timestamps. */
   createdAt: string;
   updatedAt: string;
@@ -35,21 +40,26 @@ export interface Manifest {
   files: {
     /** JSONL of documents and chunks (always present). */
     chunks: ManifestFile;
-    /** hnswlib graph; absent while the index holds no chunks. */
+    /**
+     * hnswlib graph. Format 1: always present when there are chunks (it holds the vectors).
+     * Format 2: present only once the index is too big to scan (see vector-store.ts).
+     */
     vectors?: ManifestFile;
+    /** Format 2: unit vectors as float32 rows (flat-vectors.ts); present when there are chunks. */
+    flatVectors?: ManifestFile;
     /** The model's opaque corpus statistics, when it keeps any. */
     stats?: ManifestFile;
   };
 }
 
 /** The files of generation `gen`. */
-export function generationFileNames(gen: number): { chunks: string; vectors: string; stats: string } {
-  return { chunks: `chunks-${gen}.jsonl`, vectors: `vectors-${gen}.hnsw`, stats: `stats-${gen}.bin` };
+export function generationFileNames(gen: number): { chunks: string; vectors: string; flatVectors: string; stats: string } {
+  return { chunks: `chunks-${gen}.jsonl`, vectors: `vectors-${gen}.hnsw`, flatVectors: `vectors-${gen}.f32`, stats: `stats-${gen}.bin` };
 }
 
 /** Names this store may create in an index directory (data files, their temp files, manifest temps, lock). */
 export const OWN_FILE_PATTERN =
-  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.hnsw|stats-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
+  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
 /** The shared "what to do" for damaged indexes. */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
@@ -122,10 +132,12 @@ export function validateManifest(value: unknown, display: string): Manifest {
   if (!isRecord(counts) || !isCount(counts['documents']) || !isCount(counts['chunks'])) throw bad('counts');
   const files = value['files'];
   if (!isRecord(files) || !isFile(files['chunks'])) throw bad('files.chunks');
-  for (const key of ['vectors', 'stats'] as const) {
+  for (const key of ['vectors', 'flatVectors', 'stats'] as const) {
     if (files[key] !== undefined && !isFile(files[key])) throw bad(`files.${key}`);
   }
-  if (counts['chunks'] > 0 && files['vectors'] === undefined) throw bad('files.vectors');
+  // Where the vectors live: the graph in format 1, the flat file from format 2 on.
+  const vectorsKey = version === 1 ? 'vectors' : 'flatVectors';
+  if (counts['chunks'] > 0 && files[vectorsKey] === undefined) throw bad(`files.${vectorsKey}`);
   return value as unknown as Manifest;
 }
 
