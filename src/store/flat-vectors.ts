@@ -17,7 +17,7 @@
  * (no per-element parsing). Exact size = 24 + 4n + 4nd, which the manifest's byte count and
  * the reader both check.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
 
@@ -130,7 +130,7 @@ export class FlatVectors {
    * turns it into a user-facing "damaged" message).
    */
   static async read(path: string, dimension: number, liveLabels: Iterable<number>): Promise<FlatVectors> {
-    const buffer = await readFile(path);
+    const buffer = await readWhole(path);
     if (buffer.length < HEADER_BYTES || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a rag vector file');
     const format = buffer.readUInt32LE(8);
     if (format !== FILE_FORMAT) throw new Error(`has vector file format ${format}, expected ${FILE_FORMAT}`);
@@ -287,6 +287,28 @@ export class FlatVectors {
       options,
     );
     return header.length + body.length;
+  }
+}
+
+/**
+ * The whole file in one read into one allocation. fs.readFile reads in 512 KiB pieces: on
+ * SciFact's 107 MB vector file it took ~240 ms where this takes ~180 ms.
+ */
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    // A file that shrank under us reads short: return what is there and let the size checks say so.
+    return offset === size ? buffer : buffer.subarray(0, offset);
+  } finally {
+    await handle.close();
   }
 }
 
