@@ -358,3 +358,31 @@ export function httpEmbedder(parts: {
     },
   };
 }
+
+/** Options every HTTP embedding provider takes; each provider documents its own defaults. */
+export interface HttpProviderOptions {
+  /** The dimension the model produces, when known: skips the probe request the factory otherwise makes. */
+  dimension?: number;
+  /** Texts per request. */
+  batchSize?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** Per-attempt timeout in ms. */
+  timeoutMs?: number;
+  /** Retries after the first attempt on 429, 5xx, network errors and timeouts. */
+  maxRetries?: number;
+  /** First backoff delay in ms (doubles per retry, with jitter). Default 500. */
+  retryBaseMs?: number;
+  /** Longest single wait in ms, also caps Retry-After. Default 30000. */
+  retryMaxMs?: number;
+  /** Prepended to queries (e.g. an instruction for Qwen3-Embedding or E5 models). */
+  queryPrefix?: string;
+  /** Prepended to documents. */
+  passagePrefix?: string;
+  /** The model's input limit, recorded in `info` for chunk sizing. */
+  maxTokens?: number;
+  /** `info.id`; default `<provider>:<model>`. Registries pass the alias the user typed. */
+  id?: string;
+  /** Replaces global `fetch` (tests, proxies). */
+  fetchImpl?: typeof fetch;
+}

@@ -10,37 +10,21 @@ import {
   type HttpFailure,
   type RetryOptions,
   httpEmbedder,
+  type HttpProviderOptions,
 } from './http.js';
 import type { Embedder, ModelInfo } from './types.js';
 
-/** Options for {@link createOllamaEmbedder}. */
-export interface OllamaEmbedderOptions {
+/**
+ * Options for {@link createOllamaEmbedder}. Defaults: batchSize 32, concurrency 2 (Ollama serves
+ * few requests in parallel), timeoutMs 120000 (the first request may load the model), maxRetries 3.
+ * Ollama truncates inputs longer than the model's window itself (`truncate: true`).
+ */
+export interface OllamaEmbedderOptions extends HttpProviderOptions {
   /**
    * Server address. Default: `$OLLAMA_HOST`, else `http://127.0.0.1:11434`. Accepts the same
    * shapes as Ollama: `host`, `host:port`, `:port`, `http(s)://host[:port][/path]`.
    */
   host?: string;
-  /** The model's dimension when known; skips the probe request. */
-  dimension?: number;
-  /** Texts per request. Default 32. */
-  batchSize?: number;
-  /** Requests in flight at once. Default 2 (Ollama serves few requests in parallel). */
-  concurrency?: number;
-  /** Per-attempt timeout in ms. Default 120000 (the first request may load the model). */
-  timeoutMs?: number;
-  /** Retries after the first attempt on 429, 5xx, network errors and timeouts. Default 3. */
-  maxRetries?: number;
-  /** First backoff delay in ms. Default 500. */
-  retryBaseMs?: number;
-  /** Longest single wait in ms. Default 30000. */
-  retryMaxMs?: number;
-  queryPrefix?: string;
-  passagePrefix?: string;
-  /** Recorded in `info`; Ollama truncates longer inputs itself (`truncate: true`). */
-  maxTokens?: number;
-  /** `info.id`; default `ollama:<model>`. */
-  id?: string;
-  fetchImpl?: typeof fetch;
 }
 
 /**

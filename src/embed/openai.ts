@@ -13,11 +13,15 @@ import {
   type HttpFailure,
   type RetryOptions,
   httpEmbedder,
+  type HttpProviderOptions,
 } from './http.js';
 import type { Embedder, ModelInfo } from './types.js';
 
-/** Options for {@link createOpenAIEmbedder}. */
-export interface OpenAIEmbedderOptions {
+/**
+ * Options for {@link createOpenAIEmbedder}. Defaults: batchSize 64, concurrency 4, timeoutMs 60000,
+ * maxRetries 5. `maxTokens` is only recorded: inputs are not cut client-side.
+ */
+export interface OpenAIEmbedderOptions extends HttpProviderOptions {
   /** API root, e.g. `https://api.siliconflow.cn/v1`. Default: `$OPENAI_BASE_URL`, else `https://api.openai.com/v1`. */
   baseUrl?: string;
   /**
@@ -30,33 +34,6 @@ export interface OpenAIEmbedderOptions {
    * text-embedding-3-* and some Matryoshka models). Changes vectors, so it is part of the fingerprint.
    */
   dimensions?: number;
-  /**
-   * The dimension the model produces, when you know it. Not sent to the server; it only
-   * skips the probe request the factory otherwise makes. A reply of another length is an error.
-   */
-  dimension?: number;
-  /** Texts per request. Default 64. */
-  batchSize?: number;
-  /** Requests in flight at once. Default 4. */
-  concurrency?: number;
-  /** Per-attempt timeout in ms. Default 60000. */
-  timeoutMs?: number;
-  /** Retries after the first attempt on 429, 5xx, network errors and timeouts. Default 5. */
-  maxRetries?: number;
-  /** First backoff delay in ms (doubles per retry, with jitter). Default 500. */
-  retryBaseMs?: number;
-  /** Longest single wait in ms, also caps Retry-After. Default 30000. */
-  retryMaxMs?: number;
-  /** Prepended to queries (e.g. an instruction for Qwen3-Embedding or E5 models). */
-  queryPrefix?: string;
-  /** Prepended to documents. */
-  passagePrefix?: string;
-  /** The model's input limit, recorded in `info` for chunk sizing; inputs are not cut client-side. */
-  maxTokens?: number;
-  /** `info.id`; default `openai:<model>`. Registries pass the alias the user typed. */
-  id?: string;
-  /** Replaces global `fetch` (tests, proxies). */
-  fetchImpl?: typeof fetch;
 }
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
