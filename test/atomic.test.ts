@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeFileAtomic, writeFileAtomicStream, replaceFileAtomic } from '../src/store/atomic.js';
 import { COMMIT_STEPS, IndexStore, type CommitStep } from '../src/store/index.js';
+import { childScriptArgs } from './helpers/child-script.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 let root: string;
@@ -125,23 +126,7 @@ before(async () => {
   await writeFile(join(root, 'state.mts'), STATE_MODULE);
   state = (await import(pathToFileURL(join(root, 'state.mts')).href)) as StateModule;
   await writeFile(join(root, 'child.mts'), CHILD);
-  try {
-    // Children start ~10× faster without a TypeScript loader, which keeps 28 crash runs quick.
-    const esbuild = (await import('esbuild')) as { build(options: Record<string, unknown>): Promise<unknown> };
-    await esbuild.build({
-      entryPoints: [join(root, 'child.mts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['hnswlib-node'],
-      outfile: join(root, 'child.mjs'),
-      logLevel: 'silent',
-    });
-    childCommand = [join(root, 'child.mjs')];
-  } catch {
-    childCommand = ['--import', 'tsx', join(root, 'child.mts')];
-  }
+  childCommand = await childScriptArgs(root, 'child');
 });
 
 function runChild(args: string[], env: Record<string, string> = {}): { ready: Promise<void>; exit: Promise<NodeJS.Signals | number | null>; kill(): void } {

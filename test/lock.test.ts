@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireLock } from '../src/store/lock.js';
 import { IndexStore } from '../src/store/index.js';
+import { childScriptArgs } from './helpers/child-script.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 let root: string;
@@ -34,23 +35,7 @@ try {
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'rag-lock-'));
   await writeFile(join(root, 'child.mts'), CHILD);
-  try {
-    // Plain node starts far faster than through a TypeScript loader; fall back to tsx.
-    const esbuild = (await import('esbuild')) as { build(options: Record<string, unknown>): Promise<unknown> };
-    await esbuild.build({
-      entryPoints: [join(root, 'child.mts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['hnswlib-node'],
-      outfile: join(root, 'child.mjs'),
-      logLevel: 'silent',
-    });
-    childCommand = [join(root, 'child.mjs')];
-  } catch {
-    childCommand = ['--import', 'tsx', join(root, 'child.mts')];
-  }
+  childCommand = await childScriptArgs(root, 'child');
 });
 after(async () => {
   await rm(root, { recursive: true, force: true });
