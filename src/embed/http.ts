@@ -386,3 +386,16 @@ export interface HttpProviderOptions {
   /** Replaces global `fetch` (tests, proxies). */
   fetchImpl?: typeof fetch;
 }
+
+/** Validated retry settings from provider options, with that provider's defaults for timeout and retries. */
+export function retryOptionsFrom(
+  options: Pick<HttpProviderOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'retryMaxMs'>,
+  defaults: { timeoutMs: number; maxRetries: number },
+): RetryOptions {
+  return {
+    timeoutMs: positiveInt('timeoutMs', options.timeoutMs, defaults.timeoutMs),
+    maxRetries: positiveInt('maxRetries', options.maxRetries, defaults.maxRetries, 0),
+    retryBaseMs: positiveInt('retryBaseMs', options.retryBaseMs, 500, 0),
+    retryMaxMs: positiveInt('retryMaxMs', options.retryMaxMs, 30_000, 0),
+  };
+}

@@ -8,8 +8,8 @@ import {
   serverMessage,
   toVector,
   type HttpFailure,
-  type RetryOptions,
   httpEmbedder,
+  retryOptionsFrom,
   type HttpProviderOptions,
 } from './http.js';
 import type { Embedder, ModelInfo } from './types.js';
@@ -79,12 +79,7 @@ export async function createOllamaEmbedder(model: string, options: OllamaEmbedde
   const baseUrl = resolveOllamaHost(options.host ?? process.env['OLLAMA_HOST']);
   const endpoint = `${baseUrl}/api/embed`;
   const where = displayUrl(baseUrl);
-  const retry: RetryOptions = {
-    timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 120_000),
-    maxRetries: positiveInt('maxRetries', options.maxRetries, 3, 0),
-    retryBaseMs: positiveInt('retryBaseMs', options.retryBaseMs, 500, 0),
-    retryMaxMs: positiveInt('retryMaxMs', options.retryMaxMs, 30_000, 0),
-  };
+  const retry = retryOptionsFrom(options, { timeoutMs: 120_000, maxRetries: 3 });
   const batchSize = positiveInt('batchSize', options.batchSize, 32);
   const concurrency = positiveInt('concurrency', options.concurrency, 2);
 

@@ -11,8 +11,8 @@ import {
   serverMessage,
   toVector,
   type HttpFailure,
-  type RetryOptions,
   httpEmbedder,
+  retryOptionsFrom,
   type HttpProviderOptions,
 } from './http.js';
 import type { Embedder, ModelInfo } from './types.js';
@@ -70,12 +70,7 @@ export async function createOpenAIEmbedder(model: string, options: OpenAIEmbedde
   endpointUrl.pathname = `${endpointUrl.pathname.replace(/\/+$/, '')}/embeddings`;
   const endpoint = endpointUrl.href;
   const where = displayUrl(endpoint);
-  const retry: RetryOptions = {
-    timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 60_000),
-    maxRetries: positiveInt('maxRetries', options.maxRetries, 5, 0),
-    retryBaseMs: positiveInt('retryBaseMs', options.retryBaseMs, 500, 0),
-    retryMaxMs: positiveInt('retryMaxMs', options.retryMaxMs, 30_000, 0),
-  };
+  const retry = retryOptionsFrom(options, { timeoutMs: 60_000, maxRetries: 5 });
   const batchSize = positiveInt('batchSize', options.batchSize, 64);
   const concurrency = positiveInt('concurrency', options.concurrency, 4);
   const dimensions = options.dimensions === undefined ? undefined : positiveInt('dimensions', options.dimensions, 0);
