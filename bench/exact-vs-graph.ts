@@ -13,8 +13,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '../src/random.js';
-import { EXACT_SEARCH_WORK, efFor, normalized, VectorIndex } from '../src/store/hnsw.js';
+import { EXACT_SEARCH_WORK, efFor, VectorIndex } from '../src/store/hnsw.js';
+import { randomUnits } from './random-vectors.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,15 +25,6 @@ const { values } = parseArgs({
 });
 const n = Number(values.n);
 const queryCount = Number(values.queries);
-
-function randomUnits(count: number, dim: number, seed: number): Float32Array[] {
-  const next = seededRandom(seed);
-  return Array.from({ length: count }, () => {
-    const v = new Float32Array(dim);
-    for (let i = 0; i < dim; i++) v[i] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-    return normalized(v);
-  });
-}
 
 function msPerQuery(run: () => void): number {
   run(); // warm-up (the exact scan copies the vectors out of hnswlib on first use)

@@ -23,8 +23,8 @@ import { HashEmbedder } from '../src/embed/hash.js';
 import { characterLength, chunkDocument, DEFAULT_CHUNKING } from '../src/ingest/chunk.js';
 import { discoverFiles } from '../src/ingest/discover.js';
 import { loadFile } from '../src/ingest/loaders/index.js';
-import { seededRandom } from '../src/random.js';
-import { VectorIndex, normalized } from '../src/store/hnsw.js';
+import { VectorIndex } from '../src/store/hnsw.js';
+import { randomUnits } from './random-vectors.js';
 
 const SCIFACT = fileURLToPath(new URL('../../shared/datasets/scifact/', import.meta.url));
 
@@ -41,15 +41,6 @@ const n = Number(values.n);
 const dims = values.dims.split(',').map(Number);
 const efConstruction = Number(values['ef-construction']);
 const rounds = Number(values.rounds);
-
-function randomUnits(count: number, dim: number, seed: number): Float32Array[] {
-  const next = seededRandom(seed);
-  return Array.from({ length: count }, () => {
-    const v = new Float32Array(dim);
-    for (let i = 0; i < dim; i++) v[i] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-    return normalized(v);
-  });
-}
 
 interface Row {
   label: string;
