@@ -18,31 +18,31 @@ function isValidUtf8(buf: Buffer): boolean {
 
 describe('decodeText', () => {
   it('decodes UTF-8 without a BOM', () => {
-    assert.deepEqual(decodeText(Buffer.from(`café ${SENTENCE}`, 'utf8')), { text: `café ${SENTENCE}`, encoding: 'utf-8' });
+    assert.deepEqual(decodeText(Buffer.from(`café ${SENTENCE}`, 'utf8')), { text: `café ${SENTENCE}`, encoding: 'utf-8', replaced: 0 });
   });
 
   it('strips a UTF-8 BOM', () => {
     const buf = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`# 标题\n${SENTENCE}`, 'utf8')]);
-    assert.deepEqual(decodeText(buf), { text: `# 标题\n${SENTENCE}`, encoding: 'utf-8' });
+    assert.deepEqual(decodeText(buf), { text: `# 标题\n${SENTENCE}`, encoding: 'utf-8', replaced: 0 });
   });
 
   it('decodes UTF-16LE with a BOM', () => {
     const buf = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`Hello ${SENTENCE} 𠀀`, 'utf16le')]);
-    assert.deepEqual(decodeText(buf), { text: `Hello ${SENTENCE} 𠀀`, encoding: 'utf-16le' });
+    assert.deepEqual(decodeText(buf), { text: `Hello ${SENTENCE} 𠀀`, encoding: 'utf-16le', replaced: 0 });
   });
 
   it('decodes UTF-16BE with a BOM', () => {
     const le = Buffer.from(`Hello ${SENTENCE}`, 'utf16le');
     const be = Buffer.from(le).swap16();
     const buf = Buffer.concat([Buffer.from([0xfe, 0xff]), be]);
-    assert.deepEqual(decodeText(buf), { text: `Hello ${SENTENCE}`, encoding: 'utf-16be' });
+    assert.deepEqual(decodeText(buf), { text: `Hello ${SENTENCE}`, encoding: 'utf-16be', replaced: 0 });
   });
 
   it('decodes GBK bytes as Chinese, not mojibake', () => {
     const gbk = iconv.encode(SENTENCE, 'gbk');
     assert.equal(gbk.length, SENTENCE.length * 2); // really two-byte GBK, not UTF-8
     assert.equal(isValidUtf8(gbk), false);
-    assert.deepEqual(decodeText(gbk), { text: SENTENCE, encoding: 'gb18030' });
+    assert.deepEqual(decodeText(gbk), { text: SENTENCE, encoding: 'gb18030', replaced: 0 });
   });
 
   it('decodes GB18030 four-byte sequences', () => {
@@ -50,7 +50,7 @@ describe('decodeText', () => {
     const buf = iconv.encode(text, 'gb18030');
     // 2 bytes per BMP Han character + 4 bytes each for U+20000 and U+1F600 (absent from GBK).
     assert.equal(buf.length, SENTENCE.length * 2 + 8);
-    assert.deepEqual(decodeText(buf), { text, encoding: 'gb18030' });
+    assert.deepEqual(decodeText(buf), { text, encoding: 'gb18030', replaced: 0 });
   });
 
   it('decodes a file mixing ASCII lines and GBK lines', () => {
@@ -63,11 +63,31 @@ describe('decodeText', () => {
     assert.deepEqual(decodeText(buf), {
       text: 'Title: RAG notes\r\n第一行：向量检索\nplain ASCII line (v2.1)\n最后一行。',
       encoding: 'gb18030',
+      replaced: 0,
     });
   });
 
+  it('keeps UTF-8 with a few invalid bytes as UTF-8 and counts them, instead of reading it all as GB18030', () => {
+    const good = `第一段：向量检索把文本变成向量。${SENTENCE}`;
+    const buf = Buffer.concat([
+      Buffer.from(good, 'utf8'),
+      Buffer.from([0xff]), // never valid in UTF-8
+      Buffer.from(' 中间', 'utf8'),
+      Buffer.from([0xe4, 0xb8]), // a three-byte sequence cut short
+      Buffer.from(' end \uFFFD kept', 'utf8'), // a real U+FFFD in the text is not an error
+    ]);
+    assert.equal(isValidUtf8(buf), false);
+    assert.deepEqual(decodeText(buf), { text: `${good}\uFFFD 中间\uFFFD end \uFFFD kept`, encoding: 'utf-8', replaced: 2 });
+    assert.equal(looksLikeText(buf), true);
+  });
+
+  it('counts the bytes GB18030 cannot decode either', () => {
+    const buf = Buffer.concat([iconv.encode(SENTENCE, 'gbk'), Buffer.from([0xff]), iconv.encode(SENTENCE, 'gbk')]);
+    assert.deepEqual(decodeText(buf), { text: `${SENTENCE}\uFFFD${SENTENCE}`, encoding: 'gb18030', replaced: 1 });
+  });
+
   it('returns an empty string for an empty buffer', () => {
-    assert.deepEqual(decodeText(Buffer.alloc(0)), { text: '', encoding: 'utf-8' });
+    assert.deepEqual(decodeText(Buffer.alloc(0)), { text: '', encoding: 'utf-8', replaced: 0 });
   });
 });
 

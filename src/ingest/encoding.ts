@@ -6,30 +6,41 @@ export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
 export interface DecodedText {
   text: string;
   encoding: TextEncoding;
+  /** Invalid byte sequences that were replaced by U+FFFD (0 for clean text). */
+  replaced: number;
 }
 
 /**
  * Decode file bytes to a string.
  *
  * Order of preference: a byte-order mark (UTF-8, UTF-16 LE/BE; the mark is stripped), then
- * strict UTF-8, then GB18030. GB18030 is a superset of GBK and GB2312, so legacy Chinese files
- * (and files mixing ASCII with GBK) decode correctly instead of turning into mojibake.
- * Bytes that are invalid even in GB18030 become U+FFFD; use {@link looksLikeText} to decide
- * whether a buffer is text at all.
+ * strict UTF-8, then UTF-8 with a few invalid sequences (at least four valid multi-byte
+ * characters per invalid sequence: a UTF-8 file with stray bytes, which must not turn into
+ * mojibake as a whole), then GB18030. GB18030 is a superset of GBK and GB2312, so legacy Chinese
+ * files (and files mixing ASCII with GBK) decode correctly instead of turning into mojibake.
+ * Invalid sequences become U+FFFD and are counted in `replaced`; use {@link looksLikeText} to
+ * decide whether a buffer is text at all.
  */
 export function decodeText(buf: Buffer): DecodedText {
   if (hasPrefix(buf, UTF8_BOM)) {
-    return { text: utf8Lenient.decode(buf.subarray(3)), encoding: 'utf-8' };
+    const { text, invalid } = utf8WithErrors(buf.subarray(3), false);
+    return { text, encoding: 'utf-8', replaced: invalid };
   }
   if (hasPrefix(buf, UTF16LE_BOM)) {
-    return { text: decodeUtf16le(buf.subarray(2)), encoding: 'utf-16le' };
+    return { text: decodeUtf16le(buf.subarray(2)), encoding: 'utf-16le', replaced: 0 };
   }
   if (hasPrefix(buf, UTF16BE_BOM)) {
-    return { text: decodeUtf16be(buf.subarray(2)), encoding: 'utf-16be' };
+    return { text: decodeUtf16be(buf.subarray(2)), encoding: 'utf-16be', replaced: 0 };
   }
   const utf8 = tryUtf8(buf, false);
-  if (utf8 !== null) return { text: utf8, encoding: 'utf-8' };
-  return { text: iconv.decode(buf, 'gb18030'), encoding: 'gb18030' };
+  if (utf8 !== null) return { text: utf8, encoding: 'utf-8', replaced: 0 };
+  const lenient = utf8WithErrors(buf, false);
+  if (mostlyUtf8(lenient)) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
+  const gb = iconv.decode(buf, 'gb18030');
+  const gbInvalid = countReplacements(gb) - genuineReplacements(buf);
+  // Neither fits well: keep whichever loses fewer bytes.
+  if (gbInvalid >= lenient.invalid) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
+  return { text: gb, encoding: 'gb18030', replaced: Math.max(0, gbInvalid) };
 }
 
 /**
@@ -48,8 +59,11 @@ export function looksLikeText(head: Buffer): boolean {
     return controlRatio(text) < MAX_CONTROL_RATIO;
   }
   if (head.includes(0)) return false;
-  const utf8 = hasPrefix(head, UTF8_BOM) ? tryUtf8(head.subarray(3), true) : tryUtf8(head, true);
+  const body = hasPrefix(head, UTF8_BOM) ? head.subarray(3) : head;
+  const utf8 = tryUtf8(body, true);
   if (utf8 !== null) return controlRatio(utf8) < MAX_CONTROL_RATIO;
+  const lenient = utf8WithErrors(body, true);
+  if (mostlyUtf8(lenient)) return controlRatio(lenient.text) < MAX_CONTROL_RATIO;
   // A cut head may end inside a GB18030 sequence (up to 3 bytes): those decode to U+FFFD.
   const gb = iconv.decode(head.subarray(0, Math.max(0, head.length - 3)), 'gb18030');
   let replacements = 0;
@@ -63,7 +77,6 @@ const UTF16LE_BOM = [0xff, 0xfe];
 const UTF16BE_BOM = [0xfe, 0xff];
 const MAX_CONTROL_RATIO = 0.05;
 
-const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function hasPrefix(buf: Buffer, prefix: number[]): boolean {
   return buf.length >= prefix.length && prefix.every((b, i) => buf[i] === b);
@@ -77,6 +90,39 @@ function tryUtf8(buf: Buffer, streaming: boolean): string | null {
     return null;
   }
 }
+
+/**
+ * Lenient UTF-8: the text with U+FFFD for each invalid sequence, how many there were (U+FFFD
+ * characters encoded in the file itself are not counted) and how many valid non-ASCII characters.
+ */
+function utf8WithErrors(buf: Buffer, streaming: boolean): { text: string; invalid: number; multibyte: number } {
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(buf, { stream: streaming });
+  const replacements = countReplacements(text);
+  const genuine = genuineReplacements(buf);
+  let nonAscii = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) nonAscii++;
+  return { text, invalid: Math.max(0, replacements - genuine), multibyte: nonAscii - replacements };
+}
+
+/** Valid UTF-8 with stray bytes, rather than another encoding read as UTF-8. */
+function mostlyUtf8(decoded: { invalid: number; multibyte: number }): boolean {
+  return decoded.invalid > 0 && decoded.multibyte >= 4 * decoded.invalid;
+}
+
+function countReplacements(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('\uFFFD'); at !== -1; at = text.indexOf('\uFFFD', at + 1)) n++;
+  return n;
+}
+
+/** U+FFFD written in the file as UTF-8 (EF BF BD): part of the text, not an error. */
+function genuineReplacements(buf: Buffer): number {
+  let n = 0;
+  for (let at = buf.indexOf(REPLACEMENT_UTF8); at !== -1; at = buf.indexOf(REPLACEMENT_UTF8, at + 3)) n++;
+  return n;
+}
+
+const REPLACEMENT_UTF8 = Buffer.from([0xef, 0xbf, 0xbd]);
 
 function decodeUtf16le(buf: Buffer): string {
   return new TextDecoder('utf-16le', { ignoreBOM: true }).decode(buf);
