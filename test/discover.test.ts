@@ -59,16 +59,17 @@ describe('discoverFiles', () => {
     }
     assert.equal(files.find((f) => f.relPath === 'b.txt')?.size, 3);
     assert.deepEqual(notices, [
-      { path: path.join(root, 'blob'), kind: 'skipped', reason: 'binary content in a file without extension (not UTF-8, UTF-16 or GB18030 text)' },
-      { path: path.join(root, 'data.csv'), kind: 'skipped', reason: 'unsupported file type .csv' },
-      { path: path.join(root, 'fake.md'), kind: 'skipped', reason: 'binary content in a .md file (not UTF-8, UTF-16 or GB18030 text)' },
-      { path: path.join(root, 'image.png'), kind: 'skipped', reason: 'unsupported file type .png' },
+      { path: path.join(root, 'blob'), kind: 'skipped', code: 'binary', reason: 'binary content in a file without extension (not UTF-8, UTF-16 or GB18030 text)' },
+      { path: path.join(root, 'data.csv'), kind: 'skipped', code: 'unsupported', reason: 'unsupported file type .csv' },
+      { path: path.join(root, 'fake.md'), kind: 'skipped', code: 'binary', reason: 'binary content in a .md file (not UTF-8, UTF-16 or GB18030 text)' },
+      { path: path.join(root, 'image.png'), kind: 'skipped', code: 'unsupported', reason: 'unsupported file type .png' },
       {
         path: path.join(root, 'sub', 'other.jsonl'),
         kind: 'skipped',
+        code: 'unsupported',
         reason: 'a .jsonl file whose first line lacks "_id", "title" and "text" (not a BEIR corpus)',
       },
-      { path: path.join(root, 'sub', 'queries.jsonl'), kind: 'skipped', reason: 'a BEIR queries file, not documents (rag eval reads it)' },
+      { path: path.join(root, 'sub', 'queries.jsonl'), kind: 'skipped', code: 'unsupported', reason: 'a BEIR queries file, not documents (rag eval reads it)' },
     ]);
   });
 
@@ -135,12 +136,13 @@ describe('discoverFiles', () => {
       {
         path: path.join(other, 'a.md'),
         kind: 'skipped',
+        code: 'duplicate-id',
         reason: `document id "a.md" is already used by ${path.join(root, 'a.md')}; ingest the two folders into separate indexes or rename one`,
       },
     );
   });
 
-  it('follows symbolic links without looping', async () => {
+  it('follows symbolic links without looping, and names the loop and the broken link', async () => {
     const linked = path.join(tmp, 'linked');
     await fs.mkdir(linked, { recursive: true });
     await fs.writeFile(path.join(linked, 'real.md'), 'real');
@@ -153,7 +155,15 @@ describe('discoverFiles', () => {
       files.map((f) => f.relPath),
       ['alias.md'],
     );
-    assert.deepEqual(notices, []);
+    assert.deepEqual(notices, [
+      { path: path.join(linked, 'dangling.md'), kind: 'skipped', code: 'broken-link', reason: 'broken symbolic link (its target does not exist)' },
+      {
+        path: path.join(linked, 'loop'),
+        kind: 'skipped',
+        code: 'symlink-loop',
+        reason: `symbolic link loop: leads back to ${await fs.realpath(linked)}, which is being walked; not followed`,
+      },
+    ]);
   });
 
   it('returns files in the same order on every run', async () => {

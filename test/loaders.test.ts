@@ -14,7 +14,7 @@ import { computeContentHash, detectFormat, FileLoadError, loadFile } from '../sr
 import { joinLineWraps } from '../src/ingest/normalize.js';
 import type { LoadedDocument } from '../src/ingest/types.js';
 import { makeDocx } from './helpers/make-docx.js';
-import { makePdf } from './helpers/make-pdf.js';
+import { makePdf, makeScannedPdf } from './helpers/make-pdf.js';
 
 let tmp: string;
 
@@ -262,13 +262,32 @@ describe('loadFile: pdf', () => {
   });
 
   it('fails with a one-line RagError for a corrupt PDF', async () => {
-    const message = await loadError('broken.pdf', '%PDF-1.7\n1 0 obj << /Type /Catalog');
+    const message = await loadError('broken.pdf', '%PDF-1.7\n1 0 obj << /Type /Catalog\n%%EOF\n');
     assert.equal(message, `${path.join(tmp, 'broken.pdf')}: not a valid PDF (Invalid PDF structure)`);
+  });
+
+  it('refuses a truncated PDF (no %%EOF) even where pdf.js would read the pages before the cut', async () => {
+    const pdf = makePdf([['First page survives.'], ['Second page.']]);
+    const message = await loadError('cut.pdf', pdf.subarray(0, pdf.length - 30));
+    assert.equal(
+      message,
+      `${path.join(tmp, 'cut.pdf')}: truncated PDF (no %%EOF marker at the end; the file was cut off): download or export it again`,
+    );
+  });
+
+  it('reports a PDF that needs a password as encrypted, and reads one protected by an owner password only', async () => {
+    const pages = [['Encrypted marmalade recipe']];
+    const locked = await loadError('locked.pdf', makePdf(pages, { encrypt: { userPassword: 'u', ownerPassword: 'o' } }));
+    assert.equal(locked, `${path.join(tmp, 'locked.pdf')}: encrypted (password required); save an unprotected copy to ingest it`);
+    const open = await loadOne('open.pdf', makePdf(pages, { encrypt: { userPassword: '', ownerPassword: 'o' } }));
+    assert.equal(open.text, 'Encrypted marmalade recipe');
   });
 
   it('fails for a PDF without any text', async () => {
     const message = await loadError('scan.pdf', makePdf([[]]));
-    assert.equal(message, `${path.join(tmp, 'scan.pdf')}: no text layer (scanned pages?); run OCR on it first, e.g. with ocrmypdf`);
+    assert.equal(message, `${path.join(tmp, 'scan.pdf')}: no text: none of its 1 page has a text layer (scanned?); run OCR on it first, e.g. with ocrmypdf`);
+    const scanned = await loadError('scan2.pdf', makeScannedPdf(3));
+    assert.equal(scanned, `${path.join(tmp, 'scan2.pdf')}: no text: none of its 3 pages have a text layer (scanned?); run OCR on it first, e.g. with ocrmypdf`);
   });
 });
 

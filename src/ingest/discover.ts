@@ -4,6 +4,9 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 
 import { RagError } from '../errors.js';
+import { codeForSystemError, describeSystemError, noticeKind } from './failures.js';
+import type { NoticeCode, NoticeKind } from './failures.js';
+import { DEFAULT_MAX_FILE_SIZE, tooLargeReason } from './limits.js';
 import { classifyFile, HEAD_BYTES } from './loaders/detect.js';
 
 /** A file found by {@link discoverFiles} that a loader can read. */
@@ -16,12 +19,20 @@ export interface SourceFile {
   size: number;
 }
 
-/** A file that was not ingested, and why. */
+/** A file (or folder) that was not ingested, or was ingested with a caveat, and why. */
 export interface LoadNotice {
-  /** Absolute path of the file. */
+  /** Absolute path of the file or folder. */
   path: string;
-  kind: 'skipped' | 'failed';
+  /** Follows from `code` (see {@link noticeKind}). */
+  kind: NoticeKind;
+  code: NoticeCode;
+  /** One line, without the path. */
   reason: string;
+}
+
+/** A notice with its kind filled in from its code. */
+export function makeNotice(absPath: string, code: NoticeCode, reason: string): LoadNotice {
+  return { path: absPath, kind: noticeKind(code), code, reason };
 }
 
 export interface DiscoverOptions {
@@ -35,6 +46,8 @@ export interface DiscoverOptions {
    * is not entered at all (`--exclude drafts`).
    */
   exclude?: string[];
+  /** Files larger than this many bytes get a `too-large` notice (default {@link DEFAULT_MAX_FILE_SIZE}). */
+  maxFileSize?: number;
 }
 
 /**
@@ -45,7 +58,9 @@ export interface DiscoverOptions {
  * not entered (a hidden file named explicitly is still taken). Symbolic links are followed, each
  * directory visited once. Files of unknown type or with binary content come back as `skipped`
  * notices; so does a second file with a relPath already taken (its docId would collide). The
- * same file reached twice is listed once.
+ * same file reached twice is listed once. Empty files, files over `maxFileSize`, symbolic-link
+ * loops, broken links, FIFOs and devices, and folders or files that cannot be listed or opened
+ * each get one notice (see {@link NoticeCode}); the walk goes on past them.
  *
  * Files are sorted by relPath (then absolute path), notices by path.
  *
@@ -57,13 +72,17 @@ export async function discoverFiles(
 ): Promise<{ files: SourceFile[]; notices: LoadNotice[] }> {
   const include = globMatcher(options.include);
   const exclude = globMatcher(options.exclude);
+  const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
 
   const candidates: { absPath: string; origin: string; relPath: string }[] = [];
+  const notices: LoadNotice[] = [];
   for (const given of paths) {
     const origin = path.resolve(given);
     const stat = await statOrThrow(origin, given);
     if (stat.isDirectory()) {
-      await walk(origin, '', origin, new Set([await fs.realpath(origin)]), exclude, candidates);
+      const real = await fs.realpath(origin);
+      const walker: Walker = { origin, visited: new Set([real]), exclude, out: candidates, notices };
+      await walk(walker, origin, '', [real]);
     } else if (stat.isFile()) {
       candidates.push({ absPath: origin, origin, relPath: path.basename(origin) });
     } else {
@@ -72,22 +91,29 @@ export async function discoverFiles(
   }
 
   const files: SourceFile[] = [];
-  const notices: LoadNotice[] = [];
   const seenReal = new Set<string>();
   const byRelPath = new Map<string, string>();
   for (const c of candidates) {
     if (include && !include(c.relPath)) continue;
     if (exclude && exclude(c.relPath)) continue;
-    const real = await fs.realpath(c.absPath);
+    let real: string;
+    try {
+      real = await fs.realpath(c.absPath);
+    } catch (err) {
+      notices.push(makeNotice(c.absPath, codeForSystemError(err), describeSystemError(err)));
+      continue;
+    }
     if (seenReal.has(real)) continue;
     seenReal.add(real);
     const earlier = byRelPath.get(c.relPath);
     if (earlier !== undefined) {
-      notices.push({
-        path: c.absPath,
-        kind: 'skipped',
-        reason: `document id "${c.relPath}" is already used by ${earlier}; ingest the two folders into separate indexes or rename one`,
-      });
+      notices.push(
+        makeNotice(
+          c.absPath,
+          'duplicate-id',
+          `document id "${c.relPath}" is already used by ${earlier}; ingest the two folders into separate indexes or rename one`,
+        ),
+      );
       continue;
     }
     let size: number;
@@ -95,12 +121,21 @@ export async function discoverFiles(
     try {
       ({ size, head } = await readHead(c.absPath));
     } catch (err) {
-      notices.push({ path: c.absPath, kind: 'failed', reason: `cannot read: ${errorMessage(err)}` });
+      notices.push(makeNotice(c.absPath, codeForSystemError(err), `cannot read: ${describeSystemError(err)}`));
       continue;
     }
     const detection = classifyFile(c.absPath, head);
     if (detection.format === null) {
-      notices.push({ path: c.absPath, kind: 'skipped', reason: detection.reason });
+      const code: NoticeCode = detection.reason.startsWith('binary') ? 'binary' : 'unsupported';
+      notices.push(makeNotice(c.absPath, code, detection.reason));
+      continue;
+    }
+    if (size === 0) {
+      notices.push(makeNotice(c.absPath, 'empty', 'empty file (0 bytes)'));
+      continue;
+    }
+    if (size > maxFileSize) {
+      notices.push(makeNotice(c.absPath, 'too-large', tooLargeReason(size, maxFileSize)));
       continue;
     }
     byRelPath.set(c.relPath, c.absPath);
@@ -124,36 +159,68 @@ async function statOrThrow(absPath: string, given: string): Promise<import('node
   }
 }
 
-async function walk(
-  dir: string,
-  relDir: string,
-  origin: string,
-  visited: Set<string>,
-  exclude: PathMatcher | null,
-  out: { absPath: string; origin: string; relPath: string }[],
-): Promise<void> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
+interface Walker {
+  origin: string;
+  /** Real paths of the folders entered so far: each is walked once. */
+  visited: Set<string>;
+  exclude: PathMatcher | null;
+  out: { absPath: string; origin: string; relPath: string }[];
+  notices: LoadNotice[];
+}
+
+/** `ancestors`: real paths of the folders from the origin down to `dir`, to tell a loop from a second way in. */
+async function walk(w: Walker, dir: string, relDir: string, ancestors: string[]): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    w.notices.push(makeNotice(dir, codeForSystemError(err), `cannot list this folder: ${describeSystemError(err)}`));
+    return;
+  }
   entries.sort((a, b) => compare(a.name, b.name));
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const absPath = path.join(dir, entry.name);
     const relPath = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
+    let stat: { isDirectory(): boolean; isFile(): boolean } = entry;
     if (entry.isSymbolicLink()) {
-      const target = await fs.stat(absPath).catch(() => null);
-      if (target === null) continue; // dangling link: nothing to read
-      isDir = target.isDirectory();
-      isFile = target.isFile();
+      try {
+        stat = await fs.stat(absPath);
+      } catch (err) {
+        const code = codeForSystemError(err);
+        if (code === 'vanished') {
+          // A link whose target is missing; the link itself was just listed.
+          const exists = await fs.lstat(absPath).then(() => true, () => false);
+          if (exists) w.notices.push(makeNotice(absPath, 'broken-link', 'broken symbolic link (its target does not exist)'));
+          else w.notices.push(makeNotice(absPath, 'vanished', describeSystemError(err)));
+        } else {
+          w.notices.push(makeNotice(absPath, code, describeSystemError(err)));
+        }
+        continue;
+      }
     }
-    if (isDir) {
-      if (exclude && exclude(relPath)) continue;
-      const real = await fs.realpath(absPath);
-      if (visited.has(real)) continue;
-      visited.add(real);
-      await walk(absPath, relPath, origin, visited, exclude, out);
-    } else if (isFile) {
-      out.push({ absPath, origin, relPath });
+    if (stat.isDirectory()) {
+      if (w.exclude && w.exclude(relPath)) continue;
+      let real: string;
+      try {
+        real = await fs.realpath(absPath);
+      } catch (err) {
+        w.notices.push(makeNotice(absPath, codeForSystemError(err), `cannot open this folder: ${describeSystemError(err)}`));
+        continue;
+      }
+      if (ancestors.includes(real)) {
+        w.notices.push(
+          makeNotice(absPath, 'symlink-loop', `symbolic link loop: leads back to ${real}, which is being walked; not followed`),
+        );
+        continue;
+      }
+      if (w.visited.has(real)) continue;
+      w.visited.add(real);
+      await walk(w, absPath, relPath, [...ancestors, real]);
+    } else if (stat.isFile()) {
+      w.out.push({ absPath, origin: w.origin, relPath });
+    } else {
+      w.notices.push(makeNotice(absPath, 'not-a-file', 'not a regular file (a FIFO, socket or device); not read'));
     }
   }
 }
@@ -195,6 +262,7 @@ function compare(a: string, b: string): number {
 function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === code;
 }
+
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -2,10 +2,13 @@ import path from 'node:path';
 import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
+import { assertIndexPathUsable } from '../store/index-path.js';
 import { IndexStore, writeIndex } from '../store/index-store.js';
 import type { StoredDocument } from '../store/index-store.js';
-import { discoverFiles } from './discover.js';
-import type { LoadNotice } from './discover.js';
+import { discoverFiles, makeNotice } from './discover.js';
+import type { LoadNotice, SourceFile } from './discover.js';
+import { countByCode } from './failures.js';
+import type { NoticeCode } from './failures.js';
 import { FileLoadError, loadFile } from './loaders/index.js';
 import { characterLength, chunkDocument } from './chunk.js';
 import type { Chunk, ChunkingOptions, LoadedDocument } from './types.js';
@@ -46,7 +49,14 @@ export interface IngestOptions {
   cache?: boolean;
   /** Directory of the embedding cache (default: the user cache directory). */
   cacheDir?: string;
+  /** Files larger than this many bytes are not read (default 50 MiB, `DEFAULT_MAX_FILE_SIZE`). */
+  maxFileSize?: number;
   onEvent?: (event: IngestEvent) => void;
+  /**
+   * Called just before each listed file is read. Tests use it to change the folder under a
+   * running ingest (e.g. delete the file) at a known moment.
+   */
+  onBeforeRead?: (file: SourceFile) => void | Promise<void>;
 }
 
 export interface IngestSummary {
@@ -59,10 +69,13 @@ export interface IngestSummary {
     updated: number;
     unchanged: number;
     removed: number;
-    /** Files not loaded: unsupported type, binary, or failed to parse (see `notices`). */
+    /** Files not loaded on purpose: unsupported type, binary, empty, vanished ... (see `notices`). */
     skipped: number;
+    /** Files whose content could not be indexed: corrupt, encrypted, no text, too large, unreadable. */
     failed: number;
   };
+  /** Notices per reason (skipped, failed and ingested with a warning), e.g. `{"encrypted": 1}`. */
+  byReason: Partial<Record<NoticeCode, number>>;
   chunks: {
     /** Chunks embedded in this run. */
     embedded: number;
@@ -96,6 +109,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const indexDir = path.resolve(options.index ?? DEFAULT_INDEX_DIR);
   const emit = options.onEvent ?? (() => undefined);
+  await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
   const existing = (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
 
   // Fail on a wrong model before reading any document.
@@ -207,6 +221,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
             skipped: loaded.notices.filter((n) => n.kind === 'skipped').length,
             failed: loaded.notices.filter((n) => n.kind === 'failed').length,
           },
+          byReason: countByCode(loaded.notices),
           chunks: { embedded: texts.length, truncated: result.truncated, removed: removedChunks, total },
           notices: loaded.notices,
           warnings,
@@ -249,25 +264,38 @@ function dropDocument(
 }
 
 async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): Promise<LoadedBatch> {
+  const limit = options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
   const discovered = await discoverFiles(options.paths, {
     ...(options.include === undefined ? {} : { include: options.include }),
     ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+    ...limit,
   });
   const notices = [...discovered.notices];
   for (const n of discovered.notices) emit({ type: 'notice', notice: n });
+  const notify = (notice: LoadNotice): void => {
+    notices.push(notice);
+    emit({ type: 'notice', notice });
+  };
   const documents: LoadedBatch['documents'] = [];
   const failedFiles = new Set<string>();
   for (const file of discovered.files) {
     try {
-      const { documents: docs } = await loadFile(file);
+      await options.onBeforeRead?.(file);
+      const { documents: docs, warnings } = await loadFile(file, limit);
+      if (docs.length === 1 && docs[0]!.format !== 'beir' && docs[0]!.text.trim() === '') {
+        notify(makeNotice(file.absPath, 'empty', 'no text (only whitespace)'));
+        continue;
+      }
       for (const doc of docs) documents.push({ doc, origin: file.origin });
+      for (const w of warnings) notify(makeNotice(file.absPath, w.code, w.reason));
     } catch (error) {
       if (!(error instanceof RagError)) throw error;
-      const reason = error instanceof FileLoadError ? error.reason : error.message;
-      const notice: LoadNotice = { path: file.absPath, kind: 'failed', reason };
-      notices.push(notice);
-      emit({ type: 'notice', notice });
-      failedFiles.add(`${file.origin}\0${file.relPath}`);
+      const notice = error instanceof FileLoadError
+        ? makeNotice(file.absPath, error.code, error.reason)
+        : makeNotice(file.absPath, 'corrupt', error.message);
+      notify(notice);
+      // A file that vanished is gone for good; one that failed keeps its previous version.
+      if (notice.kind === 'failed') failedFiles.add(`${file.origin}\0${file.relPath}`);
     }
   }
   emit({ type: 'loaded', files: discovered.files.length, documents: documents.length });

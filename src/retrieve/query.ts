@@ -3,6 +3,7 @@ import type { ResolveOptions } from '../embed/registry.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR, openModelFor } from '../ingest/settings.js';
 import type { ModelChoice } from '../ingest/settings.js';
+import { assertIndexPathUsable } from '../store/index-path.js';
 import { IndexStore } from '../store/index-store.js';
 import { openRetriever } from './open.js';
 import { makeSnippet } from './snippet.js';
@@ -59,6 +60,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   if (!Number.isInteger(k) || k < 1) throw new RagError(`-k must be a positive integer, got ${k}`);
   const mode = options.mode ?? 'dense';
   const indexDir = path.resolve(options.index ?? DEFAULT_INDEX_DIR);
+  await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
   const store = await IndexStore.open(indexDir);
   if (store.chunkCount === 0) {
     throw new RagError(`index ${options.index ?? DEFAULT_INDEX_DIR} is empty; run \`rag ingest <paths>\` to add documents`);

@@ -1,8 +1,12 @@
-import { promises as fs } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 
 import { RagError } from '../../errors.js';
 import type { SourceFile } from '../discover.js';
+import { decodeText } from '../encoding.js';
+import { codeForSystemError, describeSystemError } from '../failures.js';
+import type { NoticeCode } from '../failures.js';
+import { DEFAULT_MAX_FILE_SIZE, FileTooLargeError, readBounded } from '../limits.js';
 import type { LoadedDocument } from '../types.js';
 import { loadBeirCorpus } from './beir.js';
 import { makeDocument } from './content-hash.js';
@@ -21,6 +25,13 @@ export type { Detection } from './detect.js';
 /** What one file yields: a BEIR corpus.jsonl many documents, any other file one. */
 export interface LoadedFile {
   documents: LoadedDocument[];
+  /** Caveats about a file that was loaded, e.g. invalid bytes replaced by U+FFFD. */
+  warnings: Array<{ code: NoticeCode; reason: string }>;
+}
+
+export interface LoadFileOptions {
+  /** Refuse files larger than this many bytes (default {@link DEFAULT_MAX_FILE_SIZE}); never read more. */
+  maxFileSize?: number;
 }
 
 /**
@@ -31,13 +42,16 @@ export class FileLoadError extends RagError {
   override name = 'FileLoadError';
   readonly absPath: string;
   readonly reason: string;
-  constructor(absPath: string, problem: string, options?: { location?: string; cause?: unknown }) {
+  /** Why, for counting: `corrupt`, `encrypted`, `no-text`, `too-large`, `unreadable`, `vanished` ... */
+  readonly code: NoticeCode;
+  constructor(absPath: string, problem: string, options?: { location?: string; code?: NoticeCode; cause?: unknown }) {
     const where = options?.location;
     super(where === undefined ? `${displayPath(absPath)}: ${problem}` : `${displayPath(absPath)} ${where}: ${problem}`, {
       cause: options?.cause,
     });
     this.absPath = absPath;
     this.reason = where === undefined ? problem : `${where}: ${problem}`;
+    this.code = options?.code ?? 'corrupt';
   }
 }
 
@@ -49,37 +63,52 @@ export class FileLoadError extends RagError {
  *
  * @throws FileLoadError (a RagError) with a one-line message `<file>: <reason>` (for a corpus
  *   line `<file> line N: <reason>`) when the file cannot be read or parsed: corrupt PDF, broken
- *   .docx, malformed corpus line, unsupported type. The file is named by its path relative to the
- *   working directory when it lies inside it, else absolute.
+ *   .docx, malformed corpus line, unsupported type, larger than `maxFileSize`, gone or unreadable;
+ *   its `code` says which. The file is named by its path relative to the working directory when
+ *   it lies inside it, else absolute.
  */
-export async function loadFile(file: SourceFile): Promise<LoadedFile> {
+export async function loadFile(file: SourceFile, options: LoadFileOptions = {}): Promise<LoadedFile> {
   let buf: Buffer;
   try {
-    buf = await fs.readFile(file.absPath);
+    buf = await readBounded(file.absPath, options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
   } catch (err) {
-    throw new FileLoadError(file.absPath, `cannot read (${firstLine(err)})`, { cause: err });
+    if (err instanceof FileTooLargeError) throw new FileLoadError(file.absPath, err.message, { code: 'too-large', cause: err });
+    throw new FileLoadError(file.absPath, `cannot read: ${describeSystemError(err)}`, { code: codeForSystemError(err), cause: err });
   }
   const format = detectFormat(file.absPath, buf.subarray(0, HEAD_BYTES));
-  if (format === null) throw new FileLoadError(file.absPath, 'not a supported document type');
+  if (format === null) throw new FileLoadError(file.absPath, 'not a supported document type', { code: 'unsupported' });
+
+  const warnings: LoadedFile['warnings'] = [];
+  // Checked here once, not in every text loader; valid UTF-8 (the usual case) costs one fast scan.
+  if (format !== 'pdf' && format !== 'docx' && !isUtf8(buf)) {
+    const { replaced, encoding } = decodeText(buf);
+    if (replaced > 0) {
+      const what = replaced === 1 ? 'invalid byte sequence' : 'invalid byte sequences';
+      warnings.push({
+        code: 'invalid-encoding',
+        reason: `not valid ${encoding.toUpperCase()}: ${replaced} ${what} replaced with U+FFFD, the rest ingested`,
+      });
+    }
+  }
 
   try {
-    if (format === 'beir') return { documents: loadBeirCorpus(buf, file.relPath) };
+    if (format === 'beir') return { documents: loadBeirCorpus(buf, file.relPath), warnings };
     const base = { docId: file.relPath, source: file.relPath, format };
     switch (format) {
       case 'markdown':
-        return { documents: [makeDocument({ ...base, ...loadMarkdown(buf) })] };
+        return { documents: [makeDocument({ ...base, ...loadMarkdown(buf) })], warnings };
       case 'text':
-        return { documents: [makeDocument({ ...base, ...loadText(buf) })] };
+        return { documents: [makeDocument({ ...base, ...loadText(buf) })], warnings };
       case 'html':
-        return { documents: [makeDocument({ ...base, ...loadHtml(buf) })] };
+        return { documents: [makeDocument({ ...base, ...loadHtml(buf) })], warnings };
       case 'pdf':
-        return { documents: [makeDocument({ ...base, ...(await loadPdf(buf)) })] };
+        return { documents: [makeDocument({ ...base, ...(await loadPdf(buf)) })], warnings };
       case 'docx':
-        return { documents: [makeDocument({ ...base, ...(await loadDocx(buf)) })] };
+        return { documents: [makeDocument({ ...base, ...(await loadDocx(buf)) })], warnings };
     }
   } catch (err) {
     if (err instanceof LoaderError) {
-      throw new FileLoadError(file.absPath, err.message, { location: err.location, cause: err });
+      throw new FileLoadError(file.absPath, err.message, { location: err.location, code: err.code, cause: err });
     }
     // A parser library tripping over one odd file must not end a whole ingest run.
     throw new FileLoadError(file.absPath, `could not be loaded (${firstLine(err)})`, { cause: err });

@@ -8,6 +8,11 @@ import { LoaderError } from './loader-error.js';
  * are left out of the text and of `pages`.
  */
 export async function loadPdf(buf: Buffer): Promise<{ text: string; pages: PageSpan[] }> {
+  // pdf.js rebuilds a damaged cross-reference table and would hand back the pages before the cut
+  // as if they were the whole document; refusing keeps the previously stored version instead.
+  if (!endsWithEofMarker(buf)) {
+    throw new LoaderError('truncated PDF (no %%EOF marker at the end; the file was cut off): download or export it again');
+  }
   // pdf-parse pulls in pdf.js (seconds to load): only when a PDF is actually read.
   const { PDFParse } = await import('pdf-parse');
   // pdf.js may detach the buffer it is given; hand it a copy.
@@ -16,7 +21,7 @@ export async function loadPdf(buf: Buffer): Promise<{ text: string; pages: PageS
   try {
     result = await parser.getText();
   } catch (err) {
-    throw new LoaderError(describePdfError(err), { cause: err });
+    throw describePdfError(err);
   } finally {
     await parser.destroy().catch(() => undefined);
   }
@@ -31,15 +36,26 @@ export async function loadPdf(buf: Buffer): Promise<{ text: string; pages: PageS
     text += pageText;
   }
   if (text === '') {
-    throw new LoaderError('no text layer (scanned pages?); run OCR on it first, e.g. with ocrmypdf');
+    const pageCount = result.pages.length;
+    throw new LoaderError(
+      `no text: none of its ${pageCount} page${pageCount === 1 ? ' has' : 's have'} a text layer (scanned?); run OCR on it first, e.g. with ocrmypdf`,
+      { code: 'no-text' },
+    );
   }
   return { text, pages };
 }
 
-function describePdfError(err: unknown): string {
+/** The spec puts `%%EOF` within the last 1024 bytes; writers often add a newline or a few bytes after it. */
+function endsWithEofMarker(buf: Buffer): boolean {
+  return buf.subarray(Math.max(0, buf.length - 1024)).includes('%%EOF');
+}
+
+function describePdfError(err: unknown): LoaderError {
   const name = err instanceof Error ? err.name : '';
   const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-  if (name === 'PasswordException') return 'the PDF is password-protected';
-  if (name === 'InvalidPDFException') return `not a valid PDF (${message.replace(/\.$/, '')})`;
-  return `could not read the PDF (${message.replace(/\.$/, '')})`;
+  if (name === 'PasswordException') {
+    return new LoaderError('encrypted (password required); save an unprotected copy to ingest it', { code: 'encrypted', cause: err });
+  }
+  if (name === 'InvalidPDFException') return new LoaderError(`not a valid PDF (${message.replace(/\.$/, '')})`, { cause: err });
+  return new LoaderError(`could not read the PDF (${message.replace(/\.$/, '')})`, { cause: err });
 }
