@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RagError } from '../errors.js';
 import { addModelOptions } from './model-options.js';
-import { collect, intList, nonNegativeInt, number, positiveInt } from './options.js';
+import { byteSize, collect, intList, nonNegativeInt, number, positiveInt } from './options.js';
 import { err } from './ui.js';
 
 /**
@@ -12,7 +12,9 @@ export function buildProgram(): Command {
   const program = new Command('rag')
     .description('Build and measure a retrieval-augmented-generation baseline on your own documents.')
     .option('--verbose', 'print stack traces and debug details on errors')
-    .showHelpAfterError('(run `rag --help` for usage)')
+    // One line per usage error, like every other error rag prints (commander's suggestion, e.g.
+    // "(Did you mean --index?)", comes on a line of its own otherwise).
+    .configureOutput({ outputError: (message, write) => write(`${usageLine(message)}\n`) })
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version');
 
   addModelOptions(program
@@ -26,6 +28,7 @@ export function buildProgram(): Command {
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
     .option('--lock-timeout <seconds>', 'wait this long for another ingest to finish', number, 10)
+    .option('--max-file-size <size>', 'skip files larger than this, e.g. 200MB (default 50MB)', byteSize)
     .option('--no-cache', 'do not read or write the embedding cache')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (paths: string[], opts) => (await import('./commands/ingest.js')).runIngest(paths, opts));
@@ -117,6 +120,12 @@ export async function main(argv: string[]): Promise<number> {
     else process.stderr.write('(this is a bug in rag; rerun with --verbose for the stack trace and report it)\n');
     return 70;
   }
+}
+
+/** `error: unknown option '--x'\n(Did you mean --y?)\n` -> `rag: unknown option '--x' (Did you mean --y?) (run ...)`. */
+function usageLine(message: string): string {
+  const text = message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return `${err.red('rag:')} ${text} (run \`rag --help\` for usage)`;
 }
 
 /** Errors the environment causes (permissions, full disk) are the user's to fix, not bugs. */

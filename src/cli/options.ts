@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 
+import { parseByteSize } from '../ingest/limits.js';
+
 /** commander parser for a positive integer option. */
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -29,4 +31,11 @@ export function collect(value: string, previous: string[] | undefined): string[]
 /** Parses `--k 1,3,5,10`. */
 export function intList(value: string): number[] {
   return value.split(',').map((v) => positiveInt(v.trim()));
+}
+
+/** commander parser for a size in bytes: `50MB`, `200M`, `1.5G`, `512k`, `1048576`. */
+export function byteSize(value: string): number {
+  const bytes = parseByteSize(value);
+  if (bytes === undefined) throw new InvalidArgumentError(`expected a size such as 50MB, 200M or 1G, got "${value}"`);
+  return bytes;
 }

@@ -29,6 +29,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Kill the process (SIGKILL) after this long; default 60 s. */
   timeoutMs?: number;
+  /** Run as this user and group (a root test process can drop privileges this way). */
+  user?: { uid: number; gid: number };
 }
 
 /** Variables that would change the CLI's output or write outside the test's temp dirs. */
@@ -55,7 +57,12 @@ function assertBuilt(): void {
 /** Starts `node bin/rag.js ...args` without waiting (for tests that kill it). */
 export function spawnCli(args: readonly string[], options: CliOptions): ChildProcess {
   assertBuilt();
-  return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: cliEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: cliEnv(options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.user ?? {}),
+  });
 }
 
 /** Runs `node bin/rag.js ...args` to completion and captures its output. */

@@ -14,6 +14,7 @@ export interface IngestCommandOptions extends ModelFlags {
   include?: string[];
   exclude?: string[];
   lockTimeout: number;
+  maxFileSize?: number;
   cache: boolean;
   json?: boolean;
 }
@@ -34,6 +35,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
     ...(opts.include === undefined ? {} : { include: opts.include }),
     ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
     lockTimeoutMs: opts.lockTimeout * 1000,
+    ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }),
     cache: opts.cache,
     onEvent: (event) => {
       switch (event.type) {
@@ -42,7 +44,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
           break;
         case 'notice':
           bar.done();
-          log(`${event.notice.kind === 'failed' ? err.red('failed') : err.yellow('skipped')} ${displayPath(event.notice.path)}: ${event.notice.reason}`);
+          log(`${NOTICE_LABEL[event.notice.kind]} ${displayPath(event.notice.path)}: ${event.notice.reason}`);
           break;
         case 'embed-progress':
           if (model !== undefined) {
@@ -67,7 +69,18 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
   bar.done();
   if (opts.json) printJson(summary);
   else printSummary(summary);
+  // Everything readable was committed; 3 tells scripts that some inputs still need attention.
+  if (summary.documents.failed > 0) process.exitCode = PARTLY_FAILED;
 }
+
+/** Exit status of an ingest that committed what it could read but failed on some files. */
+const PARTLY_FAILED = 3;
+
+const NOTICE_LABEL = {
+  failed: err.red('failed'),
+  skipped: err.yellow('skipped'),
+  warning: err.yellow('warning'),
+} as const;
 
 function printSummary(s: IngestSummary): void {
   const d = s.documents;
@@ -75,6 +88,9 @@ function printSummary(s: IngestSummary): void {
   const lines = [
     `${out.bold('indexed')} ${where} with model ${out.cyan(s.model)} (chunks of ${s.chunking.chunkSize} ${s.chunking.lengthUnit}, overlap ${s.chunking.chunkOverlap})`,
     `documents: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.removed} removed, ${d.skipped} skipped${d.failed ? `, ${out.red(`${d.failed} failed`)}` : ''}`,
+    ...(Object.keys(s.byReason).length === 0
+      ? []
+      : [`by reason: ${Object.entries(s.byReason).map(([code, n]) => `${n} ${code}`).join(', ')}`]),
     `chunks: ${s.chunks.embedded} embedded, ${s.chunks.removed} removed, ${s.chunks.total} in the index${s.chunks.truncated ? `, ${out.yellow(`${s.chunks.truncated} truncated to the model's maximum tokens`)}` : ''}`,
     out.dim(`took ${formatSeconds(s.seconds)}`),
   ];
