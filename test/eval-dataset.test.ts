@@ -142,7 +142,7 @@ describe('loadDataset (BEIR layout)', () => {
     });
     const dupCorpus = await beirFixture('dup-corpus', { 'corpus.jsonl': jsonl([{ _id: 'd1' }, { _id: 'd1' }]) });
     await assert.rejects(loadDataset(dupCorpus), {
-      message: `${path.join(dupCorpus, 'corpus.jsonl')} line 2: duplicate "_id" "d1"`,
+      message: `${path.join(dupCorpus, 'corpus.jsonl')} line 2: duplicate "_id" "d1" (first on line 1); ids must be unique`,
     });
   });
 
@@ -233,7 +233,7 @@ describe('loadDataset (simple layout)', () => {
       ['{"query": "x", "relevant": {"a.md": "high"}}', 'grade of "a.md" must be a number, got "high"'],
       ['{"query": "x", "relevant": [], "id": false}', '"id" must be a non-empty string'],
       ['["query"]', 'expected a JSON object'],
-      ['{"id": "q2", "query": "x", "relevant": []}', 'duplicate query id "q2"'],
+      ['{"id": "q2", "query": "x", "relevant": []}', 'duplicate query id "q2" (first on line 2); ids must be unique'],
     ];
     for (const [i, [line, why]] of cases.entries()) {
       const root = await writeTree(path.join(tmp, `simple-bad-${i}`), {

@@ -116,17 +116,23 @@ function idValue(v: unknown): string | undefined {
 export async function readCorpusIds(file: string): Promise<string[]> {
   if ((await exists(file)) !== 'file') throw new RagError(`corpus file not found: ${file}`);
   const ids: string[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   for await (const [lineNo, line] of lines(file)) {
     if (line.trim() === '') continue;
     const obj = parseJsonLine(file, lineNo, line);
     const id = idValue(obj._id);
     if (id === undefined) throw new RagError(`${file} line ${lineNo}: missing "_id"`);
-    if (seen.has(id)) throw new RagError(`${file} line ${lineNo}: duplicate "_id" ${JSON.stringify(id)}`);
-    seen.add(id);
+    const first = seen.get(id);
+    if (first !== undefined) throw duplicateId(file, lineNo, '"_id"', id, first);
+    seen.set(id, lineNo);
     ids.push(id);
   }
   return ids;
+}
+
+/** Duplicate ids are errors: which of the two lines is right is for the author to say. */
+function duplicateId(file: string, lineNo: number, what: string, id: string, firstLine: number): RagError {
+  return new RagError(`${file} line ${lineNo}: duplicate ${what} ${JSON.stringify(id)} (first on line ${firstLine}); ids must be unique`);
 }
 
 /** Normalises a user-written document path to the id form the ingester uses: POSIX, no `./`. */
@@ -196,13 +202,16 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
   }
 
   const allQueries = new Map<string, string>();
+  const queryLines = new Map<string, number>();
   for await (const [lineNo, line] of lines(queriesFile)) {
     if (line.trim() === '') continue;
     const obj = parseJsonLine(queriesFile, lineNo, line);
     const id = idValue(obj._id);
     if (id === undefined) throw new RagError(`${queriesFile} line ${lineNo}: missing "_id"`);
     if (typeof obj.text !== 'string') throw new RagError(`${queriesFile} line ${lineNo}: missing "text"`);
-    if (allQueries.has(id)) throw new RagError(`${queriesFile} line ${lineNo}: duplicate "_id" ${JSON.stringify(id)}`);
+    const first = queryLines.get(id);
+    if (first !== undefined) throw duplicateId(queriesFile, lineNo, '"_id"', id, first);
+    queryLines.set(id, lineNo);
     allQueries.set(id, obj.text);
   }
 
@@ -239,6 +248,15 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
     }
     if (forQuery.has(did)) duplicateLabels.add(`${qid} -> ${did}`);
     forQuery.set(did, score);
+  }
+
+  if (labels.size === 0) {
+    const unknown = unknownQueries.done();
+    throw new RagError(
+      unknown.count > 0
+        ? `${qrelsFile}: none of the ${unknown.count} labels of split "${split}" names a query of ${queriesFile} (e.g. ${JSON.stringify(unknown.examples[0])})`
+        : `${qrelsFile}: split "${split}" is empty (no labels); add query-id, corpus-id, score lines or choose another --split`,
+    );
   }
 
   // Queries of this split, in queries.jsonl order; the others belong to other splits.
@@ -294,6 +312,7 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
   const docIds = new Set(options.documentIds === undefined ? files : [...options.documentIds].map(normalizeDocumentId));
 
   const queries = new Map<string, string>();
+  const queryLines = new Map<string, number>();
   const qrels = new Map<string, Map<string, number>>();
   const unknownDocuments = new Counter();
   const duplicateLabels = new Counter();
@@ -310,7 +329,9 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
       if (given === undefined) throw new RagError(`${queriesFile} line ${lineNo}: "id" must be a non-empty string`);
       id = given;
     }
-    if (queries.has(id)) throw new RagError(`${queriesFile} line ${lineNo}: duplicate query id ${JSON.stringify(id)}`);
+    const first = queryLines.get(id);
+    if (first !== undefined) throw duplicateId(queriesFile, lineNo, 'query id', id, first);
+    queryLines.set(id, lineNo);
     if (!('relevant' in obj)) {
       throw new RagError(`${queriesFile} line ${lineNo}: missing "relevant" (a list of document paths, or {"path": grade})`);
     }
@@ -342,6 +363,10 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
     }
     queries.set(id, obj.query);
     qrels.set(id, labels);
+  }
+
+  if (queries.size === 0) {
+    throw new RagError(`${queriesFile} has no queries; write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
   }
 
   const hashed = ['queries.jsonl', ...files.map((f) => (docsAreRoot ? f : `docs/${f}`))];

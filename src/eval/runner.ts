@@ -18,10 +18,11 @@ import type { LabeledDataset } from './dataset.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
 import { alignByQuery, pairedComparison } from './stats.js';
 import { RESULTS_FORMAT_VERSION } from './types.js';
-import type { EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunComparison, RunResult } from './types.js';
+import type { DatasetWarnings, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunComparison, RunResult } from './types.js';
 
 export type EvalEvent =
-  | { type: 'dataset'; documents: number; queries: number }
+  /** `warnings`: labels dropped for naming unknown documents or queries, duplicate labels (also in results.json). */
+  | { type: 'dataset'; documents: number; queries: number; warnings: DatasetWarnings }
   | { type: 'run-start'; model: string; mode: RetrievalMode; index: number; total: number }
   | { type: 'embed-progress'; done: number; total: number }
   | { type: 'query-progress'; done: number; total: number }
@@ -77,7 +78,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   if (options.limit !== undefined) queries = queries.slice(0, options.limit);
   if (queries.length === 0) throw new RagError(`dataset ${options.dataset} has no labelled queries to evaluate`);
   const qrels = new Map(queries.map((q) => [q.id, new Map(Object.entries(q.relevant))]));
-  emit({ type: 'dataset', documents: documents.length, queries: queries.length });
+  emit({ type: 'dataset', documents: documents.length, queries: queries.length, warnings: validated.warnings });
 
   const maxK = ks[ks.length - 1]!;
   const runs: RunResult[] = [];

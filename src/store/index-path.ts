@@ -10,17 +10,26 @@ import { RagError } from '../errors.js';
  * @param display the path as the user gave it, for the message.
  */
 export async function assertIndexPathUsable(dir: string, display: string = dir): Promise<void> {
+  await assertFolderPath(dir, { display, what: 'index path', kind: 'an index folder', flag: '--index' });
+}
+
+/**
+ * The same check for any folder rag writes into, e.g. `rag eval --out DIR`.
+ *
+ * @throws RagError `<what> <display> is a file, not <kind>; pass a folder with <flag> ...`.
+ */
+export async function assertFolderPath(
+  dir: string,
+  names: { display?: string; what: string; kind?: string; flag: string },
+): Promise<void> {
+  const { display = dir, what, kind = 'a folder', flag } = names;
   try {
     const s = await stat(dir);
-    if (!s.isDirectory()) {
-      throw new RagError(`index path ${display} is a file, not an index folder; pass a folder with --index (ingest creates it)`);
-    }
+    if (!s.isDirectory()) throw new RagError(`${what} ${display} is a file, not ${kind}; pass a folder with ${flag} (rag creates it)`);
   } catch (error) {
     if (error instanceof RagError) throw error;
     const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
-    if (code === 'ENOTDIR') {
-      throw new RagError(`index path ${display} runs through a file, not folders; pass a folder with --index`);
-    }
+    if (code === 'ENOTDIR') throw new RagError(`${what} ${display} runs through a file, not folders; pass a folder with ${flag}`);
     if (code !== 'ENOENT') throw error;
   }
 }

@@ -4,7 +4,8 @@ import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
 import type { GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate } from '../../eval/runner.js';
-import type { EvalResults } from '../../eval/types.js';
+import type { DatasetWarnings, EvalResults } from '../../eval/types.js';
+import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
 import type { RetrievalMode } from '../../retrieve/types.js';
 import { modelOptionsFrom } from '../model-options.js';
@@ -30,6 +31,19 @@ export interface EvalCommandOptions extends ModelFlags {
   json?: boolean;
 }
 
+/** One line per kind of dropped or doubtful label; unjudged queries are normal in BEIR and not listed. */
+function datasetWarningLines(w: DatasetWarnings): string[] {
+  const lines: string[] = [];
+  const add = (counted: DatasetWarnings['unknownDocuments'], what: string): void => {
+    if (counted.count === 0) return;
+    lines.push(`${what}: ${counted.count} (e.g. ${counted.examples.slice(0, 3).join(', ')})`);
+  };
+  add(w.unknownDocuments, 'labels naming unknown documents (not in the corpus, or not loaded), dropped');
+  add(w.unknownQueries, 'labels naming unknown queries (not in queries.jsonl), dropped');
+  add(w.duplicateLabels, 'labels repeating a (query, document) pair, the last one kept');
+  return lines;
+}
+
 /** Default allowed drop when only --baseline is given. */
 const DEFAULT_MAX_DROP = 0.01;
 
@@ -42,6 +56,7 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
     throw new RagError('--max-drop needs --baseline FILE (a results.json from an earlier `rag eval`)');
   }
   const baseline = opts.baseline === undefined ? undefined : await readBaseline(opts.baseline);
+  if (opts.out !== undefined) await assertFolderPath(opts.out, { what: '--out', kind: 'a folder for the reports', flag: '--out' });
 
   const bar = new ProgressBar('');
   let label = '';
@@ -61,6 +76,7 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
       switch (event.type) {
         case 'dataset':
           log(err.dim(`dataset ${opts.dataset}: ${event.documents} documents, ${event.queries} labelled queries`));
+          for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow('warning:')} ${line}`);
           break;
         case 'run-start':
           label = `[${event.index}/${event.total}] ${event.model} ${event.mode}`;
