@@ -1,0 +1,93 @@
+/**
+ * Bad command lines: unknown flags and commands, missing arguments, k of 0, negative or not a
+ * number, empty queries, and index paths that are files. Each is exactly one line on stderr, exit
+ * 2, nothing on stdout, and nothing written.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { lines, runCli, tempDir } from './helpers/cli.js';
+
+let cwd: string;
+before(async () => {
+  cwd = await tempDir('bad-cli');
+  await writeFile(path.join(cwd, 'note.md'), '# Otters\n\nOtters hold hands while they sleep.\n');
+  await writeFile(path.join(cwd, 'file.txt'), 'I am a file, not an index.\n');
+  const ok = await runCli(['ingest', 'note.md', '--index', 'idx'], { cwd });
+  assert.equal(ok.code, 0, ok.stderr);
+});
+after(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+const USAGE_HINT = ' (run `rag --help` for usage)';
+
+/** Runs `args`; exit 2, no stdout, and stderr is exactly `rag: <expected>`. */
+async function assertUsageError(args: string[], expected: string): Promise<void> {
+  const r = await runCli(args, { cwd });
+  assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  assert.equal(r.stdout, '', args.join(' '));
+  assert.deepEqual(lines(r.stderr), [`rag: ${expected}`], args.join(' '));
+}
+
+describe('unknown flags and commands, missing arguments', () => {
+  it('one line each, with the suggestion on the same line', async () => {
+    await assertUsageError(['ingest', 'note.md', '--frobnicate'], `unknown option '--frobnicate'${USAGE_HINT}`);
+    await assertUsageError(['query', 'otters', '--indx', 'idx'], `unknown option '--indx' (Did you mean --index?)${USAGE_HINT}`);
+    await assertUsageError(['eval', '--dataset', 'x', '--bogus'], `unknown option '--bogus'${USAGE_HINT}`);
+    await assertUsageError(['--bogus'], `unknown option '--bogus'${USAGE_HINT}`);
+    await assertUsageError(['serve'], `unknown command 'serve'${USAGE_HINT}`);
+    await assertUsageError(['ingest'], `missing required argument 'paths'${USAGE_HINT}`);
+    await assertUsageError(['query'], `missing required argument 'text'${USAGE_HINT}`);
+    await assertUsageError(['eval'], `required option '--dataset <dir>' not specified${USAGE_HINT}`);
+    await assertUsageError(['query', 'otters', '--mode', 'fuzzy'], `option '--mode <mode>' argument 'fuzzy' is invalid. Allowed choices are dense, bm25, hybrid.${USAGE_HINT}`);
+    await assertUsageError(['ingest', 'note.md', '--chunk-size', '0'], `option '--chunk-size <n>' argument '0' is invalid. expected a positive integer, got "0"${USAGE_HINT}`);
+  });
+});
+
+describe('-k', () => {
+  for (const k of ['0', '-3', 'abc', '1.5', '']) {
+    it(`-k ${JSON.stringify(k)} is refused`, async () => {
+      await assertUsageError(
+        ['query', 'otters', '--index', 'idx', '-k', k],
+        `option '-k, --k <n>' argument '${k}' is invalid. expected a positive integer, got "${k}"${USAGE_HINT}`,
+      );
+    });
+  }
+  it('--k 0 for eval cutoffs is refused too', async () => {
+    await assertUsageError(['eval', '--dataset', 'x', '--k', '1,0,10'], `option '--k <list>' argument '1,0,10' is invalid. expected a positive integer, got "0"${USAGE_HINT}`);
+  });
+});
+
+describe('empty queries', () => {
+  for (const text of ['', '   ', '\t\n']) {
+    it(`${JSON.stringify(text)} is refused`, async () => {
+      await assertUsageError(['query', text, '--index', 'idx'], 'the query is empty; pass the text to search for');
+    });
+  }
+});
+
+describe('an index path that is a file', () => {
+  it('ingest, query and eval --out refuse it and leave the file alone', async () => {
+    const before = await readdir(cwd);
+    await assertUsageError(
+      ['ingest', 'note.md', '--index', 'file.txt'],
+      'index path file.txt is a file, not an index folder; pass a folder with --index (rag creates it)',
+    );
+    await assertUsageError(
+      ['query', 'otters', '--index', 'file.txt'],
+      'index path file.txt is a file, not an index folder; pass a folder with --index (rag creates it)',
+    );
+    await assertUsageError(['ingest', 'note.md', '--index', 'file.txt/idx'], 'index path file.txt/idx runs through a file, not folders; pass a folder with --index');
+    await assertUsageError(['query', 'otters', '--index', 'file.txt/idx'], 'index path file.txt/idx runs through a file, not folders; pass a folder with --index');
+    await writeFile(path.join(cwd, 'queries.jsonl'), '{"query": "otters", "relevant": ["note.md"]}\n');
+    await assertUsageError(
+      ['eval', '--dataset', '.', '--out', 'file.txt'],
+      '--out file.txt is a file, not a folder for the reports; pass a folder with --out (rag creates it)',
+    );
+    assert.equal(await readFile(path.join(cwd, 'file.txt'), 'utf8'), 'I am a file, not an index.\n');
+    assert.deepEqual((await readdir(cwd)).filter((f) => f !== 'queries.jsonl').sort(), before.sort());
+  });
+});
