@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 
 import type { EmbedBatchResult, Embedder } from '../src/embed/types.js';
 import { characterLength, chunkDocument } from '../src/ingest/chunk.js';
+import { failedThisRun } from '../src/ingest/failures.js';
 import { makeDocument } from '../src/ingest/loaders/content-hash.js';
 import { FileTooLargeError, formatBytes, parseByteSize, readBounded } from '../src/ingest/limits.js';
 import { ingest } from '../src/ingest/pipeline.js';
@@ -173,6 +174,33 @@ describe('a file that fails keeps what was stored before', () => {
     const hits = await query({ text: 'zeppelin maintenance', index: path.join(work, '.rag'), k: 1, mode: 'bm25' });
     assert.equal(hits.results[0]?.docId, 'log.pdf');
     await fs.rm(work, { recursive: true, force: true });
+  });
+});
+
+describe('a file that fails before it is read keeps what was stored before', () => {
+  it('a file that grew over --max-file-size keeps its indexed version; exit 3', async () => {
+    const work = await tempDir('bad-keep-size');
+    await fs.mkdir(path.join(work, 'docs'));
+    await fs.writeFile(path.join(work, 'docs', 'grows.md'), '# Budget\n\nThe budget of the albatross survey.\n');
+    await fs.writeFile(path.join(work, 'docs', 'small.md'), 'A short note.\n');
+    assert.equal((await runCli(['ingest', 'docs'], { cwd: work })).code, 0);
+    await fs.appendFile(path.join(work, 'docs', 'grows.md'), 'More lines about the survey.\n'.repeat(100));
+    const run = await runCli(['ingest', 'docs', '--max-file-size', '1KB', '--json'], { cwd: work });
+    assert.equal(run.code, 3, run.stderr);
+    const s = JSON.parse(run.stdout) as JsonSummary;
+    assert.deepEqual(s.notices.map((n) => [path.basename(n.path), n.code]), [['grows.md', 'too-large']]);
+    assert.deepEqual([s.documents.unchanged, s.documents.removed], [1, 0]);
+    const store = await IndexStore.open(path.join(work, '.rag'));
+    assert.deepEqual([...store.documents()].map((d) => d.docId).sort(), ['grows.md', 'small.md']);
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('documents under a folder that could not be listed are kept as well', () => {
+    const notices = [{ path: path.join('/data', 'docs', 'locked'), kind: 'failed' as const }];
+    assert.equal(failedThisRun(notices, '/data/docs', 'locked/deep/a.md'), true);
+    assert.equal(failedThisRun(notices, '/data/docs', 'locked-not/a.md'), false);
+    assert.equal(failedThisRun([{ path: '/data/one.md', kind: 'failed' }], '/data/one.md', 'one.md'), true);
+    assert.equal(failedThisRun([{ path: '/data/docs/locked', kind: 'skipped' }], '/data/docs', 'locked/a.md'), false);
   });
 });
 

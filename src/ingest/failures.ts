@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * Why a file was not ingested (or was ingested with a caveat), as a stable code that programs can
  * count, and which codes make an ingest "partly failed" (exit status 3 in the CLI).
@@ -110,6 +112,24 @@ export function countByCode(notices: ReadonlyArray<{ code: NoticeCode }>): Parti
     if (n > 0) counts[code] = n;
   }
   return counts;
+}
+
+/**
+ * Whether the file a stored document came from failed in this run, itself or through a folder
+ * above it that could not be listed: then its previously stored version is kept, not removed.
+ *
+ * @param origin the ingest argument the document was stored from (a folder, or the file itself).
+ * @param relPath the file relative to `origin`.
+ */
+export function failedThisRun(
+  notices: ReadonlyArray<{ path: string; kind: NoticeKind }>,
+  origin: string,
+  relPath: string,
+): boolean {
+  const candidates = [path.join(origin, ...relPath.split('/')), origin];
+  return notices.some(
+    (n) => n.kind === 'failed' && candidates.some((file) => file === n.path || file.startsWith(`${n.path}${path.sep}`)),
+  );
 }
 
 function errnoCode(error: unknown): string | undefined {

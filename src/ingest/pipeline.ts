@@ -7,7 +7,7 @@ import { IndexStore, writeIndex } from '../store/index-store.js';
 import type { StoredDocument } from '../store/index-store.js';
 import { discoverFiles, makeNotice } from './discover.js';
 import type { LoadNotice, SourceFile } from './discover.js';
-import { countByCode } from './failures.js';
+import { countByCode, failedThisRun } from './failures.js';
 import type { NoticeCode } from './failures.js';
 import { FileLoadError, loadFile } from './loaders/index.js';
 import { characterLength, chunkDocument } from './chunk.js';
@@ -93,8 +93,7 @@ export interface IngestSummary {
 
 interface LoadedBatch {
   documents: Array<{ doc: LoadedDocument; origin: string }>;
-  /** `origin\0relPath` of files that failed: their previously stored documents are kept. */
-  failedFiles: Set<string>;
+  /** Files (and folders) that failed keep their previously stored documents: see failedThisRun. */
   notices: LoadNotice[];
   fileCount: number;
 }
@@ -179,7 +178,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         for (const p of options.paths) origins.add(path.resolve(p));
         for (const old of before.documents()) {
           if (seen.has(old.docId) || !origins.has(old.origin)) continue;
-          if (loaded.failedFiles.has(`${old.origin}\0${fileOfSource(old)}`)) continue;
+          if (failedThisRun(loaded.notices, old.origin, fileOfSource(old))) continue;
           removedChunks += dropDocument(tx, before, old, stats);
           counts.removed++;
         }
@@ -277,7 +276,6 @@ async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): 
     emit({ type: 'notice', notice });
   };
   const documents: LoadedBatch['documents'] = [];
-  const failedFiles = new Set<string>();
   for (const file of discovered.files) {
     try {
       await options.onBeforeRead?.(file);
@@ -294,10 +292,8 @@ async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): 
         ? makeNotice(file.absPath, error.code, error.reason)
         : makeNotice(file.absPath, 'corrupt', error.message);
       notify(notice);
-      // A file that vanished is gone for good; one that failed keeps its previous version.
-      if (notice.kind === 'failed') failedFiles.add(`${file.origin}\0${file.relPath}`);
     }
   }
   emit({ type: 'loaded', files: discovered.files.length, documents: documents.length });
-  return { documents, failedFiles, notices, fileCount: discovered.files.length };
+  return { documents, notices, fileCount: discovered.files.length };
 }
