@@ -315,12 +315,15 @@ function runConfig(
 }
 
 async function loadDocuments(dataset: LabeledDataset): Promise<LoadedDocument[]> {
-  const discovered = await discoverFiles([dataset.documentsPath]);
+  // No size limit: a labelled dataset is read whole on purpose, and one BEIR corpus.jsonl holds
+  // every document (ingest's --max-file-size is about stray huge files in a folder).
+  const unlimited = { maxFileSize: Number.POSITIVE_INFINITY };
+  const discovered = await discoverFiles([dataset.documentsPath], unlimited);
   const excluded = new Set(dataset.excludeFromDocuments);
   const docs: LoadedDocument[] = [];
   for (const file of discovered.files) {
     if (excluded.has(file.relPath)) continue;
-    const { documents } = await loadFile(file);
+    const { documents } = await loadFile(file, unlimited);
     docs.push(...documents);
   }
   if (docs.length === 0) throw new RagError(`dataset ${dataset.root} has no documents to index`);
