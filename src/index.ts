@@ -31,7 +31,11 @@ export type * from './embed/types.js';
 // Documents and chunks
 export { discoverFiles } from './ingest/discover.js';
 export type { DiscoverOptions, LoadNotice, SourceFile } from './ingest/discover.js';
-export { loadFile } from './ingest/loaders/index.js';
+export { loadFile, FileLoadError } from './ingest/loaders/index.js';
+export type { LoadedFile, LoadFileOptions } from './ingest/loaders/index.js';
+export { noticeKind } from './ingest/failures.js';
+export type { NoticeCode, NoticeKind } from './ingest/failures.js';
+export { DEFAULT_MAX_FILE_SIZE, formatBytes, parseByteSize } from './ingest/limits.js';
 export { chunkDocument, DEFAULT_CHUNKING } from './ingest/chunk.js';
 export type * from './ingest/types.js';
 
