@@ -285,7 +285,7 @@ describe('errors a user can cause', () => {
     const chunksPath = join(dir, 'chunks-1.jsonl');
     const good = await readFile(chunksPath, 'utf8');
     const goodBytes = Buffer.byteLength(good);
-    const advice = `; delete ${dir} and run \`rag ingest <paths>\` again (or ingest into another --index)`;
+    const advice = `; rebuild it from your documents with \`rag ingest --rebuild --index ${dir} <paths>\``;
 
     // Same length, one byte changed inside the JSON of line 3.
     const lines = good.split('\n');
@@ -308,7 +308,7 @@ describe('errors a user can cause', () => {
     await writeFile(vectorsPath, Buffer.alloc(size, 7));
     await assert.rejects(IndexStore.open(dir), (error: unknown) => {
       assert.ok(error instanceof RagError);
-      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${vectorsPath} cannot be read \\(.*\\); delete`));
+      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${vectorsPath} cannot be read \\(.*\\); rebuild it`));
       assert.ok(!error.message.includes('\n'));
       return true;
     });
@@ -534,7 +534,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
     await putAll(dir, [makeDoc('a', ['one', 'two']), makeDoc('b', ['three'])]);
     const path = join(dir, 'vectors-1.f32');
     const good = await readFile(path);
-    const advice = `; delete ${dir} and run \`rag ingest <paths>\` again (or ingest into another --index)`;
+    const advice = `; rebuild it from your documents with \`rag ingest --rebuild --index ${dir} <paths>\``;
 
     // Same size, header overwritten.
     const bad = Buffer.from(good);
@@ -548,7 +548,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
     await writeFile(path, miscounted);
     await assert.rejects(IndexStore.open(dir), (error: unknown) => {
       assert.ok(error instanceof RagError);
-      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${path} cannot be read \\(is ${good.length} bytes but its header says \\d+\\); delete`));
+      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${path} cannot be read \\(is ${good.length} bytes but its header says \\d+\\); rebuild it`));
       assert.ok(!error.message.includes('\n'));
       return true;
     });
