@@ -4,6 +4,10 @@ import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { IndexStore, writeIndex } from '../store/index-store.js';
 import type { StoredDocument } from '../store/index-store.js';
+import { readManifest } from '../store/manifest.js';
+import { CommitSchedule, embedGroups } from './commit-schedule.js';
+import type { CommitEvery } from './commit-schedule.js';
+import { IngestInterruptedError } from './interrupted.js';
 import { discoverFiles } from './discover.js';
 import type { LoadNotice } from './discover.js';
 import { FileLoadError, loadFile } from './loaders/index.js';
@@ -21,7 +25,9 @@ export type IngestEvent =
   | { type: 'loaded'; files: number; documents: number }
   | { type: 'embed-progress'; done: number; total: number }
   /** Embedding is done; the HNSW graph is being updated and written (can take a while for big batches). */
-  | { type: 'indexing'; chunks: number };
+  | { type: 'indexing'; chunks: number }
+  /** A batch was committed during the run: `documents` of the `total` new or changed documents are stored. */
+  | { type: 'committed'; documents: number; total: number };
 
 export interface IngestOptions {
   /** Files or directories to ingest; directories are walked recursively. */
@@ -46,6 +52,23 @@ export interface IngestOptions {
   cache?: boolean;
   /** Directory of the embedding cache (default: the user cache directory). */
   cacheDir?: string;
+  /**
+   * When to commit during a long run, so a crash or interrupt keeps the work done (default: about
+   * once a minute). Each commit rewrites the index files.
+   */
+  commitEvery?: CommitEvery;
+  /**
+   * Build the index from scratch from `paths`: for a damaged index, or to re-embed everything.
+   * The old index's files are not read (its manifest only, if readable, for the model and
+   * chunking when not given) and stay until the rebuilt index replaces them in one commit.
+   * Documents of other paths in the old index are not kept.
+   */
+  rebuild?: boolean;
+  /**
+   * Stops the run at the next safe point (between files or embedding batches, never inside a
+   * commit) with an {@link IngestInterruptedError}; batches committed before are kept.
+   */
+  signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
 }
 
@@ -96,17 +119,23 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const indexDir = path.resolve(options.index ?? DEFAULT_INDEX_DIR);
   const emit = options.onEvent ?? (() => undefined);
-  const existing = (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
+  const rebuild = options.rebuild === true;
+  // A rebuild reads only the manifest (the rest may be damaged), and only for the defaults.
+  const existing = rebuild
+    ? await readManifest(indexDir).then((manifest) => ({ dir: indexDir, manifest }), () => undefined)
+    : (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
 
   // Fail on a wrong model before reading any document.
-  const embedder = await openModelFor(existing, options.model, {
+  const embedder = await openModelFor(rebuild && options.model !== undefined ? undefined : existing, options.model, {
     ...options.modelOptions,
     cache: options.cache ?? true,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
   });
   emit({ type: 'model', modelId: embedder.info.id });
-  const chunking = chunkingFor(existing, embedder, options);
+  const keepChunking = !rebuild || (options.chunkSize === undefined && options.chunkOverlap === undefined && existing?.manifest.modelFingerprint === embedder.fingerprint);
+  const chunking = chunkingFor(keepChunking ? existing : undefined, embedder, options);
 
+  const signal = options.signal;
   const loaded = await loadAll(options, emit);
   const lengthOf = embedder.countTokens
     ? (text: string) => embedder.countTokens!(text)
@@ -118,6 +147,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
       async (tx) => {
         const before = tx.store;
+        const chunksBefore = before.chunkCount;
         const stats = embedder.corpusStatistics;
         const previousStats = before.corpusStatistics();
         if (stats && previousStats) stats.load(previousStats);
@@ -170,33 +200,60 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           counts.removed++;
         }
 
-        const texts = toEmbed.flatMap((d) => d.chunks.map((c) => c.text));
-        const result = texts.length
-          ? await embedder.embedDocuments(texts, {
-              onProgress: (p) => emit({ type: 'embed-progress', done: p.done, total: p.total }),
+        // Embed and store in groups, committing as the schedule says: an interrupted run keeps
+        // what was committed and a re-run skips it as unchanged.
+        const totalTexts = toEmbed.reduce((n, d) => n + d.chunks.length, 0);
+        const schedule = new CommitSchedule(rebuild ? null : options.commitEvery);
+        let embeddedTexts = 0;
+        let truncated = 0;
+        let staged = 0;
+        let committed = 0;
+        const interrupted = (): IngestInterruptedError => new IngestInterruptedError(committed, toEmbed.length);
+        for (const group of embedGroups(toEmbed, () => schedule.groupDocuments)) {
+          if (signal?.aborted) throw interrupted();
+          const texts = group.flatMap((d) => d.chunks.map((c) => c.text));
+          const result = await embedder
+            .embedDocuments(texts, {
+              ...(signal === undefined ? {} : { signal }),
+              onProgress: (p) => emit({ type: 'embed-progress', done: embeddedTexts + p.done, total: totalTexts }),
             })
-          : { vectors: [], truncated: 0 };
-        if (result.vectors.length !== texts.length) {
-          throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
-        }
-
-        let offset = 0;
-        for (const { stored, chunks, replaces } of toEmbed) {
-          if (replaces) {
-            const old = before.getDocument(stored.docId);
-            if (old) removedChunks += dropDocument(tx, before, old, stats);
-            counts.updated++;
-          } else {
-            counts.added++;
+            .catch((error: unknown) => {
+              throw signal?.aborted ? interrupted() : error;
+            });
+          if (result.vectors.length !== texts.length) {
+            throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
           }
-          tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
-          stats?.add(chunks.map((c) => c.text));
-          offset += chunks.length;
+          embeddedTexts += texts.length;
+          truncated += result.truncated;
+
+          let offset = 0;
+          for (const { stored, chunks, replaces } of group) {
+            if (replaces) {
+              const old = before.getDocument(stored.docId);
+              if (old) removedChunks += dropDocument(tx, before, old, stats);
+              counts.updated++;
+            } else {
+              counts.added++;
+            }
+            tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
+            stats?.add(chunks.map((c) => c.text));
+            offset += chunks.length;
+          }
+          staged += group.length;
+          if (staged < toEmbed.length && schedule.staged(group.length)) {
+            if (signal?.aborted) throw interrupted();
+            const startedAt = performance.now();
+            if (stats) tx.setCorpusStatistics(stats.serialize());
+            await tx.commit();
+            committed = staged;
+            schedule.committed(startedAt);
+            emit({ type: 'committed', documents: committed, total: toEmbed.length });
+          }
         }
         if (stats) tx.setCorpusStatistics(stats.serialize());
-        if (texts.length > 0) emit({ type: 'indexing', chunks: texts.length });
+        if (totalTexts > 0) emit({ type: 'indexing', chunks: totalTexts });
 
-        const total = before.chunkCount - removedChunks + texts.length;
+        const total = chunksBefore - removedChunks + totalTexts;
         return {
           index: indexDir,
           model: embedder.info.id,
@@ -207,13 +264,16 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
             skipped: loaded.notices.filter((n) => n.kind === 'skipped').length,
             failed: loaded.notices.filter((n) => n.kind === 'failed').length,
           },
-          chunks: { embedded: texts.length, truncated: result.truncated, removed: removedChunks, total },
+          chunks: { embedded: totalTexts, truncated, removed: removedChunks, total },
           notices: loaded.notices,
           warnings,
           seconds: 0,
         };
       },
-      options.lockTimeoutMs === undefined ? undefined : { lockTimeoutMs: options.lockTimeoutMs },
+      {
+        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+        ...(rebuild ? { rebuild } : {}),
+      },
     );
     // Measured after the commit: building and writing the HNSW graph is often most of the run.
     summary.seconds = (performance.now() - started) / 1000;
@@ -258,6 +318,7 @@ async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): 
   const documents: LoadedBatch['documents'] = [];
   const failedFiles = new Set<string>();
   for (const file of discovered.files) {
+    if (options.signal?.aborted) throw new IngestInterruptedError(0, 0);
     try {
       const { documents: docs } = await loadFile(file);
       for (const doc of docs) documents.push({ doc, origin: file.origin });

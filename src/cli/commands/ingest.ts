@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ingest } from '../../ingest/pipeline.js';
 import type { IngestSummary } from '../../ingest/pipeline.js';
+import { stopOnInterrupt } from '../interrupt.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
@@ -15,6 +16,8 @@ export interface IngestCommandOptions extends ModelFlags {
   exclude?: string[];
   lockTimeout: number;
   cache: boolean;
+  rebuild?: boolean;
+  commitEvery?: number;
   json?: boolean;
 }
 
@@ -24,6 +27,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
   // (bad path, locked index, other chunking) then prints just its one-line error, and the
   // summary names the model anyway.
   let model: string | undefined;
+  const interrupt = stopOnInterrupt('the ingest');
   const summary = await ingest({
     paths,
     index: opts.index,
@@ -35,6 +39,9 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
     ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
     lockTimeoutMs: opts.lockTimeout * 1000,
     cache: opts.cache,
+    ...(opts.rebuild === true ? { rebuild: true } : {}),
+    ...(opts.commitEvery === undefined ? {} : { commitEvery: { documents: opts.commitEvery } }),
+    signal: interrupt.signal,
     onEvent: (event) => {
       switch (event.type) {
         case 'model':
@@ -59,12 +66,18 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
           bar.done();
           if (event.chunks >= 1000) log(err.dim(`adding ${event.chunks} chunks to the HNSW index…`));
           break;
+        case 'committed':
+          bar.done();
+          log(err.dim(`committed ${event.documents} of ${event.total} new or changed documents`));
+          break;
         case 'loaded':
           break;
       }
     },
+  }).finally(() => {
+    bar.done();
+    interrupt.dispose();
   });
-  bar.done();
   if (opts.json) printJson(summary);
   else printSummary(summary);
 }
