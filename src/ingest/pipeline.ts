@@ -113,7 +113,8 @@ interface LoadedBatch {
  * Loads, chunks, embeds and stores documents, touching only what changed since the last run:
  * unchanged documents (same content hash) are skipped, changed ones re-embedded, and documents
  * that disappeared from the ingested paths removed. The whole run holds the index lock and
- * commits atomically, so a crash leaves the index as it was before.
+ * commits in atomic batches (see `commitEvery`), so a crash leaves the last committed batch and a
+ * re-run finishes the rest.
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
