@@ -168,13 +168,13 @@ describe('queries during an ingest', () => {
 
   it('every query succeeds and sees the old or the new generation, never a mix', async (t) => {
     const folder = path.join(cwd, 'changing');
-    await writeDocs(folder, 'doc', 300, 'old');
+    await writeDocs(folder, 'doc', 200, 'old');
     const r = await rag(['ingest', 'changing', '--index', 'live', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const index = path.join(cwd, 'live');
     const before = await snapshot(index, 0, true);
     // Every document changes: a mixed generation would show both versions.
-    await writeDocs(folder, 'doc', 300, 'new');
+    await writeDocs(folder, 'doc', 200, 'new');
     const reference = path.join(cwd, 'reference');
     await cp(index, reference, { recursive: true });
     assert.equal((await rag(['ingest', 'changing', '--index', 'reference'])).code, 0);
