@@ -123,7 +123,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const rebuild = options.rebuild === true;
   // A rebuild reads only the manifest (the rest may be damaged), and only for the defaults.
   const existing = rebuild
-    ? await readManifest(indexDir).then((manifest) => ({ dir: indexDir, manifest }), () => undefined)
+    ? await readManifest(indexDir).then(
+        (manifest) => ({ dir: indexDir, manifest }),
+        (error: unknown) => {
+          if (error instanceof RagError) return undefined; // no index, or its manifest is damaged
+          throw error;
+        },
+      )
     : (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
 
   // Fail on a wrong model before reading any document.

@@ -73,8 +73,9 @@ export interface WriteIndexOptions {
   /**
    * Build the index from scratch: the current generation is not read (it may be damaged or
    * unreadable) and the transaction starts from an empty index with `init`'s model and chunking.
-   * The old generation's files stay until the new manifest replaces the old one, so an
-   * interrupted rebuild leaves the index as it was. Files that are not rag's are never touched.
+   * The old generation's files stay until the first commit (at the end, unless `fn` calls
+   * `tx.commit()`) replaces the manifest, so an interrupted rebuild leaves the index as it was.
+   * Files that are not rag's are never touched.
    */
   rebuild?: boolean;
 }
