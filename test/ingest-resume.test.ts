@@ -111,6 +111,17 @@ async function ownLock(index: string, child: ChildProcess): Promise<void> {
   }
 }
 
+/** Resolves when `child` logs its first commit (never, if it makes none). */
+function firstCommit(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    let text = '';
+    child.stderr?.on('data', (d: Buffer | string) => {
+      text += d.toString();
+      if (/^committed /m.test(text)) resolve();
+    });
+  });
+}
+
 /** Where a run was when it was killed, from the index folder (and its stderr) just before. */
 type Phase = 'loading' | 'before first commit' | 'after a commit' | 'commit' | 'cleanup';
 
@@ -148,12 +159,12 @@ describe('one rag ingest killed at 20 random moments', () => {
     const index = path.join(cwd, 'idx-run');
     await cp(path.join(cwd, 'idx-a'), index, { recursive: true });
     const random = seededRandom(20240611);
-    // A third of the kills at a random moment of start-up (loading files); the others at a random
-    // moment from when this run took the lock to about two commits after its first one (timed on
-    // the uninterrupted run): so each restarted run advances only a few commits.
+    // Three kinds of moment, each a seeded random delay scaled by the uninterrupted run's timing,
+    // counted from an event of the restarted run itself (machine load changes the timing a lot):
+    // start-up (loading files), from taking the lock to its first commit, and after its first
+    // commit within about one commit period. So each restarted run advances at most a few commits.
     const first = commitsAtMs[0]! - lockAtMs;
     const period = (commitsAtMs.at(-1)! - commitsAtMs[0]!) / (commitsAtMs.length - 1);
-    const window = first + 2.5 * period;
     t.diagnostic(
       `uninterrupted run ${fullRunMs} ms: lock after ${lockAtMs} ms, first of ${commitsAtMs.length} commits ${first} ms later, then one per ${Math.round(period)} ms; ` +
         `load ${(await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ')[0]}`,
@@ -166,9 +177,9 @@ describe('one rag ingest killed at 20 random moments', () => {
     let attempts = 0;
     while (phases.length < KILLS) {
       assert.ok(++attempts <= 3 * KILLS, `only ${phases.length} kills in ${attempts - 1} attempts`);
-      const duringStartup = random() < 1 / 3;
+      const kind = (['startup', 'lock', 'commit'] as const)[Math.floor(random() * 3)]!;
       let delay: number;
-      do delay = Math.round(random() * (duringStartup ? lockAtMs : window));
+      do delay = Math.round(random() * (kind === 'startup' ? lockAtMs : kind === 'lock' ? first : 1.5 * period));
       while (delays.has(delay));
       delays.add(delay);
 
@@ -177,7 +188,8 @@ describe('one rag ingest killed at 20 random moments', () => {
       const done = collect(child);
       let stderr = '';
       child.stderr?.on('data', (d: Buffer | string) => (stderr += d.toString()));
-      const moment = duringStartup ? sleep(delay) : ownLock(index, child).then(() => sleep(delay));
+      const after = kind === 'startup' ? Promise.resolve() : kind === 'lock' ? ownLock(index, child) : firstCommit(child);
+      const moment = after.then(() => sleep(delay));
       const finished = await Promise.race([moment.then(() => false), done.then(() => true)]);
       let phase: Phase | undefined;
       if (!finished) {
@@ -185,7 +197,7 @@ describe('one rag ingest killed at 20 random moments', () => {
         child.kill('SIGKILL');
       }
       const result = await done;
-      const label = `attempt ${attempts} (${duringStartup ? '' : 'lock + '}${delay} ms, killed ${Date.now() - started} ms after spawn)`;
+      const label = `attempt ${attempts} (${kind} + ${delay} ms, killed ${Date.now() - started} ms after spawn)`;
       if (result.signal === 'SIGKILL' && phase !== undefined) phases.push(phase);
       else assert.equal(result.code, 0, `${label}: ${result.stderr}`);
 
