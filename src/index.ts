@@ -11,6 +11,9 @@
  */
 export { ingest } from './ingest/pipeline.js';
 export type { IngestEvent, IngestOptions, IngestSummary } from './ingest/pipeline.js';
+export { IngestInterruptedError, INTERRUPTED_EXIT_CODE } from './ingest/interrupted.js';
+export { DEFAULT_COMMIT_SECONDS } from './ingest/commit-schedule.js';
+export type { CommitEvery } from './ingest/commit-schedule.js';
 export { query } from './retrieve/query.js';
 export type { QueryHit, QueryOptions, QueryResult } from './retrieve/query.js';
 export { evaluate } from './eval/runner.js';

@@ -222,6 +222,58 @@ describe('writeIndex + IndexStore.open', () => {
     assert.deepEqual([...store.documents()].map((d) => d.docId), ['a']);
   });
 
+  it('tx.commit() commits a batch that readers see while the transaction goes on; a later throw keeps it', async () => {
+    const dir = freshDir();
+    await putAll(dir, [makeDoc('a', ['one']), makeDoc('gone', ['old'])]);
+    await assert.rejects(
+      writeIndex(dir, init, async (tx) => {
+        const b = makeDoc('b', ['two', 'three']);
+        tx.removeDocument('gone');
+        tx.putDocument(b.doc, b.chunks, b.vectors);
+        tx.setCorpusStatistics(Buffer.from('after b'));
+        await tx.commit();
+        assert.deepEqual([...tx.store.documents()].map((d) => d.docId).sort(), ['a', 'b'], 'tx.store shows the commit');
+        const reader = await IndexStore.open(dir);
+        assert.equal(reader.manifest.generation, 2);
+        assert.deepEqual([...reader.documents()].map((d) => d.docId).sort(), ['a', 'b']);
+        assert.equal(reader.corpusStatistics()?.toString(), 'after b');
+        await tx.commit(); // nothing staged: no new generation
+        const c = makeDoc('c', ['four']);
+        tx.putDocument(c.doc, c.chunks, c.vectors);
+        throw new Error('interrupted');
+      }),
+      /interrupted/,
+    );
+    const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.generation, 2);
+    assert.deepEqual([...store.documents()].map((d) => d.docId).sort(), ['a', 'b']);
+    assert.deepEqual(Buffer.from(store.vectorOf('b#1')!.buffer), Buffer.from(normalized(vec('three')).buffer));
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'manifest.json', 'stats-2.bin', 'vectors-2.f32']);
+  });
+
+  it('rebuild: starts from an empty index past every generation in use, and replaces the old one in one commit', async () => {
+    const dir = freshDir();
+    await putAll(dir, [makeDoc('a', ['one']), makeDoc('b', ['two'])]);
+    // A damaged manifest and a leftover of a later generation: the rebuild writes past both.
+    await writeFile(join(dir, 'manifest.json'), '{');
+    await writeFile(join(dir, 'chunks-7.jsonl.tmp-1'), 'x');
+    await writeFile(join(dir, 'keep.txt'), 'not ours');
+    await writeIndex(
+      dir,
+      init,
+      async (tx) => {
+        assert.equal(tx.store.documentCount, 0);
+        const c = makeDoc('c', ['three']);
+        tx.putDocument(c.doc, c.chunks, c.vectors);
+      },
+      { rebuild: true },
+    );
+    const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.generation, 8);
+    assert.deepEqual([...store.documents()].map((d) => d.docId), ['c']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-8.jsonl', 'keep.txt', 'manifest.json', 'vectors-8.f32']);
+  });
+
   it('rejects inconsistent putDocument calls', async () => {
     const dir = freshDir();
     await writeIndex(dir, init, async (tx) => {
@@ -285,7 +337,7 @@ describe('errors a user can cause', () => {
     const chunksPath = join(dir, 'chunks-1.jsonl');
     const good = await readFile(chunksPath, 'utf8');
     const goodBytes = Buffer.byteLength(good);
-    const advice = `; delete ${dir} and run \`rag ingest <paths>\` again (or ingest into another --index)`;
+    const advice = `; rebuild it from your documents with \`rag ingest --rebuild --index ${dir} <paths>\``;
 
     // Same length, one byte changed inside the JSON of line 3.
     const lines = good.split('\n');
@@ -308,7 +360,7 @@ describe('errors a user can cause', () => {
     await writeFile(vectorsPath, Buffer.alloc(size, 7));
     await assert.rejects(IndexStore.open(dir), (error: unknown) => {
       assert.ok(error instanceof RagError);
-      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${vectorsPath} cannot be read \\(.*\\); delete`));
+      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${vectorsPath} cannot be read \\(.*\\); rebuild it`));
       assert.ok(!error.message.includes('\n'));
       return true;
     });
@@ -534,7 +586,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
     await putAll(dir, [makeDoc('a', ['one', 'two']), makeDoc('b', ['three'])]);
     const path = join(dir, 'vectors-1.f32');
     const good = await readFile(path);
-    const advice = `; delete ${dir} and run \`rag ingest <paths>\` again (or ingest into another --index)`;
+    const advice = `; rebuild it from your documents with \`rag ingest --rebuild --index ${dir} <paths>\``;
 
     // Same size, header overwritten.
     const bad = Buffer.from(good);
@@ -548,7 +600,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
     await writeFile(path, miscounted);
     await assert.rejects(IndexStore.open(dir), (error: unknown) => {
       assert.ok(error instanceof RagError);
-      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${path} cannot be read \\(is ${good.length} bytes but its header says \\d+\\); delete`));
+      assert.match(error.message, new RegExp(`^index ${dir} is damaged: ${path} cannot be read \\(is ${good.length} bytes but its header says \\d+\\); rebuild it`));
       assert.ok(!error.message.includes('\n'));
       return true;
     });

@@ -30,6 +30,8 @@ export function buildProgram(): Command {
     .option('--lock-timeout <seconds>', 'wait this long for another ingest to finish', number, 10)
     .option('--max-file-size <size>', 'skip files larger than this, e.g. 200MB (default 50MB)', byteSize)
     .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--rebuild', 'build the index again from scratch from <paths> (a damaged index, or to re-embed everything)')
+    .option('--commit-every <n>', 'commit after every n new or changed documents (default: about once a minute)', positiveInt)
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (paths: string[], opts) => (await import('./commands/ingest.js')).runIngest(paths, opts));
 

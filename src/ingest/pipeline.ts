@@ -5,6 +5,10 @@ import { RagError } from '../errors.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
 import { IndexStore, writeIndex } from '../store/index-store.js';
 import type { StoredDocument } from '../store/index-store.js';
+import { readManifest } from '../store/manifest.js';
+import { CommitSchedule, embedGroups } from './commit-schedule.js';
+import type { CommitEvery } from './commit-schedule.js';
+import { IngestInterruptedError } from './interrupted.js';
 import { discoverFiles, makeNotice } from './discover.js';
 import type { LoadNotice, SourceFile } from './discover.js';
 import { countByCode, failedThisRun } from './failures.js';
@@ -24,7 +28,9 @@ export type IngestEvent =
   | { type: 'loaded'; files: number; documents: number }
   | { type: 'embed-progress'; done: number; total: number }
   /** Embedding is done; the HNSW graph is being updated and written (can take a while for big batches). */
-  | { type: 'indexing'; chunks: number };
+  | { type: 'indexing'; chunks: number }
+  /** A batch was committed during the run: `documents` of the `total` new or changed documents are stored. */
+  | { type: 'committed'; documents: number; total: number };
 
 export interface IngestOptions {
   /** Files or directories to ingest; directories are walked recursively. */
@@ -51,6 +57,23 @@ export interface IngestOptions {
   cacheDir?: string;
   /** Files larger than this many bytes are not read (default 50 MiB, `DEFAULT_MAX_FILE_SIZE`). */
   maxFileSize?: number;
+  /**
+   * When to commit during a long run, so a crash or interrupt keeps the work done (default: about
+   * once a minute). Each commit rewrites the index files.
+   */
+  commitEvery?: CommitEvery;
+  /**
+   * Build the index from scratch from `paths`: for a damaged index, or to re-embed everything.
+   * The old index's files are not read (its manifest only, if readable, for the model and
+   * chunking when not given) and stay until the rebuilt index replaces them in one commit.
+   * Documents of other paths in the old index are not kept.
+   */
+  rebuild?: boolean;
+  /**
+   * Stops the run at the next safe point (between files or embedding batches, never inside a
+   * commit) with an {@link IngestInterruptedError}; batches committed before are kept.
+   */
+  signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
   /**
    * Called just before each listed file is read. Tests use it to change the folder under a
@@ -102,24 +125,37 @@ interface LoadedBatch {
  * Loads, chunks, embeds and stores documents, touching only what changed since the last run:
  * unchanged documents (same content hash) are skipped, changed ones re-embedded, and documents
  * that disappeared from the ingested paths removed. The whole run holds the index lock and
- * commits atomically, so a crash leaves the index as it was before.
+ * commits in atomic batches (see `commitEvery`), so a crash leaves the last committed batch and a
+ * re-run finishes the rest.
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const indexDir = path.resolve(options.index ?? DEFAULT_INDEX_DIR);
   const emit = options.onEvent ?? (() => undefined);
   await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
-  const existing = (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
+  const rebuild = options.rebuild === true;
+  // A rebuild reads only the manifest (the rest may be damaged), and only for the defaults.
+  const existing = rebuild
+    ? await readManifest(indexDir).then(
+        (manifest) => ({ dir: indexDir, manifest }),
+        (error: unknown) => {
+          if (error instanceof RagError) return undefined; // no index, or its manifest is damaged
+          throw error;
+        },
+      )
+    : (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
 
   // Fail on a wrong model before reading any document.
-  const embedder = await openModelFor(existing, options.model, {
+  const embedder = await openModelFor(rebuild && options.model !== undefined ? undefined : existing, options.model, {
     ...options.modelOptions,
     cache: options.cache ?? true,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
   });
   emit({ type: 'model', modelId: embedder.info.id });
-  const chunking = chunkingFor(existing, embedder, options);
+  const keepChunking = !rebuild || (options.chunkSize === undefined && options.chunkOverlap === undefined && existing?.manifest.modelFingerprint === embedder.fingerprint);
+  const chunking = chunkingFor(keepChunking ? existing : undefined, embedder, options);
 
+  const signal = options.signal;
   const loaded = await loadAll(options, emit);
   const lengthOf = embedder.countTokens
     ? (text: string) => embedder.countTokens!(text)
@@ -131,6 +167,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
       async (tx) => {
         const before = tx.store;
+        const chunksBefore = before.chunkCount;
         const stats = embedder.corpusStatistics;
         const previousStats = before.corpusStatistics();
         if (stats && previousStats) stats.load(previousStats);
@@ -183,33 +220,60 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           counts.removed++;
         }
 
-        const texts = toEmbed.flatMap((d) => d.chunks.map((c) => c.text));
-        const result = texts.length
-          ? await embedder.embedDocuments(texts, {
-              onProgress: (p) => emit({ type: 'embed-progress', done: p.done, total: p.total }),
+        // Embed and store in groups, committing as the schedule says: an interrupted run keeps
+        // what was committed and a re-run skips it as unchanged.
+        const totalTexts = toEmbed.reduce((n, d) => n + d.chunks.length, 0);
+        const schedule = new CommitSchedule(rebuild ? null : options.commitEvery);
+        let embeddedTexts = 0;
+        let truncated = 0;
+        let staged = 0;
+        let committed = 0;
+        const interrupted = (): IngestInterruptedError => new IngestInterruptedError(committed, toEmbed.length);
+        for (const group of embedGroups(toEmbed, () => schedule.groupDocuments)) {
+          if (signal?.aborted) throw interrupted();
+          const texts = group.flatMap((d) => d.chunks.map((c) => c.text));
+          const result = await embedder
+            .embedDocuments(texts, {
+              ...(signal === undefined ? {} : { signal }),
+              onProgress: (p) => emit({ type: 'embed-progress', done: embeddedTexts + p.done, total: totalTexts }),
             })
-          : { vectors: [], truncated: 0 };
-        if (result.vectors.length !== texts.length) {
-          throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
-        }
-
-        let offset = 0;
-        for (const { stored, chunks, replaces } of toEmbed) {
-          if (replaces) {
-            const old = before.getDocument(stored.docId);
-            if (old) removedChunks += dropDocument(tx, before, old, stats);
-            counts.updated++;
-          } else {
-            counts.added++;
+            .catch((error: unknown) => {
+              throw signal?.aborted ? interrupted() : error;
+            });
+          if (result.vectors.length !== texts.length) {
+            throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
           }
-          tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
-          stats?.add(chunks.map((c) => c.text));
-          offset += chunks.length;
+          embeddedTexts += texts.length;
+          truncated += result.truncated;
+
+          let offset = 0;
+          for (const { stored, chunks, replaces } of group) {
+            if (replaces) {
+              const old = before.getDocument(stored.docId);
+              if (old) removedChunks += dropDocument(tx, before, old, stats);
+              counts.updated++;
+            } else {
+              counts.added++;
+            }
+            tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
+            stats?.add(chunks.map((c) => c.text));
+            offset += chunks.length;
+          }
+          staged += group.length;
+          if (staged < toEmbed.length && schedule.staged(group.length)) {
+            if (signal?.aborted) throw interrupted();
+            const startedAt = performance.now();
+            if (stats) tx.setCorpusStatistics(stats.serialize());
+            await tx.commit();
+            committed = staged;
+            schedule.committed(startedAt);
+            emit({ type: 'committed', documents: committed, total: toEmbed.length });
+          }
         }
         if (stats) tx.setCorpusStatistics(stats.serialize());
-        if (texts.length > 0) emit({ type: 'indexing', chunks: texts.length });
+        if (totalTexts > 0) emit({ type: 'indexing', chunks: totalTexts });
 
-        const total = before.chunkCount - removedChunks + texts.length;
+        const total = chunksBefore - removedChunks + totalTexts;
         return {
           index: indexDir,
           model: embedder.info.id,
@@ -221,13 +285,16 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
             failed: loaded.notices.filter((n) => n.kind === 'failed').length,
           },
           byReason: countByCode(loaded.notices),
-          chunks: { embedded: texts.length, truncated: result.truncated, removed: removedChunks, total },
+          chunks: { embedded: totalTexts, truncated, removed: removedChunks, total },
           notices: loaded.notices,
           warnings,
           seconds: 0,
         };
       },
-      options.lockTimeoutMs === undefined ? undefined : { lockTimeoutMs: options.lockTimeoutMs },
+      {
+        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+        ...(rebuild ? { rebuild } : {}),
+      },
     );
     // Measured after the commit: building and writing the HNSW graph is often most of the run.
     summary.seconds = (performance.now() - started) / 1000;
@@ -277,6 +344,7 @@ async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): 
   };
   const documents: LoadedBatch['documents'] = [];
   for (const file of discovered.files) {
+    if (options.signal?.aborted) throw new IngestInterruptedError(0, 0);
     try {
       await options.onBeforeRead?.(file);
       const { documents: docs, warnings } = await loadFile(file, limit);

@@ -3,7 +3,7 @@ import { findModel, resolveModel } from '../embed/registry.js';
 import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder, ModelInfo } from '../embed/types.js';
 import { RagError } from '../errors.js';
-import type { IndexStore } from '../store/index-store.js';
+import type { Manifest } from '../store/manifest.js';
 import { DEFAULT_CHUNKING } from './chunk.js';
 import type { ChunkingOptions } from './types.js';
 
@@ -12,6 +12,12 @@ export const DEFAULT_MODEL = 'hash';
 
 /** A model spec (`hash`, `bge-small-zh`, `hf:ORG/NAME`, `./folder`, `openai:NAME`, `ollama:NAME`) or a ready Embedder. */
 export type ModelChoice = string | Embedder;
+
+/** What the settings need of an existing index: where it is and its manifest. */
+export interface ExistingIndex {
+  readonly dir: string;
+  readonly manifest: Manifest;
+}
 
 export interface ModelOpenOptions extends ResolveOptions {
   /** Wrap cacheable models with the on-disk embedding cache. */
@@ -24,7 +30,7 @@ export interface ModelOpenOptions extends ResolveOptions {
  * live in a different space and searching them would return silent garbage.
  */
 export async function openModelFor(
-  existing: IndexStore | undefined,
+  existing: ExistingIndex | undefined,
   choice: ModelChoice | undefined,
   options: ModelOpenOptions = {},
 ): Promise<Embedder> {
@@ -86,7 +92,7 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
  * index would make its evaluation meaningless, so asking for different ones is an error.
  */
 export function chunkingFor(
-  existing: IndexStore | undefined,
+  existing: ExistingIndex | undefined,
   embedder: Embedder,
   asked: { chunkSize?: number; chunkOverlap?: number },
 ): ChunkingOptions {

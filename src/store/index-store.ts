@@ -70,11 +70,22 @@ export interface WriteIndexOptions {
    * 0 always builds one. For tests and benchmarks of the graph on small indexes.
    */
   graphWork?: number;
+  /**
+   * Build the index from scratch: the current generation is not read (it may be damaged or
+   * unreadable) and the transaction starts from an empty index with `init`'s model and chunking.
+   * The old generation's files stay until the first commit (at the end, unless `fn` calls
+   * `tx.commit()`) replaces the manifest, so an interrupted rebuild leaves the index as it was.
+   * Files that are not rag's are never touched.
+   */
+  rebuild?: boolean;
 }
 
 /** Changes to an index, applied together when `writeIndex`'s callback returns. */
 export interface IndexTransaction {
-  /** The index as it was before this transaction (empty for a new index); unchanged while `fn` runs. */
+  /**
+   * The index as last committed (empty for a new index or a rebuild): unchanged while `fn`
+   * stages changes, updated by {@link IndexTransaction.commit}.
+   */
   readonly store: IndexStore;
   /** Removes a document and its chunks (no-op if absent). */
   removeDocument(docId: string): void;
@@ -85,6 +96,12 @@ export interface IndexTransaction {
   putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void;
   /** Replaces the model's corpus statistics blob. */
   setCorpusStatistics(data: Buffer): void;
+  /**
+   * Commits the changes staged so far as a new generation, still holding the lock; later
+   * changes go into the next commit. A long ingest calls this per batch so that a crash or
+   * Ctrl-C keeps the batches already done. Does nothing when nothing is staged.
+   */
+  commit(): Promise<void>;
 }
 
 /** Steps of a commit at which crash tests kill the process (`RAG_TEST_CRASH_AT=<step>`). */
@@ -128,6 +145,8 @@ export class IndexStore {
   private vectors: StoredVectors | undefined;
   private stats: Buffer | undefined;
   private nextLabel = 0;
+  /** Not committed yet: a new index or a rebuild. Its first commit writes every file. */
+  private fresh = false;
 
   private constructor(dir: string, manifest: Manifest) {
     this.dir = dir;
@@ -165,15 +184,18 @@ export class IndexStore {
     }
   }
 
-  /** @internal An index with no documents yet; {@link writeIndex} commits it as generation 1. */
-  static empty(dir: string, init: IndexInit): IndexStore {
+  /**
+   * @internal An index with no documents yet; {@link writeIndex} commits it as generation
+   * `after + 1` (after > 0 when rebuilding over older generations).
+   */
+  static empty(dir: string, init: IndexInit, after = 0): IndexStore {
     const now = new Date().toISOString();
     const params = hnswParams(init);
-    return new IndexStore(dir, {
+    const store = new IndexStore(dir, {
       formatVersion: FORMAT_VERSION,
       createdAt: now,
       updatedAt: now,
-      generation: 0,
+      generation: after,
       model: init.model,
       modelFingerprint: init.modelFingerprint,
       chunking: { ...init.chunking },
@@ -181,6 +203,13 @@ export class IndexStore {
       counts: { documents: 0, chunks: 0 },
       files: { chunks: { name: generationFileNames(0).chunks, bytes: 0 } },
     });
+    store.fresh = true;
+    return store;
+  }
+
+  /** @internal Whether this view has never been committed (a new index or a rebuild). */
+  get uncommitted(): boolean {
+    return this.fresh;
   }
 
   private static async load(dir: string, manifest: Manifest): Promise<IndexStore> {
@@ -396,7 +425,8 @@ export class IndexStore {
     const names = generationFileNames(generation);
     const files: Manifest['files'] = { ...old.files };
 
-    if (documentsChanged || old.generation === 0) {
+    const fresh = this.fresh;
+    if (documentsChanged || fresh) {
       const chunksBytes = await writeFileAtomicStream(
         join(dir, names.chunks),
         chunkFileLines(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!)),
@@ -407,7 +437,7 @@ export class IndexStore {
     }
     const vectors = this.vectors;
     // Format 1 had no flat file: write one on the first commit that upgrades the index.
-    if (documentsChanged || old.generation === 0 || old.formatVersion < 2 || vectors?.graphChanged === true) {
+    if (documentsChanged || fresh || old.formatVersion < 2 || vectors?.graphChanged === true) {
       if (vectors !== undefined && vectors.size > 0) {
         const bytes = await vectors.flat.write(join(dir, names.flatVectors), { beforeRename: () => crashPoint('vectors-before-rename') });
         files.flatVectors = { name: names.flatVectors, bytes };
@@ -435,10 +465,10 @@ export class IndexStore {
     const now = new Date().toISOString();
     const manifest: Manifest = {
       formatVersion: FORMAT_VERSION,
-      createdAt: old.generation === 0 ? now : old.createdAt,
+      createdAt: fresh ? now : old.createdAt,
       updatedAt: now,
       generation,
-      model: old.generation === 0 ? init.model : old.model,
+      model: fresh ? init.model : old.model,
       modelFingerprint: old.modelFingerprint,
       chunking: old.chunking,
       hnsw: { ...old.hnsw, maxElements: this.vectors?.graph?.capacity ?? 0 },
@@ -450,6 +480,7 @@ export class IndexStore {
     });
     crashPoint('manifest-written');
     this.currentManifest = manifest;
+    this.fresh = false;
     if (stats !== undefined) this.stats = stats;
     await removeUnreferenced(dir, manifest);
     crashPoint('cleaned');
@@ -462,8 +493,9 @@ type Operation =
 
 /**
  * Opens the index in `dir` for writing (creating it with `init` when absent), holding its lock;
- * runs `fn`, which stages changes on the transaction; then commits them atomically. If `fn`
- * throws, nothing is written. A transaction that changes nothing writes nothing.
+ * runs `fn`, which stages changes on the transaction; then commits them atomically. `fn` may
+ * commit batches earlier with `tx.commit()`. If `fn` throws, nothing staged since its last
+ * commit is written. A transaction that changes nothing writes nothing.
  *
  * Every commit rewrites the chunk file and the vector file (and the HNSW graph, once the index is
  * big enough to have one), so call it per batch of many documents, not per document.
@@ -478,7 +510,12 @@ export async function writeIndex<T>(
   const lock = await acquireLock(dir, { timeoutMs: options.lockTimeoutMs });
   try {
     let store: IndexStore;
-    if (await IndexStore.exists(dir)) {
+    const exists = await IndexStore.exists(dir);
+    if (exists && options.rebuild === true) {
+      // Past every generation number in use, so no file of the old (maybe damaged) generation
+      // is overwritten before the new manifest replaces the old one.
+      store = IndexStore.empty(dir, init, await lastGeneration(dir));
+    } else if (exists) {
       store = await IndexStore.open(dir);
       assertCompatible(store, init);
     } else {
@@ -486,16 +523,21 @@ export async function writeIndex<T>(
       store = IndexStore.empty(dir, init);
     }
     // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
-    // generation) can go.
-    if (store.manifest.generation > 0) await removeUnreferenced(dir, store.manifest);
+    // generation) can go. (Not when rebuilding: the old generation stays until replaced.)
+    if (!store.uncommitted) await removeUnreferenced(dir, store.manifest);
 
-    const tx = new Transaction(store, store.manifest.model.dimension);
+    const dimension = store.manifest.model.dimension;
+    const tx = new Transaction(store, dimension, async (operations, stats) => {
+      const ops = [...operations];
+      store.applyOperations(ops, dimension, options.graphWork);
+      await store.commit(init, stats, ops.length > 0);
+    });
     const result = await fn(tx);
     tx.close();
     const stats = tx.statsChange();
     const changed = tx.operations.size > 0;
-    if (changed || stats !== undefined || store.manifest.generation === 0) {
-      store.applyOperations(tx.operations.values(), store.manifest.model.dimension, options.graphWork);
+    if (changed || stats !== undefined || store.uncommitted) {
+      store.applyOperations(tx.operations.values(), dimension, options.graphWork);
       await store.commit(init, stats, changed);
     }
     return result;
@@ -504,17 +546,54 @@ export async function writeIndex<T>(
   }
 }
 
+/** The highest generation number in `dir`: the manifest's if readable, and any in our files' names. */
+async function lastGeneration(dir: string): Promise<number> {
+  let last = 0;
+  try {
+    last = (await readManifest(dir)).generation;
+  } catch (error) {
+    if (!(error instanceof RagError)) throw error;
+  }
+  for (const name of await readdir(dir)) {
+    const match = /^(?:chunks|vectors|stats)-(\d+)\./.exec(name);
+    if (match !== null && OWN_FILE_PATTERN.test(name)) last = Math.max(last, Number(match[1]));
+  }
+  return last;
+}
+
 class Transaction implements IndexTransaction {
   readonly store: IndexStore;
   /** Latest operation per document, in the order documents were last touched. */
   readonly operations = new Map<string, Operation>();
   private stats: Buffer | undefined;
   private closed = false;
+  private committing = false;
   private readonly dimension: number;
+  private readonly commitStaged: (operations: Iterable<Operation>, stats: Buffer | undefined) => Promise<void>;
 
-  constructor(store: IndexStore, dimension: number) {
+  constructor(
+    store: IndexStore,
+    dimension: number,
+    commitStaged: (operations: Iterable<Operation>, stats: Buffer | undefined) => Promise<void>,
+  ) {
     this.store = store;
     this.dimension = dimension;
+    this.commitStaged = commitStaged;
+  }
+
+  async commit(): Promise<void> {
+    this.assertOpen();
+    if (this.committing) throw new Error('this index transaction is already committing');
+    const stats = this.statsChange();
+    if (this.operations.size === 0 && stats === undefined && !this.store.uncommitted) return;
+    this.committing = true;
+    try {
+      await this.commitStaged([...this.operations.values()], stats);
+      this.operations.clear();
+      this.stats = undefined;
+    } finally {
+      this.committing = false;
+    }
   }
 
   removeDocument(docId: string): void {
@@ -557,6 +636,7 @@ class Transaction implements IndexTransaction {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('this index transaction has already been committed');
+    if (this.committing) throw new Error('this index transaction is committing; wait for commit() before staging more');
   }
 }
 

@@ -61,10 +61,10 @@ export function generationFileNames(gen: number): { chunks: string; vectors: str
 export const OWN_FILE_PATTERN =
   /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
-/** The shared "what to do" for damaged indexes. */
+/** The shared "what to do" for damaged indexes: `rag ingest --rebuild` (index-store.ts, rebuild). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
   return new RagError(
-    `index ${display} is damaged: ${what}; delete ${display} and run \`rag ingest <paths>\` again (or ingest into another --index)`,
+    `index ${display} is damaged: ${what}; rebuild it from your documents with \`rag ingest --rebuild --index ${display} <paths>\``,
     cause === undefined ? undefined : { cause },
   );
 }

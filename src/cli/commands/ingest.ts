@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ingest } from '../../ingest/pipeline.js';
 import type { IngestSummary } from '../../ingest/pipeline.js';
+import { stopOnInterrupt } from '../interrupt.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
@@ -16,6 +17,8 @@ export interface IngestCommandOptions extends ModelFlags {
   lockTimeout: number;
   maxFileSize?: number;
   cache: boolean;
+  rebuild?: boolean;
+  commitEvery?: number;
   json?: boolean;
 }
 
@@ -25,6 +28,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
   // (bad path, locked index, other chunking) then prints just its one-line error, and the
   // summary names the model anyway.
   let model: string | undefined;
+  const interrupt = stopOnInterrupt('the ingest');
   const summary = await ingest({
     paths,
     index: opts.index,
@@ -37,6 +41,9 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
     lockTimeoutMs: opts.lockTimeout * 1000,
     ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }),
     cache: opts.cache,
+    ...(opts.rebuild === true ? { rebuild: true } : {}),
+    ...(opts.commitEvery === undefined ? {} : { commitEvery: { documents: opts.commitEvery } }),
+    signal: interrupt.signal,
     onEvent: (event) => {
       switch (event.type) {
         case 'model':
@@ -61,12 +68,18 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
           bar.done();
           if (event.chunks >= 1000) log(err.dim(`adding ${event.chunks} chunks to the HNSW index…`));
           break;
+        case 'committed':
+          bar.done();
+          log(err.dim(`committed ${event.documents} of ${event.total} new or changed documents`));
+          break;
         case 'loaded':
           break;
       }
     },
+  }).finally(() => {
+    bar.done();
+    interrupt.dispose();
   });
-  bar.done();
   if (opts.json) printJson(summary);
   else printSummary(summary);
   // Everything readable was committed; 3 tells scripts that some inputs still need attention.
