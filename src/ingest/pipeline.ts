@@ -2,8 +2,10 @@ import path from 'node:path';
 import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
-import { IndexStore, writeIndex } from '../store/index-store.js';
 import type { StoredDocument } from '../store/index-store.js';
+import { indexExists, openIndex, resolveLocation, writeAnyIndex } from '../store/open.js';
+import { displayLocation } from '../store/pg/location.js';
+import type { IndexReader, IndexWriter } from '../store/reader.js';
 import { discoverFiles } from './discover.js';
 import type { LoadNotice } from './discover.js';
 import { FileLoadError, loadFile } from './loaders/index.js';
@@ -26,7 +28,10 @@ export type IngestEvent =
 export interface IngestOptions {
   /** Files or directories to ingest; directories are walked recursively. */
   paths: string[];
-  /** Index directory (default `.rag` in the current directory). */
+  /**
+   * Index directory (default `.rag` in the current directory), or a PostgreSQL URL
+   * `postgres://USER@HOST:PORT/DB?table=NAME` (pgvector; see README).
+   */
   index?: string;
   /**
    * Model alias/spec or an Embedder. Default: the model the index was built with, or `hash`
@@ -50,6 +55,7 @@ export interface IngestOptions {
 }
 
 export interface IngestSummary {
+  /** The index directory, or the PostgreSQL URL without its password. */
   index: string;
   model: string;
   modelFingerprint: string;
@@ -94,9 +100,10 @@ interface LoadedBatch {
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
-  const indexDir = path.resolve(options.index ?? DEFAULT_INDEX_DIR);
+  const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
   const emit = options.onEvent ?? (() => undefined);
-  const existing = (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
+  const warn = (message: string): void => emit({ type: 'warning', message });
+  const existing = await openExisting(indexDir, warn);
 
   // Fail on a wrong model before reading any document.
   const embedder = await openModelFor(existing, options.model, {
@@ -112,8 +119,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     ? (text: string) => embedder.countTokens!(text)
     : undefined;
 
+  // Warnings from the store while it opens (before the callback runs) go into the summary too.
+  const earlyWarnings: string[] = [];
   try {
-    const summary = await writeIndex(
+    const summary = await writeAnyIndex(
       indexDir,
       { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
       async (tx) => {
@@ -122,10 +131,11 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         const previousStats = before.corpusStatistics();
         if (stats && previousStats) stats.load(previousStats);
 
+        const writerWarnings = [...earlyWarnings];
         const counts = { added: 0, updated: 0, unchanged: 0, removed: 0 };
         let removedChunks = 0;
         const seen = new Set<string>();
-        const warnings: string[] = [];
+        const warnings: string[] = writerWarnings;
         const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; replaces: boolean }> = [];
 
         for (const { doc, origin } of loaded.documents) {
@@ -166,7 +176,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         for (const old of before.documents()) {
           if (seen.has(old.docId) || !origins.has(old.origin)) continue;
           if (loaded.failedFiles.has(`${old.origin}\0${fileOfSource(old)}`)) continue;
-          removedChunks += dropDocument(tx, before, old, stats);
+          removedChunks += await dropDocument(tx, before, old, stats);
           counts.removed++;
         }
 
@@ -184,7 +194,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         for (const { stored, chunks, replaces } of toEmbed) {
           if (replaces) {
             const old = before.getDocument(stored.docId);
-            if (old) removedChunks += dropDocument(tx, before, old, stats);
+            if (old) removedChunks += await dropDocument(tx, before, old, stats);
             counts.updated++;
           } else {
             counts.added++;
@@ -198,7 +208,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 
         const total = before.chunkCount - removedChunks + texts.length;
         return {
-          index: indexDir,
+          index: displayLocation(indexDir),
           model: embedder.info.id,
           modelFingerprint: embedder.fingerprint,
           chunking,
@@ -213,7 +223,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           seconds: 0,
         };
       },
-      options.lockTimeoutMs === undefined ? undefined : { lockTimeoutMs: options.lockTimeoutMs },
+      {
+        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+        onWarning: (message) => {
+          earlyWarnings.push(message);
+          warn(message);
+        },
+      },
     );
     // Measured after the commit: building and writing the HNSW graph is often most of the run.
     summary.seconds = (performance.now() - started) / 1000;
@@ -230,22 +246,23 @@ function fileOfSource(doc: StoredDocument): string {
   return hash === -1 ? doc.docId : doc.source.slice(0, hash);
 }
 
-function dropDocument(
-  tx: { removeDocument(docId: string): void },
-  before: IndexStore,
+async function dropDocument(
+  tx: Pick<IndexWriter, 'removeDocument'>,
+  before: IndexReader,
   doc: StoredDocument,
   stats: Embedder['corpusStatistics'],
-): number {
-  if (stats) {
-    const texts: string[] = [];
-    for (const id of doc.chunkIds) {
-      const chunk = before.getChunk(id);
-      if (chunk) texts.push(chunk.text);
-    }
-    stats.remove(texts);
-  }
+): Promise<number> {
+  if (stats) stats.remove((await before.chunksOf(doc)).map((chunk) => chunk.text));
   tx.removeDocument(doc.docId);
   return doc.chunkIds.length;
+}
+
+/** The index at `location` when there is one (read, then closed: the writer reopens it under its lock). */
+async function openExisting(location: string, warn: (message: string) => void): Promise<IndexReader | undefined> {
+  if (!(await indexExists(location, { onWarning: warn }))) return undefined;
+  const store = await openIndex(location, { onWarning: warn });
+  await store.close();
+  return store;
 }
 
 async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): Promise<LoadedBatch> {

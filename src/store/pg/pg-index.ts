@@ -1,0 +1,726 @@
+/**
+ * An index in PostgreSQL with pgvector: the same documents, chunks, vectors and manifest as the
+ * HNSW files, in three tables named after `table=NAME`:
+ *
+ * - `NAME`: one row per chunk: id, doc_id, ord, text, metadata (jsonb: page, offsets, headings)
+ *   and `embedding vector(d)`, with an HNSW index `USING hnsw (embedding vector_cosine_ops)`
+ *   when d ≤ {@link PG_HNSW_MAX_DIMENSION} (pgvector's limit for `vector`; larger vectors are
+ *   searched exactly).
+ * - `NAME_documents`: one row per document (content hash for incremental ingest, chunk ids).
+ * - `NAME_meta`: one row: format version, model and fingerprint, chunking, HNSW parameters,
+ *   counts, and the model's corpus statistics blob.
+ *
+ * A write holds a session advisory lock on the table name for its whole run (so two ingests
+ * serialize, like the file store's lock file) and applies all its changes in one transaction,
+ * so readers see the old or the new index and a failure never leaves half a document.
+ */
+import type pg from 'pg';
+import type { Chunk, DocumentFormat } from '../../ingest/types.js';
+import { RagError } from '../../errors.js';
+import type { StoredDocument } from '../chunk-file.js';
+import { normalized } from '../flat-vectors.js';
+import { efFor } from '../hnsw.js';
+import { assertCompatible, checkPut, hnswParams, type IndexInit } from '../index-store.js';
+import { damaged, noIndex } from '../manifest.js';
+import type { IndexInfo, IndexReader, IndexWriter, SearchHit } from '../reader.js';
+import { createPool, endPool, errorCode, pgError, type PgPoolOptions } from './connect.js';
+import { parsePgLocation, type PgLocation } from './location.js';
+
+/** Version of the table layout this code writes and reads. */
+export const PG_FORMAT_VERSION = 1;
+
+/** pgvector refuses an HNSW index on `vector` columns of more dimensions than this. */
+export const PG_HNSW_MAX_DIMENSION = 2000;
+
+/** pgvector's range for `hnsw.ef_search`. */
+const MAX_EF_SEARCH = 1000;
+
+/** Rows per multi-row INSERT: large enough to amortise round trips, small enough for one message. */
+const INSERT_BATCH_ROWS = 200;
+
+/** Documents per query when streaming chunks for BM25. */
+const STREAM_BATCH_DOCUMENTS = 500;
+
+/** First key of our advisory locks (the second is the table name's hash): "rag" in ASCII. */
+const LOCK_NAMESPACE = 0x726167;
+
+export interface PgTables {
+  chunks: string;
+  documents: string;
+  meta: string;
+  /** The names as quoted identifiers, ready for SQL. */
+  q: { chunks: string; documents: string; meta: string; hnswIndex: string; docIndex: string };
+}
+
+/** The three table names of an index (validated as identifiers by parsePgLocation). */
+export function tablesOf(table: string): PgTables {
+  const quote = (name: string): string => `"${name}"`;
+  return {
+    chunks: table,
+    documents: `${table}_documents`,
+    meta: `${table}_meta`,
+    q: {
+      chunks: quote(table),
+      documents: quote(`${table}_documents`),
+      meta: quote(`${table}_meta`),
+      hnswIndex: quote(`${table}_embedding_hnsw`),
+      docIndex: quote(`${table}_doc_id`),
+    },
+  };
+}
+
+type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+interface MetaRow {
+  format_version: number;
+  model: IndexInfo['model'];
+  model_fingerprint: string;
+  chunking: IndexInfo['chunking'];
+  hnsw: IndexInfo['hnsw'];
+  documents: string | number;
+  chunks: string | number;
+  generation: string | number;
+  created_at: Date;
+  updated_at: Date;
+  corpus_stats: Buffer | null;
+}
+
+interface DocumentRow {
+  doc_id: string;
+  source: string;
+  origin: string;
+  format: string;
+  title: string | null;
+  content_hash: string;
+  chunk_ids: string[];
+}
+
+interface ChunkRow {
+  id: string;
+  doc_id: string;
+  ord: number;
+  text: string;
+  metadata: { page?: number | null; start?: number; end?: number; headings?: string[] };
+  similarity?: number | null;
+}
+
+/** What `PgIndex` knows beyond IndexInfo. */
+export interface PgIndexInfo extends IndexInfo {
+  formatVersion: number;
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * A view of a PostgreSQL index: the manifest and documents are read when it opens, chunks and
+ * vectors stay in the database (searches go to pgvector). Holds a connection pool: call
+ * {@link close}.
+ */
+export class PgIndex implements IndexReader {
+  readonly pgLocation: PgLocation;
+  readonly tables: PgTables;
+  private readonly pool: pg.Pool;
+  private info: PgIndexInfo;
+  private readonly docs = new Map<string, StoredDocument>();
+  private stats: Buffer | undefined;
+  /** Whether the table exists yet (false for a new index until its first commit). */
+  private created: boolean;
+
+  private constructor(pool: pg.Pool, location: PgLocation, info: PgIndexInfo, created: boolean) {
+    this.pool = pool;
+    this.pgLocation = location;
+    this.tables = tablesOf(location.table);
+    this.info = info;
+    this.created = created;
+  }
+
+  /**
+   * Opens the index at a `postgres://` URL. Throws RagError when the server cannot be reached,
+   * refuses the login, has no such index, or the table is not a rag index.
+   */
+  static async open(url: string, options: PgPoolOptions = {}): Promise<PgIndex> {
+    const location = parsePgLocation(url, options.env);
+    const pool = createPool(location, options);
+    try {
+      const index = await PgIndex.load(pool, location);
+      if (index === undefined) throw noIndex(location.display);
+      return index;
+    } catch (error) {
+      await endPool(pool);
+      throw pgError(error, location);
+    }
+  }
+
+  /** Whether the URL's table holds a rag index (false when the tables do not exist). */
+  static async exists(url: string, options: PgPoolOptions = {}): Promise<boolean> {
+    const location = parsePgLocation(url, options.env);
+    const pool = createPool(location, options);
+    try {
+      return (await tableState(pool, tablesOf(location.table))) === 'rag';
+    } catch (error) {
+      throw pgError(error, location);
+    } finally {
+      await endPool(pool);
+    }
+  }
+
+  /** @internal Reads the index through `db`; undefined when there is none. */
+  static async load(pool: pg.Pool, location: PgLocation, db: Queryable = pool): Promise<PgIndex | undefined> {
+    const tables = tablesOf(location.table);
+    const state = await tableState(db, tables);
+    if (state === 'absent') return undefined;
+    if (state === 'foreign') {
+      throw new RagError(`table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
+    }
+    let meta: MetaRow | undefined;
+    try {
+      meta = (await db.query<MetaRow>(`SELECT * FROM ${tables.q.meta}`)).rows[0];
+    } catch (error) {
+      if (errorCode(error) === '42703' || errorCode(error) === '42P01') throw damagedPg(location, 'its tables do not have the expected columns', error);
+      throw error;
+    }
+    if (meta === undefined) throw damagedPg(location, `${tables.meta} has no row`);
+    if (meta.format_version > PG_FORMAT_VERSION) {
+      throw new RagError(`index ${location.display} was written by a newer rag (format ${meta.format_version}); upgrade rag or use another table`);
+    }
+    const index = new PgIndex(
+      pool,
+      location,
+      {
+        formatVersion: meta.format_version,
+        generation: Number(meta.generation),
+        createdAt: meta.created_at.toISOString(),
+        updatedAt: meta.updated_at.toISOString(),
+        model: meta.model,
+        modelFingerprint: meta.model_fingerprint,
+        chunking: meta.chunking,
+        hnsw: meta.hnsw,
+        counts: { documents: Number(meta.documents), chunks: Number(meta.chunks) },
+      },
+      true,
+    );
+    index.stats = meta.corpus_stats ?? undefined;
+    const docs = await db.query<DocumentRow>(
+      `SELECT doc_id, source, origin, format, title, content_hash, chunk_ids FROM ${tables.q.documents} ORDER BY seq`,
+    );
+    for (const row of docs.rows) index.docs.set(row.doc_id, documentFromRow(row));
+    if (index.docs.size !== index.info.counts.documents) {
+      throw damagedPg(location, `${tables.documents} holds ${index.docs.size} documents, but ${tables.meta} says ${index.info.counts.documents}`);
+    }
+    return index;
+  }
+
+  /** @internal An index that does not exist yet; the first write creates its tables. */
+  static empty(pool: pg.Pool, location: PgLocation, init: IndexInit): PgIndex {
+    const now = new Date().toISOString();
+    const params = hnswParams(init);
+    return new PgIndex(
+      pool,
+      location,
+      {
+        formatVersion: PG_FORMAT_VERSION,
+        generation: 0,
+        createdAt: now,
+        updatedAt: now,
+        model: init.model,
+        modelFingerprint: init.modelFingerprint,
+        chunking: { ...init.chunking },
+        hnsw: { space: 'cosine', M: params.M, efConstruction: params.efConstruction, maxElements: 0 },
+        counts: { documents: 0, chunks: 0 },
+      },
+      false,
+    );
+  }
+
+  get location(): string {
+    return this.pgLocation.display;
+  }
+
+  get manifest(): PgIndexInfo {
+    return this.info;
+  }
+
+  get documentCount(): number {
+    return this.docs.size;
+  }
+
+  get chunkCount(): number {
+    return this.info.counts.chunks;
+  }
+
+  /** Whether dense searches use the HNSW index (false above {@link PG_HNSW_MAX_DIMENSION}: exact scans). */
+  get hasHnswIndex(): boolean {
+    return this.info.model.dimension <= PG_HNSW_MAX_DIMENSION;
+  }
+
+  documents(): IterableIterator<StoredDocument> {
+    return this.docs.values();
+  }
+
+  getDocument(docId: string): StoredDocument | undefined {
+    return this.docs.get(docId);
+  }
+
+  corpusStatistics(): Buffer | undefined {
+    return this.stats;
+  }
+
+  async chunksOf(document: StoredDocument): Promise<Chunk[]> {
+    if (!this.created) return [];
+    const rows = await this.query<ChunkRow>(
+      `SELECT id, doc_id, ord, text, metadata FROM ${this.tables.q.chunks} WHERE doc_id = $1 ORDER BY ord`,
+      [document.docId],
+    );
+    return rows.map(chunkFromRow);
+  }
+
+  async *allChunks(): AsyncGenerator<{ chunk: Chunk; document: StoredDocument }> {
+    if (!this.created) return;
+    const docs = [...this.docs.values()];
+    for (let i = 0; i < docs.length; i += STREAM_BATCH_DOCUMENTS) {
+      const batch = docs.slice(i, i + STREAM_BATCH_DOCUMENTS);
+      const rows = await this.query<ChunkRow>(
+        `SELECT id, doc_id, ord, text, metadata FROM ${this.tables.q.chunks} WHERE doc_id = ANY($1::text[])`,
+        [batch.map((d) => d.docId)],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const document of batch) {
+        for (const id of document.chunkIds) {
+          const row = byId.get(id);
+          if (row !== undefined) yield { chunk: chunkFromRow(row), document };
+        }
+      }
+    }
+  }
+
+  /**
+   * Top-k by cosine similarity in pgvector. Runs in a transaction that sets `hnsw.ef_search`
+   * (`SET LOCAL`, so pooled connections keep their defaults) to `ef` or `efFor(k, chunks)`,
+   * capped at pgvector's 1000; a k above that cap scans exactly instead, since the HNSW scan
+   * would return at most ef_search rows.
+   */
+  async searchVector(vector: Float32Array, k: number, options: { ef?: number } = {}): Promise<SearchHit[]> {
+    const limit = Math.min(Math.floor(k), this.chunkCount);
+    if (limit <= 0 || !this.created) return [];
+    if (vector.length !== this.info.model.dimension) {
+      throw new Error(`query vector has dimension ${vector.length}, index expects ${this.info.model.dimension}`);
+    }
+    const ef = Math.max(limit, options.ef ?? efFor(limit, this.chunkCount));
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      if (limit > MAX_EF_SEARCH) await client.query('SET LOCAL enable_indexscan = off');
+      else await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(ef, MAX_EF_SEARCH)}`);
+      const { rows } = await client.query<ChunkRow>(
+        `SELECT id, doc_id, ord, text, metadata, 1 - (embedding <=> $1::vector) AS similarity
+           FROM ${this.tables.q.chunks} ORDER BY embedding <=> $1::vector LIMIT $2`,
+        [vectorLiteral(vector), limit],
+      );
+      await client.query('COMMIT');
+      const hits: SearchHit[] = [];
+      for (const row of rows) {
+        const document = this.docs.get(row.doc_id);
+        // A zero vector has no direction: pgvector gives NaN, the file store 0.
+        const similarity = row.similarity === null || row.similarity === undefined || Number.isNaN(row.similarity) ? 0 : row.similarity;
+        if (document !== undefined) hits.push({ chunk: chunkFromRow(row), document, similarity });
+      }
+      return hits;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw pgError(error, this.pgLocation);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Table, TOAST and index bytes of the three tables. */
+  async sizeBytes(): Promise<number> {
+    if (!this.created) return 0;
+    const { tables } = this;
+    const rows = await this.query<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(to_regclass(quote_ident(t))))::text AS bytes FROM unnest($1::text[]) AS t`,
+      [[tables.chunks, tables.documents, tables.meta]],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await endPool(this.pool);
+  }
+
+  /** @internal The pool, for the writer. */
+  get connectionPool(): pg.Pool {
+    return this.pool;
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw pgError(error, this.pgLocation);
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (error) {
+      throw pgError(error, this.pgLocation);
+    }
+  }
+
+  // --- used by writePgIndex only -------------------------------------------------------------
+
+  /** @internal Applies committed operations to this view (after the transaction committed). */
+  applyCommitted(operations: Iterable<PgOperation>, stats: Buffer | undefined, info: PgIndexInfo): void {
+    for (const op of operations) {
+      this.docs.delete(op.docId);
+      if (op.kind === 'put') this.docs.set(op.docId, op.doc);
+    }
+    if (stats !== undefined) this.stats = stats;
+    this.info = info;
+    this.created = true;
+  }
+}
+
+export type PgOperation =
+  | { kind: 'remove'; docId: string }
+  | { kind: 'put'; docId: string; doc: StoredDocument; chunks: Chunk[]; vectors: Float32Array[] };
+
+export interface PgWriteOptions extends PgPoolOptions {
+  /** How long to wait for another writer's lock. Default 10 s. */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * {@link writeIndex} for a PostgreSQL URL: takes the table's advisory lock, opens (or creates)
+ * the index, runs `fn`, then applies its changes in one transaction. If `fn` throws, nothing is
+ * written.
+ */
+export async function writePgIndex<T>(url: string, init: IndexInit, fn: (tx: IndexWriter) => Promise<T>, options: PgWriteOptions = {}): Promise<T> {
+  const location = parsePgLocation(url, options.env);
+  const tables = tablesOf(location.table);
+  const pool = createPool(location, options);
+  let client: pg.PoolClient | undefined;
+  try {
+    client = await pool.connect();
+    await lockTable(client, location, options.lockTimeoutMs ?? 10_000);
+    await ensurePgvector(client, location);
+    const existing = await PgIndex.load(pool, location, client);
+    if (existing !== undefined) assertCompatible(existing, init);
+    const store = existing ?? PgIndex.empty(pool, location, init);
+    if (existing === undefined && init.model.dimension > PG_HNSW_MAX_DIMENSION) {
+      options.onWarning?.(
+        `${init.model.dimension}-dimensional vectors are above pgvector's HNSW limit of ${PG_HNSW_MAX_DIMENSION}: ${location.table} gets no HNSW index and every dense query scans all chunks (use a model of ≤ ${PG_HNSW_MAX_DIMENSION} dimensions for large corpora)`,
+      );
+    }
+
+    const tx = new PgTransaction(store, init.model.dimension);
+    const result = await fn(tx);
+    tx.close();
+    const stats = tx.statsChange();
+    const ops = [...tx.operations.values()];
+    if (ops.length > 0 || stats !== undefined || existing === undefined) {
+      await commit(client, store, tables, ops, stats);
+    }
+    return result;
+  } catch (error) {
+    throw pgError(error, location);
+  } finally {
+    if (client !== undefined) {
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, location.table]).catch(() => undefined);
+      client.release();
+    }
+    await endPool(pool);
+  }
+}
+
+/** Drops an index's tables (eval's per-model indexes). */
+export async function dropPgIndex(url: string, options: PgPoolOptions = {}): Promise<void> {
+  const location = parsePgLocation(url, options.env);
+  const { q } = tablesOf(location.table);
+  const pool = createPool(location, options);
+  try {
+    await pool.query(`DROP TABLE IF EXISTS ${q.chunks}, ${q.documents}, ${q.meta}`);
+  } catch (error) {
+    throw pgError(error, location);
+  } finally {
+    await endPool(pool);
+  }
+}
+
+/** Session advisory lock on the table name, polled until `timeoutMs`. */
+async function lockTable(client: pg.PoolClient, location: PgLocation, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 50;
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+      LOCK_NAMESPACE,
+      location.table,
+    ]);
+    if (rows[0]?.locked === true) return;
+    if (Date.now() >= deadline) {
+      throw new RagError(
+        `index ${location.display} is locked by another rag ingest (a PostgreSQL advisory lock on ${location.table}); wait for it to finish`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))));
+    delay = Math.min(delay * 2, 250);
+  }
+}
+
+/** Creates the `vector` extension if needed; one clear line when the server cannot. */
+async function ensurePgvector(client: pg.PoolClient, location: PgLocation): Promise<void> {
+  const { rows } = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
+  if (rows.length > 0) return;
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new RagError(
+      `pgvector is not available in ${location.display} (CREATE EXTENSION vector: ${message}); install pgvector on the server or ask your provider to enable it`,
+      { cause: error },
+    );
+  }
+}
+
+async function tableState(db: Queryable, tables: PgTables): Promise<'absent' | 'rag' | 'foreign'> {
+  const { rows } = await db.query<{ chunks: string | null; meta: string | null; documents: string | null }>(
+    'SELECT to_regclass($1)::text AS chunks, to_regclass($2)::text AS meta, to_regclass($3)::text AS documents',
+    [tables.q.chunks, tables.q.meta, tables.q.documents],
+  );
+  const row = rows[0];
+  if (row === undefined || (row.chunks === null && row.meta === null && row.documents === null)) return 'absent';
+  return row.chunks !== null && row.meta !== null && row.documents !== null ? 'rag' : 'foreign';
+}
+
+async function createTables(client: pg.PoolClient, tables: PgTables, dimension: number): Promise<void> {
+  const { q } = tables;
+  await client.query(`CREATE TABLE ${q.meta} (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    format_version integer NOT NULL,
+    generation bigint NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    model jsonb NOT NULL,
+    model_fingerprint text NOT NULL,
+    chunking jsonb NOT NULL,
+    hnsw jsonb NOT NULL,
+    documents bigint NOT NULL,
+    chunks bigint NOT NULL,
+    corpus_stats bytea
+  )`);
+  await client.query(`CREATE TABLE ${q.documents} (
+    doc_id text PRIMARY KEY,
+    seq bigserial NOT NULL,
+    source text NOT NULL,
+    origin text NOT NULL,
+    format text NOT NULL,
+    title text,
+    content_hash text NOT NULL,
+    chunk_ids jsonb NOT NULL
+  )`);
+  await client.query(`CREATE TABLE ${q.chunks} (
+    id text PRIMARY KEY,
+    doc_id text NOT NULL REFERENCES ${q.documents} (doc_id) ON DELETE CASCADE,
+    ord integer NOT NULL,
+    text text NOT NULL,
+    metadata jsonb NOT NULL,
+    embedding vector(${dimension}) NOT NULL
+  )`);
+  await client.query(`CREATE INDEX ${q.docIndex} ON ${q.chunks} (doc_id, ord)`);
+}
+
+async function commit(
+  client: pg.PoolClient,
+  store: PgIndex,
+  tables: PgTables,
+  ops: PgOperation[],
+  stats: Buffer | undefined,
+): Promise<void> {
+  const { q } = tables;
+  const before = store.manifest;
+  const isNew = before.generation === 0;
+  const dimension = before.model.dimension;
+  await client.query('BEGIN');
+  try {
+    if (isNew) await createTables(client, tables, dimension);
+    const touched = ops.map((op) => op.docId).filter((id) => store.getDocument(id) !== undefined);
+    // The chunks go with their documents (ON DELETE CASCADE).
+    if (touched.length > 0) await client.query(`DELETE FROM ${q.documents} WHERE doc_id = ANY($1::text[])`, [touched]);
+
+    const puts = ops.filter((op): op is Extract<PgOperation, { kind: 'put' }> => op.kind === 'put');
+    for (let i = 0; i < puts.length; i += INSERT_BATCH_ROWS) {
+      const batch = puts.slice(i, i + INSERT_BATCH_ROWS);
+      const params: unknown[] = [];
+      const values = batch.map(({ doc }) => {
+        const at = params.length;
+        params.push(doc.docId, doc.source, doc.origin, doc.format, doc.title ?? null, doc.contentHash, JSON.stringify(doc.chunkIds));
+        return `(${[1, 2, 3, 4, 5, 6].map((n) => `$${at + n}`).join(', ')}, $${at + 7}::jsonb)`;
+      });
+      await client.query(
+        `INSERT INTO ${q.documents} (doc_id, source, origin, format, title, content_hash, chunk_ids) VALUES ${values.join(', ')}`,
+        params,
+      );
+    }
+    let rows: Array<{ chunk: Chunk; vector: Float32Array }> = [];
+    const flush = async (): Promise<void> => {
+      if (rows.length === 0) return;
+      const params: unknown[] = [];
+      const values = rows.map(({ chunk, vector }) => {
+        const at = params.length;
+        params.push(chunk.id, chunk.docId, chunk.index, chunk.text, JSON.stringify(metadataOf(chunk)), vectorLiteral(normalized(vector)));
+        return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb, $${at + 6}::vector)`;
+      });
+      await client.query(`INSERT INTO ${q.chunks} (id, doc_id, ord, text, metadata, embedding) VALUES ${values.join(', ')}`, params);
+      rows = [];
+    };
+    let added = 0;
+    for (const put of puts) {
+      for (let i = 0; i < put.chunks.length; i++) {
+        rows.push({ chunk: put.chunks[i]!, vector: put.vectors[i]! });
+        if (rows.length >= INSERT_BATCH_ROWS) await flush();
+      }
+      added += put.chunks.length;
+    }
+    await flush();
+
+    // A new table gets its HNSW index after the bulk load: building once is much faster than
+    // maintaining the graph row by row.
+    if (isNew && dimension <= PG_HNSW_MAX_DIMENSION) {
+      await client.query(
+        `CREATE INDEX ${q.hnswIndex} ON ${q.chunks} USING hnsw (embedding vector_cosine_ops) WITH (m = ${before.hnsw.M}, ef_construction = ${before.hnsw.efConstruction})`,
+      );
+    }
+
+    let removed = 0;
+    for (const id of touched) removed += store.getDocument(id)!.chunkIds.length;
+    let documents = store.documentCount - touched.length + puts.length;
+    const chunks = before.counts.chunks - removed + added;
+    const now = new Date();
+    const info: PgIndexInfo = {
+      ...before,
+      generation: before.generation + 1,
+      updatedAt: now.toISOString(),
+      counts: { documents, chunks },
+    };
+    if (isNew) {
+      await client.query(
+        `INSERT INTO ${q.meta} (format_version, generation, created_at, updated_at, model, model_fingerprint, chunking, hnsw, documents, chunks, corpus_stats)
+         VALUES ($1, $2, $3, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9, $10)`,
+        [PG_FORMAT_VERSION, info.generation, now, JSON.stringify(info.model), info.modelFingerprint, JSON.stringify(info.chunking), JSON.stringify(info.hnsw), documents, chunks, stats ?? null],
+      );
+    } else {
+      await client.query(
+        `UPDATE ${q.meta} SET format_version = $1, generation = $2, updated_at = $3, documents = $4, chunks = $5, corpus_stats = coalesce($6, corpus_stats)`,
+        [PG_FORMAT_VERSION, info.generation, now, documents, chunks, stats ?? null],
+      );
+    }
+    // Counted in the same transaction, so a bug in the arithmetic above cannot commit a lie.
+    const counted = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${q.documents}`);
+    documents = Number(counted.rows[0]?.n);
+    if (documents !== info.counts.documents) throw new Error(`document count mismatch: ${documents} rows, expected ${info.counts.documents}`);
+    crashPoint();
+    await client.query('COMMIT');
+    store.applyCommitted(ops, stats, info);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Crash tests kill the writer just before COMMIT (`RAG_TEST_CRASH_AT=pg-before-commit`). */
+function crashPoint(): void {
+  if (process.env['RAG_TEST_CRASH_AT'] === 'pg-before-commit') process.kill(process.pid, 'SIGKILL');
+}
+
+class PgTransaction implements IndexWriter {
+  readonly store: PgIndex;
+  readonly operations = new Map<string, PgOperation>();
+  private stats: Buffer | undefined;
+  private closed = false;
+  private readonly dimension: number;
+
+  constructor(store: PgIndex, dimension: number) {
+    this.store = store;
+    this.dimension = dimension;
+  }
+
+  removeDocument(docId: string): void {
+    this.assertOpen();
+    this.operations.delete(docId);
+    if (this.store.getDocument(docId) !== undefined) this.operations.set(docId, { kind: 'remove', docId });
+  }
+
+  putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void {
+    this.assertOpen();
+    checkPut(doc, chunks, vectors, this.dimension);
+    this.operations.delete(doc.docId);
+    this.operations.set(doc.docId, { kind: 'put', docId: doc.docId, doc: { ...doc, chunkIds: [...doc.chunkIds] }, chunks: [...chunks], vectors: [...vectors] });
+  }
+
+  setCorpusStatistics(data: Buffer): void {
+    this.assertOpen();
+    this.stats = Buffer.from(data);
+  }
+
+  statsChange(): Buffer | undefined {
+    const before = this.store.corpusStatistics();
+    if (this.stats === undefined || (before !== undefined && before.equals(this.stats))) return undefined;
+    return this.stats;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('this index transaction has already been committed');
+  }
+}
+
+/** pgvector's text input format. Float32 values print exactly enough digits to round-trip. */
+export function vectorLiteral(vector: Float32Array): string {
+  let text = '[';
+  for (let i = 0; i < vector.length; i++) {
+    if (i > 0) text += ',';
+    const x = vector[i]!;
+    text += x === 0 ? '0' : String(x);
+  }
+  return `${text}]`;
+}
+
+function metadataOf(chunk: Chunk): { page: number | null; start: number; end: number; headings: string[] } {
+  return { page: chunk.page, start: chunk.start, end: chunk.end, headings: chunk.headings };
+}
+
+function chunkFromRow(row: ChunkRow): Chunk {
+  const m = row.metadata;
+  return {
+    id: row.id,
+    docId: row.doc_id,
+    index: row.ord,
+    text: row.text,
+    page: m.page ?? null,
+    start: m.start ?? 0,
+    end: m.end ?? 0,
+    headings: m.headings ?? [],
+  };
+}
+
+function documentFromRow(row: DocumentRow): StoredDocument {
+  return {
+    docId: row.doc_id,
+    source: row.source,
+    origin: row.origin,
+    format: row.format as DocumentFormat,
+    ...(row.title === null ? {} : { title: row.title }),
+    contentHash: row.content_hash,
+    chunkIds: row.chunk_ids,
+  };
+}
+
+function damagedPg(location: PgLocation, what: string, cause?: unknown): RagError {
+  return damaged(location.display, what, cause);
+}
