@@ -476,7 +476,8 @@ export class IndexStore implements IndexReader {
   }
 }
 
-type Operation =
+/** @internal One staged change to a document. */
+export type Operation =
   | { kind: 'remove'; docId: string }
   | { kind: 'put'; docId: string; doc: StoredDocument; chunks: Chunk[]; vectors: Float32Array[] };
 
@@ -524,15 +525,19 @@ export async function writeIndex<T>(
   }
 }
 
-class Transaction implements IndexTransaction {
-  readonly store: IndexStore;
+/**
+ * @internal The changes a write callback stages, the latest per document, checked as they come;
+ * each store commits them its own way. Shared by the files and PostgreSQL.
+ */
+export class Transaction<S extends IndexReader = IndexStore> implements IndexWriter {
+  readonly store: S;
   /** Latest operation per document, in the order documents were last touched. */
   readonly operations = new Map<string, Operation>();
   private stats: Buffer | undefined;
   private closed = false;
   private readonly dimension: number;
 
-  constructor(store: IndexStore, dimension: number) {
+  constructor(store: S, dimension: number) {
     this.store = store;
     this.dimension = dimension;
   }
@@ -575,7 +580,7 @@ class Transaction implements IndexTransaction {
  * Throws (a bug in the caller, not a user error) unless `chunks` and `vectors` fit `doc` and the
  * index's dimension. Shared by both stores' transactions.
  */
-export function checkPut(doc: StoredDocument, chunks: readonly Chunk[], vectors: readonly Float32Array[], dimension: number): void {
+function checkPut(doc: StoredDocument, chunks: readonly Chunk[], vectors: readonly Float32Array[], dimension: number): void {
   const where = `document ${JSON.stringify(doc.docId)}`;
   if (vectors.length !== chunks.length) throw new Error(`${where}: ${chunks.length} chunks but ${vectors.length} vectors`);
   if (doc.chunkIds.length !== chunks.length || chunks.some((c, i) => c.id !== doc.chunkIds[i] || c.docId !== doc.docId)) {

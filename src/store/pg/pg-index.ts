@@ -20,7 +20,7 @@ import { RagError } from '../../errors.js';
 import type { StoredDocument } from '../chunk-file.js';
 import { normalized } from '../flat-vectors.js';
 import { efFor } from '../hnsw.js';
-import { assertCompatible, checkPut, hnswParams, type IndexInit } from '../index-store.js';
+import { assertCompatible, hnswParams, Transaction, type IndexInit, type Operation } from '../index-store.js';
 import { damaged, noIndex } from '../manifest.js';
 import type { IndexInfo, IndexReader, IndexWriter, SearchHit } from '../reader.js';
 import { createPool, endPool, errorCode, pgError, type PgPoolOptions } from './connect.js';
@@ -384,9 +384,7 @@ export class PgIndex implements IndexReader {
   }
 }
 
-export type PgOperation =
-  | { kind: 'remove'; docId: string }
-  | { kind: 'put'; docId: string; doc: StoredDocument; chunks: Chunk[]; vectors: Float32Array[] };
+export type PgOperation = Operation;
 
 export interface PgWriteOptions extends PgPoolOptions {
   /** How long to wait for another writer's lock. Default 10 s. */
@@ -416,7 +414,7 @@ export async function writePgIndex<T>(url: string, init: IndexInit, fn: (tx: Ind
       );
     }
 
-    const tx = new PgTransaction(store, init.model.dimension);
+    const tx = new Transaction(store, init.model.dimension);
     const result = await fn(tx);
     tx.close();
     const stats = tx.statsChange();
@@ -633,51 +631,6 @@ async function commit(
 /** Crash tests kill the writer just before COMMIT (`RAG_TEST_CRASH_AT=pg-before-commit`). */
 function crashPoint(): void {
   if (process.env['RAG_TEST_CRASH_AT'] === 'pg-before-commit') process.kill(process.pid, 'SIGKILL');
-}
-
-class PgTransaction implements IndexWriter {
-  readonly store: PgIndex;
-  readonly operations = new Map<string, PgOperation>();
-  private stats: Buffer | undefined;
-  private closed = false;
-  private readonly dimension: number;
-
-  constructor(store: PgIndex, dimension: number) {
-    this.store = store;
-    this.dimension = dimension;
-  }
-
-  removeDocument(docId: string): void {
-    this.assertOpen();
-    this.operations.delete(docId);
-    if (this.store.getDocument(docId) !== undefined) this.operations.set(docId, { kind: 'remove', docId });
-  }
-
-  putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void {
-    this.assertOpen();
-    checkPut(doc, chunks, vectors, this.dimension);
-    this.operations.delete(doc.docId);
-    this.operations.set(doc.docId, { kind: 'put', docId: doc.docId, doc: { ...doc, chunkIds: [...doc.chunkIds] }, chunks: [...chunks], vectors: [...vectors] });
-  }
-
-  setCorpusStatistics(data: Buffer): void {
-    this.assertOpen();
-    this.stats = Buffer.from(data);
-  }
-
-  statsChange(): Buffer | undefined {
-    const before = this.store.corpusStatistics();
-    if (this.stats === undefined || (before !== undefined && before.equals(this.stats))) return undefined;
-    return this.stats;
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new Error('this index transaction has already been committed');
-  }
 }
 
 /** pgvector's text input format. Float32 values print exactly enough digits to round-trip. */
