@@ -233,7 +233,7 @@ describe('postgres store', () => {
     assert.equal(runs[4]!.stderr, `rag: no index at ${server.url('nosuch')}: run \`rag ingest <paths>\` first\n`);
   });
 
-  test('eval --index postgres://: same metrics as the files, tables dropped afterwards, no password in the reports', async () => {
+  test('eval --index postgres:// and --index DIR: same metrics, tables and folders removed afterwards, no password in the reports', async () => {
     const dataset = path.join(REPO, 'datasets', 'en-sample');
     const out = path.join(work, 'eval-pg');
     const pg = await runCli(['eval', '--dataset', dataset, '--mode', 'dense', '--mode', 'bm25', '--index', url('ev'), '--out', out, '--json', '--no-cache'], {
@@ -241,11 +241,13 @@ describe('postgres store', () => {
       timeoutMs: 120_000,
     });
     assert.equal(pg.code, 0, pg.stderr);
-    const files = await runCli(['eval', '--dataset', dataset, '--mode', 'dense', '--mode', 'bm25', '--out', path.join(work, 'eval-files'), '--json', '--no-cache'], {
-      cwd: work,
-      timeoutMs: 120_000,
-    });
+    const evalDir = path.join(work, 'eval-indexes');
+    const files = await runCli(
+      ['eval', '--dataset', dataset, '--mode', 'dense', '--mode', 'bm25', '--index', evalDir, '--out', path.join(work, 'eval-files'), '--json', '--no-cache'],
+      { cwd: work, timeoutMs: 120_000 },
+    );
     assert.equal(files.code, 0, files.stderr);
+    assert.deepEqual(await readdir(evalDir), []);
     const metrics = (stdout: string): unknown => (JSON.parse(stdout) as { runs: Array<{ metrics: unknown }> }).runs.map((r) => r.metrics);
     assert.deepEqual(metrics(pg.stdout), metrics(files.stdout));
     const left = await server.db.query("SELECT tablename FROM pg_tables WHERE tablename LIKE 'ev%'");
