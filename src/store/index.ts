@@ -19,6 +19,7 @@ export { DEFAULT_LOCK_TIMEOUT_MS } from './lock.js';
 export type { IndexInfo, IndexReader, IndexWriter } from './reader.js';
 export { dropIndex, indexExists, openIndex, resolveLocation, writeAnyIndex, type OpenIndexOptions, type WriteAnyIndexOptions } from './open.js';
 // Types only: the `pg` driver is loaded when a postgres:// location is opened, not on import.
-export type { PgIndex, PgIndexInfo, PgWriteOptions } from './pg/pg-index.js';
+export type { PgIndex, PgIndexInfo } from './pg/pg-index.js';
+export type { PgWriteOptions } from './pg/pg-write.js';
 export { DEFAULT_PG_TABLE, displayLocation, isPostgresLocation, parsePgLocation, SSL_MODES, type PgLocation, type SslMode } from './pg/location.js';
 export { matchPgPass, pgPassPath } from './pg/pgpass.js';

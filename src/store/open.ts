@@ -53,7 +53,7 @@ export async function writeAnyIndex<T>(
   options: WriteAnyIndexOptions = {},
 ): Promise<T> {
   if (isPostgresLocation(location)) {
-    const { writePgIndex } = await import('./pg/pg-index.js');
+    const { writePgIndex } = await import('./pg/pg-write.js');
     return writePgIndex(location, init, fn, options);
   }
   return writeIndex(location, init, fn, options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs });
@@ -62,6 +62,6 @@ export async function writeAnyIndex<T>(
 /** Deletes an index (eval's temporary per-model indexes): its tables, or nothing for a directory (the caller removes it). */
 export async function dropIndex(location: string, options: OpenIndexOptions = {}): Promise<void> {
   if (!isPostgresLocation(location)) return;
-  const { dropPgIndex } = await import('./pg/pg-index.js');
+  const { dropPgIndex } = await import('./pg/pg-write.js');
   await dropPgIndex(location, options);
 }
