@@ -205,6 +205,39 @@ describe('postgres store', () => {
     }
   });
 
+  test('k above the ef_search cap of pgvector (1000): an exact scan returns all k, in order', async () => {
+    const dim = 8;
+    const vectors = randomUnits(1100, dim, 3);
+    const init: IndexInit = {
+      model: { id: 'test-vectors-8', provider: 'builtin', name: 'random', dimension: dim, normalize: true },
+      modelFingerprint: 'f00d0008',
+      chunking: { chunkSize: 100, chunkOverlap: 0, lengthUnit: 'characters' },
+    };
+    const fill = async (tx: IndexWriter): Promise<void> => {
+      vectors.forEach((v, i) => {
+        const chunk = { id: `d${i}#0`, docId: `d${i}`, index: 0, text: `t${i}`, page: null, start: 0, end: 2, headings: [] };
+        tx.putDocument({ docId: `d${i}`, source: `d${i}`, origin: 'test', format: 'text', contentHash: `h${i}`, chunkIds: [chunk.id] }, [chunk], [v]);
+      });
+    };
+    await writeAnyIndex(url('many'), init, fill);
+    const filesDir = path.join(work, 'many.rag');
+    await writeIndex(filesDir, init, fill);
+    const pg = await PgIndex.open(url('many'));
+    const files = await IndexStore.open(filesDir);
+    try {
+      const q = randomUnits(1, dim, 5)[0]!;
+      const before = server.clientTraffic().length;
+      const hits = await pg.searchVector(q, 1050);
+      assert.match(server.clientTraffic().slice(before), /SET LOCAL enable_indexscan = off\0/);
+      assert.deepEqual(
+        hits.map((h) => h.chunk.id),
+        files.search(q, 1050, { exact: true }).map((h) => h.chunk.id),
+      );
+    } finally {
+      await pg.close();
+    }
+  });
+
   test('4096-d hash vectors: no HNSW index, a warning, exact search', async () => {
     const docs = await docsFolder('wide');
     const summary = await ingest({ paths: [docs], index: url('wide'), cache: false });
