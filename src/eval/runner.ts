@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolveOptions } from '../embed/registry.js';
@@ -12,7 +12,9 @@ import type { ModelChoice } from '../ingest/settings.js';
 import type { Chunk, ChunkingOptions, LoadedDocument } from '../ingest/types.js';
 import { openRetriever } from '../retrieve/open.js';
 import type { Retriever } from '../retrieve/types.js';
-import { IndexStore, writeIndex } from '../store/index-store.js';
+import { dropIndex, openIndex, writeAnyIndex } from '../store/open.js';
+import { isPostgresLocation } from '../store/pg/location.js';
+import type { IndexReader } from '../store/reader.js';
 import { checkDocuments, datasetInfo, evalQueries, loadDataset, removeSelfMatches } from './dataset.js';
 import type { LabeledDataset } from './dataset.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
@@ -51,6 +53,11 @@ export interface EvalOptions {
   cacheDir?: string;
   /** Parent folder of the temporary indexes (default the OS temp dir). */
   workDir?: string;
+  /**
+   * Where the per-model indexes go: a directory (like `workDir`), or a PostgreSQL URL, where
+   * model i gets the tables `<table>_eval<i>` (dropped first if left over, and dropped afterwards).
+   */
+  index?: string;
   /** Seed of the bootstrap and randomization tests (default 42). */
   seed?: number;
   onEvent?: (event: EvalEvent) => void;
@@ -83,7 +90,11 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const maxK = ks[ks.length - 1]!;
   const runs: RunResult[] = [];
   const total = models.length * modes.length;
-  const workRoot = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'rag-eval-'));
+  const pgBase = options.index !== undefined && isPostgresLocation(options.index) ? options.index.trim() : undefined;
+  const workParent = pgBase === undefined ? (options.index ?? options.workDir ?? os.tmpdir()) : os.tmpdir();
+  await mkdir(workParent, { recursive: true });
+  const workRoot = await mkdtemp(path.join(workParent, 'rag-eval-'));
+  const created: string[] = [];
   try {
     for (const choice of models) {
       const embedder = await openModelFor(undefined, choice, {
@@ -93,48 +104,55 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
       });
       try {
         const chunking = chunkingFor(undefined, embedder, options);
-        const built = await buildIndex(embedder, documents, chunking, path.join(workRoot, `m${runs.length}`), emit);
-        for (const mode of modes) {
-          const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
-          emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
-          const started = performance.now();
-          const retriever = openRetriever(built.store, embedder, mode);
-          const rankings = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
-          const querySeconds = (performance.now() - started) / 1000;
-          const scored = evaluateRun(rankings, qrels, ks);
-          const perQuery: Record<string, PerQueryResult> = {};
-          for (const [qid, metrics] of scored.perQuery) {
-            const ranking = rankings.get(qid) ?? [];
-            const ranks: Record<string, number | null> = {};
-            for (const [docId, grade] of qrels.get(qid) ?? []) {
-              if (grade <= 0) continue;
-              const at = ranking.indexOf(docId);
-              ranks[docId] = at === -1 ? null : at + 1;
+        const location = pgBase === undefined ? path.join(workRoot, `m${runs.length}`) : evalTable(pgBase, created.length);
+        if (pgBase !== undefined) await dropIndex(location);
+        created.push(location);
+        const built = await buildIndex(embedder, documents, chunking, location, emit);
+        try {
+          for (const mode of modes) {
+            const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
+            emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
+            const started = performance.now();
+            const retriever = openRetriever(built.store, embedder, mode);
+            const rankings = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
+            const querySeconds = (performance.now() - started) / 1000;
+            const scored = evaluateRun(rankings, qrels, ks);
+            const perQuery: Record<string, PerQueryResult> = {};
+            for (const [qid, metrics] of scored.perQuery) {
+              const ranking = rankings.get(qid) ?? [];
+              const ranks: Record<string, number | null> = {};
+              for (const [docId, grade] of qrels.get(qid) ?? []) {
+                if (grade <= 0) continue;
+                const at = ranking.indexOf(docId);
+                ranks[docId] = at === -1 ? null : at + 1;
+              }
+              perQuery[qid] = { metrics, ranks };
             }
-            perQuery[qid] = { metrics, ranks };
+            const run: RunResult = {
+              model: modelLabel,
+              mode,
+              config: runConfig(embedder, chunking, mode, built, options),
+              metrics: scored.mean,
+              evaluatedQueries: scored.evaluatedQueries,
+              skippedQueries: scored.skippedQueries,
+              unrankedQueries: scored.unrankedQueries,
+              perQuery,
+              cost: {
+                embedSeconds: mode === 'bm25' ? 0 : built.embedSeconds,
+                chunksPerSecond: mode === 'bm25' || built.embedSeconds === 0 ? null : built.embedded / built.embedSeconds,
+                chunks: built.store.chunkCount,
+                dimension: mode === 'bm25' ? null : embedder.info.dimension,
+                indexBytes: mode === 'bm25' ? 0 : built.indexBytes,
+                truncatedChunks: mode === 'bm25' ? 0 : built.truncated,
+                querySeconds,
+                wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
+              },
+            };
+            runs.push(run);
+            emit({ type: 'run-end', run });
           }
-          const run: RunResult = {
-            model: modelLabel,
-            mode,
-            config: runConfig(embedder, chunking, mode, built, options),
-            metrics: scored.mean,
-            evaluatedQueries: scored.evaluatedQueries,
-            skippedQueries: scored.skippedQueries,
-            unrankedQueries: scored.unrankedQueries,
-            perQuery,
-            cost: {
-              embedSeconds: mode === 'bm25' ? 0 : built.embedSeconds,
-              chunksPerSecond: mode === 'bm25' || built.embedSeconds === 0 ? null : built.embedded / built.embedSeconds,
-              chunks: built.store.chunkCount,
-              dimension: mode === 'bm25' ? null : embedder.info.dimension,
-              indexBytes: mode === 'bm25' ? 0 : built.indexBytes,
-              truncatedChunks: mode === 'bm25' ? 0 : built.truncated,
-              querySeconds,
-              wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
-            },
-          };
-          runs.push(run);
-          emit({ type: 'run-end', run });
+        } finally {
+          await built.store.close();
         }
       } finally {
         await embedder.dispose?.();
@@ -142,6 +160,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     }
   } finally {
     await rm(workRoot, { recursive: true, force: true });
+    for (const location of created) await dropIndex(location);
   }
 
   return {
@@ -156,8 +175,15 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   };
 }
 
+/** The URL of eval's table for model `i`: `table=<table>_eval<i>`. */
+function evalTable(base: string, i: number): string {
+  const url = new URL(base);
+  url.searchParams.set('table', `${url.searchParams.get('table') ?? 'rag_chunks'}_eval${i}`);
+  return url.href;
+}
+
 interface BuiltIndex {
-  store: IndexStore;
+  store: IndexReader;
   /** Chunks embedded now (not served by the cache). */
   embedded: number;
   truncated: number;
@@ -186,7 +212,9 @@ async function buildIndex(
   });
   const embedSeconds = (performance.now() - embedStart) / 1000;
   const stats = embedder.corpusStatistics;
-  await writeIndex(dir, { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking }, async (tx) => {
+  // Documents record where they came from; for a database that is the dataset, not the URL.
+  const origin = isPostgresLocation(dir) ? 'eval' : dir;
+  await writeAnyIndex(dir, { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking }, async (tx) => {
     let offset = 0;
     documents.forEach((doc, i) => {
       const chunks = perDoc[i]!;
@@ -194,7 +222,7 @@ async function buildIndex(
         {
           docId: doc.docId,
           source: doc.source,
-          origin: dir,
+          origin,
           format: doc.format,
           contentHash: doc.contentHash,
           chunkIds: chunks.map((c) => c.id),
@@ -210,7 +238,7 @@ async function buildIndex(
       tx.setCorpusStatistics(stats.serialize());
     }
   });
-  const store = await IndexStore.open(dir);
+  const store = await openIndex(dir);
   return {
     store,
     embedded: texts.length,
@@ -218,7 +246,7 @@ async function buildIndex(
     embedSeconds,
     chunkSeconds,
     buildSeconds: (performance.now() - started) / 1000,
-    indexBytes: await store.diskBytes(),
+    indexBytes: await store.sizeBytes(),
   };
 }
 

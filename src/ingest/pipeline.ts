@@ -3,9 +3,11 @@ import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
-import { IndexStore, writeIndex } from '../store/index-store.js';
 import type { StoredDocument } from '../store/index-store.js';
 import { readManifest } from '../store/manifest.js';
+import { indexExists, openIndex, resolveLocation, writeAnyIndex } from '../store/open.js';
+import { displayLocation, isPostgresLocation } from '../store/pg/location.js';
+import type { IndexReader, IndexWriter } from '../store/reader.js';
 import { CommitSchedule, embedGroups } from './commit-schedule.js';
 import type { CommitEvery } from './commit-schedule.js';
 import { IngestInterruptedError } from './interrupted.js';
@@ -17,7 +19,7 @@ import { FileLoadError, loadFile } from './loaders/index.js';
 import { characterLength, chunkDocument } from './chunk.js';
 import type { Chunk, ChunkingOptions, LoadedDocument } from './types.js';
 import { chunkingFor, DEFAULT_INDEX_DIR, openModelFor } from './settings.js';
-import type { ModelChoice } from './settings.js';
+import type { ExistingIndex, ModelChoice } from './settings.js';
 
 /** What `ingest` reports while it works; the CLI turns these into a progress bar and notices. */
 export type IngestEvent =
@@ -35,7 +37,10 @@ export type IngestEvent =
 export interface IngestOptions {
   /** Files or directories to ingest; directories are walked recursively. */
   paths: string[];
-  /** Index directory (default `.rag` in the current directory). */
+  /**
+   * Index directory (default `.rag` in the current directory), or a PostgreSQL URL
+   * `postgres://USER@HOST:PORT/DB?table=NAME` (pgvector; see README).
+   */
   index?: string;
   /**
    * Model alias/spec or an Embedder. Default: the model the index was built with, or `hash`
@@ -83,6 +88,7 @@ export interface IngestOptions {
 }
 
 export interface IngestSummary {
+  /** The index directory, or the PostgreSQL URL without its password. */
   index: string;
   model: string;
   modelFingerprint: string;
@@ -130,20 +136,14 @@ interface LoadedBatch {
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
-  const indexDir = path.resolve(options.index ?? DEFAULT_INDEX_DIR);
+  const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
   const emit = options.onEvent ?? (() => undefined);
-  await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
+  const warn = (message: string): void => emit({ type: 'warning', message });
+  const isPg = isPostgresLocation(indexDir);
+  if (!isPg) await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
   const rebuild = options.rebuild === true;
   // A rebuild reads only the manifest (the rest may be damaged), and only for the defaults.
-  const existing = rebuild
-    ? await readManifest(indexDir).then(
-        (manifest) => ({ dir: indexDir, manifest }),
-        (error: unknown) => {
-          if (error instanceof RagError) return undefined; // no index, or its manifest is damaged
-          throw error;
-        },
-      )
-    : (await IndexStore.exists(indexDir)) ? await IndexStore.open(indexDir) : undefined;
+  const existing = rebuild ? await rebuildDefaults(indexDir, warn) : await openExisting(indexDir, warn);
 
   // Fail on a wrong model before reading any document.
   const embedder = await openModelFor(rebuild && options.model !== undefined ? undefined : existing, options.model, {
@@ -161,8 +161,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     ? (text: string) => embedder.countTokens!(text)
     : undefined;
 
+  // Warnings from the store while it opens (before the callback runs) go into the summary too.
+  const earlyWarnings: string[] = [];
   try {
-    const summary = await writeIndex(
+    const summary = await writeAnyIndex(
       indexDir,
       { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
       async (tx) => {
@@ -172,10 +174,11 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         const previousStats = before.corpusStatistics();
         if (stats && previousStats) stats.load(previousStats);
 
+        const writerWarnings = [...earlyWarnings];
         const counts = { added: 0, updated: 0, unchanged: 0, removed: 0 };
         let removedChunks = 0;
         const seen = new Set<string>();
-        const warnings: string[] = [];
+        const warnings: string[] = writerWarnings;
         const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; replaces: boolean }> = [];
 
         for (const { doc, origin } of loaded.documents) {
@@ -216,7 +219,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         for (const old of before.documents()) {
           if (seen.has(old.docId) || !origins.has(old.origin)) continue;
           if (failedThisRun(loaded.notices, old.origin, fileOfSource(old))) continue;
-          removedChunks += dropDocument(tx, before, old, stats);
+          removedChunks += await dropDocument(tx, before, old, stats);
           counts.removed++;
         }
 
@@ -250,7 +253,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           for (const { stored, chunks, replaces } of group) {
             if (replaces) {
               const old = before.getDocument(stored.docId);
-              if (old) removedChunks += dropDocument(tx, before, old, stats);
+              if (old) removedChunks += await dropDocument(tx, before, old, stats);
               counts.updated++;
             } else {
               counts.added++;
@@ -275,7 +278,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 
         const total = chunksBefore - removedChunks + totalTexts;
         return {
-          index: indexDir,
+          index: displayLocation(indexDir),
           model: embedder.info.id,
           modelFingerprint: embedder.fingerprint,
           chunking,
@@ -294,6 +297,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       {
         ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
         ...(rebuild ? { rebuild } : {}),
+        onWarning: (message) => {
+          earlyWarnings.push(message);
+          warn(message);
+        },
       },
     );
     // Measured after the commit: building and writing the HNSW graph is often most of the run.
@@ -311,22 +318,37 @@ function fileOfSource(doc: StoredDocument): string {
   return hash === -1 ? doc.docId : doc.source.slice(0, hash);
 }
 
-function dropDocument(
-  tx: { removeDocument(docId: string): void },
-  before: IndexStore,
+async function dropDocument(
+  tx: Pick<IndexWriter, 'removeDocument'>,
+  before: IndexReader,
   doc: StoredDocument,
   stats: Embedder['corpusStatistics'],
-): number {
-  if (stats) {
-    const texts: string[] = [];
-    for (const id of doc.chunkIds) {
-      const chunk = before.getChunk(id);
-      if (chunk) texts.push(chunk.text);
-    }
-    stats.remove(texts);
-  }
+): Promise<number> {
+  if (stats) stats.remove((await before.chunksOf(doc)).map((chunk) => chunk.text));
   tx.removeDocument(doc.docId);
   return doc.chunkIds.length;
+}
+
+/**
+ * What a rebuild keeps of the old index: its model and chunking, when its manifest can still be
+ * read (for the files, only the manifest is read: the rest may be damaged).
+ */
+async function rebuildDefaults(location: string, warn: (message: string) => void): Promise<ExistingIndex | undefined> {
+  try {
+    if (!isPostgresLocation(location)) return { location, manifest: await readManifest(location) };
+    return await openExisting(location, warn);
+  } catch (error) {
+    if (error instanceof RagError) return undefined; // no index, or its manifest is damaged
+    throw error;
+  }
+}
+
+/** The index at `location` when there is one (read, then closed: the writer reopens it under its lock). */
+async function openExisting(location: string, warn: (message: string) => void): Promise<IndexReader | undefined> {
+  if (!(await indexExists(location, { onWarning: warn }))) return undefined;
+  const store = await openIndex(location, { onWarning: warn });
+  await store.close();
+  return store;
 }
 
 async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): Promise<LoadedBatch> {

@@ -3,21 +3,21 @@ import { findModel, resolveModel } from '../embed/registry.js';
 import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder, ModelInfo } from '../embed/types.js';
 import { RagError } from '../errors.js';
-import type { Manifest } from '../store/manifest.js';
+import type { IndexInfo } from '../store/reader.js';
 import { DEFAULT_CHUNKING } from './chunk.js';
 import type { ChunkingOptions } from './types.js';
 
 export const DEFAULT_INDEX_DIR = '.rag';
 export const DEFAULT_MODEL = 'hash';
 
+/** The part of an existing index (either store) that decides the model and chunking. */
+export interface ExistingIndex {
+  readonly location: string;
+  readonly manifest: IndexInfo;
+}
+
 /** A model spec (`hash`, `bge-small-zh`, `hf:ORG/NAME`, `./folder`, `openai:NAME`, `ollama:NAME`) or a ready Embedder. */
 export type ModelChoice = string | Embedder;
-
-/** What the settings need of an existing index: where it is and its manifest. */
-export interface ExistingIndex {
-  readonly dir: string;
-  readonly manifest: Manifest;
-}
 
 export interface ModelOpenOptions extends ResolveOptions {
   /** Wrap cacheable models with the on-disk embedding cache. */
@@ -40,17 +40,17 @@ export async function openModelFor(
     embedder = choice;
   } else {
     const spec = choice ?? built?.model.id ?? DEFAULT_MODEL;
-    if (choice === undefined && built) assertReloadable(existing.dir, built.model);
+    if (choice === undefined && built) assertReloadable(existing.location, built.model);
     // A built-in or aliased model's id is known without loading it: reject a mismatch before a
     // download (or a network error) hides the real problem.
     const knownId = spec.trim().toLowerCase() === DEFAULT_MODEL ? DEFAULT_MODEL : findModel(spec.trim())?.alias;
-    if (built && knownId !== undefined && knownId !== built.model.id) throw otherModelError(existing.dir, built.model.id, knownId);
+    if (built && knownId !== undefined && knownId !== built.model.id) throw otherModelError(existing.location, built.model.id, knownId);
     // Reopen with the settings the index was built with (dtype, pooling ...) unless told otherwise.
     const defaults = built && built.model.id === spec ? resolveOptionsFrom(built.model) : {};
     embedder = await resolveModel(spec, { ...defaults, ...withoutUndefined(options) });
   }
   if (built && built.modelFingerprint !== embedder.fingerprint) {
-    const dir = existing.dir;
+    const dir = existing.location;
     throw new RagError(
       built.model.id === embedder.info.id
         ? `index ${dir} was built with ${built.model.id} under other settings (fingerprint ${built.modelFingerprint.slice(0, 12)}, now ${embedder.fingerprint.slice(0, 12)}); re-ingest into a new --index to use the new settings`
@@ -103,7 +103,7 @@ export function chunkingFor(
       (asked.chunkOverlap !== undefined && asked.chunkOverlap !== stored.chunkOverlap);
     if (differs) {
       throw new RagError(
-        `index ${existing.dir} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}; use those or ingest into another --index`,
+        `index ${existing.location} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}; use those or ingest into another --index`,
       );
     }
     return stored;

@@ -1,12 +1,12 @@
 import type { Embedder } from '../embed/types.js';
-import type { IndexStore } from '../store/index-store.js';
+import type { IndexReader } from '../store/reader.js';
 import { DenseRetriever } from './dense.js';
 import { HybridRetriever } from './hybrid.js';
 import { Bm25Retriever } from './lexical.js';
 import type { RetrievalMode, Retriever } from './types.js';
 
 /** The retriever for one mode over one index. BM25 needs no model; dense and hybrid do. */
-export function openRetriever(store: IndexStore, embedder: Embedder, mode: RetrievalMode): Retriever {
+export function openRetriever(store: IndexReader, embedder: Embedder, mode: RetrievalMode): Retriever {
   switch (mode) {
     case 'dense':
       return new DenseRetriever(store, embedder);

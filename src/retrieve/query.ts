@@ -1,10 +1,10 @@
-import path from 'node:path';
 import type { ResolveOptions } from '../embed/registry.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR, openModelFor } from '../ingest/settings.js';
 import type { ModelChoice } from '../ingest/settings.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
-import { IndexStore } from '../store/index-store.js';
+import { openIndex, resolveLocation } from '../store/open.js';
+import { displayLocation, isPostgresLocation } from '../store/pg/location.js';
 import { openRetriever } from './open.js';
 import { makeSnippet } from './snippet.js';
 import type { Snippet } from './snippet.js';
@@ -12,7 +12,7 @@ import type { RetrievalMode } from './types.js';
 
 export interface QueryOptions {
   text: string;
-  /** Index directory (default `.rag`). */
+  /** Index directory (default `.rag`) or PostgreSQL URL (see IngestOptions.index). */
   index?: string;
   /** How many chunks to return (default 5). */
   k?: number;
@@ -42,6 +42,7 @@ export interface QueryHit {
 }
 
 export interface QueryResult {
+  /** The index directory, or the PostgreSQL URL without its password. */
   index: string;
   model: string;
   mode: RetrievalMode;
@@ -59,19 +60,20 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   const k = options.k ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new RagError(`-k must be a positive integer, got ${k}`);
   const mode = options.mode ?? 'dense';
-  const indexDir = path.resolve(options.index ?? DEFAULT_INDEX_DIR);
-  await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
-  const store = await IndexStore.open(indexDir);
-  if (store.chunkCount === 0) {
-    throw new RagError(`index ${options.index ?? DEFAULT_INDEX_DIR} is empty; run \`rag ingest <paths>\` to add documents`);
-  }
-  const embedder = await openModelFor(store, options.model, options.modelOptions);
+  const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
+  if (!isPostgresLocation(indexDir)) await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
+  const store = await openIndex(indexDir);
+  let embedder: Awaited<ReturnType<typeof openModelFor>> | undefined;
   try {
+    if (store.chunkCount === 0) {
+      throw new RagError(`index ${displayLocation(options.index ?? DEFAULT_INDEX_DIR)} is empty; run \`rag ingest <paths>\` to add documents`);
+    }
+    embedder = await openModelFor(store, options.model, options.modelOptions);
     const stats = store.corpusStatistics();
     if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
     const hits = await openRetriever(store, embedder, mode).search(text, k);
     return {
-      index: indexDir,
+      index: displayLocation(indexDir),
       model: embedder.info.id,
       mode,
       query: text,
@@ -93,6 +95,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    await embedder.dispose?.();
+    await embedder?.dispose?.();
+    await store.close();
   }
 }

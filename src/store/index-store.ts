@@ -18,6 +18,7 @@ import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord, type S
 import { FlatVectors } from './flat-vectors.js';
 import { DEFAULT_HNSW_PARAMS, EXACT_SEARCH_WORK, VectorIndex, type HnswParams } from './hnsw.js';
 import { acquireLock, processAlive } from './lock.js';
+import type { IndexInfo, IndexReader, IndexWriter, SearchHit } from './reader.js';
 import { StoredVectors } from './vector-store.js';
 import {
   FORMAT_VERSION,
@@ -31,14 +32,7 @@ import {
 } from './manifest.js';
 
 export type { StoredDocument } from './chunk-file.js';
-
-/** One search result. */
-export interface SearchHit {
-  chunk: Chunk;
-  document: StoredDocument;
-  /** Cosine similarity of the chunk's vector to the query, higher is better (1 = same direction). */
-  similarity: number;
-}
+export type { SearchHit } from './reader.js';
 
 export interface SearchOptions {
   /** HNSW candidate list size; default chosen per query by `efFor(k, chunkCount)`. */
@@ -81,27 +75,12 @@ export interface WriteIndexOptions {
 }
 
 /** Changes to an index, applied together when `writeIndex`'s callback returns. */
-export interface IndexTransaction {
+export interface IndexTransaction extends IndexWriter {
   /**
    * The index as last committed (empty for a new index or a rebuild): unchanged while `fn`
-   * stages changes, updated by {@link IndexTransaction.commit}.
+   * stages changes, updated by {@link IndexWriter.commit}.
    */
   readonly store: IndexStore;
-  /** Removes a document and its chunks (no-op if absent). */
-  removeDocument(docId: string): void;
-  /**
-   * Adds a document with its chunks and one vector per chunk, replacing an existing document
-   * with the same id. `doc.chunkIds` must list `chunks`' ids in order.
-   */
-  putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void;
-  /** Replaces the model's corpus statistics blob. */
-  setCorpusStatistics(data: Buffer): void;
-  /**
-   * Commits the changes staged so far as a new generation, still holding the lock; later
-   * changes go into the next commit. A long ingest calls this per batch so that a crash or
-   * Ctrl-C keeps the batches already done. Does nothing when nothing is staged.
-   */
-  commit(): Promise<void>;
 }
 
 /** Steps of a commit at which crash tests kill the process (`RAG_TEST_CRASH_AT=<step>`). */
@@ -136,7 +115,7 @@ class MissingFileError extends Error {}
  * assertModel(store, embedder);
  * const hits = store.search(await embedder.embedQuery('向量数据库'), 5);
  */
-export class IndexStore {
+export class IndexStore implements IndexReader {
   readonly dir: string;
   private currentManifest: Manifest;
   private readonly docs = new Map<string, StoredDocument>();
@@ -297,6 +276,11 @@ export class IndexStore {
     return this.currentManifest;
   }
 
+  /** The index directory (IndexReader's name for {@link dir}). */
+  get location(): string {
+    return this.dir;
+  }
+
   /** All documents, in the order they were added. */
   documents(): IterableIterator<StoredDocument> {
     return this.docs.values();
@@ -351,6 +335,36 @@ export class IndexStore {
     }
     return out;
   }
+
+  async chunksOf(document: StoredDocument): Promise<Chunk[]> {
+    const chunks: Chunk[] = [];
+    for (const id of document.chunkIds) {
+      const chunk = this.chunks.get(id)?.chunk;
+      if (chunk !== undefined) chunks.push(chunk);
+    }
+    return chunks;
+  }
+
+  async *allChunks(): AsyncGenerator<{ chunk: Chunk; document: StoredDocument }> {
+    for (const document of this.docs.values()) {
+      for (const id of document.chunkIds) {
+        const chunk = this.chunks.get(id)?.chunk;
+        if (chunk !== undefined) yield { chunk, document };
+      }
+    }
+  }
+
+  /** {@link search} for callers that work with any {@link IndexReader}. */
+  async searchVector(vector: Float32Array, k: number, options: { ef?: number } = {}): Promise<SearchHit[]> {
+    return this.search(vector, k, options.ef === undefined ? {} : { ef: options.ef });
+  }
+
+  sizeBytes(): Promise<number> {
+    return this.diskBytes();
+  }
+
+  /** Nothing to release: the view is plain memory. */
+  async close(): Promise<void> {}
 
   /** The stored vector of a chunk (unit length: the cosine index normalises on insert). */
   vectorOf(chunkId: string): Float32Array | undefined {
@@ -487,7 +501,8 @@ export class IndexStore {
   }
 }
 
-type Operation =
+/** @internal One staged change to a document. */
+export type Operation =
   | { kind: 'remove'; docId: string }
   | { kind: 'put'; docId: string; doc: StoredDocument; chunks: Chunk[]; vectors: Float32Array[] };
 
@@ -527,11 +542,16 @@ export async function writeIndex<T>(
     if (!store.uncommitted) await removeUnreferenced(dir, store.manifest);
 
     const dimension = store.manifest.model.dimension;
-    const tx = new Transaction(store, dimension, async (operations, stats) => {
-      const ops = [...operations];
-      store.applyOperations(ops, dimension, options.graphWork);
-      await store.commit(init, stats, ops.length > 0);
-    });
+    const tx = new Transaction(
+      store,
+      dimension,
+      async (operations, stats) => {
+        const ops = [...operations];
+        store.applyOperations(ops, dimension, options.graphWork);
+        await store.commit(init, stats, ops.length > 0);
+      },
+      () => store.uncommitted,
+    );
     const result = await fn(tx);
     tx.close();
     const stats = tx.statsChange();
@@ -561,8 +581,12 @@ async function lastGeneration(dir: string): Promise<number> {
   return last;
 }
 
-class Transaction implements IndexTransaction {
-  readonly store: IndexStore;
+/**
+ * @internal The changes a write callback stages, the latest per document, checked as they come;
+ * each store commits them its own way (`commitStaged`). Shared by the files and PostgreSQL.
+ */
+export class Transaction<S extends IndexReader = IndexStore> implements IndexWriter {
+  readonly store: S;
   /** Latest operation per document, in the order documents were last touched. */
   readonly operations = new Map<string, Operation>();
   private stats: Buffer | undefined;
@@ -571,21 +595,29 @@ class Transaction implements IndexTransaction {
   private readonly dimension: number;
   private readonly commitStaged: (operations: Iterable<Operation>, stats: Buffer | undefined) => Promise<void>;
 
+  private readonly uncommitted: () => boolean;
+
+  /**
+   * `commitStaged` writes staged operations as one commit; `uncommitted` says whether the store
+   * was never committed (then even an empty commit must write it).
+   */
   constructor(
-    store: IndexStore,
+    store: S,
     dimension: number,
     commitStaged: (operations: Iterable<Operation>, stats: Buffer | undefined) => Promise<void>,
+    uncommitted: () => boolean = () => false,
   ) {
     this.store = store;
     this.dimension = dimension;
     this.commitStaged = commitStaged;
+    this.uncommitted = uncommitted;
   }
 
   async commit(): Promise<void> {
     this.assertOpen();
     if (this.committing) throw new Error('this index transaction is already committing');
     const stats = this.statsChange();
-    if (this.operations.size === 0 && stats === undefined && !this.store.uncommitted) return;
+    if (this.operations.size === 0 && stats === undefined && !this.uncommitted()) return;
     this.committing = true;
     try {
       await this.commitStaged([...this.operations.values()], stats);
@@ -604,16 +636,7 @@ class Transaction implements IndexTransaction {
 
   putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void {
     this.assertOpen();
-    const where = `document ${JSON.stringify(doc.docId)}`;
-    if (vectors.length !== chunks.length) throw new Error(`${where}: ${chunks.length} chunks but ${vectors.length} vectors`);
-    if (doc.chunkIds.length !== chunks.length || chunks.some((c, i) => c.id !== doc.chunkIds[i] || c.docId !== doc.docId)) {
-      throw new Error(`${where}: chunkIds must list the ids of its chunks in order, and each chunk's docId must be the document's`);
-    }
-    if (new Set(doc.chunkIds).size !== doc.chunkIds.length) throw new Error(`${where}: duplicate chunk ids`);
-    for (const v of vectors) {
-      if (v.length !== this.dimension) throw new Error(`${where}: vector of dimension ${v.length}, index uses ${this.dimension}`);
-      if (!v.every(Number.isFinite)) throw new Error(`${where}: vector with NaN or infinite values`);
-    }
+    checkPut(doc, chunks, vectors, this.dimension);
     this.operations.delete(doc.docId);
     this.operations.set(doc.docId, { kind: 'put', docId: doc.docId, doc: { ...doc, chunkIds: [...doc.chunkIds] }, chunks: [...chunks], vectors: [...vectors] });
   }
@@ -640,7 +663,25 @@ class Transaction implements IndexTransaction {
   }
 }
 
-function hnswParams(init: IndexInit): HnswParams {
+/**
+ * Throws (a bug in the caller, not a user error) unless `chunks` and `vectors` fit `doc` and the
+ * index's dimension. Shared by both stores' transactions.
+ */
+function checkPut(doc: StoredDocument, chunks: readonly Chunk[], vectors: readonly Float32Array[], dimension: number): void {
+  const where = `document ${JSON.stringify(doc.docId)}`;
+  if (vectors.length !== chunks.length) throw new Error(`${where}: ${chunks.length} chunks but ${vectors.length} vectors`);
+  if (doc.chunkIds.length !== chunks.length || chunks.some((c, i) => c.id !== doc.chunkIds[i] || c.docId !== doc.docId)) {
+    throw new Error(`${where}: chunkIds must list the ids of its chunks in order, and each chunk's docId must be the document's`);
+  }
+  if (new Set(doc.chunkIds).size !== doc.chunkIds.length) throw new Error(`${where}: duplicate chunk ids`);
+  for (const v of vectors) {
+    if (v.length !== dimension) throw new Error(`${where}: vector of dimension ${v.length}, index uses ${dimension}`);
+    if (!v.every(Number.isFinite)) throw new Error(`${where}: vector with NaN or infinite values`);
+  }
+}
+
+/** @internal M and efConstruction for a new index. */
+export function hnswParams(init: IndexInit): HnswParams {
   return {
     M: init.hnsw?.M ?? DEFAULT_HNSW_PARAMS.M,
     efConstruction: init.hnsw?.efConstruction ?? DEFAULT_HNSW_PARAMS.efConstruction,
@@ -655,8 +696,8 @@ function shortFingerprint(fingerprint: string): string {
  * Throws a RagError unless the index was built with this embedder's model (same fingerprint).
  * Vectors from different models are not comparable, so searching would return noise.
  */
-export function assertModel(store: { readonly dir: string; readonly manifest: Manifest }, embedder: Pick<Embedder, 'info' | 'fingerprint'>): void {
-  const { manifest, dir } = store;
+export function assertModel(store: { readonly location: string; readonly manifest: IndexInfo }, embedder: Pick<Embedder, 'info' | 'fingerprint'>): void {
+  const { manifest, location: dir } = store;
   if (manifest.modelFingerprint === embedder.fingerprint) return;
   const built = manifest.model.id;
   const wanted =
@@ -670,14 +711,14 @@ function describeChunking(c: ChunkingOptions): string {
   return `chunk size ${c.chunkSize} ${c.lengthUnit}, overlap ${c.chunkOverlap}`;
 }
 
-/** Checks that `init` can write into the existing index `store`. */
-function assertCompatible(store: IndexStore, init: IndexInit): void {
+/** Checks that `init` can write into the existing index `store` (either store). */
+export function assertCompatible(store: { readonly location: string; readonly manifest: IndexInfo }, init: IndexInit): void {
   assertModel(store, { info: init.model, fingerprint: init.modelFingerprint });
   const stored = store.manifest.chunking;
   const wanted = init.chunking;
   if (stored.chunkSize !== wanted.chunkSize || stored.chunkOverlap !== wanted.chunkOverlap || stored.lengthUnit !== wanted.lengthUnit) {
     throw new RagError(
-      `index ${store.dir} was built with ${describeChunking(stored)}, not ${describeChunking(wanted)}; ingest with the stored settings or into another --index`,
+      `index ${store.location} was built with ${describeChunking(stored)}, not ${describeChunking(wanted)}; ingest with the stored settings or into another --index`,
     );
   }
 }

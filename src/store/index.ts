@@ -3,6 +3,7 @@ export {
   IndexStore,
   writeIndex,
   assertModel,
+  assertCompatible,
   COMMIT_STEPS,
   type CommitStep,
   type IndexInit,
@@ -15,3 +16,10 @@ export {
 export { FORMAT_VERSION, type Manifest, type ManifestFile } from './manifest.js';
 export { efFor, EXACT_SEARCH_WORK, REBUILD_DELETED_FRACTION, DEFAULT_HNSW_PARAMS, type HnswParams } from './hnsw.js';
 export { DEFAULT_LOCK_TIMEOUT_MS } from './lock.js';
+export type { IndexInfo, IndexReader, IndexWriter } from './reader.js';
+export { dropIndex, indexExists, openIndex, resolveLocation, writeAnyIndex, type OpenIndexOptions, type WriteAnyIndexOptions } from './open.js';
+// Types only: the `pg` driver is loaded when a postgres:// location is opened, not on import.
+export type { PgIndex, PgIndexInfo } from './pg/pg-index.js';
+export type { PgWriteOptions } from './pg/pg-write.js';
+export { DEFAULT_PG_TABLE, displayLocation, isPostgresLocation, parsePgLocation, SSL_MODES, type PgLocation, type SslMode } from './pg/location.js';
+export { matchPgPass, pgPassPath } from './pg/pgpass.js';

@@ -16,6 +16,7 @@ import { err, log, out, printJson } from '../ui.js';
 export interface EvalCommandOptions extends ModelFlags {
   dataset: string;
   model?: string[];
+  index?: string;
   mode?: string[];
   k: number[];
   split: string;
@@ -63,6 +64,7 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
   const results = await evaluate({
     dataset: opts.dataset,
     ...(opts.model === undefined ? {} : { models: opts.model }),
+    ...(opts.index === undefined ? {} : { index: opts.index }),
     modelOptions: modelOptionsFrom(opts),
     modes,
     ks: opts.k,

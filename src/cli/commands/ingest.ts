@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ingest } from '../../ingest/pipeline.js';
+import { isPostgresLocation } from '../../store/pg/location.js';
 import type { IngestSummary } from '../../ingest/pipeline.js';
 import { stopOnInterrupt } from '../interrupt.js';
 import { modelOptionsFrom } from '../model-options.js';
@@ -66,7 +67,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
           break;
         case 'indexing':
           bar.done();
-          if (event.chunks >= 1000) log(err.dim(`adding ${event.chunks} chunks to the HNSW index…`));
+          if (event.chunks >= 1000) log(err.dim(`adding ${event.chunks} chunks to the index…`));
           break;
         case 'committed':
           bar.done();
@@ -97,7 +98,7 @@ const NOTICE_LABEL = {
 
 function printSummary(s: IngestSummary): void {
   const d = s.documents;
-  const where = path.relative(process.cwd(), s.index) || '.';
+  const where = isPostgresLocation(s.index) ? s.index : path.relative(process.cwd(), s.index) || '.';
   const lines = [
     `${out.bold('indexed')} ${where} with model ${out.cyan(s.model)} (chunks of ${s.chunking.chunkSize} ${s.chunking.lengthUnit}, overlap ${s.chunking.chunkOverlap})`,
     `documents: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.removed} removed, ${d.skipped} skipped${d.failed ? `, ${out.red(`${d.failed} failed`)}` : ''}`,

@@ -1,0 +1,75 @@
+/**
+ * One entry point for both stores: `--index` is a directory (the HNSW files) or a
+ * `postgres://` / `postgresql://` URL (a PostgreSQL table with pgvector).
+ */
+import path from 'node:path';
+import { IndexStore, writeIndex, type IndexInit } from './index-store.js';
+import { isPostgresLocation } from './pg/location.js';
+import type { IndexReader, IndexWriter } from './reader.js';
+
+export interface OpenIndexOptions {
+  /** Environment for PostgreSQL settings (PGPASSWORD, PGPASSFILE, HOME, PGSSLMODE ...). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Warnings worth telling the user (e.g. an ~/.pgpass others can read). */
+  onWarning?: (message: string) => void;
+}
+
+export interface WriteAnyIndexOptions extends OpenIndexOptions {
+  /** How long to wait for another writer's lock (lock file or advisory lock). Default 10 s. */
+  lockTimeoutMs?: number;
+  /**
+   * Start from an empty index without reading the old one (it may be damaged); the old index
+   * stays until the first commit replaces it.
+   */
+  rebuild?: boolean;
+}
+
+/** A PostgreSQL URL as given; a directory made absolute. */
+export function resolveLocation(location: string): string {
+  return isPostgresLocation(location) ? location.trim() : path.resolve(location);
+}
+
+/** Opens the index at `location` for reading. Close it when done (it may hold connections). */
+export async function openIndex(location: string, options: OpenIndexOptions = {}): Promise<IndexReader> {
+  if (isPostgresLocation(location)) {
+    const { PgIndex } = await import('./pg/pg-index.js');
+    return PgIndex.open(location, options);
+  }
+  return IndexStore.open(location);
+}
+
+/** Whether `location` holds an index. */
+export async function indexExists(location: string, options: OpenIndexOptions = {}): Promise<boolean> {
+  if (isPostgresLocation(location)) {
+    const { PgIndex } = await import('./pg/pg-index.js');
+    return PgIndex.exists(location, options);
+  }
+  return IndexStore.exists(location);
+}
+
+/**
+ * `writeIndex` for either store: holds the index's writer lock, opens or creates it with `init`,
+ * runs `fn` (which stages changes), then commits them all or nothing.
+ */
+export async function writeAnyIndex<T>(
+  location: string,
+  init: IndexInit,
+  fn: (tx: IndexWriter) => Promise<T>,
+  options: WriteAnyIndexOptions = {},
+): Promise<T> {
+  if (isPostgresLocation(location)) {
+    const { writePgIndex } = await import('./pg/pg-write.js');
+    return writePgIndex(location, init, fn, options);
+  }
+  return writeIndex(location, init, fn, {
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+    ...(options.rebuild === true ? { rebuild: true } : {}),
+  });
+}
+
+/** Deletes an index (eval's temporary per-model indexes): its tables, or nothing for a directory (the caller removes it). */
+export async function dropIndex(location: string, options: OpenIndexOptions = {}): Promise<void> {
+  if (!isPostgresLocation(location)) return;
+  const { dropPgIndex } = await import('./pg/pg-write.js');
+  await dropPgIndex(location, options);
+}

@@ -1,0 +1,429 @@
+/**
+ * An index in PostgreSQL with pgvector (reading; pg-write.ts writes): the same documents, chunks, vectors and manifest as the
+ * HNSW files, in three tables named after `table=NAME`:
+ *
+ * - `NAME`: one row per chunk: id, doc_id, ord, text, metadata (jsonb: page, offsets, headings)
+ *   and `embedding vector(d)`, with an HNSW index `USING hnsw (embedding vector_cosine_ops)`
+ *   when d ≤ {@link PG_HNSW_MAX_DIMENSION} (pgvector's limit for `vector`; larger vectors are
+ *   searched exactly).
+ * - `NAME_documents`: one row per document (content hash for incremental ingest, chunk ids).
+ * - `NAME_meta`: one row: format version, model and fingerprint, chunking, HNSW parameters,
+ *   counts, and the model's corpus statistics blob.
+ *
+ * A write holds a session advisory lock on the table name for its whole run (so two ingests
+ * serialize, like the file store's lock file) and applies all its changes in one transaction,
+ * so readers see the old or the new index and a failure never leaves half a document.
+ */
+import type pg from 'pg';
+import type { Chunk, DocumentFormat } from '../../ingest/types.js';
+import { RagError } from '../../errors.js';
+import type { StoredDocument } from '../chunk-file.js';
+import { efFor } from '../hnsw.js';
+import { hnswParams, type IndexInit, type Operation } from '../index-store.js';
+import { damaged, noIndex } from '../manifest.js';
+import type { IndexInfo, IndexReader, SearchHit } from '../reader.js';
+import { createPool, endPool, errorCode, pgError, type PgPoolOptions } from './connect.js';
+import { parsePgLocation, type PgLocation } from './location.js';
+
+/** Version of the table layout this code writes and reads. */
+export const PG_FORMAT_VERSION = 1;
+
+/** pgvector refuses an HNSW index on `vector` columns of more dimensions than this. */
+export const PG_HNSW_MAX_DIMENSION = 2000;
+
+/** pgvector's range for `hnsw.ef_search`. */
+const MAX_EF_SEARCH = 1000;
+
+/** Documents per query when streaming chunks for BM25. */
+const STREAM_BATCH_DOCUMENTS = 500;
+
+export interface PgTables {
+  chunks: string;
+  documents: string;
+  meta: string;
+  /** The names as quoted identifiers, ready for SQL. */
+  q: { chunks: string; documents: string; meta: string; hnswIndex: string; docIndex: string };
+}
+
+/** The three table names of an index (validated as identifiers by parsePgLocation). */
+export function tablesOf(table: string): PgTables {
+  const quote = (name: string): string => `"${name}"`;
+  return {
+    chunks: table,
+    documents: `${table}_documents`,
+    meta: `${table}_meta`,
+    q: {
+      chunks: quote(table),
+      documents: quote(`${table}_documents`),
+      meta: quote(`${table}_meta`),
+      hnswIndex: quote(`${table}_embedding_hnsw`),
+      docIndex: quote(`${table}_doc_id`),
+    },
+  };
+}
+
+type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+interface MetaRow {
+  format_version: number;
+  model: IndexInfo['model'];
+  model_fingerprint: string;
+  chunking: IndexInfo['chunking'];
+  hnsw: IndexInfo['hnsw'];
+  documents: string | number;
+  chunks: string | number;
+  generation: string | number;
+  created_at: Date;
+  updated_at: Date;
+  corpus_stats: Buffer | null;
+}
+
+interface DocumentRow {
+  doc_id: string;
+  source: string;
+  origin: string;
+  format: string;
+  title: string | null;
+  content_hash: string;
+  chunk_ids: string[];
+}
+
+interface ChunkRow {
+  id: string;
+  doc_id: string;
+  ord: number;
+  text: string;
+  metadata: { page?: number | null; start?: number; end?: number; headings?: string[] };
+  similarity?: number | null;
+}
+
+/** What `PgIndex` knows beyond IndexInfo. */
+export interface PgIndexInfo extends IndexInfo {
+  formatVersion: number;
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * A view of a PostgreSQL index: the manifest and documents are read when it opens, chunks and
+ * vectors stay in the database (searches go to pgvector). Holds a connection pool: call
+ * {@link close}.
+ */
+export class PgIndex implements IndexReader {
+  readonly pgLocation: PgLocation;
+  readonly tables: PgTables;
+  private readonly pool: pg.Pool;
+  private info: PgIndexInfo;
+  private readonly docs = new Map<string, StoredDocument>();
+  private stats: Buffer | undefined;
+  /** Whether the table exists yet (false for a new index until its first commit). */
+  private created: boolean;
+
+  private constructor(pool: pg.Pool, location: PgLocation, info: PgIndexInfo, created: boolean) {
+    this.pool = pool;
+    this.pgLocation = location;
+    this.tables = tablesOf(location.table);
+    this.info = info;
+    this.created = created;
+  }
+
+  /**
+   * Opens the index at a `postgres://` URL. Throws RagError when the server cannot be reached,
+   * refuses the login, has no such index, or the table is not a rag index.
+   */
+  static async open(url: string, options: PgPoolOptions = {}): Promise<PgIndex> {
+    const location = parsePgLocation(url, options.env);
+    const pool = createPool(location, options);
+    try {
+      const index = await PgIndex.load(pool, location);
+      if (index === undefined) throw noIndex(location.display);
+      return index;
+    } catch (error) {
+      await endPool(pool);
+      throw pgError(error, location);
+    }
+  }
+
+  /** Whether the URL's table holds a rag index (false when the tables do not exist). */
+  static async exists(url: string, options: PgPoolOptions = {}): Promise<boolean> {
+    const location = parsePgLocation(url, options.env);
+    const pool = createPool(location, options);
+    try {
+      return (await tableState(pool, tablesOf(location.table))) === 'rag';
+    } catch (error) {
+      throw pgError(error, location);
+    } finally {
+      await endPool(pool);
+    }
+  }
+
+  /** @internal Reads the index through `db`; undefined when there is none. */
+  static async load(pool: pg.Pool, location: PgLocation, db: Queryable = pool): Promise<PgIndex | undefined> {
+    const tables = tablesOf(location.table);
+    const state = await tableState(db, tables);
+    if (state === 'absent') return undefined;
+    if (state === 'foreign') {
+      throw new RagError(`table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
+    }
+    let meta: MetaRow | undefined;
+    try {
+      meta = (await db.query<MetaRow>(`SELECT * FROM ${tables.q.meta}`)).rows[0];
+    } catch (error) {
+      if (errorCode(error) === '42703' || errorCode(error) === '42P01') throw damagedPg(location, 'its tables do not have the expected columns', error);
+      throw error;
+    }
+    if (meta === undefined) throw damagedPg(location, `${tables.meta} has no row`);
+    if (meta.format_version > PG_FORMAT_VERSION) {
+      throw new RagError(`index ${location.display} was written by a newer rag (format ${meta.format_version}); upgrade rag or use another table`);
+    }
+    const index = new PgIndex(
+      pool,
+      location,
+      {
+        formatVersion: meta.format_version,
+        generation: Number(meta.generation),
+        createdAt: meta.created_at.toISOString(),
+        updatedAt: meta.updated_at.toISOString(),
+        model: meta.model,
+        modelFingerprint: meta.model_fingerprint,
+        chunking: meta.chunking,
+        hnsw: meta.hnsw,
+        counts: { documents: Number(meta.documents), chunks: Number(meta.chunks) },
+      },
+      true,
+    );
+    index.stats = meta.corpus_stats ?? undefined;
+    const docs = await db.query<DocumentRow>(
+      `SELECT doc_id, source, origin, format, title, content_hash, chunk_ids FROM ${tables.q.documents} ORDER BY seq`,
+    );
+    for (const row of docs.rows) index.docs.set(row.doc_id, documentFromRow(row));
+    if (index.docs.size !== index.info.counts.documents) {
+      throw damagedPg(location, `${tables.documents} holds ${index.docs.size} documents, but ${tables.meta} says ${index.info.counts.documents}`);
+    }
+    return index;
+  }
+
+  /** @internal An index that does not exist yet; the first write creates its tables. */
+  static empty(pool: pg.Pool, location: PgLocation, init: IndexInit): PgIndex {
+    const now = new Date().toISOString();
+    const params = hnswParams(init);
+    return new PgIndex(
+      pool,
+      location,
+      {
+        formatVersion: PG_FORMAT_VERSION,
+        generation: 0,
+        createdAt: now,
+        updatedAt: now,
+        model: init.model,
+        modelFingerprint: init.modelFingerprint,
+        chunking: { ...init.chunking },
+        hnsw: { space: 'cosine', M: params.M, efConstruction: params.efConstruction, maxElements: 0 },
+        counts: { documents: 0, chunks: 0 },
+      },
+      false,
+    );
+  }
+
+  get location(): string {
+    return this.pgLocation.display;
+  }
+
+  get manifest(): PgIndexInfo {
+    return this.info;
+  }
+
+  get documentCount(): number {
+    return this.docs.size;
+  }
+
+  get chunkCount(): number {
+    return this.info.counts.chunks;
+  }
+
+  /** Whether dense searches use the HNSW index (false above {@link PG_HNSW_MAX_DIMENSION}: exact scans). */
+  get hasHnswIndex(): boolean {
+    return this.info.model.dimension <= PG_HNSW_MAX_DIMENSION;
+  }
+
+  documents(): IterableIterator<StoredDocument> {
+    return this.docs.values();
+  }
+
+  getDocument(docId: string): StoredDocument | undefined {
+    return this.docs.get(docId);
+  }
+
+  corpusStatistics(): Buffer | undefined {
+    return this.stats;
+  }
+
+  async chunksOf(document: StoredDocument): Promise<Chunk[]> {
+    if (!this.created) return [];
+    const rows = await this.query<ChunkRow>(
+      `SELECT id, doc_id, ord, text, metadata FROM ${this.tables.q.chunks} WHERE doc_id = $1 ORDER BY ord`,
+      [document.docId],
+    );
+    return rows.map(chunkFromRow);
+  }
+
+  async *allChunks(): AsyncGenerator<{ chunk: Chunk; document: StoredDocument }> {
+    if (!this.created) return;
+    const docs = [...this.docs.values()];
+    for (let i = 0; i < docs.length; i += STREAM_BATCH_DOCUMENTS) {
+      const batch = docs.slice(i, i + STREAM_BATCH_DOCUMENTS);
+      const rows = await this.query<ChunkRow>(
+        `SELECT id, doc_id, ord, text, metadata FROM ${this.tables.q.chunks} WHERE doc_id = ANY($1::text[])`,
+        [batch.map((d) => d.docId)],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const document of batch) {
+        for (const id of document.chunkIds) {
+          const row = byId.get(id);
+          if (row !== undefined) yield { chunk: chunkFromRow(row), document };
+        }
+      }
+    }
+  }
+
+  /**
+   * Top-k by cosine similarity in pgvector. Runs in a transaction that sets `hnsw.ef_search`
+   * (`SET LOCAL`, so pooled connections keep their defaults) to `ef` or `efFor(k, chunks)`,
+   * capped at pgvector's 1000; a k above that cap scans exactly instead, since the HNSW scan
+   * would return at most ef_search rows.
+   */
+  async searchVector(vector: Float32Array, k: number, options: { ef?: number } = {}): Promise<SearchHit[]> {
+    const limit = Math.min(Math.floor(k), this.chunkCount);
+    if (limit <= 0 || !this.created) return [];
+    if (vector.length !== this.info.model.dimension) {
+      throw new Error(`query vector has dimension ${vector.length}, index expects ${this.info.model.dimension}`);
+    }
+    const ef = Math.max(limit, options.ef ?? efFor(limit, this.chunkCount));
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      if (limit > MAX_EF_SEARCH) await client.query('SET LOCAL enable_indexscan = off');
+      else await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(ef, MAX_EF_SEARCH)}`);
+      const { rows } = await client.query<ChunkRow>(
+        `SELECT id, doc_id, ord, text, metadata, 1 - (embedding <=> $1::vector) AS similarity
+           FROM ${this.tables.q.chunks} ORDER BY embedding <=> $1::vector LIMIT $2`,
+        [vectorLiteral(vector), limit],
+      );
+      await client.query('COMMIT');
+      const hits: SearchHit[] = [];
+      for (const row of rows) {
+        const document = this.docs.get(row.doc_id);
+        // A zero vector has no direction: pgvector gives NaN, the file store 0.
+        const similarity = row.similarity === null || row.similarity === undefined || Number.isNaN(row.similarity) ? 0 : row.similarity;
+        if (document !== undefined) hits.push({ chunk: chunkFromRow(row), document, similarity });
+      }
+      return hits;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw pgError(error, this.pgLocation);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Table, TOAST and index bytes of the three tables. */
+  async sizeBytes(): Promise<number> {
+    if (!this.created) return 0;
+    const { tables } = this;
+    const rows = await this.query<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(to_regclass(quote_ident(t))))::text AS bytes FROM unnest($1::text[]) AS t`,
+      [[tables.chunks, tables.documents, tables.meta]],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await endPool(this.pool);
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw pgError(error, this.pgLocation);
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (error) {
+      throw pgError(error, this.pgLocation);
+    }
+  }
+
+  // --- used by writePgIndex (pg-write.ts) only -------------------------------------------------------------
+
+  /** @internal Applies committed operations to this view (after the transaction committed). */
+  applyCommitted(operations: Iterable<Operation>, stats: Buffer | undefined, info: PgIndexInfo): void {
+    for (const op of operations) {
+      this.docs.delete(op.docId);
+      if (op.kind === 'put') this.docs.set(op.docId, op.doc);
+    }
+    if (stats !== undefined) this.stats = stats;
+    this.info = info;
+    this.created = true;
+  }
+}
+
+/** @internal Whether an index's tables are absent, all there, or only some (not ours). */
+export async function tableState(db: Queryable, tables: PgTables): Promise<'absent' | 'rag' | 'foreign'> {
+  const { rows } = await db.query<{ chunks: string | null; meta: string | null; documents: string | null }>(
+    'SELECT to_regclass($1)::text AS chunks, to_regclass($2)::text AS meta, to_regclass($3)::text AS documents',
+    [tables.q.chunks, tables.q.meta, tables.q.documents],
+  );
+  const row = rows[0];
+  if (row === undefined || (row.chunks === null && row.meta === null && row.documents === null)) return 'absent';
+  return row.chunks !== null && row.meta !== null && row.documents !== null ? 'rag' : 'foreign';
+}
+
+/** pgvector's text input format. Float32 values print exactly enough digits to round-trip. */
+export function vectorLiteral(vector: Float32Array): string {
+  let text = '[';
+  for (let i = 0; i < vector.length; i++) {
+    if (i > 0) text += ',';
+    const x = vector[i]!;
+    text += x === 0 ? '0' : String(x);
+  }
+  return `${text}]`;
+}
+
+export function metadataOf(chunk: Chunk): { page: number | null; start: number; end: number; headings: string[] } {
+  return { page: chunk.page, start: chunk.start, end: chunk.end, headings: chunk.headings };
+}
+
+function chunkFromRow(row: ChunkRow): Chunk {
+  const m = row.metadata;
+  return {
+    id: row.id,
+    docId: row.doc_id,
+    index: row.ord,
+    text: row.text,
+    page: m.page ?? null,
+    start: m.start ?? 0,
+    end: m.end ?? 0,
+    headings: m.headings ?? [],
+  };
+}
+
+function documentFromRow(row: DocumentRow): StoredDocument {
+  return {
+    docId: row.doc_id,
+    source: row.source,
+    origin: row.origin,
+    format: row.format as DocumentFormat,
+    ...(row.title === null ? {} : { title: row.title }),
+    contentHash: row.content_hash,
+    chunkIds: row.chunk_ids,
+  };
+}
+
+function damagedPg(location: PgLocation, what: string, cause?: unknown): RagError {
+  return damaged(location.display, what, cause);
+}
