@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { randomUnits } from '../bench/random-vectors.js';
 import { HashEmbedder } from '../src/embed/hash.js';
+import { IngestInterruptedError } from '../src/ingest/interrupted.js';
 import { ingest } from '../src/ingest/pipeline.js';
 import { query } from '../src/retrieve/query.js';
 import { IndexStore, writeIndex, type IndexInit } from '../src/store/index-store.js';
@@ -35,6 +36,22 @@ after(async () => {
   await server?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+/** What an index holds, store-independent: documents with their chunk texts, and the chunk count. */
+async function contents(location: string): Promise<unknown> {
+  const reader = await openIndex(location);
+  try {
+    const docs: unknown[] = [];
+    for (const doc of reader.documents()) {
+      const chunks = await reader.chunksOf(doc);
+      docs.push([doc.docId, doc.contentHash, chunks.map((c) => [c.id, c.text])]);
+    }
+    docs.sort((a, b) => String((a as unknown[])[0]).localeCompare(String((b as unknown[])[0])));
+    return { docs, chunks: reader.chunkCount, documents: reader.documentCount, stats: reader.corpusStatistics()?.toString('base64') };
+  } finally {
+    await reader.close();
+  }
+}
 
 async function docsFolder(name: string): Promise<string> {
   const dir = path.join(work, name);
@@ -131,6 +148,51 @@ describe('both stores', () => {
       const r = await query({ text: 'quokka memo', index, k: 1 });
       assert.equal(r.results[0]!.docId, 'memo.docx');
       assert.match(r.results[0]!.text, /quokka memo says hello/);
+    });
+
+    test(`${store}: batch commits survive an interrupt, and the re-run converges to one uninterrupted ingest`, async () => {
+      const docs = await docsFolder(`batch-${store}`);
+      const index = location('batch');
+      const controller = new AbortController();
+      let commits = 0;
+      await assert.rejects(
+        ingest({
+          paths: [docs],
+          index,
+          cache: false,
+          commitEvery: { documents: 5 },
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'committed' && ++commits === 2) controller.abort();
+          },
+        }),
+        (error: unknown) => error instanceof IngestInterruptedError && error.committedDocuments === 10,
+      );
+      const partial = await openIndex(index);
+      try {
+        assert.equal(partial.documentCount, 10);
+      } finally {
+        await partial.close();
+      }
+      const rest = await ingest({ paths: [docs], index, cache: false, commitEvery: { documents: 5 } });
+      assert.deepEqual([rest.documents.added, rest.documents.unchanged], [8, 10]);
+      const clean = await ingest({ paths: [docs], index: location('batch_clean'), cache: false });
+      assert.deepEqual(await contents(index), await contents(location('batch_clean')));
+      assert.equal(rest.chunks.total, clean.chunks.total);
+    });
+
+    test(`${store}: --rebuild starts from nothing and ends equal to a clean ingest`, async () => {
+      const docs = await docsFolder(`rebuild-${store}`);
+      const index = location('rebuild');
+      await ingest({ paths: [docs], index, cache: false });
+      await rm(path.join(docs, 'security'), { recursive: true });
+      const other = await docsFolder(`rebuild-other-${store}`);
+      await ingest({ paths: [other], index, cache: false });
+      const rebuilt = await ingest({ paths: [docs], index, cache: false, rebuild: true });
+      assert.equal(rebuilt.documents.removed, 0);
+      assert.equal(rebuilt.documents.unchanged, 0);
+      await ingest({ paths: [docs], index: location('rebuild_clean'), cache: false });
+      assert.deepEqual(await contents(index), await contents(location('rebuild_clean')));
     });
   }
 });
