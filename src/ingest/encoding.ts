@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 /** The encodings {@link decodeText} can report. */
@@ -30,6 +31,39 @@ export function decodeText(buf: Buffer): DecodedText {
   const utf8 = tryUtf8(buf, false);
   if (utf8 !== null) return { text: utf8, encoding: 'utf-8' };
   return { text: iconv.decode(buf, 'gb18030'), encoding: 'gb18030' };
+}
+
+/**
+ * The lines of `buf` (split at "\n"; a "\r" before it stays; no empty line after a final "\n"), decoded as {@link decodeText}
+ * would decode the whole buffer, but one line at a time: a file of line records (a BEIR
+ * corpus.jsonl) can be far larger than the longest string V8 allows (~512 MB), so it must never
+ * become one string. Splitting the bytes is safe in UTF-8 and GB18030, where a 0x0A byte is
+ * always a line feed; UTF-16 files (rare for line records) are decoded whole.
+ */
+export function* decodeLines(buf: Buffer): Generator<string> {
+  let body = buf;
+  let decode: (line: Buffer) => string;
+  if (hasPrefix(buf, UTF16LE_BOM) || hasPrefix(buf, UTF16BE_BOM)) {
+    const lines = decodeText(buf).text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    yield* lines;
+    return;
+  }
+  if (hasPrefix(buf, UTF8_BOM)) {
+    body = buf.subarray(3);
+    decode = (line) => utf8Lenient.decode(line);
+  } else if (isUtf8(buf)) {
+    decode = (line) => line.toString('utf8');
+  } else {
+    decode = (line) => iconv.decode(line, 'gb18030');
+  }
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf(0x0a, start);
+    if (end < 0) end = body.length;
+    yield decode(body.subarray(start, end));
+    start = end + 1;
+  }
 }
 
 /**
