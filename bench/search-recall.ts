@@ -5,7 +5,7 @@
  * store, built and searched with its own defaults on the same vectors and queries.
  *
  *   npm run bench:search -- [--n 100000] [--dim 384] [--queries 500] [--centres 1000]
- *                           [--efs 10,16,32,64,100,128,200,400,800] [--M 16] [--ef-construction 200]
+ *                           [--efs 10,16,32,64,100,128,200,256,400,800] [--M 16] [--ef-construction 200]
  *                           [--no-langchain]
  *
  * Prints markdown tables: the recall/latency curve over ef (the store's default `efFor` row
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     dim: { type: 'string', default: '384' },
     queries: { type: 'string', default: '500' },
     centres: { type: 'string', default: '1000' },
-    efs: { type: 'string', default: '10,16,32,64,100,128,200,400,800' },
+    efs: { type: 'string', default: '10,16,32,64,100,128,200,256,400,800' },
     M: { type: 'string', default: String(DEFAULT_HNSW_PARAMS.M) },
     'ef-construction': { type: 'string', default: String(DEFAULT_HNSW_PARAMS.efConstruction) },
     'no-langchain': { type: 'boolean', default: false },
