@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import iconv from 'iconv-lite';
 
-import { decodeText, looksLikeText } from '../src/ingest/encoding.js';
+import { decodeLines, decodeText, looksLikeText } from '../src/ingest/encoding.js';
 
 const SENTENCE = '向量数据库通过近似最近邻搜索来提高检索速度。';
 
@@ -88,6 +88,31 @@ describe('decodeText', () => {
 
   it('returns an empty string for an empty buffer', () => {
     assert.deepEqual(decodeText(Buffer.alloc(0)), { text: '', encoding: 'utf-8', replaced: 0 });
+  });
+});
+
+describe('decodeLines', () => {
+  const text = `{"_id":"1","text":"café"}\r\n\n{"_id":"2","text":"${SENTENCE}"}\n尾行`;
+  const expected = text.split('\n');
+
+  it('gives the lines decodeText would give, for UTF-8, a UTF-8 BOM, GB18030 and UTF-16', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    for (const buf of [Buffer.from(text, 'utf8'), Buffer.concat([bom, Buffer.from(text, 'utf8')]), iconv.encode(text, 'gb18030'), utf16le]) {
+      assert.deepEqual([...decodeLines(buf)], expected);
+      assert.deepEqual([...decodeLines(buf)], decodeText(buf).text.split('\n'));
+    }
+  });
+
+  it('decodes a whole GB18030 file as GB18030 even when some of its lines are valid UTF-8', () => {
+    const buf = Buffer.concat([Buffer.from('ascii line\n', 'utf8'), iconv.encode(SENTENCE, 'gb18030')]);
+    assert.deepEqual([...decodeLines(buf)], ['ascii line', SENTENCE]);
+  });
+
+  it('ends without an empty line after a final newline, and gives nothing for an empty buffer', () => {
+    assert.deepEqual([...decodeLines(Buffer.from('a\nb\n'))], ['a', 'b']);
+    assert.deepEqual([...decodeLines(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a\nb\n', 'utf16le')]))], ['a', 'b']);
+    assert.deepEqual([...decodeLines(Buffer.alloc(0))], []);
   });
 });
 

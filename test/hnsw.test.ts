@@ -35,9 +35,12 @@ function bruteForce(data: Map<number, Float32Array>, query: Float32Array, k: num
 }
 
 describe('efFor', () => {
-  it('is at least k, at most the index size, and 128 for a top-10 query over a large index', () => {
-    assert.equal(efFor(10, 100_000), 128);
+  it('is at least k, at most the index size, 128 up to ~10k vectors and grows with √size above', () => {
+    assert.equal(efFor(10, 10_000), 128);
+    assert.equal(efFor(10, 20_000), 177);
+    assert.equal(efFor(10, 100_000), 396);
     assert.equal(efFor(100, 100_000), 400);
+    assert.equal(efFor(200, 100_000), 800);
     assert.equal(efFor(10, 50), 50);
     assert.equal(efFor(10, 3), 10);
   });

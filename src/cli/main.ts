@@ -3,6 +3,7 @@ import { RagError } from '../errors.js';
 import { addModelOptions } from './model-options.js';
 import { byteSize, collect, intList, nonNegativeInt, number, positiveInt } from './options.js';
 import { err } from './ui.js';
+import { packageVersion } from './version.js';
 
 /**
  * The `rag` command line: declarations only. Each action lazy-imports its command module so
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     // One line per usage error, like every other error rag prints (commander's suggestion, e.g.
     // "(Did you mean --index?)", comes on a line of its own otherwise).
     .configureOutput({ outputError: (message, write) => write(`${usageLine(message)}\n`) })
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version');
+    .version(packageVersion(), '-V, --version');
 
   addModelOptions(program
     .command('ingest'))
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--mode <mode>', 'retrieval mode').choices(['dense', 'bm25', 'hybrid']).default('dense'))
     .option('--model <id>', 'must match the model the index was built with (default: that model)')
     .option('--json', 'print results as JSON on stdout')
+    .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json')
     .action(async (text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts));
 
   addModelOptions(program
@@ -108,6 +110,8 @@ export async function main(argv: string[]): Promise<number> {
       // commander has already printed its message (or the help / version text).
       return error.exitCode === 0 ? 0 : 2;
     }
+    // Loaded only here: colours (chalk) are not needed to print help or to run a command.
+    const { err } = await import('./ui.js');
     if (error instanceof RagError) {
       process.stderr.write(`${err.red('rag:')} ${error.message}\n`);
       if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);

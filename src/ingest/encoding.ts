@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 /** The encodings {@link decodeText} can report. */
@@ -44,6 +45,42 @@ export function decodeText(buf: Buffer): DecodedText {
 }
 
 /**
+ * The lines of `buf` (split at "\n"; a "\r" before it stays; no empty line after a final "\n"), decoded as {@link decodeText}
+ * would decode the whole buffer, but one line at a time: a file of line records (a BEIR
+ * corpus.jsonl) can be far larger than the longest string V8 allows (~512 MB), so it must never
+ * become one string. Splitting the bytes is safe in UTF-8 and GB18030, where a 0x0A byte is
+ * always a line feed; UTF-16 files (rare for line records) are decoded whole.
+ */
+export function* decodeLines(buf: Buffer): Generator<string> {
+  let body = buf;
+  let decode: (line: Buffer) => string;
+  if (hasPrefix(buf, UTF16LE_BOM) || hasPrefix(buf, UTF16BE_BOM)) {
+    const lines = decodeText(buf).text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    yield* lines;
+    return;
+  }
+  if (hasPrefix(buf, UTF8_BOM)) {
+    body = buf.subarray(3);
+    decode = (line) => utf8WithErrors(line, false).text;
+  } else if (isUtf8(buf)) {
+    decode = (line) => line.toString('utf8');
+  } else if (decodeText(buf.subarray(0, ENCODING_PROBE_BYTES)).encoding === 'utf-8') {
+    // UTF-8 with stray bytes (decodeText's rule, judged on the head: the whole may not fit a string).
+    decode = (line) => utf8WithErrors(line, false).text;
+  } else {
+    decode = (line) => iconv.decode(line, 'gb18030');
+  }
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf(0x0a, start);
+    if (end < 0) end = body.length;
+    yield decode(body.subarray(start, end));
+    start = end + 1;
+  }
+}
+
+/**
  * Whether the first bytes of a file look like text in an encoding {@link decodeText} supports.
  * `head` may be cut anywhere, even inside a multi-byte character.
  *
@@ -76,6 +113,8 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const UTF16LE_BOM = [0xff, 0xfe];
 const UTF16BE_BOM = [0xfe, 0xff];
 const MAX_CONTROL_RATIO = 0.05;
+/** How much of a line-record file decides its encoding when it is not clean UTF-8. */
+const ENCODING_PROBE_BYTES = 1 << 20;
 
 
 function hasPrefix(buf: Buffer, prefix: number[]): boolean {

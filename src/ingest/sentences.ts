@@ -24,6 +24,8 @@ const CJK_SENTENCE_ENDS = new Set([
   0xff0e, // ． (full-width full stop)
 ]);
 
+const MIN_CJK_SENTENCE_END = Math.min(...CJK_SENTENCE_ENDS);
+
 /** Latin sentence ends; they end a sentence only when followed by whitespace (or a CJK character). */
 const LATIN_SENTENCE_ENDS = new Set([0x2e /* . */, 0x21 /* ! */, 0x3f /* ? */]);
 
@@ -182,6 +184,11 @@ export function splitSentences(text: string, start = 0, end = text.length): Span
   let i = start;
   while (i < end) {
     const code = text.charCodeAt(i);
+    // Nearly every character is no end mark: skip those before the two set lookups.
+    if (code < MIN_CJK_SENTENCE_END && code !== 0x2e && code !== 0x21 && code !== 0x3f) {
+      i++;
+      continue;
+    }
     if (CJK_SENTENCE_ENDS.has(code)) {
       // A full-width stop between digits is a decimal point ("3．14").
       if (code === 0xff0e && i > start && isDigit(text.charCodeAt(i - 1)) && isDigit(text.charCodeAt(i + 1))) {

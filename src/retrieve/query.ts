@@ -1,4 +1,5 @@
 import type { ResolveOptions } from '../embed/registry.js';
+import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR, openModelFor } from '../ingest/settings.js';
 import type { ModelChoice } from '../ingest/settings.js';
@@ -50,6 +51,20 @@ export interface QueryResult {
   k: number;
   results: QueryHit[];
   seconds: number;
+  /** Where those seconds went. */
+  timings: QueryTimings;
+}
+
+/** Seconds spent in each step of one {@link query} call (they add up to about `seconds`). */
+export interface QueryTimings {
+  /** Reading the index: manifest, chunk file, vectors and graph. */
+  indexLoad: number;
+  /** Opening the embedding model (for a local ONNX model: reading it and starting a session). */
+  modelLoad: number;
+  /** Embedding the query text (0 in bm25 mode). */
+  embed: number;
+  /** Searching the index, collecting the chunks and making snippets. */
+  search: number;
 }
 
 /** Searches an index and returns the top-k chunks with their source, location and a highlighted snippet. */
@@ -63,39 +78,79 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
   if (!isPostgresLocation(indexDir)) await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
   const store = await openIndex(indexDir);
+  const indexLoaded = performance.now();
+  let modelLoaded = indexLoaded;
   let embedder: Awaited<ReturnType<typeof openModelFor>> | undefined;
   try {
     if (store.chunkCount === 0) {
       throw new RagError(`index ${displayLocation(options.index ?? DEFAULT_INDEX_DIR)} is empty; run \`rag ingest <paths>\` to add documents`);
     }
     embedder = await openModelFor(store, options.model, options.modelOptions);
+    modelLoaded = performance.now();
     const stats = store.corpusStatistics();
     if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
-    const hits = await openRetriever(store, embedder, mode).search(text, k);
+    const embedTime = { ms: 0 };
+    const hits = await openRetriever(store, timingQueries(embedder, embedTime), mode).search(text, k);
+    const results: QueryHit[] = hits.map((hit, i) => ({
+      rank: i + 1,
+      score: hit.score,
+      docId: hit.chunk.docId,
+      source: hit.document.source,
+      title: hit.document.title ?? null,
+      page: hit.chunk.page,
+      chunkId: hit.chunk.id,
+      start: hit.chunk.start,
+      end: hit.chunk.end,
+      headings: hit.chunk.headings,
+      text: hit.chunk.text,
+      snippet: makeSnippet(text, hit.chunk.text),
+    }));
+    const finished = performance.now();
     return {
       index: displayLocation(indexDir),
       model: embedder.info.id,
       mode,
       query: text,
       k,
-      results: hits.map((hit, i) => ({
-        rank: i + 1,
-        score: hit.score,
-        docId: hit.chunk.docId,
-        source: hit.document.source,
-        title: hit.document.title ?? null,
-        page: hit.chunk.page,
-        chunkId: hit.chunk.id,
-        start: hit.chunk.start,
-        end: hit.chunk.end,
-        headings: hit.chunk.headings,
-        text: hit.chunk.text,
-        snippet: makeSnippet(text, hit.chunk.text),
-      })),
-      seconds: (performance.now() - started) / 1000,
+      results,
+      seconds: (finished - started) / 1000,
+      timings: {
+        indexLoad: (indexLoaded - started) / 1000,
+        modelLoad: (modelLoaded - indexLoaded) / 1000,
+        embed: embedTime.ms / 1000,
+        search: (finished - modelLoaded - embedTime.ms) / 1000,
+      },
     };
   } finally {
     await embedder?.dispose?.();
     await store.close();
   }
+}
+
+/** The same embedder, adding the time its `embedQuery` calls take to `total.ms`. */
+function timingQueries(embedder: Embedder, total: { ms: number }): Embedder {
+  return {
+    get info() {
+      return embedder.info;
+    },
+    get fingerprint() {
+      return embedder.fingerprint;
+    },
+    get cacheable() {
+      return embedder.cacheable;
+    },
+    get corpusStatistics() {
+      return embedder.corpusStatistics;
+    },
+    embedDocuments: (texts, options) => embedder.embedDocuments(texts, options),
+    ...(embedder.countTokens === undefined ? {} : { countTokens: (text: string) => embedder.countTokens!(text) }),
+    async embedQuery(text) {
+      const t = performance.now();
+      try {
+        return await embedder.embedQuery(text);
+      } finally {
+        total.ms += performance.now() - t;
+      }
+    },
+  };
 }

@@ -12,9 +12,12 @@ export interface QueryCommandOptions extends ModelFlags {
   mode: RetrievalMode;
   model?: string;
   json?: boolean;
+  timings?: boolean;
 }
 
 export async function runQuery(text: string, opts: QueryCommandOptions): Promise<void> {
+  // The process clock starts at process start: this is node's boot plus loading the CLI.
+  const startup = performance.now() / 1000;
   const result = await query({
     text,
     index: opts.index,
@@ -30,11 +33,20 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
       mode: result.mode,
       index: result.index,
       results: result.results.map(({ snippet, ...hit }) => ({ ...hit, snippet: snippet.text })),
+      ...(opts.timings ? { timings: { startup, ...result.timings } } : {}),
     });
     return;
   }
   log(err.dim(`model: ${result.model} · mode: ${result.mode} · ${result.results.length} results in ${Math.round(result.seconds * 1000)} ms`));
+  if (opts.timings) log(err.dim(describeTimings(startup, result)));
   printResults(result);
+}
+
+/** One line: seconds per step of this process, from its start to the results. */
+function describeTimings(startup: number, result: QueryResult): string {
+  const { indexLoad, modelLoad, embed, search } = result.timings;
+  const ms = (s: number): string => `${Math.round(s * 1000)} ms`;
+  return `timings: start-up ${ms(startup)} · index load ${ms(indexLoad)} · model load ${ms(modelLoad)} · embedding ${ms(embed)} · search ${ms(search)} · total ${ms(startup + result.seconds)}`;
 }
 
 function printResults(result: QueryResult): void {

@@ -1,4 +1,4 @@
-import { decodeText } from '../encoding.js';
+import { decodeLines } from '../encoding.js';
 import type { LoadedDocument } from '../types.js';
 import { makeDocument } from './content-hash.js';
 import { LoaderError } from './loader-error.js';
@@ -15,16 +15,11 @@ import { LoaderError } from './loader-error.js';
  * @throws LoaderError with `location` `line N` (1-based).
  */
 export function loadBeirCorpus(buf: Buffer, relPath: string): LoadedDocument[] {
-  const content = decodeText(buf).text;
   const documents: LoadedDocument[] = [];
   const firstLineOfId = new Map<string, number>();
   let lineNo = 0;
-  let pos = 0;
-  while (pos < content.length) {
-    let end = content.indexOf('\n', pos);
-    if (end < 0) end = content.length;
-    const line = content.slice(pos, end);
-    pos = end + 1;
+  // Line by line: a corpus file can be bigger than the longest string V8 can hold.
+  for (const line of decodeLines(buf)) {
     lineNo++;
     if (line.trim() === '') continue;
     const location = `line ${lineNo}`;
