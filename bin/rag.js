@@ -1,11 +1,28 @@
 #!/usr/bin/env node
 // The `rag` executable: runs the compiled CLI (npm install builds it through `prepare`).
+import { readFileSync } from 'node:fs';
+
 const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+const only = args.length === 1 ? args[0] : undefined;
+if (only === '--version' || only === '-V') {
   // Answered without loading the CLI (commander and every command's declarations).
   const { packageVersion } = await import('../dist/cli/version.js');
   process.stdout.write(`${packageVersion()}\n`);
+} else if ((only === '--help' || only === '-h') && (process.stdout.columns ?? 80) >= 80 && printRenderedHelp()) {
+  // Printed from the text the build rendered (80 columns); a narrower terminal gets commander's.
 } else {
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(process.argv);
+}
+
+/** Prints dist/cli/help.txt (written by `npm run build`); false when it is missing. */
+function printRenderedHelp() {
+  let help;
+  try {
+    help = readFileSync(new URL('../dist/cli/help.txt', import.meta.url), 'utf8');
+  } catch {
+    return false;
+  }
+  process.stdout.write(help);
+  return true;
 }

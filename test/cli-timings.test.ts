@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO, runCli, tempDir } from './helpers/cli.js';
 
-describe('rag --version and rag query --timings', () => {
+describe('rag --version, rag --help and rag query --timings', () => {
   let cwd: string;
   before(async () => {
     cwd = await tempDir('timings');
@@ -24,6 +24,16 @@ describe('rag --version and rag query --timings', () => {
       const result = await runCli([flag], { cwd, env: { npm_package_version: '9.9.9' } });
       assert.deepEqual([result.code, result.stdout, result.stderr], [0, `${version}\n`, '']);
     }
+  });
+
+  it('prints the help the build rendered, the same text commander prints for `rag help`', async () => {
+    const fast = await runCli(['--help'], { cwd });
+    const short = await runCli(['-h'], { cwd });
+    const commander = await runCli(['help'], { cwd });
+    assert.equal(commander.code, 0);
+    assert.match(commander.stdout, /^Usage: rag \[options\] \[command\]/);
+    assert.deepEqual([fast.code, fast.stdout, fast.stderr], [0, commander.stdout, '']);
+    assert.deepEqual([short.code, short.stdout], [0, commander.stdout]);
   });
 
   it('adds where the time went to --json only when asked', async () => {

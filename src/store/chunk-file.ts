@@ -11,7 +11,6 @@
  * The end line makes a truncated file detectable even when it was cut at a line boundary.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Chunk, DocumentFormat } from '../ingest/types.js';
 
 /**
@@ -71,7 +70,6 @@ export async function readChunkFile(
   path: string,
   onDocument: (document: StoredDocument, chunks: ChunkRecord[]) => void,
 ): Promise<{ documents: number; chunks: number }> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNo = 0;
   let sawHeader = false;
   let end: { documents: number; chunks: number } | undefined;
@@ -93,7 +91,7 @@ export async function readChunkFile(
     current = undefined;
   };
 
-  for await (const line of lines) {
+  for await (const block of readLineBlocks(path)) for (const line of block) {
     lineNo++;
     if (line === '') continue;
     if (end !== undefined) fail('follows the end marker');
@@ -142,6 +140,33 @@ export async function readChunkFile(
   if (!sawHeader) throw new ChunkFileError('is empty');
   if (end === undefined) throw new ChunkFileError('ends early (no end marker): it was truncated');
   return { documents, chunks };
+}
+
+/**
+ * The file's lines (without "\n"), one array per 4 MiB block read, split on the byte 0x0A (in
+ * UTF-8 never part of another character): no regular expression and no promise per line, as
+ * with readline.
+ */
+async function* readLineBlocks(path: string): AsyncGenerator<string[]> {
+  let carry: Buffer | undefined;
+  for await (const block of createReadStream(path, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
+    const lines: string[] = [];
+    let start = 0;
+    let end = block.indexOf(0x0a);
+    if (carry !== undefined && end >= 0) {
+      lines.push(Buffer.concat([carry, block.subarray(0, end)]).toString('utf8'));
+      carry = undefined;
+      start = end + 1;
+      end = block.indexOf(0x0a, start);
+    }
+    for (; end >= 0; end = block.indexOf(0x0a, start)) {
+      lines.push(block.toString('utf8', start, end));
+      start = end + 1;
+    }
+    if (start < block.length) carry = carry === undefined ? block.subarray(start) : Buffer.concat([carry, block.subarray(start)]);
+    yield lines;
+  }
+  if (carry !== undefined && carry.length > 0) yield [carry.toString('utf8')];
 }
 
 function isStoredDocument(value: unknown): boolean {

@@ -413,9 +413,6 @@ export class IndexStore implements IndexReader {
         this.chunks.set(chunk.id, record);
         this.byLabel.set(record.label, record);
       });
-      // The flat matrix holds copies now: let the caller's vectors go before the graph is built
-      // (at 100k × 384 they are 150 MB the build would otherwise carry).
-      op.vectors.length = 0;
     }
     // Build the graph now if the index outgrew the scan budget (or drop/rebuild it).
     this.vectors?.settle(graphWork);
