@@ -38,6 +38,11 @@ export interface IngestOptions {
   /** Chunk size in the model's tokens (characters when the model has no tokenizer). */
   chunkSize?: number;
   chunkOverlap?: number;
+  /**
+   * Measure chunks in the model's tokens (default when it has a tokenizer) or in characters
+   * (as LangChain's splitters do; the only choice for models without a tokenizer).
+   */
+  chunkUnit?: ChunkingOptions['lengthUnit'];
   include?: string[];
   exclude?: string[];
   /** How long to wait for another writer to release the index lock. */
@@ -108,7 +113,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const chunking = chunkingFor(existing, embedder, options);
 
   const loaded = await loadAll(options, emit);
-  const lengthOf = embedder.countTokens
+  const lengthOf = embedder.countTokens && chunking.lengthUnit === 'tokens'
     ? (text: string) => embedder.countTokens!(text)
     : undefined;
 
