@@ -65,6 +65,11 @@ export interface TransformersLoadOptions {
   hubTimeoutMs?: number;
   /** ONNX intra-op threads. Default: all cores (`os.availableParallelism()`). */
   threads?: number;
+  /**
+   * Let idle ONNX threads spin between operators instead of sleeping. Default false: on a
+   * machine shared with other work, spinning threads burn CPU that the busy ones need.
+   */
+  spinning?: boolean;
   batchLimits?: BatchLimits;
 }
 
@@ -161,6 +166,7 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
           intraOpNumThreads: options.threads ?? os.availableParallelism(),
           interOpNumThreads: 1,
           logSeverityLevel: 3,
+          extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
         },
       })) as unknown as LoadedModel;
       return new TransformersEmbedder({ spec, dtype, revision, config, tokenizer, model, batchLimits: options.batchLimits ?? DEFAULT_BATCH_LIMITS });
