@@ -227,6 +227,9 @@ interface EmbedderParts {
   batchLimits: BatchLimits;
 }
 
+/** Most token counts {@link TransformersEmbedder.countTokens} remembers (about a 100k-chunk corpus). */
+const TOKEN_COUNT_MEMO = 100_000;
+
 /** An {@link Embedder} over a loaded transformers.js model. Create with {@link loadTransformersEmbedder}. */
 export class TransformersEmbedder implements Embedder {
   readonly info: ModelInfo;
@@ -242,6 +245,7 @@ export class TransformersEmbedder implements Embedder {
   readonly #pooling: Pooling;
   readonly #dimensions: number | undefined;
   readonly #batchLimits: BatchLimits;
+  readonly #tokenCounts = new Map<string, number>();
 
   constructor(parts: EmbedderParts) {
     const { spec, config, tokenizer } = parts;
@@ -287,7 +291,15 @@ export class TransformersEmbedder implements Embedder {
 
   /** Model tokens in `text`, special tokens ([CLS], [SEP], EOS) and prefixes not counted. */
   countTokens(text: string): number {
-    return this.#tokenizer.encode(text, { add_special_tokens: false }).length;
+    // The chunker measures every finished chunk whole, and the embedding cache counts the same
+    // texts again to report truncation on hits: remembering recent counts saves that second
+    // tokenization (a third of a warm evaluation's CPU with a small model).
+    const known = this.#tokenCounts.get(text);
+    if (known !== undefined) return known;
+    const count = this.#tokenizer.encode(text, { add_special_tokens: false }).length;
+    if (this.#tokenCounts.size >= TOKEN_COUNT_MEMO) this.#tokenCounts.clear();
+    this.#tokenCounts.set(text, count);
+    return count;
   }
 
   async embedQuery(text: string): Promise<Float32Array> {
