@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   console.log(`${new Date().toISOString()}, ${m.model} × ${m.cores}, ${m.ghz.toFixed(3)} GHz, ${m.lanes} fp32 lanes (${m.lanes === 8 ? 'AVX2' : m.lanes === 16 ? 'AVX-512' : 'SSE'}), load ${os.loadavg()[0]!.toFixed(2)}`);
   console.log(`peak = ${m.cores} cores × ${m.ghz.toFixed(3)} GHz × (2 FMA × ${m.lanes} lanes × 2) = ${(peak / 1e9).toFixed(1)} GFLOP/s`);
   const gemm = await gemmReference(2);
-  console.log(`onnxruntime GEMM 4096×512×2048, 2 threads: ${gemm.wall.toFixed(1)} GFLOP/s wall (${((100 * gemm.wall) / peak).toFixed(0)}% of peak), ${gemm.perCpu.toFixed(1)} per CPU-second (${((100 * gemm.perCpu) / (peak / m.cores)).toFixed(0)}% of one core's peak)`);
+  console.log(`onnxruntime GEMM 4096×512×2048, 2 threads: ${gemm.wall.toFixed(1)} GFLOP/s wall (${((100 * gemm.wall * 1e9) / peak).toFixed(0)}% of peak), ${gemm.perCpu.toFixed(1)} per CPU-second (${((100 * gemm.perCpu * 1e9) / (peak / m.cores)).toFixed(0)}% of one core's peak)`);
 
   const shapes: Array<[string, BertShape, number]> = [];
   for (const s of values.shapes.split(',')) {

@@ -39,10 +39,16 @@ function load(): string {
   return os.loadavg()[0]!.toFixed(2);
 }
 
-async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; stdout: string }> {
+const TIME = '/usr/bin/time';
+
+/** Runs the CLI; CPU seconds (user + system) and peak RSS come from /usr/bin/time when present. */
+async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; cpu: number; stdout: string }> {
   const started = performance.now();
-  const { stdout } = await execFileAsync(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
-  return { seconds: (performance.now() - started) / 1000, stdout };
+  const useTime = existsSync(TIME);
+  const [cmd, argv] = useTime ? [TIME, ['-f', 'rusage %U %S %M', process.execPath, CLI, ...args]] : [process.execPath, [CLI, ...args]];
+  const { stdout, stderr } = await execFileAsync(cmd, argv, { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
+  const usage = /rusage ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+  return { seconds: (performance.now() - started) / 1000, cpu: usage ? Number(usage[1]) + Number(usage[2]) : NaN, stdout };
 }
 
 /** A BEIR folder from the generated corpus: queries are sentences of every 10th document. */
@@ -62,6 +68,11 @@ async function generatedDataset(dir: string): Promise<string> {
   await mkdir(path.join(dir, 'qrels'), { recursive: true });
   await writeFile(path.join(dir, 'qrels', 'test.tsv'), `${qrels.join('\n')}\n`);
   return dir;
+}
+
+function row(label: string, first: { seconds: number; cpu: number }, again: { seconds: number; cpu: number }, goal: string, loads: string): string {
+  const pct = (a: number, b: number): string => `${((100 * a) / b).toFixed(1)}%`;
+  return `| ${label} | ${first.seconds.toFixed(2)} / ${first.cpu.toFixed(2)} | ${again.seconds.toFixed(2)} / ${again.cpu.toFixed(2)} | **${pct(again.seconds, first.seconds)}** | **${pct(again.cpu, first.cpu)}** | ${goal} | ${loads} |`;
 }
 
 async function main(): Promise<void> {
@@ -90,9 +101,9 @@ async function main(): Promise<void> {
       const again = await timed(ingestArgs, env);
       const againSummary = JSON.parse(again.stdout) as { chunks: { embedded: number }; documents: { unchanged: number } };
       console.log(
-        `ingest: full ${full.seconds.toFixed(2)} s (${fullSummary.chunks.total} chunks, load ${l0}), unchanged ${again.seconds.toFixed(2)} s (${againSummary.documents.unchanged} documents unchanged, ${againSummary.chunks.embedded} embedded, load ${l1})`,
+        `ingest: full ${full.seconds.toFixed(2)} s, CPU ${full.cpu.toFixed(2)} s (${fullSummary.chunks.total} chunks, load ${l0}), unchanged ${again.seconds.toFixed(2)} s, CPU ${again.cpu.toFixed(2)} s (${againSummary.documents.unchanged} documents unchanged, ${againSummary.chunks.embedded} embedded, load ${l1})`,
       );
-      rows.push(`| ingest, nothing changed | ${full.seconds.toFixed(2)} | ${again.seconds.toFixed(2)} | **${((100 * again.seconds) / full.seconds).toFixed(1)}%** | ≤ 5% | ${l0} / ${l1} |`);
+      rows.push(row('ingest, nothing changed', full, again, '≤ 5%', `${l0} / ${l1}`));
 
       const evalEnv = { RAG_CACHE_DIR: path.join(work, `cache-eval-${r}`) };
       const evalArgs = (out: string): string[] => ['eval', '--dataset', dataset, '--model', model, '--mode', 'dense', '--json', '--out', path.join(work, out)];
@@ -104,11 +115,13 @@ async function main(): Promise<void> {
         const runs = (JSON.parse(stdout) as { runs: Array<{ metrics: Record<string, number> }> }).runs;
         return (runs[0]?.metrics['ndcg_at_10'] ?? NaN).toFixed(4);
       };
-      console.log(`eval: cold ${cold.seconds.toFixed(2)} s (nDCG@10 ${ndcg(cold.stdout)}, load ${l2}), warm ${warm.seconds.toFixed(2)} s (nDCG@10 ${ndcg(warm.stdout)}, load ${l3})`);
-      rows.push(`| eval, warm embedding cache | ${cold.seconds.toFixed(2)} | ${warm.seconds.toFixed(2)} | **${((100 * warm.seconds) / cold.seconds).toFixed(1)}%** | ≤ 10% | ${l2} / ${l3} |`);
+      console.log(
+        `eval: cold ${cold.seconds.toFixed(2)} s, CPU ${cold.cpu.toFixed(2)} s (nDCG@10 ${ndcg(cold.stdout)}, load ${l2}), warm ${warm.seconds.toFixed(2)} s, CPU ${warm.cpu.toFixed(2)} s (nDCG@10 ${ndcg(warm.stdout)}, load ${l3})`,
+      );
+      rows.push(row('eval, warm embedding cache', cold, warm, '≤ 10%', `${l2} / ${l3}`));
     }
-    console.log('\n| run | first s | again s | again ÷ first | goal | load (first / again) |');
-    console.log('|---|---:|---:|---:|---|---|');
+    console.log('\n| run | first: wall s / CPU s | again: wall s / CPU s | again ÷ first, wall | again ÷ first, CPU | goal | load (first / again) |');
+    console.log('|---|---:|---:|---:|---:|---|---|');
     for (const row of rows) console.log(row);
   } finally {
     await rm(work, { recursive: true, force: true });
