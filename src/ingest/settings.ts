@@ -98,7 +98,9 @@ export function chunkingFor(
       (asked.chunkUnit !== undefined && asked.chunkUnit !== stored.lengthUnit);
     if (differs) {
       throw new RagError(
-        `index ${existing.dir} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap} --chunk-unit ${stored.lengthUnit}; use those or ingest into another --index`,
+        `index ${existing.dir} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}` +
+          (asked.chunkUnit !== undefined && asked.chunkUnit !== stored.lengthUnit ? ` --chunk-unit ${stored.lengthUnit}` : '') +
+          '; use those or ingest into another --index',
       );
     }
     return stored;
