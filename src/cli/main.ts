@@ -26,6 +26,7 @@ export function buildProgram(): Command {
     .option('--model <id>', 'embedding model (default: the index\'s model, or `hash` for a new index); see `rag models`')
     .option('--chunk-size <n>', 'chunk size in model tokens (characters for models without a tokenizer)', positiveInt)
     .option('--chunk-overlap <n>', 'overlap between chunks, rounded to whole sentences', nonNegativeInt)
+    .addOption(new Option('--chunk-unit <unit>', 'measure chunks in model tokens (default with a tokenizer) or characters').choices(['tokens', 'characters']))
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
     .option('--lock-timeout <seconds>', 'wait this long for another ingest to finish', number, 10)

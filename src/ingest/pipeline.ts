@@ -52,6 +52,11 @@ export interface IngestOptions {
   /** Chunk size in the model's tokens (characters when the model has no tokenizer). */
   chunkSize?: number;
   chunkOverlap?: number;
+  /**
+   * Measure chunks in the model's tokens (default when it has a tokenizer) or in characters
+   * (as LangChain's splitters do; the only choice for models without a tokenizer).
+   */
+  chunkUnit?: ChunkingOptions['lengthUnit'];
   include?: string[];
   exclude?: string[];
   /** How long to wait for another writer to release the index lock. */
@@ -157,7 +162,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 
   const signal = options.signal;
   const loaded = await loadAll(options, emit);
-  const lengthOf = embedder.countTokens
+  const lengthOf = embedder.countTokens && chunking.lengthUnit === 'tokens'
     ? (text: string) => embedder.countTokens!(text)
     : undefined;
 

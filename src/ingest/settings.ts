@@ -94,21 +94,25 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 export function chunkingFor(
   existing: ExistingIndex | undefined,
   embedder: Embedder,
-  asked: { chunkSize?: number; chunkOverlap?: number },
+  asked: { chunkSize?: number; chunkOverlap?: number; chunkUnit?: ChunkingOptions['lengthUnit'] },
 ): ChunkingOptions {
   if (existing) {
     const stored = existing.manifest.chunking;
     const differs =
       (asked.chunkSize !== undefined && asked.chunkSize !== stored.chunkSize) ||
-      (asked.chunkOverlap !== undefined && asked.chunkOverlap !== stored.chunkOverlap);
+      (asked.chunkOverlap !== undefined && asked.chunkOverlap !== stored.chunkOverlap) ||
+      (asked.chunkUnit !== undefined && asked.chunkUnit !== stored.lengthUnit);
     if (differs) {
       throw new RagError(
-        `index ${existing.location} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}; use those or ingest into another --index`,
+        `index ${existing.location} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}` +
+          (asked.chunkUnit !== undefined && asked.chunkUnit !== stored.lengthUnit ? ` --chunk-unit ${stored.lengthUnit}` : '') +
+          '; use those or ingest into another --index',
       );
     }
     return stored;
   }
-  const lengthUnit = embedder.countTokens ? 'tokens' : 'characters';
+  // Characters can always be counted; tokens only with the model's tokenizer.
+  const lengthUnit = embedder.countTokens ? (asked.chunkUnit ?? 'tokens') : 'characters';
   const defaults = DEFAULT_CHUNKING[lengthUnit];
   let chunkSize = asked.chunkSize ?? defaults.chunkSize;
   // Leave room for the passage prefix and special tokens inside the model's window.

@@ -70,30 +70,30 @@ const prng = seededRandom;
 const FLOAT = 1;
 const INT64 = 7;
 
-function floatTensor(name: string, dims: number[], values: Float32Array): onnxProto.onnx.ITensorProto {
+export function floatTensor(name: string, dims: number[], values: Float32Array): onnxProto.onnx.ITensorProto {
   return { name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
 }
 
-function int64Tensor(name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto {
+export function int64Tensor(name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto {
   const data = BigInt64Array.from(values.map(BigInt));
   return { name, dims, dataType: INT64, rawData: new Uint8Array(data.buffer) };
 }
 
-function randomMatrix(next: () => number, rows: number, cols: number, scale: number): Float32Array {
+export function randomMatrix(next: () => number, rows: number, cols: number, scale: number): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < out.length; i++) out[i] = (next() * 2 - 1) * scale;
   return out;
 }
 
-function node(opType: string, inputs: string[], outputs: string[], attribute: onnxProto.onnx.IAttributeProto[] = []): onnxProto.onnx.INodeProto {
+export function node(opType: string, inputs: string[], outputs: string[], attribute: onnxProto.onnx.IAttributeProto[] = []): onnxProto.onnx.INodeProto {
   return { opType, input: inputs, output: outputs, name: outputs[0] ?? opType, attribute };
 }
 
-function intAttr(name: string, value: number): onnxProto.onnx.IAttributeProto {
+export function intAttr(name: string, value: number): onnxProto.onnx.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
 }
 
-function valueInfo(name: string, elemType: number, dims: (string | number)[]): onnxProto.onnx.IValueInfoProto {
+export function valueInfo(name: string, elemType: number, dims: (string | number)[]): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
@@ -192,12 +192,12 @@ export function buildTinyOnnx(options: TinyModelOptions = {}): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
-function addedToken(content: string, id: number): Record<string, unknown> {
+export function addedToken(content: string, id: number): Record<string, unknown> {
   return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
 }
 
-function tokenizerJson(variant: TinyPooling): Record<string, unknown> {
-  const vocab = tinyVocabulary();
+/** tokenizer.json for a WordPiece vocabulary (specials first, as {@link TINY_SPECIAL_TOKENS}). */
+export function tokenizerJson(variant: TinyPooling, vocab: readonly string[] = tinyVocabulary()): Record<string, unknown> {
   const ids: Record<string, number> = {};
   vocab.forEach((token, i) => {
     ids[token] = i;

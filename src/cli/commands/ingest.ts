@@ -13,6 +13,7 @@ export interface IngestCommandOptions extends ModelFlags {
   model?: string;
   chunkSize?: number;
   chunkOverlap?: number;
+  chunkUnit?: 'tokens' | 'characters';
   include?: string[];
   exclude?: string[];
   lockTimeout: number;
@@ -37,6 +38,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
     modelOptions: modelOptionsFrom(opts),
     ...(opts.chunkSize === undefined ? {} : { chunkSize: opts.chunkSize }),
     ...(opts.chunkOverlap === undefined ? {} : { chunkOverlap: opts.chunkOverlap }),
+    ...(opts.chunkUnit === undefined ? {} : { chunkUnit: opts.chunkUnit }),
     ...(opts.include === undefined ? {} : { include: opts.include }),
     ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
     lockTimeoutMs: opts.lockTimeout * 1000,
