@@ -15,7 +15,7 @@ export { IngestInterruptedError, INTERRUPTED_EXIT_CODE } from './ingest/interrup
 export { DEFAULT_COMMIT_SECONDS } from './ingest/commit-schedule.js';
 export type { CommitEvery } from './ingest/commit-schedule.js';
 export { query } from './retrieve/query.js';
-export type { QueryHit, QueryOptions, QueryResult } from './retrieve/query.js';
+export type { QueryHit, QueryOptions, QueryResult, QueryTimings } from './retrieve/query.js';
 export { evaluate } from './eval/runner.js';
 export type { EvalEvent, EvalOptions } from './eval/runner.js';
 export { DEFAULT_INDEX_DIR, DEFAULT_MODEL, openModelFor } from './ingest/settings.js';

@@ -14,12 +14,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { mulberry32 } from '../../src/random.js';
-import { floatTensor, int64Tensor, intAttr, node, TINY_SPECIAL_TOKENS, tokenizerJson, valueInfo } from './tiny-bert.js';
+import { encodeEncoderGraph, floatTensor, int64Tensor, intAttr, node, TINY_SPECIAL_TOKENS, tokenizerJson } from './tiny-bert.js';
 
 const { onnx } = onnxProto;
 const FLOAT = 1;
 const INT8 = 3;
-const INT64 = 7;
 
 /** The architecture numbers of a BERT encoder. */
 export interface BertShape {
@@ -190,23 +189,7 @@ export function buildBertOnnx(shape: BertShape, options: { dtype?: BertDtype; se
   }
   if (layers === 0) nodes.push(node('Identity', ['x0'], ['last_hidden_state']));
 
-  const model: onnxProto.onnx.IModelProto = {
-    irVersion: 8,
-    producerName: 'rag-bert-shaped',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'bert',
-      node: nodes,
-      initializer,
-      input: [
-        valueInfo('input_ids', INT64, ['batch', 'seq']),
-        valueInfo('attention_mask', INT64, ['batch', 'seq']),
-        valueInfo('token_type_ids', INT64, ['batch', 'seq']),
-      ],
-      output: [valueInfo('last_hidden_state', FLOAT, ['batch', 'seq', hidden])],
-    },
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  return encodeEncoderGraph({ producerName: 'rag-bert-shaped', irVersion: 8, opset: 17, name: 'bert' }, nodes, initializer, hidden);
 }
 
 /**

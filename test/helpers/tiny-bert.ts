@@ -173,12 +173,25 @@ export function buildTinyOnnx(options: TinyModelOptions = {}): Uint8Array {
     x = out;
   }
 
+  return encodeEncoderGraph({ producerName: 'rag-tiny-bert', irVersion: 7, opset: 14, name: 'tiny_bert' }, nodes, initializer, hidden);
+}
+
+/**
+ * Serialises an encoder graph with the inputs and output transformers.js expects of a BERT
+ * feature-extraction model (`input_ids`, `attention_mask`, `token_type_ids` → `last_hidden_state`).
+ */
+export function encodeEncoderGraph(
+  meta: { producerName: string; irVersion: number; opset: number; name: string },
+  nodes: onnxProto.onnx.INodeProto[],
+  initializer: onnxProto.onnx.ITensorProto[],
+  hidden: number,
+): Uint8Array {
   const model: onnxProto.onnx.IModelProto = {
-    irVersion: 7,
-    producerName: 'rag-tiny-bert',
-    opsetImport: [{ domain: '', version: 14 }],
+    irVersion: meta.irVersion,
+    producerName: meta.producerName,
+    opsetImport: [{ domain: '', version: meta.opset }],
     graph: {
-      name: 'tiny_bert',
+      name: meta.name,
       node: nodes,
       initializer,
       input: [
