@@ -70,7 +70,12 @@ async function runRag(job: WorkerJob): Promise<number> {
     chunkSize: job.chunkSize,
     chunkOverlap: job.chunkOverlap,
     cacheDir: job.cacheDir,
+    // The whole corpus is one corpus.jsonl, larger than the default per-file limit at 100k chunks.
+    maxFileSize: Number.MAX_SAFE_INTEGER,
   });
+  if (summary.documents.failed > 0 || summary.chunks.total === 0) {
+    throw new Error(`rag ingested nothing useful: ${JSON.stringify(summary.notices.slice(0, 3))}`);
+  }
   return summary.chunks.total;
 }
 
