@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -179,7 +180,10 @@ describe('EmbeddingCache', () => {
     ]);
     assert.deepEqual(await clearCache({ dir, fingerprint: fp2 }), { removedBytes: size2 });
     assert.deepEqual((await cacheInfo({ dir })).map((i) => i.fingerprint), [FP]);
-    assert.deepEqual(await clearCache({ dir }), { removedBytes: size1 });
+    await mkdir(path.join(dir, 'chunks'));
+    await writeFile(path.join(dir, 'chunks', 'a.json'), 'chunk lists');
+    assert.deepEqual(await clearCache({ dir }), { removedBytes: size1 + 'chunk lists'.length });
+    assert.equal(existsSync(path.join(dir, 'chunks')), false);
     assert.deepEqual(await cacheInfo({ dir }), []);
     assert.equal(await readFile(path.join(dir, 'models', 'keep.txt'), 'utf8'), 'not ours');
     assert.deepEqual(await cacheInfo({ dir: path.join(dir, 'missing') }), []);

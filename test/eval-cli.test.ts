@@ -204,6 +204,8 @@ describe('evaluate() with a cacheable model', () => {
     assert.ok(one.model.queries >= one.results.queries.length, `first run embedded ${one.model.queries} queries`);
     assert.equal(one.results.runs[0]!.model, 'toy-counting');
     assert.ok(existsSync(cacheDir));
+    // The chunk lists are cached beside the vectors: one file for this chunking.
+    assert.equal((await readdir(path.join(cacheDir, 'chunks'))).length, 1);
 
     const two = await run();
     assert.equal(two.model.texts, 0);

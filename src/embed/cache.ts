@@ -379,15 +379,21 @@ export async function cacheInfo(options: { dir?: string } = {}): Promise<Array<{
   return out;
 }
 
+/** The folder of cached chunk lists under the cache directory. */
+export const CHUNKS_FOLDER = 'chunks';
+
 /**
- * Deletes the cache of one model (`fingerprint`) or of all models. Only folders holding a
- * `vectors.bin` are touched, so a shared `RAG_CACHE_DIR` keeps anything else it contains.
+ * Deletes the cache of one model (`fingerprint`) or of all models (and the cached chunk lists).
+ * Only folders holding a `vectors.bin`, and `chunks`, are touched, so a shared `RAG_CACHE_DIR`
+ * keeps anything else it contains.
  */
 export async function clearCache(options: { dir?: string; fingerprint?: string } = {}): Promise<{ removedBytes: number }> {
   const dir = options.dir ?? defaultCacheDir();
   const names = options.fingerprint === undefined
     ? await cacheFolders(dir)
     : (await cacheFolders(dir)).filter((name) => name === folderName(options.fingerprint as string));
+  // Clearing every model also clears the chunk lists cached beside them (src/ingest/chunk-cache.ts).
+  if (options.fingerprint === undefined) names.push(CHUNKS_FOLDER);
   let removedBytes = 0;
   for (const name of names) {
     const folder = path.join(dir, name);
@@ -440,7 +446,7 @@ export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { 
       vectors[i] = hit;
       stats.hits++;
       // The truncation count of a cached text is recomputed when the model can count tokens.
-      if (countTokens !== undefined && maxTokens !== undefined && countTokens(text) > maxTokens) truncated++;
+      if (countTokens !== undefined && maxTokens !== undefined && (embedOptions?.tokenCounts?.[i] ?? countTokens(text)) > maxTokens) truncated++;
     });
     const total = texts.length;
     let done = total - [...missing.values()].reduce((sum, p) => sum + p.length, 0);
