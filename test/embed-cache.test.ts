@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -41,7 +42,8 @@ function countingEmbedder(options: { failOnCall?: number } = {}): Embedder & { s
     },
     async embedQuery(text: string): Promise<Float32Array> {
       state.seen.push(`query:${text}`);
-      return vec(text);
+      // Unlike its document vector, as with models that prefix queries.
+      return vec(`query:${text}`);
     },
   };
   return state;
@@ -178,7 +180,10 @@ describe('EmbeddingCache', () => {
     ]);
     assert.deepEqual(await clearCache({ dir, fingerprint: fp2 }), { removedBytes: size2 });
     assert.deepEqual((await cacheInfo({ dir })).map((i) => i.fingerprint), [FP]);
-    assert.deepEqual(await clearCache({ dir }), { removedBytes: size1 });
+    await mkdir(path.join(dir, 'chunks'));
+    await writeFile(path.join(dir, 'chunks', 'a.json'), 'chunk lists');
+    assert.deepEqual(await clearCache({ dir }), { removedBytes: size1 + 'chunk lists'.length });
+    assert.equal(existsSync(path.join(dir, 'chunks')), false);
     assert.deepEqual(await cacheInfo({ dir }), []);
     assert.equal(await readFile(path.join(dir, 'models', 'keep.txt'), 'utf8'), 'not ours');
     assert.deepEqual(await cacheInfo({ dir: path.join(dir, 'missing') }), []);
@@ -217,15 +222,25 @@ describe('withCache', () => {
     assert.deepEqual(second.vectors, ['c', 'd', 'a'].map((t) => vec(t)));
     assert.deepEqual(progress, [2, 3]);
     assert.deepEqual(cached.stats, { hits: 2, misses: 4 });
-    await cached.embedQuery('a');
-    await cached.embedQuery('a');
-    assert.deepEqual(inner.seen.slice(4), ['query:a', 'query:a'], 'queries are not cached');
+    // A query is not served the document vector of the same text, and is embedded once.
+    assert.deepEqual(await cached.embedQuery('a'), vec('query:a'));
+    assert.deepEqual(await cached.embedQuery('a'), vec('query:a'));
+    assert.deepEqual(inner.seen.slice(4), ['query:a']);
+    assert.deepEqual(cached.queryStats, { hits: 1, misses: 1 });
+    assert.deepEqual(cached.stats, { hits: 2, misses: 4 });
     await cached.dispose?.();
 
     const fresh = countingEmbedder();
     const reopened = withCache(fresh, await EmbeddingCache.forEmbedder(fresh, { dir }));
     await reopened.embedDocuments(['d', 'c', 'b', 'a']);
+    assert.deepEqual(await reopened.embedQuery('a'), vec('query:a'));
+    // The document vector of 'a' is still its own, and a text only ever queried is not a document.
+    assert.deepEqual((await reopened.embedDocuments(['a'])).vectors[0], vec('a'));
     assert.deepEqual(fresh.seen, [], 'everything came from disk');
+    await reopened.embedDocuments(['b']);
+    await reopened.embedQuery('never-a-document');
+    await reopened.embedDocuments(['never-a-document']);
+    assert.deepEqual(fresh.seen, ['query:never-a-document', 'never-a-document']);
     assert.deepEqual((await cacheInfo({ dir }))[0]?.modelId, 'counting');
     await reopened.dispose?.();
   });

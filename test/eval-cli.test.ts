@@ -168,6 +168,7 @@ class CountingEmbedder implements Embedder {
   readonly cacheable = true;
   calls = 0;
   texts = 0;
+  queries = 0;
 
   async embedDocuments(texts: readonly string[]): Promise<EmbedBatchResult> {
     this.calls++;
@@ -176,6 +177,7 @@ class CountingEmbedder implements Embedder {
   }
 
   async embedQuery(text: string): Promise<Float32Array> {
+    this.queries++;
     return toyVector(text);
   }
 }
@@ -188,24 +190,34 @@ function toyVector(text: string): Float32Array {
 }
 
 describe('evaluate() with a cacheable model', () => {
-  it('embeds every chunk once; a second run is served from the cache', async () => {
+  it('embeds every chunk and query once; a second run is served from the cache', async () => {
     const cacheDir = path.join(cwd, 'embed-cache');
     const workDir = path.join(cwd, 'work');
     await mkdir(workDir);
-    const run = async () => {
+    const run = async (cache = true) => {
       const model = new CountingEmbedder();
-      const results = await evaluate({ dataset: ZH_SAMPLE, models: [model], modes: ['dense'], cacheDir, workDir });
+      const results = await evaluate({ dataset: ZH_SAMPLE, models: [model], modes: ['dense'], cacheDir, workDir, cache });
       return { model, results };
     };
     const one = await run();
     assert.ok(one.model.texts > 20, `first run embedded ${one.model.texts} texts`);
+    assert.ok(one.model.queries >= one.results.queries.length, `first run embedded ${one.model.queries} queries`);
     assert.equal(one.results.runs[0]!.model, 'toy-counting');
     assert.ok(existsSync(cacheDir));
+    // The chunk lists are cached beside the vectors: one file for this chunking.
+    assert.equal((await readdir(path.join(cacheDir, 'chunks'))).length, 1);
 
     const two = await run();
     assert.equal(two.model.texts, 0);
     assert.equal(two.model.calls, 0);
+    assert.equal(two.model.queries, 0);
     assert.deepEqual(two.results.runs[0]!.metrics, one.results.runs[0]!.metrics);
+
+    // Without the cache everything is embedded again, and the metrics do not change.
+    const three = await run(false);
+    assert.equal(three.model.texts, one.model.texts);
+    assert.equal(three.model.queries, one.model.queries);
+    assert.deepEqual(three.results.runs[0]!.metrics, one.results.runs[0]!.metrics);
     // Temporary indexes are cleaned up.
     assert.deepEqual(await readdir(workDir), []);
   });

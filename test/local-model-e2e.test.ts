@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cacheInfo } from '../src/embed/cache.js';
 import { RagError } from '../src/errors.js';
 import { evaluate } from '../src/eval/runner.js';
 import { ingest } from '../src/ingest/pipeline.js';
@@ -71,5 +72,19 @@ describe('a local ONNX model folder through ingest, query and eval', () => {
     assert.equal(local.config.chunking && typeof local.config.chunking === 'object' && 'lengthUnit' in local.config.chunking ? local.config.chunking.lengthUnit : null, 'tokens');
     assert.equal(results.comparisons.length, 1);
     assert.equal(results.comparisons[0]!.result.n, 30);
+
+    // Run again: chunks, document vectors and query vectors all come from the cache, so the
+    // cache gains no entry (every query of the first run was added to it), and nothing changes.
+    const cacheDir = path.join(root, 'cache');
+    const [before] = await cacheInfo({ dir: cacheDir });
+    assert.ok(before !== undefined && before.entries >= local.cost.chunks + 30, `${before?.entries} cached vectors`);
+    assert.equal((await readdir(path.join(cacheDir, 'chunks'))).length, 1, 'one chunk list: hash is not cached');
+    const again = await evaluate({ dataset: 'datasets/en-sample', models: [modelDir], modes: ['dense'], cacheDir, workDir: root });
+    assert.deepEqual(await cacheInfo({ dir: cacheDir }), [before]);
+    const warm = again.runs[0]!;
+    assert.deepEqual(warm.perQuery, local.perQuery);
+    assert.deepEqual(warm.metrics, local.metrics);
+    assert.equal(warm.cost.chunks, local.cost.chunks);
+    assert.equal(warm.cost.truncatedChunks, local.cost.truncatedChunks);
   });
 });

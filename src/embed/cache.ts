@@ -50,8 +50,19 @@ function folderName(fingerprint: string): string {
     : createHash('sha256').update(fingerprint).digest('hex');
 }
 
-function textKey(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+/** What a vector was computed for: models with query prefixes or instructions embed a query differently from a document of the same text. */
+export type CacheKind = 'document' | 'query';
+
+/**
+ * Query keys hash a prefix that starts with 0xff, a byte UTF-8 never produces, so no document
+ * text (hashed as plain UTF-8, the format's original key) can share a query's key.
+ */
+const QUERY_KEY_PREFIX = Buffer.from([0xff, 0x71, 0x00]);
+
+function textKey(text: string, kind: CacheKind = 'document'): Buffer {
+  const hash = createHash('sha256');
+  if (kind === 'query') hash.update(QUERY_KEY_PREFIX);
+  return hash.update(text, 'utf8').digest();
 }
 
 interface Header {
@@ -199,10 +210,10 @@ export class EmbeddingCache {
     return this.#offsets.size + this.#pending.size;
   }
 
-  /** The cached vector for `text`, or undefined. */
-  get(text: string): Float32Array | undefined {
+  /** The cached vector for `text` embedded as a `kind` (default a document), or undefined. */
+  get(text: string, kind: CacheKind = 'document'): Float32Array | undefined {
     this.#assertOpen();
-    const key = textKey(text).toString('hex');
+    const key = textKey(text, kind).toString('hex');
     let offset = this.#offsets.get(key);
     if (offset === undefined && this.#pending.has(key)) {
       this.#scan();
@@ -216,9 +227,9 @@ export class EmbeddingCache {
     return vector;
   }
 
-  /** Whether `text` has a vector, without reading it. */
-  has(text: string): boolean {
-    const key = textKey(text).toString('hex');
+  /** Whether `text` has a vector as a `kind` (default a document), without reading it. */
+  has(text: string, kind: CacheKind = 'document'): boolean {
+    const key = textKey(text, kind).toString('hex');
     return this.#offsets.has(key) || this.#pending.has(key);
   }
 
@@ -226,7 +237,7 @@ export class EmbeddingCache {
    * Appends vectors for texts not cached yet, all in one write so that concurrent writers
    * (other processes) cannot interleave with it. Resolves once the data is handed to the OS.
    */
-  async putMany(entries: ReadonlyArray<readonly [string, Float32Array]>): Promise<void> {
+  async putMany(entries: ReadonlyArray<readonly [string, Float32Array]>, kind: CacheKind = 'document'): Promise<void> {
     this.#assertOpen();
     const fresh: Array<[string, Buffer, Float32Array]> = [];
     const seen = new Set<string>();
@@ -234,7 +245,7 @@ export class EmbeddingCache {
       if (vector.length !== this.dimension) {
         throw new RagError(`embedding cache: a ${vector.length}-dimensional vector does not fit a ${this.dimension}-dimensional cache`);
       }
-      const key = textKey(text);
+      const key = textKey(text, kind);
       const hex = key.toString('hex');
       if (seen.has(hex) || this.#offsets.has(hex) || this.#pending.has(hex)) continue;
       seen.add(hex);
@@ -368,15 +379,21 @@ export async function cacheInfo(options: { dir?: string } = {}): Promise<Array<{
   return out;
 }
 
+/** The folder of cached chunk lists under the cache directory. */
+export const CHUNKS_FOLDER = 'chunks';
+
 /**
- * Deletes the cache of one model (`fingerprint`) or of all models. Only folders holding a
- * `vectors.bin` are touched, so a shared `RAG_CACHE_DIR` keeps anything else it contains.
+ * Deletes the cache of one model (`fingerprint`) or of all models (and the cached chunk lists).
+ * Only folders holding a `vectors.bin`, and `chunks`, are touched, so a shared `RAG_CACHE_DIR`
+ * keeps anything else it contains.
  */
 export async function clearCache(options: { dir?: string; fingerprint?: string } = {}): Promise<{ removedBytes: number }> {
   const dir = options.dir ?? defaultCacheDir();
   const names = options.fingerprint === undefined
     ? await cacheFolders(dir)
     : (await cacheFolders(dir)).filter((name) => name === folderName(options.fingerprint as string));
+  // Clearing every model also clears the chunk lists cached beside them (src/ingest/chunk-cache.ts).
+  if (options.fingerprint === undefined) names.push(CHUNKS_FOLDER);
   let removedBytes = 0;
   for (const name of names) {
     const folder = path.join(dir, name);
@@ -386,16 +403,19 @@ export async function clearCache(options: { dir?: string; fingerprint?: string }
   return { removedBytes };
 }
 
-/** A cached embedder, with counts of how its document lookups went. */
+/** A cached embedder, with counts of how its lookups went. */
 export interface CachedEmbedder extends Embedder {
   /** Documents served from the cache / embedded by the wrapped model, since creation. */
   readonly stats: { hits: number; misses: number };
+  /** Queries served from the cache / embedded by the wrapped model, since creation. */
+  readonly queryStats: { hits: number; misses: number };
 }
 
 /**
  * Wraps an embedder: documents are looked up first and only misses are embedded, in batches of
  * `batchSize` distinct texts, each written to the cache as soon as it is done (a crash loses at
- * most one batch). Queries pass through uncached. `dispose()` disposes the wrapped embedder and
+ * most one batch). Queries are cached too, under keys of their own kind (see {@link CacheKind}).
+ * `dispose()` disposes the wrapped embedder and
  * closes the cache: the wrapper owns both. Wrap only embedders whose `cacheable` is true.
  */
 export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { batchSize?: number } = {}): CachedEmbedder {
@@ -404,6 +424,7 @@ export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { 
   }
   const batchSize = options.batchSize ?? 256;
   const stats = { hits: 0, misses: 0 };
+  const queryStats = { hits: 0, misses: 0 };
   const maxTokens = embedder.info.maxTokens;
   const countTokens = embedder.countTokens?.bind(embedder);
 
@@ -425,7 +446,7 @@ export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { 
       vectors[i] = hit;
       stats.hits++;
       // The truncation count of a cached text is recomputed when the model can count tokens.
-      if (countTokens !== undefined && maxTokens !== undefined && countTokens(text) > maxTokens) truncated++;
+      if (countTokens !== undefined && maxTokens !== undefined && (embedOptions?.tokenCounts?.[i] ?? countTokens(text)) > maxTokens) truncated++;
     });
     const total = texts.length;
     let done = total - [...missing.values()].reduce((sum, p) => sum + p.length, 0);
@@ -453,7 +474,18 @@ export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { 
     cacheable: embedder.cacheable,
     stats,
     embedDocuments,
-    embedQuery: (text) => embedder.embedQuery(text),
+    queryStats,
+    embedQuery: async (text) => {
+      const hit = cache.get(text, 'query');
+      if (hit !== undefined) {
+        queryStats.hits++;
+        return hit;
+      }
+      const vector = await embedder.embedQuery(text);
+      queryStats.misses++;
+      await cache.putMany([[text, vector]], 'query');
+      return vector;
+    },
     dispose: async () => {
       await embedder.dispose?.();
       await cache.close();

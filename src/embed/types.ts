@@ -38,6 +38,11 @@ export interface EmbedProgress {
 export interface EmbedOptions {
   signal?: AbortSignal;
   onProgress?: (p: EmbedProgress) => void;
+  /**
+   * Each text's length in the model's tokens, when the caller already knows it (parallel to the
+   * texts): the embedding cache then reports truncation of cached texts without tokenizing them.
+   */
+  tokenCounts?: readonly number[];
 }
 
 /**

@@ -1,15 +1,17 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultCacheDir } from '../embed/cache.js';
 import type { ResolveOptions } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
-import { characterLength, chunkDocument } from '../ingest/chunk.js';
+import { characterLength } from '../ingest/chunk.js';
+import { ChunkCache, chunkDocumentsCached } from '../ingest/chunk-cache.js';
 import { discoverFiles } from '../ingest/discover.js';
 import { loadFile } from '../ingest/loaders/index.js';
 import { chunkingFor, DEFAULT_MODEL, openModelFor } from '../ingest/settings.js';
 import type { ModelChoice } from '../ingest/settings.js';
-import type { Chunk, ChunkingOptions, LoadedDocument } from '../ingest/types.js';
+import type { ChunkingOptions, LoadedDocument } from '../ingest/types.js';
 import { openRetriever } from '../retrieve/open.js';
 import type { Retriever } from '../retrieve/types.js';
 import { dropIndex, openIndex, writeAnyIndex } from '../store/open.js';
@@ -107,7 +109,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
         const location = pgBase === undefined ? path.join(workRoot, `m${runs.length}`) : evalTable(pgBase, created.length);
         if (pgBase !== undefined) await dropIndex(location);
         created.push(location);
-        const built = await buildIndex(embedder, documents, chunking, location, emit);
+        const chunkCache = await openChunkCache(embedder, chunking, options);
+        const built = await buildIndex(embedder, documents, chunking, chunkCache, location, emit);
         try {
           for (const mode of modes) {
             const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
@@ -194,21 +197,38 @@ interface BuiltIndex {
   indexBytes: number;
 }
 
+/**
+ * The chunk cache for this model and chunking, beside the embedding cache, for the models whose
+ * vectors are cached (a model cheap enough not to cache, like `hash`, chunks cheaply too).
+ * Token-sized chunks depend on the tokenizer, known through the model's fingerprint.
+ */
+async function openChunkCache(embedder: Embedder, chunking: ChunkingOptions, options: EvalOptions): Promise<ChunkCache | undefined> {
+  if (options.cache === false || !embedder.cacheable) return undefined;
+  const tokens = chunking.lengthUnit === 'tokens';
+  return ChunkCache.open(options.cacheDir ?? defaultCacheDir(), {
+    chunking,
+    lengthFingerprint: tokens ? embedder.fingerprint : 'characters',
+  });
+}
+
 async function buildIndex(
   embedder: Embedder,
   documents: LoadedDocument[],
   chunking: ChunkingOptions,
+  chunkCache: ChunkCache | undefined,
   dir: string,
   emit: (e: EvalEvent) => void,
 ): Promise<BuiltIndex> {
   const started = performance.now();
-  const lengthOf = embedder.countTokens ? (t: string) => embedder.countTokens!(t) : characterLength;
-  const perDoc: Chunk[][] = documents.map((doc) => chunkDocument(doc, chunking, lengthOf));
+  const lengthOf = chunking.lengthUnit === 'tokens' && embedder.countTokens ? (t: string) => embedder.countTokens!(t) : characterLength;
+  const { perDoc, tokens } = chunkDocumentsCached(documents, chunking, lengthOf, chunkCache);
+  await chunkCache?.save();
   const chunkSeconds = (performance.now() - started) / 1000;
   const texts = perDoc.flat().map((c) => c.text);
   const embedStart = performance.now();
   const result = await embedder.embedDocuments(texts, {
     onProgress: (p) => emit({ type: 'embed-progress', done: p.done, total: p.total }),
+    ...(tokens === undefined ? {} : { tokenCounts: tokens }),
   });
   const embedSeconds = (performance.now() - embedStart) / 1000;
   const stats = embedder.corpusStatistics;

@@ -14,6 +14,13 @@ import { isTrailingPunctuation, splitClauses, splitSentences, splitWords, trimSp
 import type { Chunk, ChunkingOptions, LengthFunction, LoadedDocument } from './types.js';
 
 /**
+ * Version of the chunker's output. Bump it whenever the same document and options can produce
+ * different chunks (boundaries, pages, headings): cached chunk lists (src/ingest/chunk-cache.ts)
+ * are keyed by it, and a stale one would otherwise be served as if fresh.
+ */
+export const CHUNKER_VERSION = 1;
+
+/**
  * Default chunking per length unit. Sizes are model tokens when the model has a tokenizer
  * (`length` is its token counter) and Unicode characters otherwise (`length` is
  * {@link characterLength}).
