@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { mulberry32 } from '../../src/random.js';
-import { encodeEncoderGraph, floatTensor, int64Tensor, intAttr, node, TINY_SPECIAL_TOKENS, tokenizerJson } from './tiny-bert.js';
+import { encodeEncoderGraph, floatTensor, int64Tensor, intAttr, node, TINY_SPECIAL_TOKENS, writeBertFolderFiles } from './tiny-bert.js';
 
 const { onnx } = onnxProto;
 const FLOAT = 1;
@@ -252,35 +252,15 @@ export async function writeBertModel(dir: string, options: BertModelOptions): Pr
     const file = dtype === 'q8' ? 'model_quantized.onnx' : 'model.onnx';
     await writeFile(path.join(dir, 'onnx', file), buildBertOnnx(shape, { dtype, ...(options.seed === undefined ? {} : { seed: options.seed }) }));
   }
-  const config = {
-    model_type: 'bert',
-    architectures: ['BertModel'],
-    hidden_size: shape.hidden,
-    num_hidden_layers: shape.layers,
-    num_attention_heads: shape.heads,
-    intermediate_size: shape.ffn,
-    max_position_embeddings: maxPositions,
-    vocab_size: shape.vocab,
-    type_vocab_size: 2,
-    pad_token_id: 0,
-  };
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson('cls', vocabulary)));
-  const tokenizerConfig = {
-    tokenizer_class: 'BertTokenizer',
-    do_lower_case: true,
-    model_max_length: maxPositions,
-    cls_token: '[CLS]',
-    sep_token: '[SEP]',
-    pad_token: '[PAD]',
-    unk_token: '[UNK]',
-    mask_token: '[MASK]',
-  };
-  await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2));
-  await mkdir(path.join(dir, '1_Pooling'), { recursive: true });
-  await writeFile(
-    path.join(dir, '1_Pooling', 'config.json'),
-    JSON.stringify({ word_embedding_dimension: shape.hidden, pooling_mode_cls_token: pooling === 'cls', pooling_mode_mean_tokens: pooling === 'mean' }, null, 2),
-  );
+  await writeBertFolderFiles(dir, {
+    hidden: shape.hidden,
+    layers: shape.layers,
+    heads: shape.heads,
+    ffn: shape.ffn,
+    maxPositions,
+    vocabulary,
+    variant: pooling,
+    poolingFile: true,
+  });
   return dir;
 }

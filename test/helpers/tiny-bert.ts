@@ -254,20 +254,52 @@ export async function writeTinyModel(dir: string, options: TinyModelOptions = {}
   const variant = options.variant ?? 'cls';
   await mkdir(path.join(dir, 'onnx'), { recursive: true });
   await writeFile(path.join(dir, 'onnx', 'model.onnx'), buildTinyOnnx(options));
+  await writeBertFolderFiles(dir, {
+    hidden,
+    layers: options.layers ?? 1,
+    heads: 1,
+    ffn: hidden,
+    maxPositions,
+    vocabulary: tinyVocabulary(),
+    variant,
+    poolingFile: variant !== 'cls',
+  });
+  return dir;
+}
+
+/**
+ * Writes what transformers.js reads beside the ONNX graph: `config.json`, `tokenizer.json`,
+ * `tokenizer_config.json` (left padding and an EOS for last-token models) and, when
+ * `poolingFile`, a sentence-transformers `1_Pooling/config.json`.
+ */
+export async function writeBertFolderFiles(
+  dir: string,
+  spec: {
+    hidden: number;
+    layers: number;
+    heads: number;
+    ffn: number;
+    maxPositions: number;
+    vocabulary: readonly string[];
+    variant: TinyPooling;
+    poolingFile: boolean;
+  },
+): Promise<void> {
+  const { hidden, maxPositions, variant } = spec;
   const config = {
     model_type: 'bert',
     architectures: ['BertModel'],
     hidden_size: hidden,
-    num_hidden_layers: options.layers ?? 1,
-    num_attention_heads: 1,
-    intermediate_size: hidden,
+    num_hidden_layers: spec.layers,
+    num_attention_heads: spec.heads,
+    intermediate_size: spec.ffn,
     max_position_embeddings: maxPositions,
-    vocab_size: tinyVocabulary().length,
+    vocab_size: spec.vocabulary.length,
     type_vocab_size: 2,
     pad_token_id: 0,
   };
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(variant)));
+  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(variant, spec.vocabulary)));
   const tokenizerConfig: Record<string, unknown> = {
     tokenizer_class: 'BertTokenizer',
     do_lower_case: true,
@@ -283,11 +315,11 @@ export async function writeTinyModel(dir: string, options: TinyModelOptions = {}
     tokenizerConfig.padding_side = 'left';
   }
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2));
-  if (variant !== 'cls') {
+  if (spec.poolingFile) {
     await mkdir(path.join(dir, '1_Pooling'), { recursive: true });
     const pooling = {
       word_embedding_dimension: hidden,
-      pooling_mode_cls_token: false,
+      pooling_mode_cls_token: variant === 'cls',
       pooling_mode_mean_tokens: variant === 'mean',
       pooling_mode_max_tokens: false,
       pooling_mode_mean_sqrt_len_tokens: false,
@@ -297,5 +329,4 @@ export async function writeTinyModel(dir: string, options: TinyModelOptions = {}
     };
     await writeFile(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify(pooling, null, 2));
   }
-  return dir;
 }
