@@ -223,6 +223,19 @@ describe('chunkDocument', () => {
     checkInvariants(d, chunks, options, characterLength);
   });
 
+  it('chunks a Markdown document of headings only, so it can be found', () => {
+    const d = doc('# Only a title here\n\n## And a subtitle\n', 'markdown');
+    const chunks = chunkDocument(d, chars(200), characterLength);
+    assert.deepEqual(
+      chunks.map((c) => [c.headings, c.text]),
+      [
+        [['Only a title here'], '# Only a title here'],
+        [['Only a title here', 'And a subtitle'], '## And a subtitle'],
+      ],
+    );
+    checkInvariants(d, chunks, chars(200), characterLength);
+  });
+
   it('keeps a code fence intact when it fits and splits it by lines when it does not', () => {
     const code = ['```js', 'const a = 1;', '', 'const b = 2;', '```'].join('\n');
     const text = `# Code\n\nBefore.\n\n${code}\n\nAfter.`;

@@ -18,7 +18,7 @@ import type { Chunk, ChunkingOptions, LengthFunction, LoadedDocument } from './t
  * different chunks (boundaries, pages, headings): cached chunk lists (src/ingest/chunk-cache.ts)
  * are keyed by it, and a stale one would otherwise be served as if fresh.
  */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
 
 /**
  * Default chunking per length unit. Sizes are model tokens when the model has a tokenizer
@@ -140,7 +140,8 @@ class Meter {
  * - Chunk text is `doc.text.slice(start, end)`: trimmed, never empty. Ids are `${docId}#${index}`.
  * - PDF pages (`doc.pages`) and Markdown sections are never crossed; chunks carry their page
  *   (null for unpaged formats) and, for Markdown, the heading path. A Markdown section holding
- *   nothing but its heading line yields no chunk: its heading shows up in its subsections' paths.
+ *   nothing but its heading line yields no chunk: its heading shows up in its subsections' paths
+ *   (unless the document has nothing but headings: then they are its chunks).
  * - Consecutive chunks of one page/section share the previous chunk's trailing whole sentences
  *   totalling at most `chunkOverlap` (none when the last sentence alone is longer), reduced as
  *   needed so no chunk exceeds `chunkSize`. Inside a sentence too long for one chunk, its
@@ -184,11 +185,12 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkingOptions, len
 /** Markdown sections (or the whole text) intersected with pages (or the whole text). */
 function regionsOf(doc: LoadedDocument, markdown: MarkdownStructure | undefined): Region[] {
   const text = doc.text;
-  const sections = markdown
-    ? markdown.sections
-        .filter((s) => trimSpan(text, s.bodyStart, s.end) !== null)
-        .map((s) => ({ start: s.start, end: s.end, headings: s.headings }))
-    : [{ start: 0, end: text.length, headings: [] as string[] }];
+  let sections = [{ start: 0, end: text.length, headings: [] as string[] }];
+  if (markdown) {
+    const withBody = markdown.sections.filter((s) => trimSpan(text, s.bodyStart, s.end) !== null);
+    // A document of headings only still needs chunks, or it is stored but can never be found.
+    sections = (withBody.length > 0 ? withBody : markdown.sections).map((s) => ({ start: s.start, end: s.end, headings: s.headings }));
+  }
   const pages = pageSpans(doc);
   const regions: Region[] = [];
   let p = 0;
