@@ -348,9 +348,12 @@ async function rebuildDefaults(location: string, warn: (message: string) => void
   }
 }
 
-/** The index at `location` when there is one (read, then closed: the writer reopens it under its lock). */
-async function openExisting(location: string, warn: (message: string) => void): Promise<IndexReader | undefined> {
+/** What decides the model and chunking of the index at `location`, when there is one. */
+async function openExisting(location: string, warn: (message: string) => void): Promise<ExistingIndex | undefined> {
   if (!(await indexExists(location, { onWarning: warn }))) return undefined;
+  // Only the model and chunking are needed here; the writer loads (and checks) the whole index
+  // under its lock, so loading the files' vectors now as well would read them twice.
+  if (!isPostgresLocation(location)) return { location, manifest: await readManifest(location) };
   const store = await openIndex(location, { onWarning: warn });
   await store.close();
   return store;
