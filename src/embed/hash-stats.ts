@@ -1,4 +1,5 @@
 import { RagError } from '../errors.js';
+import { CountTable } from './count-table.js';
 import type { CorpusStatistics } from './types.js';
 
 const MAGIC = 0x52484446; // "RHDF": rag hash document frequencies
@@ -19,11 +20,12 @@ const FORMAT_VERSION = 1;
 export class HashCorpusStatistics implements CorpusStatistics {
   readonly #featuresOf: (text: string) => Iterable<number>;
   readonly #configTag: number;
-  #df = new Map<number, number>();
+  #df = new CountTable();
   #documentCount = 0;
 
   /**
-   * @param featuresOf the distinct feature hashes of a text (duplicates are ignored).
+   * @param featuresOf the distinct feature hashes of a text; each is counted once per call, so a
+   *   hash given twice counts twice.
    * @param configTag a hash of the feature settings, stored in the serialized form so statistics
    *   made with other settings are rejected on load.
    */
@@ -44,14 +46,12 @@ export class HashCorpusStatistics implements CorpusStatistics {
 
   /** Number of counted texts containing the feature with this hash. */
   documentFrequency(hash: number): number {
-    return this.#df.get(hash >>> 0) ?? 0;
+    return this.#df.get(hash);
   }
 
   add(texts: readonly string[]): void {
     for (const text of texts) {
-      for (const hash of new Set(this.#featuresOf(text))) {
-        this.#df.set(hash, (this.#df.get(hash) ?? 0) + 1);
-      }
+      for (const hash of this.#featuresOf(text)) this.#df.add(hash);
     }
     this.#documentCount += texts.length;
   }
@@ -61,42 +61,37 @@ export class HashCorpusStatistics implements CorpusStatistics {
    * added, the statistics are left as they were and a RagError is thrown.
    */
   remove(texts: readonly string[]): void {
-    const decrements = new Map<number, number>();
+    const decrements = new CountTable();
     for (const text of texts) {
-      for (const hash of new Set(this.#featuresOf(text))) {
-        decrements.set(hash, (decrements.get(hash) ?? 0) + 1);
-      }
+      for (const hash of this.#featuresOf(text)) decrements.add(hash);
     }
+    const { keys, counts } = decrements.sortedEntries();
     let consistent = texts.length <= this.#documentCount;
-    for (const [hash, count] of decrements) {
-      if ((this.#df.get(hash) ?? 0) < count) consistent = false;
+    for (let i = 0; i < keys.length && consistent; i++) {
+      if (this.#df.get(keys[i]!) < counts[i]!) consistent = false;
     }
     if (!consistent) {
       throw new RagError(
         'hash model: removing text that the corpus statistics never counted; the index is out of sync, rebuild it from scratch',
       );
     }
-    for (const [hash, count] of decrements) {
-      const left = this.#df.get(hash)! - count;
-      if (left === 0) this.#df.delete(hash);
-      else this.#df.set(hash, left);
-    }
+    for (let i = 0; i < keys.length; i++) this.#df.subtract(keys[i]!, counts[i]!);
     this.#documentCount -= texts.length;
   }
 
   serialize(): Buffer {
-    const hashes = [...this.#df.keys()].sort((a, b) => a - b);
-    const out = new VarintWriter(16 + hashes.length * 5);
+    const { keys, counts } = this.#df.sortedEntries();
+    const out = new VarintWriter(16 + keys.length * 5);
     out.fixed32(MAGIC);
     out.byte(FORMAT_VERSION);
     out.fixed32(this.#configTag);
     out.varint(this.#documentCount);
-    out.varint(hashes.length);
+    out.varint(keys.length);
     let previous = 0;
-    for (const hash of hashes) {
-      out.varint(hash - previous);
-      out.varint(this.#df.get(hash)!);
-      previous = hash;
+    for (let i = 0; i < keys.length; i++) {
+      out.varint(keys[i]! - previous);
+      out.varint(counts[i]!);
+      previous = keys[i]!;
     }
     return out.finish();
   }
@@ -120,7 +115,9 @@ export class HashCorpusStatistics implements CorpusStatistics {
     }
     const documentCount = input.varint();
     const entries = input.varint();
-    const df = new Map<number, number>();
+    // Sized from the entry count only as far as the data could hold it (≥ 2 bytes an entry), so a
+    // corrupt count cannot make us allocate gigabytes before the entries are checked.
+    const df = new CountTable(Math.min(entries, data.length / 2));
     let hash = 0;
     for (let i = 0; i < entries; i++) {
       const delta = input.varint();
@@ -129,7 +126,7 @@ export class HashCorpusStatistics implements CorpusStatistics {
       if ((i > 0 && delta === 0) || hash > 0xffffffff || count === 0 || count > documentCount) {
         throw new RagError('hash model: corpus statistics file is corrupt; rebuild the index');
       }
-      df.set(hash, count);
+      df.add(hash, count);
     }
     if (!input.atEnd()) {
       throw new RagError('hash model: corpus statistics file is corrupt; rebuild the index');
