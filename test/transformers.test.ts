@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { RagError } from '../src/errors.js';
-import { padBatch, planBatches } from '../src/embed/batching.js';
+import { batchLimitsForWidth, DEFAULT_BATCH_LIMITS, padBatch, planBatches } from '../src/embed/batching.js';
 import { fingerprintOf } from '../src/embed/fingerprint.js';
 import { resolveModel } from '../src/embed/registry.js';
 import { encodeText } from '../src/embed/transformers-inputs.js';
@@ -202,6 +202,34 @@ describe('batching', () => {
     const left = padBatch([[5, 6, 7], [8]], 9, 'left');
     assert.deepEqual(Array.from(left.inputIds), [5n, 6n, 7n, 9n, 9n, 8n]);
     assert.deepEqual(Array.from(left.attentionMask), [1n, 1n, 1n, 0n, 0n, 1n]);
+  });
+
+  it('sizes batches to the widest layer: 8 MiB of activations, between 512 and 16,384 tokens', () => {
+    assert.deepEqual(batchLimitsForWidth(2048), { maxBatchSize: 32, maxBatchTokens: 1024 }); // bge-small
+    assert.deepEqual(batchLimitsForWidth(3072), { maxBatchSize: 32, maxBatchTokens: 682 }); // bge-base
+    assert.deepEqual(batchLimitsForWidth(4096), { maxBatchSize: 32, maxBatchTokens: 512 }); // bge-large, bge-m3
+    assert.deepEqual(batchLimitsForWidth(20_000), { maxBatchSize: 32, maxBatchTokens: 512 });
+    assert.deepEqual(batchLimitsForWidth(32), { maxBatchSize: 32, maxBatchTokens: 16_384 });
+    assert.deepEqual(batchLimitsForWidth(undefined), DEFAULT_BATCH_LIMITS);
+  });
+
+  it('takes the widest layer from config.json (intermediate_size, else hidden_size)', async () => {
+    const wide = path.join(root, 'tiny-wide-ffn');
+    await cp(dirs.cls, wide, { recursive: true });
+    const configFile = path.join(wide, 'config.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(configFile, JSON.stringify({ ...config, intermediate_size: 3072 }));
+    const spec = { id: 't', source: { kind: 'local', dir: wide }, pooling: 'cls' } as const;
+    const sized = await loadTransformersEmbedder(spec, { offline: true });
+    assert.deepEqual(sized.batchLimits, { maxBatchSize: 32, maxBatchTokens: 682 });
+    await writeFile(configFile, JSON.stringify({ ...config, intermediate_size: undefined, hidden_size: 4096 }));
+    const byHidden = await loadTransformersEmbedder(spec, { offline: true });
+    assert.deepEqual(byHidden.batchLimits, { maxBatchSize: 32, maxBatchTokens: 512 });
+    const explicit = await loadTransformersEmbedder(spec, { offline: true, batchLimits: { maxBatchSize: 3, maxBatchTokens: 99 } });
+    assert.deepEqual(explicit.batchLimits, { maxBatchSize: 3, maxBatchTokens: 99 });
+    // The same texts give the same vectors whatever the batching.
+    const [a, b] = [await sized.embedDocuments(TEXTS), await explicit.embedDocuments(TEXTS)];
+    for (let i = 0; i < TEXTS.length; i++) assertClose(a.vectors[i]!, b.vectors[i]!, 1e-5, `text ${i}`);
   });
 
   it('stops between batches when aborted', async () => {

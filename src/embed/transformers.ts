@@ -12,7 +12,7 @@ import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RagError } from '../errors.js';
-import { DEFAULT_BATCH_LIMITS, padBatch, planBatches, type BatchLimits } from './batching.js';
+import { batchLimitsForWidth, padBatch, planBatches, type BatchLimits } from './batching.js';
 import { fingerprintOf } from './fingerprint.js';
 import { poolTokenStates, truncateAndNormalize } from './pooling.js';
 import { encodeText } from './transformers-inputs.js';
@@ -169,12 +169,18 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
           extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
         },
       })) as unknown as LoadedModel;
-      return new TransformersEmbedder({ spec, dtype, revision, config, tokenizer, model, batchLimits: options.batchLimits ?? DEFAULT_BATCH_LIMITS });
+      return new TransformersEmbedder({ spec, dtype, revision, config, tokenizer, model, batchLimits: options.batchLimits ?? batchLimitsForWidth(widestLayer(config)) });
     } catch (error) {
       if (error instanceof RagError) throw error;
       throw loadFailure(spec, location, host, cacheDir, allowRemote, error);
     }
   });
+}
+
+/** The widest activation of a layer per token: the FFN width where config.json names it. */
+function widestLayer(config: Record<string, unknown>): number | undefined {
+  const widths = [config.intermediate_size, config.hidden_size, config.d_model].map(positiveInt).filter((n): n is number => n !== undefined);
+  return widths.length > 0 ? Math.max(...widths) : undefined;
 }
 
 async function importTransformers(): Promise<TransformersModule> {
@@ -245,6 +251,11 @@ export class TransformersEmbedder implements Embedder {
   readonly #pooling: Pooling;
   readonly #dimensions: number | undefined;
   readonly #batchLimits: BatchLimits;
+
+  /** How inputs are grouped into batches (from the model's layer widths unless set at load). */
+  get batchLimits(): BatchLimits {
+    return { ...this.#batchLimits };
+  }
   readonly #tokenCounts = new Map<string, number>();
 
   constructor(parts: EmbedderParts) {
