@@ -19,6 +19,7 @@
  * attention multiply-adds 2 × seq × hidden per layer at the texts' own lengths). A plain GEMM
  * through onnxruntime is timed in the same run as the achievable reference.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -51,7 +52,8 @@ const { values } = parseArgs({
     dtypes: { type: 'string', default: 'fp32,q8' },
     'texts-small': { type: 'string', default: '128' },
     'texts-base': { type: 'string', default: '48' },
-    variants: { type: 'string', default: 'default,t1,spin,b8,unsorted' },
+    variants: { type: 'string', default: 'default,b32,t1,spin' },
+    'piece-chars': { type: 'string', default: '800' },
   },
 });
 
@@ -65,24 +67,29 @@ function machine(): { cores: number; ghz: number; lanes: number; flopsPerCycle: 
   return { cores: os.availableParallelism(), ghz: mhz / 1000, lanes, flopsPerCycle: fmaUnits * lanes * 2, model: os.cpus()[0]?.model ?? 'cpu' };
 }
 
-/** Texts as ingest would embed them: documents cut at sentence ends into ≤ 800 characters. */
+/**
+ * Texts as ingest would embed them: documents cut at sentence ends into pieces of at most
+ * `--piece-chars` characters (800 ≈ 120 tokens of SciFact English; 2,400 ≈ the ~500-token chunks
+ * of token-based chunking).
+ */
 function benchTexts(count: number): string[] {
+  const pieceChars = Number(values['piece-chars']);
   const docs: string[] = [];
   if (existsSync(SCIFACT)) {
     for (const line of readFileSync(SCIFACT, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       const row = JSON.parse(line) as { title?: string; text: string };
       docs.push(`${row.title ?? ''}\n${row.text}`);
-      if (docs.length >= count) break;
+      if (docs.length >= count * Math.max(1, pieceChars / 800)) break;
     }
   } else {
-    for (const row of generatedDocuments(count * 1500)) docs.push(`${row.title}\n${row.text}`);
+    for (const row of generatedDocuments(Math.ceil(count * 1500 * Math.max(1, pieceChars / 800)))) docs.push(`${row.title}\n${row.text}`);
   }
   const pieces: string[] = [];
   for (const doc of docs) {
     let current = '';
     for (const sentence of doc.split(/(?<=[.。！?])\s*/)) {
-      if (current && current.length + sentence.length > 800) {
+      if (current && current.length + sentence.length > pieceChars) {
         pieces.push(current);
         current = '';
       }
@@ -129,10 +136,29 @@ async function gemmReference(threads: number): Promise<{ wall: number; perCpu: n
   return { wall: gflop / seconds, perCpu: gflop / ((cpu.user + cpu.system) / 1e6) };
 }
 
+/**
+ * GFLOP/s a loop of independent 256-bit FMAs reaches on all cores and on one (bench/fma-peak.c),
+ * or undefined without a C compiler or AVX2. The nominal ceiling uses /proc/cpuinfo's clock,
+ * which under KVM is the base clock; this is what the vCPUs deliver now (boost included).
+ */
+function measuredPeak(cores: number): { all: number; one: number } | undefined {
+  const binary = path.join(os.tmpdir(), 'rag-bench-fma-peak');
+  try {
+    execFileSync('cc', ['-O2', '-mavx2', '-mfma', '-pthread', path.join(REPO, 'bench', 'fma-peak.c'), '-o', binary], { stdio: 'pipe' });
+    const rate = (threads: number): number => Number(execFileSync(binary, [String(threads), '2'], { encoding: 'utf8' }).split(' ')[1]);
+    return { one: rate(1), all: rate(cores) };
+  } catch {
+    return undefined;
+  }
+}
+
 interface Variant {
   name: string;
   threads: number;
-  maxBatchSize: number;
+  /** Rows per batch; unset = the limits rag derives from the model's layer widths. */
+  maxBatchSize?: number;
+  /** Most padded tokens per batch (rows × longest); 16,384 unless set. */
+  maxBatchTokens?: number;
   /** Batches of 32 in input order (each call sorts only within its 32), as a caller that does not sort. */
   unsorted?: boolean;
   /** onnxruntime's idle-thread spinning (off by default in rag). */
@@ -140,12 +166,19 @@ interface Variant {
 }
 
 const VARIANTS: Record<string, Variant> = {
-  default: { name: '2 threads, batch 32, sorted (default)', threads: 2, maxBatchSize: 32 },
-  t1: { name: '1 thread, batch 32, sorted', threads: 1, maxBatchSize: 32 },
+  default: { name: '2 threads, sorted, batches sized to the model (default)', threads: 2 },
+  t1: { name: '1 thread, sorted, batches sized to the model', threads: 1 },
+  b32: { name: '2 threads, batch 32, ≤ 16,384 tokens, sorted (default before)', threads: 2, maxBatchSize: 32 },
+  b4: { name: '2 threads, batch 4, sorted', threads: 2, maxBatchSize: 4 },
   b8: { name: '2 threads, batch 8, sorted', threads: 2, maxBatchSize: 8 },
+  b16: { name: '2 threads, batch 16, sorted', threads: 2, maxBatchSize: 16 },
+  tok512: { name: '2 threads, ≤ 512 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 512 },
+  tok1024: { name: '2 threads, ≤ 1,024 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 1024 },
+  tok2048: { name: '2 threads, ≤ 2,048 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 2048 },
+  tok4096: { name: '2 threads, ≤ 4,096 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 4096 },
   b64: { name: '2 threads, batch 64, sorted', threads: 2, maxBatchSize: 64 },
-  unsorted: { name: '2 threads, batch 32, input order', threads: 2, maxBatchSize: 32 },
-  spin: { name: '2 threads, batch 32, sorted, spinning threads', threads: 2, maxBatchSize: 32, spinning: true },
+  unsorted: { name: '2 threads, batch 32, input order', threads: 2, maxBatchSize: 32, unsorted: true },
+  spin: { name: '2 threads, sorted, batches sized to the model, spinning threads', threads: 2, spinning: true },
 };
 
 async function main(): Promise<void> {
@@ -153,6 +186,12 @@ async function main(): Promise<void> {
   const peak = m.cores * m.ghz * 1e9 * m.flopsPerCycle;
   console.log(`${new Date().toISOString()}, ${m.model} × ${m.cores}, ${m.ghz.toFixed(3)} GHz, ${m.lanes} fp32 lanes (${m.lanes === 8 ? 'AVX2' : m.lanes === 16 ? 'AVX-512' : 'SSE'}), load ${os.loadavg()[0]!.toFixed(2)}`);
   console.log(`peak = ${m.cores} cores × ${m.ghz.toFixed(3)} GHz × (2 FMA × ${m.lanes} lanes × 2) = ${(peak / 1e9).toFixed(1)} GFLOP/s`);
+  const fma = measuredPeak(m.cores);
+  console.log(
+    fma === undefined
+      ? 'measured FMA peak: not available (needs cc and AVX2)'
+      : `measured FMA peak (bench/fma-peak.c): ${fma.all.toFixed(1)} GFLOP/s on ${m.cores} cores (${((fma.all * 1e9) / peak).toFixed(2)} × nominal), ${fma.one.toFixed(1)} on one = ${(fma.one / 32).toFixed(2)} GHz × 32 FLOP/cycle`,
+  );
   const gemm = await gemmReference(2);
   console.log(`onnxruntime GEMM 4096×512×2048, 2 threads: ${gemm.wall.toFixed(1)} GFLOP/s wall (${((100 * gemm.wall * 1e9) / peak).toFixed(0)}% of peak), ${gemm.perCpu.toFixed(1)} per CPU-second (${((100 * gemm.perCpu * 1e9) / (peak / m.cores)).toFixed(0)}% of one core's peak)`);
 
@@ -171,12 +210,16 @@ async function main(): Promise<void> {
         for (const key of values.variants.split(',')) {
           const variant = VARIANTS[key];
           if (!variant) throw new Error(`unknown variant ${key}`);
-          // Only the default settings for q8 (and for the base shape, which is slow).
-          if ((dtype === 'q8' || name === 'bge-base-zh') && key !== 'default' && key !== 't1' && key !== 'spin') continue;
           const embedder = await loadTransformersEmbedder(
             { id: name, source: { kind: 'local', dir }, pooling: 'cls', dtype },
-            { threads: variant.threads, spinning: variant.spinning === true, batchLimits: { maxBatchSize: variant.maxBatchSize, maxBatchTokens: 16_384 } },
+            {
+              threads: variant.threads,
+              spinning: variant.spinning === true,
+              ...(variant.maxBatchSize === undefined ? {} : { batchLimits: { maxBatchSize: variant.maxBatchSize, maxBatchTokens: variant.maxBatchTokens ?? 16_384 } }),
+            },
           );
+          const limits = embedder.batchLimits;
+          const settings = `${variant.name}${variant.maxBatchSize === undefined ? ` (≤ ${limits.maxBatchSize} rows, ≤ ${limits.maxBatchTokens} tokens)` : ''}`;
           const lengths = texts.map((t) => Math.min(embedder.countTokens(t) + 2, 512));
           const tokens = lengths.reduce((a, b) => a + b, 0);
           const attnSeq = lengths.reduce((a, l) => a + l * l, 0) / tokens;
@@ -199,7 +242,8 @@ async function main(): Promise<void> {
           const perCpu = tokens / cpuSeconds;
           const coreCeiling = ceiling / m.cores;
           const sorted = [...lengths].sort((a, b) => a - b);
-          const line = `| ${name} | ${dtype} | ${variant.name} | ${texts.length} texts, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(0)}, median ${sorted[sorted.length >> 1]}, max ${sorted[sorted.length - 1]}) | ${(flopsPerToken / 1e6).toFixed(1)} | ${ceiling.toFixed(0)} | ${seconds.toFixed(1)} | ${perSecond.toFixed(0)} | **${(perSecond / ceiling).toFixed(2)}** | ${perCpu.toFixed(0)} | **${(perCpu / coreCeiling).toFixed(2)}** | ${load0}→${os.loadavg()[0]!.toFixed(2)} |`;
+          const measured = fma === undefined ? '–' : `${((perSecond * flopsPerToken) / (fma.all * 1e9)).toFixed(2)}`;
+          const line = `| ${name} | ${dtype} | ${settings} | ${texts.length} texts, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(0)}, median ${sorted[sorted.length >> 1]}, max ${sorted[sorted.length - 1]}) | ${(flopsPerToken / 1e6).toFixed(1)} | ${ceiling.toFixed(0)} | ${seconds.toFixed(1)} | ${perSecond.toFixed(0)} | **${(perSecond / ceiling).toFixed(2)}** | **${measured}** | ${perCpu.toFixed(0)} | **${(perCpu / coreCeiling).toFixed(2)}** | ${load0}→${os.loadavg()[0]!.toFixed(2)} |`;
           console.log(line);
           rows.push(line);
         }
@@ -208,8 +252,8 @@ async function main(): Promise<void> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  console.log('\n| shape | dtype | settings | texts | MFLOP/token | ceiling tokens/s | wall s | tokens/s | ÷ ceiling | tokens per CPU-s | ÷ one-core ceiling | load |');
-  console.log('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('\n| shape | dtype | settings | texts | MFLOP/token | nominal ceiling tokens/s | wall s | tokens/s | ÷ nominal ceiling | ÷ measured FMA peak | tokens per CPU-s | ÷ one-core nominal ceiling | load |');
+  console.log('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const row of rows) console.log(row);
 }
 
