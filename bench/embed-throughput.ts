@@ -52,7 +52,7 @@ const { values } = parseArgs({
     dtypes: { type: 'string', default: 'fp32,q8' },
     'texts-small': { type: 'string', default: '128' },
     'texts-base': { type: 'string', default: '48' },
-    variants: { type: 'string', default: 'default,inthread,b32,t1' },
+    variants: { type: 'string', default: 'default,b32,t1,spin' },
     'piece-chars': { type: 'string', default: '800' },
   },
 });
@@ -161,27 +161,24 @@ interface Variant {
   maxBatchTokens?: number;
   /** Batches of 32 in input order (each call sorts only within its 32), as a caller that does not sort. */
   unsorted?: boolean;
-  /** Worker threads (unset = rag's default: 2 on 2+ cores; 0 = on the calling thread). */
-  workers?: number;
   /** onnxruntime's idle-thread spinning (off by default in rag). */
   spinning?: boolean;
 }
 
 const VARIANTS: Record<string, Variant> = {
-  default: { name: '2 workers × 1 thread, sorted, batches sized to the model (default)', threads: 2 },
-  inthread: { name: '1 session × 2 threads on the calling thread, batches sized to the model', threads: 2, workers: 0 },
-  t1: { name: '1 worker × 1 thread, batches sized to the model', threads: 1 },
-  b32: { name: '1 session × 2 threads on the calling thread, batch 32, ≤ 16,384 tokens (default before)', threads: 2, maxBatchSize: 32, workers: 0 },
-  b4: { name: '2 threads, batch 4, sorted', threads: 2, maxBatchSize: 4, workers: 0 },
-  b8: { name: '2 threads, batch 8, sorted', threads: 2, maxBatchSize: 8, workers: 0 },
-  b16: { name: '2 threads, batch 16, sorted', threads: 2, maxBatchSize: 16, workers: 0 },
-  tok512: { name: '2 threads, ≤ 512 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 512, workers: 0 },
-  tok1024: { name: '2 threads, ≤ 1,024 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 1024, workers: 0 },
-  tok2048: { name: '2 threads, ≤ 2,048 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 2048, workers: 0 },
-  tok4096: { name: '2 threads, ≤ 4,096 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 4096, workers: 0 },
-  b64: { name: '2 threads, batch 64, sorted', threads: 2, maxBatchSize: 64, workers: 0 },
-  unsorted: { name: '2 threads, batch 32, input order', threads: 2, maxBatchSize: 32, unsorted: true, workers: 0 },
-  spin: { name: '2 workers × 1 thread, batches sized to the model, spinning threads', threads: 2, spinning: true },
+  default: { name: '2 threads, sorted, batches sized to the model (default)', threads: 2 },
+  t1: { name: '1 thread, sorted, batches sized to the model', threads: 1 },
+  b32: { name: '2 threads, batch 32, ≤ 16,384 tokens, sorted (default before)', threads: 2, maxBatchSize: 32 },
+  b4: { name: '2 threads, batch 4, sorted', threads: 2, maxBatchSize: 4 },
+  b8: { name: '2 threads, batch 8, sorted', threads: 2, maxBatchSize: 8 },
+  b16: { name: '2 threads, batch 16, sorted', threads: 2, maxBatchSize: 16 },
+  tok512: { name: '2 threads, ≤ 512 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 512 },
+  tok1024: { name: '2 threads, ≤ 1,024 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 1024 },
+  tok2048: { name: '2 threads, ≤ 2,048 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 2048 },
+  tok4096: { name: '2 threads, ≤ 4,096 tokens a batch, sorted', threads: 2, maxBatchSize: 32, maxBatchTokens: 4096 },
+  b64: { name: '2 threads, batch 64, sorted', threads: 2, maxBatchSize: 64 },
+  unsorted: { name: '2 threads, batch 32, input order', threads: 2, maxBatchSize: 32, unsorted: true },
+  spin: { name: '2 threads, sorted, batches sized to the model, spinning threads', threads: 2, spinning: true },
 };
 
 async function main(): Promise<void> {
@@ -218,7 +215,6 @@ async function main(): Promise<void> {
             {
               threads: variant.threads,
               spinning: variant.spinning === true,
-              ...(variant.workers === undefined ? {} : { workers: variant.workers }),
               ...(variant.maxBatchSize === undefined ? {} : { batchLimits: { maxBatchSize: variant.maxBatchSize, maxBatchTokens: variant.maxBatchTokens ?? 16_384 } }),
             },
           );
