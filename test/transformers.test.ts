@@ -180,8 +180,7 @@ describe('batching', () => {
     it(`${variant}: batched vectors equal one-by-one vectors within 1e-5, in input order`, async () => {
       const embedder = await loadTransformersEmbedder(
         { id: 't', source: { kind: 'local', dir: dirs[variant] }, pooling: variant === 'last' ? 'last_token' : variant },
-        // On this thread: the progress asserted here is per batch (worker pools report per piece).
-        { offline: true, workers: 0, batchLimits: { maxBatchSize: 2, maxBatchTokens: 1000 } },
+        { offline: true, batchLimits: { maxBatchSize: 2, maxBatchTokens: 1000 } },
       );
       const progress: number[] = [];
       const batched = await embedder.embedDocuments(TEXTS, { onProgress: (p) => progress.push(p.done) });
@@ -236,7 +235,7 @@ describe('batching', () => {
   it('stops between batches when aborted', async () => {
     const embedder = await loadTransformersEmbedder(
       { id: 't', source: { kind: 'local', dir: dirs.cls }, pooling: 'cls' },
-      { offline: true, workers: 0, batchLimits: { maxBatchSize: 1, maxBatchTokens: 1000 } },
+      { offline: true, batchLimits: { maxBatchSize: 1, maxBatchTokens: 1000 } },
     );
     const controller = new AbortController();
     await assert.rejects(

@@ -7,8 +7,7 @@
  * loaded: it takes a noticeable fraction of a second to import, and `rag --help` must not pay.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +21,6 @@ import {
   defaultModelCacheDir,
   hubEndpoint,
   hubFailureMessage,
-  cachedFilePath,
   isCached,
   offlineMissingMessage,
   probeHub,
@@ -73,26 +71,6 @@ export interface TransformersLoadOptions {
    */
   spinning?: boolean;
   batchLimits?: BatchLimits;
-  /**
-   * Worker threads that run the model, each with its own ONNX session and `threads / workers`
-   * intra-op threads; 0 runs it on the calling thread. Default: 2 on a machine with 2 or more
-   * cores (1 for model files above 1 GiB, so the weights are not held twice), else 1; never more
-   * than 1 with onnxruntime-node older than 1.22, which crashes when two threads run sessions.
-   */
-  workers?: number;
-}
-
-/** Model files above this size get one worker by default, not two. */
-const TWO_WORKER_MAX_MODEL_BYTES = 1024 ** 3;
-
-/** What a local-model embedder offers beyond {@link Embedder}. */
-export interface LocalModelEmbedder extends Embedder {
-  /** How inputs are grouped into batches (from the model's layer widths unless set at load). */
-  readonly batchLimits: BatchLimits;
-  /** Model tokens in `text`, special tokens and prefixes not counted. */
-  countTokens(text: string): number;
-  /** Releases the ONNX sessions (and worker threads). */
-  dispose(): Promise<void>;
 }
 
 /** The parts of a transformers.js tokenizer and model this module calls. */
@@ -128,84 +106,19 @@ function serialized<T>(task: () => Promise<T>): Promise<T> {
  * when complete there (no network at all); otherwise the hub is probed once with a deadline
  * so an unreachable hub fails in seconds with one line naming HF_ENDPOINT and --model.
  */
-export async function loadTransformersEmbedder(spec: TransformersModelSpec, options: TransformersLoadOptions = {}): Promise<LocalModelEmbedder> {
-  const threads = Math.max(1, options.threads ?? os.availableParallelism());
-  const located = await locateModel(spec, options);
-  let workers = options.workers ?? defaultWorkers(threads, located.modelBytes);
-  if (workers > 1 && !onnxRuntimeRunsInParallelThreads()) workers = 1;
-  if (workers === 0) return loadParts(spec, options, located, { withModel: true, threads });
-  // This thread keeps config and tokenizer (model info, token counts for the chunker); the
-  // workers load the model. The first one may download it; the others find it cached.
-  const local = await loadParts(spec, options, located, { withModel: false, threads });
-  const { startWorkerPool } = await import('./worker-pool.js');
-  return startWorkerPool(local, {
-    workers,
-    start: (index) => ({
-      spec,
-      options: {
-        ...options,
-        workers: 0,
-        threads: Math.max(1, Math.floor(threads / workers)),
-        ...(index > 0 ? { offline: true } : {}),
-      },
-    }),
-  });
-}
-
-function defaultWorkers(threads: number, modelBytes: number | undefined): number {
-  if (threads < 2) return 1;
-  return modelBytes !== undefined && modelBytes > TWO_WORKER_MAX_MODEL_BYTES ? 1 : 2;
-}
-
-/**
- * onnxruntime-node before 1.22 kept one N-API environment for the whole process, and a second
- * worker thread running a session aborted Node ("Entering the V8 API without proper locking",
- * microsoft/onnxruntime#24486). transformers.js 3.8 asks for 1.21.0; rag overrides it to 1.22.0,
- * but a project that installs rag as a dependency may still resolve 1.21.
- */
-function onnxRuntimeRunsInParallelThreads(): boolean {
-  try {
-    const fromTransformers = createRequire(createRequire(import.meta.url).resolve('@huggingface/transformers'));
-    const { version } = JSON.parse(readFileSync(fromTransformers.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string };
-    return parallelSessionsSupported(version);
-  } catch {
-    return false;
-  }
-}
-
-/** Whether this onnxruntime-node version runs sessions on two threads at once (1.22 and later). */
-export function parallelSessionsSupported(version: string): boolean {
-  const [major, minor] = version.split('.').map((part) => Number.parseInt(part, 10));
-  if (major === undefined || minor === undefined || Number.isNaN(major) || Number.isNaN(minor)) return false;
-  return major > 1 || (major === 1 && minor >= 22);
-}
-
-interface LocatedModel {
-  dtype: Dtype;
-  location: string;
-  subfolder: string;
-  revision: string;
-  allowRemote: boolean;
-  cacheDir: string;
-  host: string;
-  /** Size of the ONNX file (and its external data) when it is on disk already. */
-  modelBytes: number | undefined;
-}
-
-/**
- * Finds the model files: a local folder is checked for what it must hold; a hub model is looked
- * up in the cache and otherwise the hub is probed once with a deadline, so an unreachable hub
- * fails in seconds with one line naming HF_ENDPOINT and --model.
- */
-async function locateModel(spec: TransformersModelSpec, options: TransformersLoadOptions): Promise<LocatedModel> {
+export async function loadTransformersEmbedder(spec: TransformersModelSpec, options: TransformersLoadOptions = {}): Promise<TransformersEmbedder> {
   const dtype = spec.dtype ?? 'fp32';
   const modelFile = `model${DTYPE_SUFFIX[dtype]}.onnx`;
   const cacheDir = options.cacheDir ?? defaultModelCacheDir();
   const host = (options.hubUrl ?? hubEndpoint()).replace(/\/+$/, '');
 
+  let location: string;
+  let subfolder = 'onnx';
+  let revision: string;
+  let allowRemote = false;
   if (spec.source.kind === 'local') {
     const dir = path.resolve(spec.source.dir);
-    let subfolder = 'onnx';
+    location = dir;
     if (!existsSync(path.join(dir, 'onnx', modelFile)) && existsSync(path.join(dir, modelFile))) subfolder = '';
     const missing = ['config.json', 'tokenizer.json', subfolder ? `${subfolder}/${modelFile}` : modelFile].filter(
       (f) => !existsSync(path.join(dir, f)),
@@ -217,41 +130,19 @@ async function locateModel(spec: TransformersModelSpec, options: TransformersLoa
           ' (export one with `optimum-cli export onnx`)',
       );
     }
-    const file = path.join(dir, subfolder, modelFile);
-    const revision = await localRevision(dir, file);
-    return { dtype, location: dir, subfolder, revision, allowRemote: false, cacheDir, host, modelBytes: onnxBytes(file) };
+    revision = await localRevision(dir, path.join(dir, subfolder, modelFile));
+  } else {
+    const { repo } = spec.source;
+    revision = spec.source.revision ?? 'main';
+    location = repo;
+    const needed = ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}`];
+    if (!isCached(cacheDir, repo, revision, needed)) {
+      if (options.offline) throw new RagError(offlineMissingMessage(repo, cacheDir));
+      await probeHub(repo, revision, host, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
+      allowRemote = true;
+    }
   }
-  const { repo } = spec.source;
-  const revision = spec.source.revision ?? 'main';
-  const needed = ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}`];
-  let allowRemote = false;
-  if (!isCached(cacheDir, repo, revision, needed)) {
-    if (options.offline) throw new RagError(offlineMissingMessage(repo, cacheDir));
-    await probeHub(repo, revision, host, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
-    allowRemote = true;
-  }
-  const modelBytes = allowRemote ? undefined : onnxBytes(cachedFilePath(cacheDir, repo, revision, `onnx/${modelFile}`));
-  return { dtype, location: repo, subfolder: 'onnx', revision, allowRemote, cacheDir, host, modelBytes };
-}
 
-/** Bytes of an ONNX file plus its external-data file (`model.onnx_data`), if any. */
-function onnxBytes(file: string): number | undefined {
-  try {
-    const data = `${file}_data`;
-    return statSync(file).size + (existsSync(data) ? statSync(data).size : 0);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Loads config and tokenizer, and the ONNX model unless `withModel` is false. */
-async function loadParts(
-  spec: TransformersModelSpec,
-  options: TransformersLoadOptions,
-  located: LocatedModel,
-  how: { withModel: boolean; threads: number },
-): Promise<TransformersEmbedder> {
-  const { dtype, location, subfolder, revision, allowRemote, cacheDir, host } = located;
   const transformers = await importTransformers();
   return serialized(async () => {
     const { env, AutoTokenizer, AutoModel, AutoConfig } = transformers;
@@ -266,22 +157,19 @@ async function loadParts(
     try {
       const config = (await AutoConfig.from_pretrained(location, common)) as unknown as Record<string, unknown>;
       const tokenizer = (await AutoTokenizer.from_pretrained(location, common)) as unknown as LoadedTokenizer;
-      const model = how.withModel
-        ? ((await AutoModel.from_pretrained(location, {
-            ...common,
-            dtype,
-            subfolder,
-            device: 'cpu',
-            session_options: {
-              intraOpNumThreads: how.threads,
-              interOpNumThreads: 1,
-              logSeverityLevel: 3,
-              extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
-            },
-          })) as unknown as LoadedModel)
-        : undefined;
-      const batchLimits = options.batchLimits ?? batchLimitsForWidth(widestLayer(config));
-      return new TransformersEmbedder({ spec, dtype, revision, config, tokenizer, model, batchLimits });
+      const model = (await AutoModel.from_pretrained(location, {
+        ...common,
+        dtype,
+        subfolder,
+        device: 'cpu',
+        session_options: {
+          intraOpNumThreads: options.threads ?? os.availableParallelism(),
+          interOpNumThreads: 1,
+          logSeverityLevel: 3,
+          extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
+        },
+      })) as unknown as LoadedModel;
+      return new TransformersEmbedder({ spec, dtype, revision, config, tokenizer, model, batchLimits: options.batchLimits ?? batchLimitsForWidth(widestLayer(config)) });
     } catch (error) {
       if (error instanceof RagError) throw error;
       throw loadFailure(spec, location, host, cacheDir, allowRemote, error);
@@ -341,8 +229,7 @@ interface EmbedderParts {
   revision: string;
   config: Record<string, unknown>;
   tokenizer: LoadedTokenizer;
-  /** Absent on the calling thread of a worker pool, which only tokenizes and counts. */
-  model: LoadedModel | undefined;
+  model: LoadedModel;
   batchLimits: BatchLimits;
 }
 
@@ -350,13 +237,13 @@ interface EmbedderParts {
 const TOKEN_COUNT_MEMO = 100_000;
 
 /** An {@link Embedder} over a loaded transformers.js model. Create with {@link loadTransformersEmbedder}. */
-export class TransformersEmbedder implements LocalModelEmbedder {
+export class TransformersEmbedder implements Embedder {
   readonly info: ModelInfo;
   readonly fingerprint: string;
   /** Running a local model costs far more than reading its vectors back. */
   readonly cacheable = true;
   readonly #tokenizer: LoadedTokenizer;
-  readonly #model: LoadedModel | undefined;
+  readonly #model: LoadedModel;
   readonly #maxTokens: number;
   readonly #eosId: number | undefined;
   readonly #padId: number;
@@ -440,7 +327,7 @@ export class TransformersEmbedder implements LocalModelEmbedder {
   }
 
   async dispose(): Promise<void> {
-    await this.#model?.dispose();
+    await this.#model.dispose();
   }
 
   async #embed(texts: readonly string[], options: EmbedOptions): Promise<EmbedBatchResult> {
@@ -467,7 +354,6 @@ export class TransformersEmbedder implements LocalModelEmbedder {
   /** Runs one padded batch and pools it; rows come back in the order given. */
   async #runBatch(rows: number[][]): Promise<Float32Array[]> {
     const { Tensor } = await importTransformers();
-    if (this.#model === undefined) throw new Error(`model ${this.info.id} was loaded without its ONNX session`);
     const padded = padBatch(rows, this.#padId, this.#paddingSide);
     const dims = [padded.rows, padded.seq];
     const output = await this.#model({
