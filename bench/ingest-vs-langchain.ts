@@ -5,6 +5,7 @@
  *
  *   npm run bench:ingest -- [--skip-scifact] [--generated-chunks 100000] [--hash-dim 256]
  *                           [--hidden 256] [--layers 1] [--rounds 1] [--systems rag,lc-default,...]
+ *                           [--rss-limit-mb 16000]
  *
  * Corpora:
  * - SciFact (`../shared/datasets/scifact/corpus.jsonl`; skipped when absent) with a generated
@@ -13,14 +14,16 @@
  *   batchSize 32; then the built-in `hash` model in both pipelines.
  * - A generated mixed Chinese/English corpus of about `--generated-chunks` chunks with `hash`
  *   and, for the ONNX systems named in `--systems`, the same kind of generated BERT
- *   (through toLangChainEmbeddings on the LangChain side). LangChain's defaults hold every
- *   batch's output at once (2.2 GB at SciFact's 8.5k chunks), which does not fit this machine at
- *   100k: leave `lc-default` out of `--systems` there.
+ *   (through toLangChainEmbeddings on the LangChain side).
+ *
+ * `--rss-limit-mb` (default 16000) kills a pipeline whose resident memory passes it and reports
+ * how far it got: LangChain's defaults start every batch at once (2.2 GB at SciFact's 8.5k
+ * chunks), and this machine has no swap.
  *
  * The model folder is generated at bench time (bench/bench-models.ts) and reused by later runs.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     systems: { type: 'string', default: 'rag,lc-default,lc-batch32,rag-hash,lc-hash' },
     'chunk-size': { type: 'string', default: '800' },
     'chunk-overlap': { type: 'string', default: '100' },
+    'rss-limit-mb': { type: 'string', default: '16000' },
   },
 });
 const chunkSize = Number(values['chunk-size']);
@@ -57,15 +61,57 @@ function load(): string {
   return os.loadavg()[0]!.toFixed(2);
 }
 
-async function runWorker(job: WorkerJob): Promise<WorkerResult & { processSeconds: number }> {
+/** A worker stopped by the RSS watchdog: how far it got. */
+interface Stopped {
+  system: string;
+  rssMb: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** Resident set size and CPU seconds of a process and all its threads, from /proc (Linux). */
+function processUsage(pid: number): { rssMb: number; cpuSeconds: number } | undefined {
+  try {
+    const rssKb = Number(/VmRSS:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+    return { rssMb: rssKb / 1024, cpuSeconds: ticks / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs one pipeline in its own process. A process whose RSS passes `--rss-limit-mb` is killed
+ * before the machine runs out of memory (there is no swap here), and reported as stopped.
+ */
+async function runWorker(job: WorkerJob): Promise<(WorkerResult & { processSeconds: number }) | Stopped> {
   const started = performance.now();
-  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(job)], {
+  const limitMb = Number(values['rss-limit-mb']);
+  const child = execFileAsync(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(job)], {
     cwd: REPO,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const processSeconds = (performance.now() - started) / 1000;
-  const line = stdout.trim().split('\n').pop() ?? '';
-  return { ...(JSON.parse(line) as WorkerResult), processSeconds };
+  const pid = child.child.pid!;
+  let stopped: Stopped | undefined;
+  const watchdog = setInterval(() => {
+    const usage = processUsage(pid);
+    if (usage && usage.rssMb > limitMb && stopped === undefined) {
+      stopped = { system: job.system, ...usage, seconds: (performance.now() - started) / 1000 };
+      child.child.kill('SIGKILL');
+    }
+  }, 250);
+  try {
+    const { stdout } = await child;
+    const processSeconds = (performance.now() - started) / 1000;
+    const line = stdout.trim().split('\n').pop() ?? '';
+    return { ...(JSON.parse(line) as WorkerResult), processSeconds };
+  } catch (error) {
+    if (stopped) return stopped;
+    throw error;
+  } finally {
+    clearInterval(watchdog);
+  }
 }
 
 interface Row extends WorkerResult {
@@ -82,6 +128,13 @@ async function runCorpus(label: string, corpus: string, work: string, jobs: Arra
       const out = path.join(work, `${label}-${job.system}-${r}`);
       const before = load();
       const result = await runWorker({ ...job, corpus, out, cacheDir: path.join(out, '.cache'), chunkSize, chunkOverlap });
+      if (!('chunks' in result)) {
+        console.log(
+          `${label} ${job.system}: STOPPED at RSS ${result.rssMb.toFixed(0)} MB (limit ${values['rss-limit-mb']} MB) after ${result.seconds.toFixed(1)} s, cpu ${result.cpuSeconds.toFixed(1)} s, load ${before}→${load()}`,
+        );
+        await rm(out, { recursive: true, force: true });
+        continue;
+      }
       const row: Row = { ...result, load: `${before}→${load()}` };
       console.log(`${label} ${job.system}: ${result.seconds.toFixed(1)} s, ${result.chunks} chunks, peak RSS ${result.maxRssMb.toFixed(0)} MB, cpu ${result.cpuSeconds.toFixed(1)} s, load ${row.load}`);
       const previous = best.get(job.system);
