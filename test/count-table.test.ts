@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CountTable } from '../src/embed/count-table.js';
-
-/** Deterministic 32-bit generator (mulberry32) so a failure reproduces. */
-function random32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { mulberry32 as random32 } from '../src/random.js';
 
 function assertSameAs(table: CountTable, reference: Map<number, number>): void {
   assert.equal(table.size, reference.size);
