@@ -213,6 +213,17 @@ describe('batching', () => {
     assert.deepEqual(batchLimitsForWidth(undefined), DEFAULT_BATCH_LIMITS);
   });
 
+  it('is part of the library API: loadTransformersEmbedder with batchLimits', async () => {
+    const library = await import('../src/index.js');
+    const embedder = await library.loadTransformersEmbedder(
+      { id: 't', source: { kind: 'local', dir: dirs.cls }, pooling: 'cls' },
+      { offline: true, threads: 1, batchLimits: { maxBatchSize: 4, maxBatchTokens: 256 } },
+    );
+    assert.deepEqual(embedder.batchLimits, { maxBatchSize: 4, maxBatchTokens: 256 });
+    assert.equal((await embedder.embedDocuments(TEXTS)).vectors.length, TEXTS.length);
+    await embedder.dispose();
+  });
+
   it('takes the widest layer from config.json (intermediate_size, else hidden_size)', async () => {
     const wide = path.join(root, 'tiny-wide-ffn');
     await cp(dirs.cls, wide, { recursive: true });
