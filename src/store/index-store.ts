@@ -168,18 +168,10 @@ export class IndexStore implements IndexReader {
    * `after + 1` (after > 0 when rebuilding over older generations).
    */
   static empty(dir: string, init: IndexInit, after = 0): IndexStore {
-    const now = new Date().toISOString();
-    const params = hnswParams(init);
     const store = new IndexStore(dir, {
+      ...newManifestFields(init),
       formatVersion: FORMAT_VERSION,
-      createdAt: now,
-      updatedAt: now,
       generation: after,
-      model: init.model,
-      modelFingerprint: init.modelFingerprint,
-      chunking: { ...init.chunking },
-      hnsw: { space: 'cosine', M: params.M, efConstruction: params.efConstruction, maxElements: 0 },
-      counts: { documents: 0, chunks: 0 },
       files: { chunks: { name: generationFileNames(0).chunks, bytes: 0 } },
     });
     store.fresh = true;
@@ -678,6 +670,24 @@ function checkPut(doc: StoredDocument, chunks: readonly Chunk[], vectors: readon
     if (v.length !== dimension) throw new Error(`${where}: vector of dimension ${v.length}, index uses ${dimension}`);
     if (!v.every(Number.isFinite)) throw new Error(`${where}: vector with NaN or infinite values`);
   }
+}
+
+/**
+ * @internal What every store's manifest holds for a new, empty index; each store adds its
+ * format version, generation and (the files) where its data lives.
+ */
+export function newManifestFields(init: IndexInit): Omit<Manifest, 'formatVersion' | 'generation' | 'files'> {
+  const now = new Date().toISOString();
+  const params = hnswParams(init);
+  return {
+    createdAt: now,
+    updatedAt: now,
+    model: init.model,
+    modelFingerprint: init.modelFingerprint,
+    chunking: { ...init.chunking },
+    hnsw: { space: 'cosine', M: params.M, efConstruction: params.efConstruction, maxElements: 0 },
+    counts: { documents: 0, chunks: 0 },
+  };
 }
 
 /** @internal M and efConstruction for a new index. */

@@ -19,7 +19,7 @@ import type { Chunk, DocumentFormat } from '../../ingest/types.js';
 import { RagError } from '../../errors.js';
 import type { StoredDocument } from '../chunk-file.js';
 import { efFor } from '../hnsw.js';
-import { hnswParams, type IndexInit, type Operation } from '../index-store.js';
+import { newManifestFields, type IndexInit, type Operation } from '../index-store.js';
 import { damaged, noIndex } from '../manifest.js';
 import type { IndexInfo, IndexReader, SearchHit } from '../reader.js';
 import { createPool, endPool, errorCode, pgError, type PgPoolOptions } from './connect.js';
@@ -206,24 +206,7 @@ export class PgIndex implements IndexReader {
 
   /** @internal An index that does not exist yet; the first write creates its tables. */
   static empty(pool: pg.Pool, location: PgLocation, init: IndexInit): PgIndex {
-    const now = new Date().toISOString();
-    const params = hnswParams(init);
-    return new PgIndex(
-      pool,
-      location,
-      {
-        formatVersion: PG_FORMAT_VERSION,
-        generation: 0,
-        createdAt: now,
-        updatedAt: now,
-        model: init.model,
-        modelFingerprint: init.modelFingerprint,
-        chunking: { ...init.chunking },
-        hnsw: { space: 'cosine', M: params.M, efConstruction: params.efConstruction, maxElements: 0 },
-        counts: { documents: 0, chunks: 0 },
-      },
-      false,
-    );
+    return new PgIndex(pool, location, { ...newManifestFields(init), formatVersion: PG_FORMAT_VERSION, generation: 0 }, false);
   }
 
   get location(): string {
