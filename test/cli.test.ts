@@ -114,6 +114,12 @@ describe('rag ingest', () => {
 });
 
 describe('rag query', () => {
+  it('says "1 result", not "1 results"', async () => {
+    const r = await rag(['query', ZH_QUERY, '--index', 'idx', '-k', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^model: hash · mode: dense · 1 result in \d+ ms\n$/);
+  });
+
   it('human output: rank, score, source and headings per result; the notice on stderr', async () => {
     const r = await rag(['query', ZH_QUERY, '--index', 'idx', '-k', '3']);
     assert.equal(r.code, 0, r.stderr);

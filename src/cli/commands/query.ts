@@ -37,7 +37,7 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
     });
     return;
   }
-  log(err.dim(`model: ${result.model} · mode: ${result.mode} · ${result.results.length} results in ${Math.round(result.seconds * 1000)} ms`));
+  log(err.dim(`model: ${result.model} · mode: ${result.mode} · ${result.results.length} result${result.results.length === 1 ? '' : 's'} in ${Math.round(result.seconds * 1000)} ms`));
   if (opts.timings) log(err.dim(describeTimings(startup, result)));
   printResults(result);
 }
