@@ -62,10 +62,17 @@ const tokenKey: ChunkCacheKey = { chunking: tokens, lengthFingerprint: 'model-a'
 async function chunkTwice(dir: string, key: ChunkCacheKey, length: (t: string) => number) {
   const docs = corpus();
   const first = await ChunkCache.open(dir, key);
-  const cold = chunkDocumentsCached(docs, key.chunking, length, first);
+  let prepared = 0;
+  const cold = await chunkDocumentsCached(docs, key.chunking, length, first, async () => {
+    prepared++;
+  });
+  // Called once, before the first document it had to chunk (a tokenizer loads there).
+  assert.equal(prepared, 1);
   await first.save();
   const second = await ChunkCache.open(dir, key);
-  const warm = chunkDocumentsCached(docs, key.chunking, () => assert.fail('a cached document was measured again'), second);
+  const warm = await chunkDocumentsCached(docs, key.chunking, () => assert.fail('a cached document was measured again'), second, () =>
+    assert.fail('prepared for chunking although every document was cached'),
+  );
   return { docs, cold, warm };
 }
 
@@ -99,7 +106,7 @@ describe('ChunkCache', () => {
     await chunkTwice(dir, tokenKey, wordTokens);
     const docs = corpus();
     const hitsFor = async (key: ChunkCacheKey, documents = docs): Promise<number> =>
-      chunkDocumentsCached(documents, key.chunking, wordTokens, await ChunkCache.open(dir, key)).hits;
+      (await chunkDocumentsCached(documents, key.chunking, wordTokens, await ChunkCache.open(dir, key))).hits;
     assert.equal(await hitsFor(tokenKey), docs.length);
     assert.equal(await hitsFor({ ...tokenKey, chunking: { ...tokens, chunkSize: 41 } }), 0);
     assert.equal(await hitsFor({ ...tokenKey, chunking: { ...tokens, chunkOverlap: 9 } }), 0);
@@ -113,7 +120,7 @@ describe('ChunkCache', () => {
     assert.equal(await hitsFor(tokenKey, edited), 1, 'only the untouched empty document hits');
 
     const renamed = corpus().map((d) => ({ ...d, docId: `new/${d.docId}`, source: 'elsewhere' }));
-    const served = chunkDocumentsCached(renamed, tokens, wordTokens, await ChunkCache.open(dir, tokenKey));
+    const served = await chunkDocumentsCached(renamed, tokens, wordTokens, await ChunkCache.open(dir, tokenKey));
     assert.equal(served.hits, renamed.length);
     assert.deepEqual(served.perDoc, renamed.map((d) => chunkDocument(d, tokens, wordTokens)));
   });
@@ -128,7 +135,7 @@ describe('ChunkCache', () => {
     // One flipped byte: the checksum fails, nothing is trusted, and the next save repairs it.
     await writeFile(file, good.replace('"entries"', '"entriez"'));
     let cache = await ChunkCache.open(dir, charKey);
-    assert.equal(chunkDocumentsCached(corpus(), chars, characterLength, cache).hits, 0);
+    assert.equal((await chunkDocumentsCached(corpus(), chars, characterLength, cache)).hits, 0);
     await cache.save();
     assert.equal(await readFile(file, 'utf8'), good);
 
@@ -139,18 +146,18 @@ describe('ChunkCache', () => {
     const forged = JSON.stringify(body);
     await writeFile(file, `${createHash('sha256').update(forged).digest('hex')}\n${forged}`);
     cache = await ChunkCache.open(dir, charKey);
-    const run = chunkDocumentsCached(corpus(), chars, characterLength, cache);
+    const run = await chunkDocumentsCached(corpus(), chars, characterLength, cache);
     assert.equal(run.hits, corpus().length - 1);
     assert.deepEqual(run.perDoc, corpus().map((d) => chunkDocument(d, chars, characterLength)));
     await cache.save();
     assert.deepEqual(parsed(await readFile(file, 'utf8')), parsed(good));
-    assert.equal(chunkDocumentsCached(corpus(), chars, characterLength, await ChunkCache.open(dir, charKey)).hits, corpus().length);
+    assert.equal((await chunkDocumentsCached(corpus(), chars, characterLength, await ChunkCache.open(dir, charKey))).hits, corpus().length);
 
     // Truncated to nothing, or not ours at all.
     for (const junk of ['', 'not a cache\n{}', good.slice(0, 100)]) {
       await writeFile(file, junk);
       cache = await ChunkCache.open(dir, charKey);
-      assert.equal(chunkDocumentsCached(corpus(), chars, characterLength, cache).hits, 0);
+      assert.equal((await chunkDocumentsCached(corpus(), chars, characterLength, cache)).hits, 0);
       await cache.save();
       assert.equal(await readFile(file, 'utf8'), good);
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -86,5 +86,43 @@ describe('a local ONNX model folder through ingest, query and eval', () => {
     assert.deepEqual(warm.metrics, local.metrics);
     assert.equal(warm.cost.chunks, local.cost.chunks);
     assert.equal(warm.cost.truncatedChunks, local.cost.truncatedChunks);
+  });
+
+  it('a re-run with nothing to embed never loads the model: its ONNX file is not even read', async () => {
+    const model = path.join(root, 'tiny-lazy');
+    await cp(modelDir, model, { recursive: true });
+    const docs = path.join(root, 'lazy-docs');
+    await cp(EN_DOCS, docs, { recursive: true });
+    const index = path.join(root, 'idx-lazy');
+    const cacheDir = path.join(root, 'cache-lazy');
+    const first = await ingest({ paths: [docs], index, model, cacheDir });
+    const cold = await evaluate({ dataset: 'datasets/en-sample', models: [model], modes: ['dense'], cacheDir, workDir: root });
+
+    // Same size, so the model's identity (config, tokenizer, ONNX size) is unchanged: only
+    // loading the session would notice the garbage.
+    const weights = path.join(model, 'onnx', 'model.onnx');
+    const good = await readFile(weights);
+    await writeFile(weights, Buffer.alloc(good.length, 7));
+
+    const again = await ingest({ paths: [docs], index, model, cacheDir });
+    assert.deepEqual([again.documents.unchanged, again.chunks.embedded], [18, 0]);
+    const warm = await evaluate({ dataset: 'datasets/en-sample', models: [model], modes: ['dense'], cacheDir, workDir: root });
+    assert.deepEqual(warm.runs[0]!.metrics, cold.runs[0]!.metrics);
+
+    // A changed document needs the model: the load fails in one line and the index is untouched.
+    const [name] = (await readdir(docs, { recursive: true })).filter((f) => f.endsWith('.md')).sort();
+    await writeFile(path.join(docs, name!), `${await readFile(path.join(docs, name!), 'utf8')}\n\nOne more paragraph.\n`);
+    await assert.rejects(ingest({ paths: [docs], index, model, cacheDir }), (e: unknown) => {
+      assert.ok(e instanceof RagError);
+      assert.match(e.message, /^cannot load model local:tiny-lazy from /);
+      return true;
+    });
+    const store = await IndexStore.open(index);
+    assert.equal(store.chunkCount, first.chunks.total);
+    await store.close();
+
+    await writeFile(weights, good);
+    const repaired = await ingest({ paths: [docs], index, model, cacheDir });
+    assert.deepEqual([repaired.documents.updated, repaired.documents.unchanged], [1, 17]);
   });
 });

@@ -317,6 +317,86 @@ describe('tokens', () => {
   });
 });
 
+describe('deferred loading', () => {
+  it('describes the model from its config files alone, exactly as a loaded one', async () => {
+    // tokenizer_config.json's limit below the position table's, so it must be read from the file.
+    const dir = path.join(root, 'tiny-short-limit');
+    await cp(dirs.last, dir, { recursive: true });
+    const tokenizerConfig = JSON.parse(await readFile(path.join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...tokenizerConfig, model_max_length: 40 }));
+    for (const [folder, options] of [
+      [dirs.cls, { pooling: 'cls' as const }],
+      [dirs.mean, { dimensions: 16 }],
+      [dir, {}],
+    ] as const) {
+      const eager = await resolveModel(folder, { offline: true, ...options });
+      const deferred = await resolveModel(folder, { offline: true, ...options, deferLoad: true });
+      assert.deepEqual(deferred.info, eager.info, folder);
+      assert.equal(deferred.fingerprint, eager.fingerprint);
+      const text = TEXTS[2]!;
+      assert.throws(() => deferred.countTokens?.(text), /not loaded yet: await load\(\) before countTokens\(\)/);
+      // Embedding loads by itself; the vectors are the eager model's.
+      assertClose(await deferred.embedQuery(text), await eager.embedQuery(text), 0, folder);
+      assert.equal(deferred.countTokens?.(text), eager.countTokens?.(text));
+      await Promise.all([eager.dispose?.(), deferred.dispose?.()]);
+    }
+    const limited = await resolveModel(dir, { offline: true, deferLoad: true });
+    assert.equal(limited.info.maxTokens, 40);
+  });
+
+  it('loads once for concurrent callers, and a model never loaded disposes quietly', async () => {
+    const embedder = await loadTransformersEmbedder({ id: 'tiny', source: { kind: 'local', dir: dirs.mean }, pooling: 'mean' }, { deferLoad: true });
+    assert.equal(embedder.loaded, false);
+    await embedder.dispose();
+    const [, , documents] = await Promise.all([embedder.load(), embedder.load(), embedder.embedDocuments(TEXTS)]);
+    assert.equal(embedder.loaded, true);
+    assert.equal(documents.vectors.length, TEXTS.length);
+    await embedder.dispose();
+    assert.equal(embedder.loaded, false);
+  });
+
+  it('a broken model is reported when it is first needed, in one line, and can be retried', async () => {
+    const dir = path.join(root, 'tiny-broken');
+    await cp(dirs.mean, dir, { recursive: true });
+    const weights = path.join(dir, 'onnx', 'model.onnx');
+    const good = await readFile(weights);
+    await writeFile(weights, Buffer.alloc(good.length, 7));
+    await assert.rejects(resolveModel(dir, { offline: true }), /^RagError: cannot load model local:tiny-broken from /);
+    const deferred = await resolveModel(dir, { offline: true, deferLoad: true });
+    await assert.rejects(deferred.embedQuery('hello'), (e: unknown) => {
+      assert.ok(e instanceof RagError);
+      assert.match(e.message, /^cannot load model local:tiny-broken from .*tiny-broken: /);
+      assert.ok(!e.message.includes('\n'));
+      return true;
+    });
+    await writeFile(weights, good);
+    assert.equal((await deferred.embedQuery('hello')).length, 32);
+    await deferred.dispose?.();
+
+    await writeFile(path.join(dir, 'config.json'), '{"hidden_size": 32,');
+    await assert.rejects(resolveModel(dir, { offline: true, deferLoad: true }), /^RagError: cannot load model local:tiny-broken: .*config\.json is not valid JSON/);
+  });
+
+  it('a cached hub model defers too; one not cached is downloaded at once', async () => {
+    const cacheDir = path.join(root, 'cache-deferred');
+    await cp(dirs.cls, path.join(cacheDir, 'Xenova', 'bge-small-zh-v1.5'), { recursive: true });
+    const deferred = await withEndpoint('http://127.0.0.1:9', () => resolveModel('bge-small-zh', { cacheDir, deferLoad: true }));
+    const eager = await withEndpoint('http://127.0.0.1:9', () => resolveModel('bge-small-zh', { cacheDir }));
+    assert.deepEqual(deferred.info, eager.info);
+    assertClose(await deferred.embedQuery('向量'), await eager.embedQuery('向量'), 0);
+
+    const hub = await startHub({ 'test-org/tiny-mean': dirs.mean });
+    try {
+      const fresh = path.join(root, 'cache-deferred-download');
+      const downloaded = await withEndpoint(hub.url, () => resolveModel('hf:test-org/tiny-mean', { cacheDir: fresh, deferLoad: true }));
+      assert.ok(hub.requests.includes('/test-org/tiny-mean/resolve/main/onnx/model.onnx'), 'downloaded before returning');
+      assert.equal(downloaded.info.dimension, 32);
+    } finally {
+      hub.server.close();
+    }
+  });
+});
+
 /** A pretend hub on 127.0.0.1 serving model folders at /ORG/NAME/resolve/main/FILE. */
 async function startHub(models: Record<string, string>): Promise<{ server: Server; url: string; requests: string[] }> {
   const requests: string[] = [];

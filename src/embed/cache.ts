@@ -427,8 +427,11 @@ export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { 
   const queryStats = { hits: 0, misses: 0 };
   const maxTokens = embedder.info.maxTokens;
   const countTokens = embedder.countTokens?.bind(embedder);
+  const load = embedder.load?.bind(embedder);
 
   const embedDocuments = async (texts: readonly string[], embedOptions?: EmbedOptions): Promise<EmbedBatchResult> => {
+    // Counting the tokens of cache hits needs the tokenizer, unless the caller knows the counts.
+    if (countTokens !== undefined && maxTokens !== undefined && embedOptions?.tokenCounts === undefined && texts.length > 0) await load?.();
     const vectors = new Array<Float32Array | undefined>(texts.length);
     const missing = new Map<string, number[]>(); // text -> positions asking for it
     let truncated = 0;
@@ -491,6 +494,7 @@ export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { 
       await cache.close();
     },
     ...(countTokens === undefined ? {} : { countTokens }),
+    ...(load === undefined ? {} : { load }),
     ...(embedder.corpusStatistics === undefined ? {} : { corpusStatistics: embedder.corpusStatistics }),
   };
   return wrapped;

@@ -258,6 +258,11 @@ export interface ResolveOptions {
   threads?: number;
   /** How long the hub may take to answer before giving up. Default 10 s. */
   hubTimeoutMs?: number;
+  /**
+   * Local models already on disk: return before loading the tokenizer and ONNX session, which
+   * then load on first use or `load()` (see `TransformersLoadOptions.deferLoad`). Default false.
+   */
+  deferLoad?: boolean;
 }
 
 const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'last_token', 'none'];
@@ -331,7 +336,13 @@ export async function resolveModel(spec: string, options: ResolveOptions = {}): 
 }
 
 function loadOptions(options: ResolveOptions): import('./transformers.js').TransformersLoadOptions {
-  return { offline: options.offline, cacheDir: options.cacheDir, threads: options.threads, hubTimeoutMs: options.hubTimeoutMs };
+  return {
+    offline: options.offline,
+    cacheDir: options.cacheDir,
+    threads: options.threads,
+    hubTimeoutMs: options.hubTimeoutMs,
+    deferLoad: options.deferLoad,
+  };
 }
 
 function isPathSpec(spec: string): boolean {

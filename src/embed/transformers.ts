@@ -19,6 +19,7 @@ import { encodeText } from './transformers-inputs.js';
 import {
   DEFAULT_HUB_TIMEOUT_MS,
   defaultModelCacheDir,
+  cachedFilePath,
   hubEndpoint,
   hubFailureMessage,
   isCached,
@@ -71,6 +72,13 @@ export interface TransformersLoadOptions {
    */
   spinning?: boolean;
   batchLimits?: BatchLimits;
+  /**
+   * Return before importing transformers.js and creating the tokenizer and ONNX session, when
+   * the model's files are already on disk: they load on first use, or on
+   * {@link TransformersEmbedder.load}. A re-run that finds nothing to embed then never pays for
+   * them. Default false (loaded before this returns, so a broken model fails here).
+   */
+  deferLoad?: boolean;
 }
 
 /** The parts of a transformers.js tokenizer and model this module calls. */
@@ -143,38 +151,63 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
     }
   }
 
-  const transformers = await importTransformers();
-  return serialized(async () => {
-    const { env, AutoTokenizer, AutoModel, AutoConfig } = transformers;
-    env.cacheDir = cacheDir;
-    env.useFSCache = true;
-    env.allowLocalModels = true;
-    // Hub ids also resolve against the cache folder, so nothing is looked up inside node_modules.
-    env.localModelPath = cacheDir;
-    env.allowRemoteModels = allowRemote;
-    env.remoteHost = `${host}/`;
-    const common = { revision: spec.source.kind === 'hub' ? revision : 'main', cache_dir: cacheDir, local_files_only: !allowRemote };
-    try {
-      const config = (await AutoConfig.from_pretrained(location, common)) as unknown as Record<string, unknown>;
-      const tokenizer = (await AutoTokenizer.from_pretrained(location, common)) as unknown as LoadedTokenizer;
-      const model = (await AutoModel.from_pretrained(location, {
-        ...common,
-        dtype,
-        subfolder,
-        device: 'cpu',
-        session_options: {
-          intraOpNumThreads: options.threads ?? os.availableParallelism(),
-          interOpNumThreads: 1,
-          logSeverityLevel: 3,
-          extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
-        },
-      })) as unknown as LoadedModel;
-      return new TransformersEmbedder({ spec, dtype, revision, config, tokenizer, model, batchLimits: options.batchLimits ?? batchLimitsForWidth(widestLayer(config)) });
-    } catch (error) {
-      if (error instanceof RagError) throw error;
-      throw loadFailure(spec, location, host, cacheDir, allowRemote, error);
-    }
-  });
+  const loadOnDisk = async (): Promise<LoadedParts> => {
+    const transformers = await importTransformers();
+    return serialized(async () => {
+      const { env, AutoTokenizer, AutoModel, AutoConfig } = transformers;
+      env.cacheDir = cacheDir;
+      env.useFSCache = true;
+      env.allowLocalModels = true;
+      // Hub ids also resolve against the cache folder, so nothing is looked up inside node_modules.
+      env.localModelPath = cacheDir;
+      env.allowRemoteModels = allowRemote;
+      env.remoteHost = `${host}/`;
+      const common = { revision: spec.source.kind === 'hub' ? revision : 'main', cache_dir: cacheDir, local_files_only: !allowRemote };
+      try {
+        const config = (await AutoConfig.from_pretrained(location, common)) as unknown as Record<string, unknown>;
+        const tokenizer = (await AutoTokenizer.from_pretrained(location, common)) as unknown as LoadedTokenizer;
+        const model = (await AutoModel.from_pretrained(location, {
+          ...common,
+          dtype,
+          subfolder,
+          device: 'cpu',
+          session_options: {
+            intraOpNumThreads: options.threads ?? os.availableParallelism(),
+            interOpNumThreads: 1,
+            logSeverityLevel: 3,
+            extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
+          },
+        })) as unknown as LoadedModel;
+        return { config, tokenizer, model };
+      } catch (error) {
+        if (error instanceof RagError) throw error;
+        throw loadFailure(spec, location, host, cacheDir, allowRemote, error);
+      }
+    });
+  };
+
+  const parts = { spec, dtype, revision, batchLimits: options.batchLimits, load: loadOnDisk };
+  if (options.deferLoad === true && !allowRemote) {
+    const fileOf = (file: string): string =>
+      spec.source.kind === 'local' ? path.join(location, file) : cachedFilePath(cacheDir, location, revision, file);
+    const config = await readJsonObject(fileOf('config.json'), spec.id);
+    const tokenizerConfig = existsSync(fileOf('tokenizer_config.json')) ? await readJsonObject(fileOf('tokenizer_config.json'), spec.id) : {};
+    return new TransformersEmbedder({ ...parts, config, modelMaxLength: tokenizerConfig.model_max_length });
+  }
+  const loaded = await loadOnDisk();
+  return new TransformersEmbedder({ ...parts, config: loaded.config, modelMaxLength: loaded.tokenizer.model_max_length, loaded });
+}
+
+/** A model's JSON file as an object; anything else is a one-line error naming the file. */
+async function readJsonObject(file: string, modelId: string): Promise<Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new RagError(`cannot load model ${modelId}: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RagError(`cannot load model ${modelId}: ${file} is not a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
 /** The widest activation of a layer per token: the FFN width where config.json names it. */
@@ -223,30 +256,54 @@ function positiveInt(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 1e7 ? value : undefined;
 }
 
+/** What transformers.js loaded: the config it read, the tokenizer and the ONNX session. */
+interface LoadedParts {
+  config: Record<string, unknown>;
+  tokenizer: LoadedTokenizer;
+  model: LoadedModel;
+}
+
 interface EmbedderParts {
   spec: TransformersModelSpec;
   dtype: Dtype;
   revision: string;
+  /** config.json, as read from disk or by transformers.js. */
   config: Record<string, unknown>;
+  /** The tokenizer's `model_max_length` (from tokenizer_config.json). */
+  modelMaxLength: unknown;
+  batchLimits: BatchLimits | undefined;
+  load: () => Promise<LoadedParts>;
+  /** Present when the model was loaded before construction. */
+  loaded?: LoadedParts;
+}
+
+/** The tokenizer and session in use, with what is read off the tokenizer once. */
+interface Ready {
   tokenizer: LoadedTokenizer;
   model: LoadedModel;
-  batchLimits: BatchLimits;
+  eosId: number | undefined;
+  padId: number;
 }
 
 /** Most token counts {@link TransformersEmbedder.countTokens} remembers (about a 100k-chunk corpus). */
 const TOKEN_COUNT_MEMO = 100_000;
 
-/** An {@link Embedder} over a loaded transformers.js model. Create with {@link loadTransformersEmbedder}. */
+/**
+ * An {@link Embedder} over a transformers.js model. Create with {@link loadTransformersEmbedder}.
+ * Its `info` and `fingerprint` come from the model's config files, so with `deferLoad` the
+ * tokenizer and ONNX session load only when something needs them.
+ */
 export class TransformersEmbedder implements Embedder {
   readonly info: ModelInfo;
   readonly fingerprint: string;
   /** Running a local model costs far more than reading its vectors back. */
   readonly cacheable = true;
-  readonly #tokenizer: LoadedTokenizer;
-  readonly #model: LoadedModel;
+  readonly #spec: TransformersModelSpec;
+  readonly #load: () => Promise<LoadedParts>;
+  #ready: Ready | undefined;
+  #loading: Promise<Ready> | undefined;
   readonly #maxTokens: number;
-  readonly #eosId: number | undefined;
-  readonly #padId: number;
+  readonly #hidden: number;
   readonly #paddingSide: 'left' | 'right';
   readonly #pooling: Pooling;
   readonly #dimensions: number | undefined;
@@ -256,24 +313,27 @@ export class TransformersEmbedder implements Embedder {
   get batchLimits(): BatchLimits {
     return { ...this.#batchLimits };
   }
+  /** Whether the tokenizer and ONNX session are loaded. */
+  get loaded(): boolean {
+    return this.#ready !== undefined;
+  }
   readonly #tokenCounts = new Map<string, number>();
 
   constructor(parts: EmbedderParts) {
-    const { spec, config, tokenizer } = parts;
-    this.#tokenizer = tokenizer;
-    this.#model = parts.model;
+    const { spec, config } = parts;
+    this.#spec = spec;
+    this.#load = parts.load;
     this.#pooling = spec.pooling;
-    this.#batchLimits = parts.batchLimits;
+    this.#batchLimits = parts.batchLimits ?? batchLimitsForWidth(widestLayer(config));
     this.#paddingSide = spec.pooling === 'last_token' ? 'left' : (spec.paddingSide ?? 'right');
-    this.#eosId = spec.pooling === 'last_token' ? tokenizer.eos_token_id : undefined;
-    this.#padId = tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0;
 
-    const limits = [positiveInt(tokenizer.model_max_length), positiveInt(config.max_position_embeddings)].filter(
+    const limits = [positiveInt(parts.modelMaxLength), positiveInt(config.max_position_embeddings)].filter(
       (n): n is number => n !== undefined,
     );
     this.#maxTokens = spec.maxTokens ?? (limits.length > 0 ? Math.min(...limits) : 512);
     const hidden = positiveInt(config.hidden_size) ?? positiveInt(config.d_model);
     if (hidden === undefined) throw new RagError(`model ${spec.id}: config.json has no hidden_size, cannot tell the vector dimension`);
+    this.#hidden = hidden;
     if (spec.dimensions !== undefined && (!Number.isInteger(spec.dimensions) || spec.dimensions < 1 || spec.dimensions > hidden)) {
       throw new RagError(`model ${spec.id}: --dimensions must be an integer from 1 to ${hidden}, got ${spec.dimensions}`);
     }
@@ -298,6 +358,41 @@ export class TransformersEmbedder implements Embedder {
       params,
     };
     this.fingerprint = fingerprintOf(this.info);
+    if (parts.loaded) this.#ready = this.#readyFrom(parts.loaded);
+  }
+
+  /**
+   * Loads the tokenizer and ONNX session if they are not loaded yet (embedding does this by
+   * itself; {@link countTokens} needs it done first). Concurrent calls share one load.
+   */
+  async load(): Promise<void> {
+    if (this.#ready) return;
+    this.#loading ??= this.#load().then(
+      (parts) => (this.#ready = this.#readyFrom(parts)),
+      (error: unknown) => {
+        this.#loading = undefined; // a later call may try again (e.g. after a download failed)
+        throw error;
+      },
+    );
+    await this.#loading;
+  }
+
+  #readyFrom(parts: LoadedParts): Ready {
+    const hidden = positiveInt(parts.config.hidden_size) ?? positiveInt(parts.config.d_model);
+    // Only possible when the folder changed between opening and loading: the index would mix spaces.
+    if (hidden !== this.#hidden) throw new RagError(`model ${this.#spec.id} changed on disk while in use (hidden size ${this.#hidden}, now ${String(hidden)}); run the command again`);
+    const { tokenizer } = parts;
+    return {
+      tokenizer,
+      model: parts.model,
+      eosId: this.#pooling === 'last_token' ? tokenizer.eos_token_id : undefined,
+      padId: tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0,
+    };
+  }
+
+  #tokenizer(): LoadedTokenizer {
+    if (!this.#ready) throw new Error(`model ${this.info.id} is not loaded yet: await load() before countTokens()`);
+    return this.#ready.tokenizer;
   }
 
   /** Model tokens in `text`, special tokens ([CLS], [SEP], EOS) and prefixes not counted. */
@@ -307,7 +402,7 @@ export class TransformersEmbedder implements Embedder {
     // tokenization (a third of a warm evaluation's CPU with a small model).
     const known = this.#tokenCounts.get(text);
     if (known !== undefined) return known;
-    const count = this.#tokenizer.encode(text, { add_special_tokens: false }).length;
+    const count = this.#tokenizer().encode(text, { add_special_tokens: false }).length;
     if (this.#tokenCounts.size >= TOKEN_COUNT_MEMO) this.#tokenCounts.clear();
     this.#tokenCounts.set(text, count);
     return count;
@@ -327,11 +422,16 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async dispose(): Promise<void> {
-    await this.#model.dispose();
+    const ready = this.#ready ?? (await this.#loading?.catch(() => undefined));
+    this.#ready = undefined;
+    this.#loading = undefined;
+    await ready?.model.dispose();
   }
 
   async #embed(texts: readonly string[], options: EmbedOptions): Promise<EmbedBatchResult> {
-    const encoded = texts.map((t) => encodeText(this.#tokenizer, t, { maxTokens: this.#maxTokens, eosId: this.#eosId }));
+    await this.load();
+    const ready = this.#ready!;
+    const encoded = texts.map((t) => encodeText(ready.tokenizer, t, { maxTokens: this.#maxTokens, eosId: ready.eosId }));
     const truncated = encoded.filter((e) => e.truncated).length;
     const vectors: Float32Array[] = new Array<Float32Array>(texts.length);
     const batches = planBatches(
@@ -341,7 +441,7 @@ export class TransformersEmbedder implements Embedder {
     let done = 0;
     for (const batch of batches) {
       options.signal?.throwIfAborted();
-      const pooled = await this.#runBatch(batch.map((i) => encoded[i]!.ids));
+      const pooled = await this.#runBatch(ready, batch.map((i) => encoded[i]!.ids));
       batch.forEach((inputIndex, row) => {
         vectors[inputIndex] = truncateAndNormalize(pooled[row]!, this.#dimensions, true);
       });
@@ -352,11 +452,11 @@ export class TransformersEmbedder implements Embedder {
   }
 
   /** Runs one padded batch and pools it; rows come back in the order given. */
-  async #runBatch(rows: number[][]): Promise<Float32Array[]> {
+  async #runBatch(ready: Ready, rows: number[][]): Promise<Float32Array[]> {
     const { Tensor } = await importTransformers();
-    const padded = padBatch(rows, this.#padId, this.#paddingSide);
+    const padded = padBatch(rows, ready.padId, this.#paddingSide);
     const dims = [padded.rows, padded.seq];
-    const output = await this.#model({
+    const output = await ready.model({
       input_ids: new Tensor('int64', padded.inputIds, dims),
       attention_mask: new Tensor('int64', padded.attentionMask, dims),
     });

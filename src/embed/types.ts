@@ -69,8 +69,13 @@ export interface Embedder {
   readonly cacheable: boolean;
   embedDocuments(texts: readonly string[], options?: EmbedOptions): Promise<EmbedBatchResult>;
   embedQuery(text: string): Promise<Float32Array>;
-  /** Length in the model's own tokens, when the model has a tokenizer. */
+  /** Length in the model's own tokens, when the model has a tokenizer (after {@link load}, when it has one). */
   countTokens?(text: string): number;
+  /**
+   * Present on models that can load lazily: finishes loading (idempotent; embedding calls it
+   * by itself). {@link countTokens} needs it done first.
+   */
+  load?(): Promise<void>;
   /** Present when query vectors depend on statistics of the indexed corpus. */
   readonly corpusStatistics?: CorpusStatistics;
   dispose?(): Promise<void>;

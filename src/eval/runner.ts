@@ -99,7 +99,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const created: string[] = [];
   try {
     for (const choice of models) {
+      // Deferred: a warm re-run finds every chunk list and vector cached and never loads the model.
       const embedder = await openModelFor(undefined, choice, {
+        deferLoad: true,
         ...options.modelOptions,
         cache: options.cache ?? true,
         ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
@@ -221,7 +223,9 @@ async function buildIndex(
 ): Promise<BuiltIndex> {
   const started = performance.now();
   const lengthOf = chunking.lengthUnit === 'tokens' && embedder.countTokens ? (t: string) => embedder.countTokens!(t) : characterLength;
-  const { perDoc, tokens } = chunkDocumentsCached(documents, chunking, lengthOf, chunkCache);
+  const { perDoc, tokens } = await chunkDocumentsCached(documents, chunking, lengthOf, chunkCache, async () => {
+    if (lengthOf !== characterLength) await embedder.load?.();
+  });
   await chunkCache?.save();
   const chunkSeconds = (performance.now() - started) / 1000;
   const texts = perDoc.flat().map((c) => c.text);

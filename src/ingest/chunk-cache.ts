@@ -174,15 +174,18 @@ export class ChunkCache {
  * caller saves). Token counts come back when chunks are sized in tokens: the length function
  * measured each finished chunk anyway, and a caller can pass them on instead of tokenizing again.
  */
-export function chunkDocumentsCached(
+export async function chunkDocumentsCached(
   documents: readonly LoadedDocument[],
   chunking: ChunkingOptions,
   length: LengthFunction,
   cache: ChunkCache | undefined,
-): { perDoc: Chunk[][]; tokens: number[] | undefined; hits: number } {
+  /** Runs once before the first document that is not cached is chunked (e.g. to load a tokenizer). */
+  beforeFirstMiss?: () => Promise<void>,
+): Promise<{ perDoc: Chunk[][]; tokens: number[] | undefined; hits: number }> {
   const perDoc: Chunk[][] = [];
   const tokens: number[] | undefined = chunking.lengthUnit === 'tokens' ? [] : undefined;
   let hits = 0;
+  let missed = false;
   for (const doc of documents) {
     const cached = cache?.get(doc);
     if (cached !== undefined) {
@@ -190,6 +193,10 @@ export function chunkDocumentsCached(
       perDoc.push(cached.chunks);
       if (tokens !== undefined) tokens.push(...(cached.tokens ?? []));
       continue;
+    }
+    if (!missed) {
+      missed = true;
+      await beforeFirstMiss?.();
     }
     const chunks = chunkDocument(doc, chunking, length);
     const counts = tokens === undefined ? undefined : chunks.map((c) => length(c.text));

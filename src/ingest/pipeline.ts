@@ -150,8 +150,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   // A rebuild reads only the manifest (the rest may be damaged), and only for the defaults.
   const existing = rebuild ? await rebuildDefaults(indexDir, warn) : await openExisting(indexDir, warn);
 
-  // Fail on a wrong model before reading any document.
+  // Fail on a wrong model before reading any document. A local model's tokenizer and ONNX
+  // session load only once a document needs them: a re-run with nothing changed never does.
   const embedder = await openModelFor(rebuild && options.model !== undefined ? undefined : existing, options.model, {
+    deferLoad: true,
     ...options.modelOptions,
     cache: options.cache ?? true,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
@@ -185,6 +187,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         const seen = new Set<string>();
         const warnings: string[] = writerWarnings;
         const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; replaces: boolean }> = [];
+        let tokenizerLoaded = lengthOf === undefined;
 
         for (const { doc, origin } of loaded.documents) {
           if (seen.has(doc.docId)) {
@@ -204,6 +207,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           if (old && old.contentHash === doc.contentHash) {
             counts.unchanged++;
             continue;
+          }
+          if (!tokenizerLoaded) {
+            await embedder.load?.();
+            tokenizerLoaded = true;
           }
           const chunks = chunkDocument(doc, chunking, lengthOf ?? characterLength);
           const stored: StoredDocument = {

@@ -144,6 +144,7 @@ function timingQueries(embedder: Embedder, total: { ms: number }): Embedder {
     },
     embedDocuments: (texts, options) => embedder.embedDocuments(texts, options),
     ...(embedder.countTokens === undefined ? {} : { countTokens: (text: string) => embedder.countTokens!(text) }),
+    ...(embedder.load === undefined ? {} : { load: () => embedder.load!() }),
     async embedQuery(text) {
       const t = performance.now();
       try {
