@@ -59,6 +59,11 @@ export interface WriteIndexOptions {
   /** How long to wait for another writer's lock. Default 10 s. */
   lockTimeoutMs?: number;
   /**
+   * Receives the store as committed, for a caller that goes on to read the index it wrote
+   * (eval's private per-model index) without loading its files back.
+   */
+  onCommitted?: (store: IndexStore) => void;
+  /**
    * Scan budget deciding when the commit builds the HNSW graph: once live vectors × expected
    * query non-zeros exceeds it. Default {@link EXACT_SEARCH_WORK} (where searches stop scanning);
    * 0 always builds one. For tests and benchmarks of the graph on small indexes.
@@ -552,6 +557,7 @@ export async function writeIndex<T>(
       store.applyOperations(tx.operations.values(), dimension, options.graphWork);
       await store.commit(init, stats, changed);
     }
+    options.onCommitted?.(store);
     return result;
   } finally {
     await lock.release();

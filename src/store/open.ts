@@ -3,7 +3,7 @@
  * `postgres://` / `postgresql://` URL (a PostgreSQL table with pgvector).
  */
 import path from 'node:path';
-import { IndexStore, writeIndex, type IndexInit } from './index-store.js';
+import { IndexStore, writeIndex, type IndexInit, type WriteIndexOptions } from './index-store.js';
 import { isPostgresLocation } from './pg/location.js';
 import type { IndexReader, IndexWriter } from './reader.js';
 
@@ -22,6 +22,8 @@ export interface WriteAnyIndexOptions extends OpenIndexOptions {
    * stays until the first commit replaces it.
    */
   rebuild?: boolean;
+  /** Directories only: see {@link WriteIndexOptions.onCommitted}. */
+  onCommitted?: WriteIndexOptions['onCommitted'];
 }
 
 /** A PostgreSQL URL as given; a directory made absolute. */
@@ -64,6 +66,7 @@ export async function writeAnyIndex<T>(
   return writeIndex(location, init, fn, {
     ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
     ...(options.rebuild === true ? { rebuild: true } : {}),
+    ...(options.onCommitted === undefined ? {} : { onCommitted: options.onCommitted }),
   });
 }
 

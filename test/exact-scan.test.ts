@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { normalized, scanTopK, type LabelHit } from '../src/store/flat-vectors.js';
+import { seededRandom } from '../src/random.js';
+
+/** The definition: every row's cosine in float64, sorted by similarity then label. */
+function reference(query: Float32Array, k: number, labels: number[], rows: Float32Array, d: number, filter?: (label: number) => boolean): LabelHit[] {
+  const q = normalized(query);
+  const all: LabelHit[] = [];
+  labels.forEach((label, row) => {
+    if (filter && !filter(label)) return;
+    let dot = 0;
+    for (let i = 0; i < d; i++) dot += q[i]! * rows[row * d + i]!;
+    all.push({ label, similarity: dot });
+  });
+  return all.sort((a, b) => b.similarity - a.similarity || a.label - b.label).slice(0, k);
+}
+
+function randomRows(random: () => number, n: number, d: number, sparse = false): Float32Array {
+  const rows = new Float32Array(n * d);
+  for (let r = 0; r < n; r++) {
+    const v = new Float32Array(d);
+    for (let i = 0; i < d; i++) v[i] = sparse && random() < 0.97 ? 0 : random() - 0.5;
+    rows.set(normalized(v), r * d);
+  }
+  return rows;
+}
+
+function assertSameHits(actual: LabelHit[], expected: LabelHit[], label: string): void {
+  assert.deepEqual(actual.map((h) => h.label), expected.map((h) => h.label), label);
+  actual.forEach((h, i) => assert.ok(Math.abs(h.similarity - expected[i]!.similarity) < 1e-9, `${label}: similarity ${i}`));
+}
+
+describe('exact scan', () => {
+  it('returns the top k by similarity, ties by label, for dense and sparse queries, any k and dimension', () => {
+    const random = seededRandom(7);
+    for (const d of [3, 8, 37, 128]) {
+      for (const sparse of [false, true]) {
+        const n = 500;
+        const rows = randomRows(random, n, d, sparse);
+        // Shuffled labels: ties must break by label, not by row.
+        const labels = Array.from({ length: n }, (_, i) => (i * 7919) % 1009);
+        for (const k of [1, 10, 200, n, n + 5]) {
+          const query = Float32Array.from({ length: d }, () => (sparse && random() < 0.9 ? 0 : random() - 0.5));
+          if (query.every((x) => x === 0)) query[0] = 1;
+          assertSameHits(scanTopK(query, k, labels, rows, d), reference(query, k, labels, rows, d), `d=${d} sparse=${sparse} k=${k}`);
+        }
+      }
+    }
+  });
+
+  it('breaks exact ties by the lower label and applies the filter before taking k', () => {
+    const d = 16;
+    const random = seededRandom(3);
+    const one = randomRows(random, 1, d);
+    const n = 300;
+    const rows = new Float32Array(n * d);
+    for (let r = 0; r < n; r++) rows.set(r % 3 === 0 ? one : randomRows(random, 1, d), r * d);
+    const labels = Array.from({ length: n }, (_, i) => n - i);
+    const query = one.slice();
+    const hits = scanTopK(query, 20, labels, rows, d);
+    const tied = labels.filter((_, row) => row % 3 === 0).sort((a, b) => a - b).slice(0, 20);
+    assert.deepEqual(hits.map((h) => h.label), tied);
+    const even = (label: number): boolean => label % 2 === 0;
+    assertSameHits(scanTopK(query, 50, labels, rows, d, even), reference(query, 50, labels, rows, d, even), 'filtered');
+    assert.deepEqual(scanTopK(query, 5, labels, rows, d, () => false), []);
+  });
+});
