@@ -12,7 +12,9 @@ import { batchLimitsForWidth, DEFAULT_BATCH_LIMITS, padBatch, planBatches } from
 import { fingerprintOf } from '../src/embed/fingerprint.js';
 import { resolveModel } from '../src/embed/registry.js';
 import { encodeText } from '../src/embed/transformers-inputs.js';
+import { chooseEncoder } from '../src/embed/token-encoder.js';
 import { loadTransformersEmbedder } from '../src/embed/transformers.js';
+import { fastBertTokenizer } from '../src/embed/wordpiece.js';
 import type { Embedder, Pooling } from '../src/embed/types.js';
 import { writeTinyModel } from './helpers/tiny-bert.js';
 
@@ -307,6 +309,27 @@ describe('tokens', () => {
     assert.deepEqual([kept[0], kept[7]], [2, 3]);
     assertClose(result.vectors[0]!, await expectedVector(dirs.cls, kept, 'cls'), 1e-5);
     assertClose(result.vectors[2]!, result.vectors[0]!, 1e-6);
+  });
+
+  it("encodes with rag's WordPiece when it reproduces the model's tokenizer, with the same special tokens", async () => {
+    for (const dir of [dirs.cls, dirs.last]) {
+      const slow = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+      const fast = fastBertTokenizer(JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(await readFile(path.join(dir, 'tokenizer_config.json'), 'utf8')));
+      assert.ok(fast !== undefined, dir);
+      const chosen = chooseEncoder(slow, fast);
+      assert.equal(chosen.kind, 'wordpiece');
+      for (const text of [...TEXTS, '', '[SEP] inside text [MASK]', 'Ünïcödé  \t tabs']) {
+        assert.deepEqual(chosen.encoder.encode(text), slow.encode(text), text);
+        assert.deepEqual(chosen.encoder.encode(text, { add_special_tokens: false }), slow.encode(text, { add_special_tokens: false }), text);
+      }
+      // A fast tokenizer that disagrees on any probe is not used.
+      const wrong = { encode: (text: string) => fast.encode(text).reverse() };
+      assert.equal(chooseEncoder(slow, wrong).kind, 'transformers.js');
+      assert.equal(chooseEncoder(slow, undefined).encoder, slow);
+      const embedder = await loadTransformersEmbedder({ id: 'tiny', source: { kind: 'local', dir }, pooling: 'cls' });
+      assert.equal(embedder.tokenizer, 'wordpiece');
+      await embedder.dispose();
+    }
   });
 
   it('keeps the EOS a last-token model reads when truncating', () => {

@@ -50,7 +50,8 @@ export function encodeText(tokenizer: TokenEncoder, text: string, options: Encod
   return { ids: [...before, ...content.slice(0, budget), ...after], truncated: true };
 }
 
-function findSubsequence(haystack: readonly number[], needle: readonly number[]): number {
+/** Where `needle` first occurs as a contiguous run in `haystack`, or -1. */
+export function findSubsequence(haystack: readonly number[], needle: readonly number[]): number {
   outer: for (let start = 0; start + needle.length <= haystack.length; start++) {
     for (let i = 0; i < needle.length; i++) if (haystack[start + i] !== needle[i]) continue outer;
     return start;

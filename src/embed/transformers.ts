@@ -15,7 +15,9 @@ import { RagError } from '../errors.js';
 import { batchLimitsForWidth, padBatch, planBatches, type BatchLimits } from './batching.js';
 import { fingerprintOf } from './fingerprint.js';
 import { poolTokenStates, truncateAndNormalize } from './pooling.js';
-import { encodeText } from './transformers-inputs.js';
+import { chooseEncoder, type ChosenEncoder } from './token-encoder.js';
+import { encodeText, type TokenEncoder } from './transformers-inputs.js';
+import type { FastBertTokenizer } from './wordpiece.js';
 import {
   DEFAULT_HUB_TIMEOUT_MS,
   defaultModelCacheDir,
@@ -151,6 +153,8 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
     }
   }
 
+  const fileOf = (file: string): string =>
+    spec.source.kind === 'local' ? path.join(location, file) : cachedFilePath(cacheDir, location, revision, file);
   const loadOnDisk = async (): Promise<LoadedParts> => {
     const transformers = await importTransformers();
     return serialized(async () => {
@@ -178,7 +182,7 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
             extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
           },
         })) as unknown as LoadedModel;
-        return { config, tokenizer, model };
+        return { config, tokenizer, model, fast: await fastTokenizerFor(fileOf) };
       } catch (error) {
         if (error instanceof RagError) throw error;
         throw loadFailure(spec, location, host, cacheDir, allowRemote, error);
@@ -188,14 +192,30 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
 
   const parts = { spec, dtype, revision, batchLimits: options.batchLimits, load: loadOnDisk };
   if (options.deferLoad === true && !allowRemote) {
-    const fileOf = (file: string): string =>
-      spec.source.kind === 'local' ? path.join(location, file) : cachedFilePath(cacheDir, location, revision, file);
     const config = await readJsonObject(fileOf('config.json'), spec.id);
     const tokenizerConfig = existsSync(fileOf('tokenizer_config.json')) ? await readJsonObject(fileOf('tokenizer_config.json'), spec.id) : {};
     return new TransformersEmbedder({ ...parts, config, modelMaxLength: tokenizerConfig.model_max_length });
   }
   const loaded = await loadOnDisk();
   return new TransformersEmbedder({ ...parts, config: loaded.config, modelMaxLength: loaded.tokenizer.model_max_length, loaded });
+}
+
+/**
+ * rag's WordPiece tokenizer for this model's tokenizer files, when it reproduces them (BERT
+ * models: bge-*-zh, bge-*-en, gte, m3e); undefined keeps transformers.js's. Files it cannot read
+ * or parse are transformers.js's business, which has already loaded them.
+ */
+async function fastTokenizerFor(fileOf: (file: string) => string): Promise<FastBertTokenizer | undefined> {
+  try {
+    const json = JSON.parse(await readFile(fileOf('tokenizer.json'), 'utf8')) as unknown;
+    const configFile = fileOf('tokenizer_config.json');
+    const config = existsSync(configFile) ? (JSON.parse(await readFile(configFile, 'utf8')) as unknown) : undefined;
+    // Imported only by a load (not by a deferred open), like everything else a model run needs.
+    const { fastBertTokenizer } = await import('./wordpiece.js');
+    return fastBertTokenizer(json, config);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A model's JSON file as an object; anything else is a one-line error naming the file. */
@@ -261,6 +281,8 @@ interface LoadedParts {
   config: Record<string, unknown>;
   tokenizer: LoadedTokenizer;
   model: LoadedModel;
+  /** rag's tokenizer for the same files, when it reproduces them. */
+  fast?: FastBertTokenizer | undefined;
 }
 
 interface EmbedderParts {
@@ -279,7 +301,9 @@ interface EmbedderParts {
 
 /** The tokenizer and session in use, with what is read off the tokenizer once. */
 interface Ready {
-  tokenizer: LoadedTokenizer;
+  /** What inputs and token counts are encoded with (see token-encoder.ts). */
+  encoder: TokenEncoder;
+  encoderKind: ChosenEncoder['kind'];
   model: LoadedModel;
   eosId: number | undefined;
   padId: number;
@@ -382,17 +406,27 @@ export class TransformersEmbedder implements Embedder {
     // Only possible when the folder changed between opening and loading: the index would mix spaces.
     if (hidden !== this.#hidden) throw new RagError(`model ${this.#spec.id} changed on disk while in use (hidden size ${this.#hidden}, now ${String(hidden)}); run the command again`);
     const { tokenizer } = parts;
+    const chosen = chooseEncoder(tokenizer, parts.fast);
     return {
-      tokenizer,
+      encoder: chosen.encoder,
+      encoderKind: chosen.kind,
       model: parts.model,
       eosId: this.#pooling === 'last_token' ? tokenizer.eos_token_id : undefined,
       padId: tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0,
     };
   }
 
-  #tokenizer(): LoadedTokenizer {
+  #encoder(): TokenEncoder {
     if (!this.#ready) throw new Error(`model ${this.info.id} is not loaded yet: await load() before countTokens()`);
-    return this.#ready.tokenizer;
+    return this.#ready.encoder;
+  }
+
+  /**
+   * Which tokenizer encodes this model's texts once loaded: rag's WordPiece (same ids as
+   * transformers.js, several times faster) or transformers.js's own.
+   */
+  get tokenizer(): ChosenEncoder['kind'] | undefined {
+    return this.#ready?.encoderKind;
   }
 
   /** Model tokens in `text`, special tokens ([CLS], [SEP], EOS) and prefixes not counted. */
@@ -402,7 +436,7 @@ export class TransformersEmbedder implements Embedder {
     // tokenization (a third of a warm evaluation's CPU with a small model).
     const known = this.#tokenCounts.get(text);
     if (known !== undefined) return known;
-    const count = this.#tokenizer().encode(text, { add_special_tokens: false }).length;
+    const count = this.#encoder().encode(text, { add_special_tokens: false }).length;
     if (this.#tokenCounts.size >= TOKEN_COUNT_MEMO) this.#tokenCounts.clear();
     this.#tokenCounts.set(text, count);
     return count;
@@ -431,7 +465,7 @@ export class TransformersEmbedder implements Embedder {
   async #embed(texts: readonly string[], options: EmbedOptions): Promise<EmbedBatchResult> {
     await this.load();
     const ready = this.#ready!;
-    const encoded = texts.map((t) => encodeText(ready.tokenizer, t, { maxTokens: this.#maxTokens, eosId: ready.eosId }));
+    const encoded = texts.map((t) => encodeText(ready.encoder, t, { maxTokens: this.#maxTokens, eosId: ready.eosId }));
     const truncated = encoded.filter((e) => e.truncated).length;
     const vectors: Float32Array[] = new Array<Float32Array>(texts.length);
     const batches = planBatches(
