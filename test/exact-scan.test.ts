@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalized, scanTopK, type LabelHit } from '../src/store/flat-vectors.js';
+import { FlatVectors, normalized, scanTopK, type LabelHit } from '../src/store/flat-vectors.js';
+import { SimdDots } from '../src/store/simd-dots.js';
 import { seededRandom } from '../src/random.js';
 
 /** The definition: every row's cosine in float64, sorted by similarity then label. */
@@ -26,9 +27,10 @@ function randomRows(random: () => number, n: number, d: number, sparse = false):
   return rows;
 }
 
-function assertSameHits(actual: LabelHit[], expected: LabelHit[], label: string): void {
+/** `tolerance`: 1e-9 for the float64 JavaScript loop, float32 rounding for the SIMD kernel. */
+function assertSameHits(actual: LabelHit[], expected: LabelHit[], label: string, tolerance = 1e-9): void {
   assert.deepEqual(actual.map((h) => h.label), expected.map((h) => h.label), label);
-  actual.forEach((h, i) => assert.ok(Math.abs(h.similarity - expected[i]!.similarity) < 1e-9, `${label}: similarity ${i}`));
+  actual.forEach((h, i) => assert.ok(Math.abs(h.similarity - expected[i]!.similarity) < tolerance, `${label}: similarity ${i}`));
 }
 
 describe('exact scan', () => {
@@ -64,5 +66,52 @@ describe('exact scan', () => {
     const even = (label: number): boolean => label % 2 === 0;
     assertSameHits(scanTopK(query, 50, labels, rows, d, even), reference(query, 50, labels, rows, d, even), 'filtered');
     assert.deepEqual(scanTopK(query, 5, labels, rows, d, () => false), []);
+  });
+
+  it('the WebAssembly SIMD kernel gives the float64 dot products within float32 rounding, for any row count', () => {
+    const kernel = SimdDots.create();
+    assert.ok(kernel, 'WebAssembly SIMD is available in Node 20');
+    const random = seededRandom(11);
+    for (const [d, n] of [[8, 1], [128, 2693], [384, 700], [1024, 40], [128, 0]] as const) {
+      const rows = randomRows(random, n, d);
+      const q = normalized(Float32Array.from({ length: d }, () => random() - 0.5));
+      const out = new Float64Array(n);
+      kernel.dots(q, rows, d, n, 1, out);
+      for (let r = 0; r < n; r++) {
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += q[i]! * rows[r * d + i]!;
+        assert.ok(Math.abs(out[r]! - dot) < 2e-6, `d=${d} row ${r}: ${out[r]} vs ${dot}`);
+      }
+    }
+    assert.equal(SimdDots.supports(12, 10), false, 'dimensions that are not a multiple of 8 keep the JavaScript loop');
+    assert.equal(SimdDots.supports(1024, 2 ** 20), false, 'rows beyond 2 GiB keep the JavaScript loop');
+  });
+
+  it('an index searched between changes sees every change (the kernel copy is refreshed)', () => {
+    const random = seededRandom(5);
+    const d = 64;
+    const flat = FlatVectors.create(d);
+    const live = new Map<number, Float32Array>();
+    const check = (): void => {
+      const query = Float32Array.from({ length: d }, () => random() - 0.5);
+      const labels = [...live.keys()];
+      const rows = new Float32Array(labels.length * d);
+      labels.forEach((label, i) => rows.set(normalized(live.get(label)!), i * d));
+      const expected = reference(query, 15, labels, rows, d);
+      assertSameHits(flat.exactSearch(query, 15), expected, `${live.size} vectors`, 2e-6);
+    };
+    for (let step = 0; step < 40; step++) {
+      for (let i = 0; i < 50; i++) {
+        const label = step * 50 + i;
+        const v = Float32Array.from({ length: d }, () => random() - 0.5);
+        flat.add(label, v);
+        live.set(label, v);
+      }
+      for (const label of [...live.keys()].filter(() => random() < 0.2)) {
+        flat.remove(label);
+        live.delete(label);
+      }
+      check();
+    }
   });
 });

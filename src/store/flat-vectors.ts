@@ -20,6 +20,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
+import { SimdDots } from './simd-dots.js';
 
 const MAGIC = Buffer.from('RAGVECS\0', 'latin1');
 const FILE_FORMAT = 1;
@@ -63,6 +64,8 @@ export function scanTopK(
   rows: Float32Array,
   d: number,
   filter?: (label: number) => boolean,
+  /** The WebAssembly kernel with the version of `rows` it may have copied (see simd-dots.ts). */
+  simd?: { kernel: SimdDots; version: number },
 ): LabelHit[] {
   const q = normalized(query);
   const n = labels.length;
@@ -71,6 +74,7 @@ export function scanTopK(
   // out of thousands: visiting only those makes the scan an order of magnitude cheaper.
   const { positions, values } = nonZeros(q);
   if (positions.length < d / 4) sparseDots(positions, values, rows, d, n, scores);
+  else if (simd !== undefined && SimdDots.supports(d, n)) simd.kernel.dots(q, rows, d, n, simd.version, scores);
   else denseDots(q, rows, d, n, scores);
   return selectTop(scores, labels, n, k, filter);
 }
@@ -174,6 +178,10 @@ export class FlatVectors {
   private readonly rowOf: Map<number, number>;
   /** Row-major; its length is the capacity in rows × dimension. */
   private data: Float32Array;
+  /** Bumped by every change to `data`, so the SIMD kernel knows when its copy is stale. */
+  private version = 0;
+  /** Created by the first dense scan; null where WebAssembly SIMD is unavailable. */
+  private simd: SimdDots | null | undefined;
 
   private constructor(dimension: number, labels: number[], data: Float32Array) {
     this.dimension = dimension;
@@ -259,6 +267,7 @@ export class FlatVectors {
 
   /** Stores the unit-length version of `vector` under a new label. */
   add(label: number, vector: Float32Array): void {
+    this.version++;
     if (vector.length !== this.dimension) {
       throw new Error(`vector has dimension ${vector.length}, index expects ${this.dimension}`);
     }
@@ -272,6 +281,7 @@ export class FlatVectors {
 
   /** Forgets a label (no-op if absent). */
   remove(label: number): void {
+    this.version++;
     const row = this.rowOf.get(label);
     if (row === undefined) return;
     this.rowOf.delete(label);
@@ -316,7 +326,9 @@ export class FlatVectors {
     }
     const limit = Math.min(Math.floor(k), this.size);
     if (limit <= 0) return [];
-    return scanTopK(query, limit, this.rowLabels, this.data, this.dimension, filter);
+    if (this.simd === undefined) this.simd = SimdDots.create() ?? null;
+    const simd = this.simd === null ? undefined : { kernel: this.simd, version: this.version };
+    return scanTopK(query, limit, this.rowLabels, this.data, this.dimension, filter, simd);
   }
 
   /** Bytes {@link write} produces. */

@@ -12,7 +12,6 @@ import { loadBeirCorpus } from './beir.js';
 import { makeDocument } from './content-hash.js';
 import { detectFormat, HEAD_BYTES } from './detect.js';
 import { loadDocx } from './docx.js';
-import { loadHtml } from './html.js';
 import { LoaderError } from './loader-error.js';
 import { loadMarkdown } from './markdown.js';
 import { loadPdf } from './pdf.js';
@@ -99,8 +98,11 @@ export async function loadFile(file: SourceFile, options: LoadFileOptions = {}):
         return { documents: [makeDocument({ ...base, ...loadMarkdown(buf) })], warnings };
       case 'text':
         return { documents: [makeDocument({ ...base, ...loadText(buf) })], warnings };
-      case 'html':
+      case 'html': {
+        // htmlparser2 costs ~75 ms to import: only runs that meet an HTML file pay for it.
+        const { loadHtml } = await import('./html.js');
         return { documents: [makeDocument({ ...base, ...loadHtml(buf) })], warnings };
+      }
       case 'pdf':
         return { documents: [makeDocument({ ...base, ...(await loadPdf(buf)) })], warnings };
       case 'docx':
