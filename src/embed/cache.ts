@@ -29,6 +29,7 @@ const FORMAT_VERSION = 1;
 const FIXED_HEADER = 24;
 const HASH_BYTES = 32;
 const FILE_NAME = 'vectors.bin';
+const LITTLE_ENDIAN = os.endianness() === 'LE';
 /** How long an opener waits for another process's append to finish before calling a tail torn. */
 const SETTLE_MS = 50;
 /** A repair lock older than this was left by a crashed process. */
@@ -220,10 +221,11 @@ export class EmbeddingCache {
       offset = this.#offsets.get(key);
     }
     if (offset === undefined) return undefined;
-    const bytes = Buffer.alloc(4 * this.dimension);
-    if (readSync(this.#handle.fd, bytes, 0, bytes.length, offset + HASH_BYTES) !== bytes.length) return undefined;
     const vector = new Float32Array(this.dimension);
-    for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(4 * i);
+    const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+    if (readSync(this.#handle.fd, bytes, 0, bytes.length, offset + HASH_BYTES) !== bytes.length) return undefined;
+    // The file is little-endian: read straight into the vector, and swap only on big-endian machines.
+    if (!LITTLE_ENDIAN) for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(4 * i);
     return vector;
   }
 

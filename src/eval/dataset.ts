@@ -79,7 +79,8 @@ async function exists(p: string): Promise<'file' | 'dir' | undefined> {
 
 /** Reads a text file line by line: yields [1-based line number, line]. */
 async function* lines(file: string): AsyncGenerator<[number, string]> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  // 1 MiB reads instead of 64 KiB: a 10 MB corpus in 10 round trips through the thread pool.
+  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   let n = 0;
   for await (const line of rl) {
     n += 1;

@@ -262,7 +262,7 @@ async function buildIndex(
       stats.add(texts);
       tx.setCorpusStatistics(stats.serialize());
     }
-  }, { onCommitted: (committed) => (written = committed) });
+  }, { onCommitted: (committed) => (written = committed), durable: false });
   // A directory's store is used as committed; reading its files back cost a warm eval 8%.
   const store = written ?? (await openIndex(dir));
   return {

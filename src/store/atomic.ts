@@ -9,6 +9,11 @@ import { basename, dirname, join } from 'node:path';
 export interface AtomicWriteOptions {
   /** Called after the temp file is durable and before the rename (used by crash tests). */
   beforeRename?: () => void | Promise<void>;
+  /**
+   * false skips the fsyncs (the rename stays atomic, but a power loss may lose the file): for
+   * files nobody needs after a crash, like eval's temporary index. Default true.
+   */
+  durable?: boolean;
 }
 
 /** The temp name used for `path`: same directory (so rename stays atomic), tagged with our pid. */
@@ -54,14 +59,14 @@ export async function replaceFileAtomic(
   const temp = tempPathFor(path);
   try {
     await produce(temp);
-    await fsyncFile(temp);
+    if (options.durable !== false) await fsyncFile(temp);
     await options.beforeRename?.();
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  await fsyncDir(dirname(path));
+  if (options.durable !== false) await fsyncDir(dirname(path));
 }
 
 /** Replaces `path` with `data` atomically. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Embedder, ModelInfo } from '../embed/types.js';
 import type { Chunk, ChunkingOptions } from '../ingest/types.js';
 import { RagError } from '../errors.js';
-import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream } from './atomic.js';
+import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
 import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord, type StoredDocument } from './chunk-file.js';
 import { FlatVectors } from './flat-vectors.js';
 import { DEFAULT_HNSW_PARAMS, EXACT_SEARCH_WORK, VectorIndex, type HnswParams } from './hnsw.js';
@@ -58,6 +58,12 @@ export interface IndexInit {
 export interface WriteIndexOptions {
   /** How long to wait for another writer's lock. Default 10 s. */
   lockTimeoutMs?: number;
+  /**
+   * false: commits skip fsync (renames stay atomic, so a crash still leaves a readable index,
+   * but a power loss may lose the last commit). For throwaway indexes: eval's per-model index.
+   * Default true.
+   */
+  durable?: boolean;
   /**
    * Receives the store as committed, for a caller that goes on to read the index it wrote
    * (eval's private per-model index) without loading its files back.
@@ -428,6 +434,13 @@ export class IndexStore implements IndexReader {
     this.docs.delete(docId);
   }
 
+  /** @internal false when the files need not survive a power loss (see {@link WriteIndexOptions.durable}). */
+  durable = true;
+
+  #atomic(step: CommitStep): AtomicWriteOptions {
+    return { beforeRename: () => crashPoint(step), durable: this.durable };
+  }
+
   /** @internal Writes the next generation and switches the manifest to it. */
   async commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
     const dir = this.dir;
@@ -441,7 +454,7 @@ export class IndexStore implements IndexReader {
       const chunksBytes = await writeFileAtomicStream(
         join(dir, names.chunks),
         chunkFileLines(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!)),
-        { beforeRename: () => crashPoint('chunks-before-rename') },
+        this.#atomic('chunks-before-rename'),
       );
       files.chunks = { name: names.chunks, bytes: chunksBytes };
       crashPoint('chunks-written');
@@ -450,7 +463,7 @@ export class IndexStore implements IndexReader {
     // Format 1 had no flat file: write one on the first commit that upgrades the index.
     if (documentsChanged || fresh || old.formatVersion < 2 || vectors?.graphChanged === true) {
       if (vectors !== undefined && vectors.size > 0) {
-        const bytes = await vectors.flat.write(join(dir, names.flatVectors), { beforeRename: () => crashPoint('vectors-before-rename') });
+        const bytes = await vectors.flat.write(join(dir, names.flatVectors), this.#atomic('vectors-before-rename'));
         files.flatVectors = { name: names.flatVectors, bytes };
       } else {
         delete files.flatVectors;
@@ -459,7 +472,7 @@ export class IndexStore implements IndexReader {
       const graph = vectors !== undefined && vectors.size > 0 ? vectors.graph : undefined;
       if (graph !== undefined) {
         const path = join(dir, names.vectors);
-        await replaceFileAtomic(path, (temp) => graph.write(temp), { beforeRename: () => crashPoint('graph-before-rename') });
+        await replaceFileAtomic(path, (temp) => graph.write(temp), this.#atomic('graph-before-rename'));
         files.vectors = { name: names.vectors, bytes: (await stat(path)).size };
         crashPoint('graph-written');
       } else {
@@ -468,7 +481,7 @@ export class IndexStore implements IndexReader {
       vectors?.markWritten();
     }
     if (stats !== undefined) {
-      await writeFileAtomic(join(dir, names.stats), stats);
+      await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });
       files.stats = { name: names.stats, bytes: stats.length };
       crashPoint('stats-written');
     }
@@ -486,9 +499,7 @@ export class IndexStore implements IndexReader {
       counts: { documents: this.docs.size, chunks: this.chunks.size },
       files,
     };
-    await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
-      beforeRename: () => crashPoint('manifest-before-rename'),
-    });
+    await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, this.#atomic('manifest-before-rename'));
     crashPoint('manifest-written');
     this.currentManifest = manifest;
     this.fresh = false;
@@ -534,6 +545,7 @@ export async function writeIndex<T>(
       await assertUsableDirectory(dir);
       store = IndexStore.empty(dir, init);
     }
+    if (options.durable === false) store.durable = false;
     // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
     // generation) can go. (Not when rebuilding: the old generation stays until replaced.)
     if (!store.uncommitted) await removeUnreferenced(dir, store.manifest);

@@ -24,6 +24,8 @@ export interface WriteAnyIndexOptions extends OpenIndexOptions {
   rebuild?: boolean;
   /** Directories only: see {@link WriteIndexOptions.onCommitted}. */
   onCommitted?: WriteIndexOptions['onCommitted'];
+  /** Directories only: see {@link WriteIndexOptions.durable}. */
+  durable?: boolean;
 }
 
 /** A PostgreSQL URL as given; a directory made absolute. */
@@ -67,6 +69,7 @@ export async function writeAnyIndex<T>(
     ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
     ...(options.rebuild === true ? { rebuild: true } : {}),
     ...(options.onCommitted === undefined ? {} : { onCommitted: options.onCommitted }),
+    ...(options.durable === undefined ? {} : { durable: options.durable }),
   });
 }
 
