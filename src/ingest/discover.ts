@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type Picomatch from 'picomatch';
 
 import { RagError } from '../errors.js';
 import { codeForSystemError, describeSystemError, noticeKind } from './failures.js';
@@ -233,6 +234,8 @@ type PathMatcher = (relPath: string) => boolean;
  */
 function globMatcher(patterns: string[] | undefined): PathMatcher | null {
   if (!patterns || patterns.length === 0) return null;
+  // Loaded only when there are patterns (~15 ms that most runs do not need).
+  const picomatch = createRequire(import.meta.url)('picomatch') as typeof Picomatch;
   const options = { dot: true };
   const onName = patterns.filter((p) => !p.includes('/'));
   const onPath = patterns.filter((p) => p.includes('/'));

@@ -1,5 +1,15 @@
 import { isUtf8 } from 'node:buffer';
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
+import type * as Iconv from 'iconv-lite';
+
+// iconv-lite takes ~20 ms to load and only GB18030 text needs it: loaded (synchronously, since
+// decoding is synchronous) the first time such text is met.
+const requireFromHere = createRequire(import.meta.url);
+let iconvModule: typeof Iconv | undefined;
+function gb18030(bytes: Uint8Array): string {
+  iconvModule ??= requireFromHere('iconv-lite') as typeof Iconv;
+  return iconvModule.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
+}
 
 /** The encodings {@link decodeText} can report. */
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
@@ -37,7 +47,7 @@ export function decodeText(buf: Buffer): DecodedText {
   if (utf8 !== null) return { text: utf8, encoding: 'utf-8', replaced: 0 };
   const lenient = utf8WithErrors(buf, false);
   if (mostlyUtf8(lenient)) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
-  const gb = iconv.decode(buf, 'gb18030');
+  const gb = gb18030(buf);
   const gbInvalid = countReplacements(gb) - genuineReplacements(buf);
   // Neither fits well: keep whichever loses fewer bytes.
   if (gbInvalid >= lenient.invalid) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
@@ -69,7 +79,7 @@ export function* decodeLines(buf: Buffer): Generator<string> {
     // UTF-8 with stray bytes (decodeText's rule, judged on the head: the whole may not fit a string).
     decode = (line) => utf8WithErrors(line, false).text;
   } else {
-    decode = (line) => iconv.decode(line, 'gb18030');
+    decode = (line) => gb18030(line);
   }
   let start = 0;
   while (start < body.length) {
@@ -102,7 +112,7 @@ export function looksLikeText(head: Buffer): boolean {
   const lenient = utf8WithErrors(body, true);
   if (mostlyUtf8(lenient)) return controlRatio(lenient.text) < MAX_CONTROL_RATIO;
   // A cut head may end inside a GB18030 sequence (up to 3 bytes): those decode to U+FFFD.
-  const gb = iconv.decode(head.subarray(0, Math.max(0, head.length - 3)), 'gb18030');
+  const gb = gb18030(head.subarray(0, Math.max(0, head.length - 3)));
   let replacements = 0;
   for (const ch of gb) if (ch === '\uFFFD') replacements++;
   if (replacements > Math.max(1, gb.length * 0.001)) return false;
