@@ -327,3 +327,37 @@ describe('checkDocuments / evalQueries', () => {
     assert.equal(evalQueries(checked).length, 3);
   });
 });
+
+describe('readLines', () => {
+  it('splits at \\n, \\r\\n and lone \\r as readline does, across 1 MiB reads, and drops a leading BOM', async () => {
+    const { readLines } = await import('../src/eval/dataset.js');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rag-lines-'));
+    try {
+      const mib = 1 << 20;
+      // A \r\n split across the first read boundary, then a 3-byte character split across the second.
+      const first = `${'a'.repeat(mib - 1)}\r\n`;
+      const second = `${'b'.repeat(mib - first.length + mib - 1 - 10)}`;
+      const cases: Record<string, string> = {
+        plain: 'one\ntwo\n\nfour',
+        crlf: '\uFEFF{"x":1}\r\n{"x":2}\r\n',
+        lone: 'a\rb\r\nc\n\rd\r',
+        boundaries: `${first}${second}向量数据库\nlast line`,
+      };
+      for (const [name, text] of Object.entries(cases)) {
+        const file = path.join(dir, `${name}.jsonl`);
+        await writeFile(file, text, 'utf8');
+        const got: string[] = [];
+        let expectNo = 0;
+        for await (const [no, line] of readLines(file)) {
+          assert.equal(no, ++expectNo);
+          got.push(line);
+        }
+        const expected = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+        if (expected[expected.length - 1] === '') expected.pop();
+        assert.deepEqual(got, expected, name);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
