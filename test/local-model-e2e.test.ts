@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,10 @@ describe('a local ONNX model folder through ingest, query and eval', () => {
     const store = await IndexStore.open(index);
     assert.equal(store.chunkCount, first.chunks.total);
     await store.close();
+    // A new index needs the model for every document: it fails before creating anything.
+    const fresh = path.join(root, 'idx-lazy-new');
+    await assert.rejects(ingest({ paths: [docs], index: fresh, model, cacheDir }), /^RagError: cannot load model local:tiny-lazy from /);
+    assert.equal(existsSync(fresh), false, 'no empty index folder left behind');
 
     await writeFile(weights, good);
     const repaired = await ingest({ paths: [docs], index, model, cacheDir });

@@ -164,6 +164,9 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 
   const signal = options.signal;
   const loaded = await loadAll(options, emit);
+  // A new (or rebuilt) index embeds every document: load the model before anything is created,
+  // so a broken model leaves no empty index folder behind.
+  if ((existing === undefined || rebuild) && loaded.documents.length > 0) await embedder.load?.();
   const lengthOf = embedder.countTokens && chunking.lengthUnit === 'tokens'
     ? (text: string) => embedder.countTokens!(text)
     : undefined;
