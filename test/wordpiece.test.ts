@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { corpusTexts } from '../bench/bench-models.js';
-import { fastBertTokenizer, type FastBertTokenizer } from '../src/embed/wordpiece.js';
+import { fastBertTokenizer, hasPlainTokenizerClass, type FastBertTokenizer } from '../src/embed/wordpiece.js';
 import { mulberry32 } from '../src/random.js';
 import { wordPieceVocabulary } from './helpers/bert-onnx.js';
 import { addedToken, writeBertFolderFiles, writeTinyModel } from './helpers/tiny-bert.js';
@@ -393,6 +393,15 @@ describe('fastBertTokenizer', () => {
     );
     const n = compareAll({ fast, slow, json, config }, [...texts, ...texts.slice(0, 20)]);
     t.diagnostic(`${n} texts (${160 * 500} words), all identical`);
+  });
+
+  it('tells from tokenizer_config.json alone which classes it may stand in for', () => {
+    for (const config of [undefined, {}, { tokenizer_class: 'BertTokenizer' }, { tokenizer_class: 'BertTokenizerFast' }]) {
+      assert.equal(hasPlainTokenizerClass(config), true, JSON.stringify(config));
+    }
+    for (const config of [{ tokenizer_class: 'XLMRobertaTokenizer' }, { tokenizer_class: 'Qwen2TokenizerFast' }, { tokenizer_class: 7 }, 'BertTokenizer']) {
+      assert.equal(hasPlainTokenizerClass(config), false, JSON.stringify(config));
+    }
   });
 
   it('declines tokenizers it does not reproduce', async () => {

@@ -207,11 +207,13 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
  */
 async function fastTokenizerFor(fileOf: (file: string) => string): Promise<FastBertTokenizer | undefined> {
   try {
-    const json = JSON.parse(await readFile(fileOf('tokenizer.json'), 'utf8')) as unknown;
     const configFile = fileOf('tokenizer_config.json');
     const config = existsSync(configFile) ? (JSON.parse(await readFile(configFile, 'utf8')) as unknown) : undefined;
     // Imported only by a load (not by a deferred open), like everything else a model run needs.
-    const { fastBertTokenizer } = await import('./wordpiece.js');
+    const { fastBertTokenizer, hasPlainTokenizerClass } = await import('./wordpiece.js');
+    // BGE-M3's or Qwen3's tokenizer.json is 10+ MB: not parsed a second time just to be declined.
+    if (!hasPlainTokenizerClass(config)) return undefined;
+    const json = JSON.parse(await readFile(fileOf('tokenizer.json'), 'utf8')) as unknown;
     return fastBertTokenizer(json, config);
   } catch {
     return undefined;

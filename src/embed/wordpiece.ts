@@ -213,6 +213,18 @@ const PLAIN_TOKENIZER_CLASSES = new Set([
 ]);
 
 /**
+ * Whether tokenizer_config.json (parsed; undefined when the model has none) names a tokenizer
+ * class this module can stand in for. Cheap: callers check it before reading tokenizer.json,
+ * which is megabytes for the large-vocabulary models it would decline anyway.
+ */
+export function hasPlainTokenizerClass(tokenizerConfig: unknown): boolean {
+  const config = tokenizerConfig === undefined ? {} : tokenizerConfig;
+  if (!isRecord(config)) return false;
+  const tokenizerClass = config.tokenizer_class ?? 'PreTrainedTokenizer';
+  return typeof tokenizerClass === 'string' && PLAIN_TOKENIZER_CLASSES.has(tokenizerClass.replace(/Fast$/, ''));
+}
+
+/**
  * Whether, with `add_special_tokens: false`, the post-processor returns the sequence's tokens
  * unchanged. TemplateProcessing copies sequence A once per `Sequence: A` item of `single`, so a
  * template with A missing or repeated would change the ids; Sequence lists are declined.
@@ -267,8 +279,7 @@ export function fastBertTokenizer(tokenizerJson: unknown, tokenizerConfig?: unkn
   const config = tokenizerConfig === undefined ? {} : tokenizerConfig;
   if (!isRecord(config)) return undefined;
 
-  const tokenizerClass = config.tokenizer_class ?? 'PreTrainedTokenizer';
-  if (typeof tokenizerClass !== 'string' || !PLAIN_TOKENIZER_CLASSES.has(tokenizerClass.replace(/Fast$/, ''))) return undefined;
+  if (!hasPlainTokenizerClass(config)) return undefined;
 
   const { normalizer, pre_tokenizer: preTokenizer, model, added_tokens: addedTokens } = tokenizerJson;
   if (!isRecord(normalizer) || normalizer.type !== 'BertNormalizer') return undefined;
