@@ -84,7 +84,8 @@ describe('exact scan', () => {
       }
     }
     assert.equal(SimdDots.supports(12, 10), false, 'dimensions that are not a multiple of 8 keep the JavaScript loop');
-    assert.equal(SimdDots.supports(1024, 2 ** 20), false, 'rows beyond 2 GiB keep the JavaScript loop');
+    assert.equal(SimdDots.supports(1024, 2 ** 16), false, 'rows beyond 256 MiB keep the JavaScript loop (no copy)');
+    assert.equal(SimdDots.supports(1024, 2 ** 15), true);
   });
 
   it('an index searched between changes sees every change (the kernel copy is refreshed)', () => {

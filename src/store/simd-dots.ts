@@ -5,8 +5,8 @@
  *
  * The module is assembled from bytes below (one function, no toolchain needed) and validated
  * before use; where WebAssembly SIMD is missing, the dimension is not a multiple of 8, or the
- * rows do not fit in 32-bit memory, {@link SimdDots.create} or {@link SimdDots.dots} says no and
- * the caller keeps its JavaScript loop.
+ * rows are too many to copy (see {@link MAX_BYTES}), {@link SimdDots.create} or
+ * {@link SimdDots.supports} says no and the caller keeps its JavaScript loop.
  *
  * Sums are float32 per lane, lanes added in a fixed order: the same result on every machine,
  * within ~1e-6 of a float64 sum for unit vectors.
@@ -89,8 +89,13 @@ function sleb(value: number): number[] {
 }
 
 const PAGE = 65536;
-/** wasm32 addresses 4 GiB; stay well inside what engines allow. */
-const MAX_BYTES = 2 ** 31;
+/**
+ * The kernel scans a copy of the rows, which stays for the life of the index. Exact scans inside
+ * the search budget are at most 16 MB of rows; larger ones (a filter that starved the graph
+ * walk, `exact: true` on a big index) scan in place in JavaScript rather than double the
+ * vectors' memory.
+ */
+const MAX_BYTES = 2 ** 28;
 
 // The parts of the WebAssembly API used here (the project's `lib` has no DOM typings).
 interface WasmMemory {
