@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { ingest } from '../src/ingest/pipeline.js';
 import type { IngestEvent } from '../src/ingest/pipeline.js';
-import { openModelFor } from '../src/ingest/settings.js';
+import { openModelFor } from '../src/embed/open-model.js';
 import { openRetriever } from '../src/retrieve/open.js';
 import { query } from '../src/retrieve/query.js';
 import type { RetrievalMode } from '../src/retrieve/types.js';

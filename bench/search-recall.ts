@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { Document } from '@langchain/core/documents';
 import { Embeddings } from '@langchain/core/embeddings';
 import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
-import type { Chunk } from '../src/ingest/types.js';
+import type { Chunk } from '../src/model/document.js';
 import { IndexStore, writeIndex } from '../src/store/index-store.js';
 import { DEFAULT_HNSW_PARAMS, efFor } from '../src/store/hnsw.js';
 import { clusteredVectors } from './clustered-vectors.js';

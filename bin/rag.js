@@ -6,7 +6,7 @@ const args = process.argv.slice(2);
 const only = args.length === 1 ? args[0] : undefined;
 if (only === '--version' || only === '-V') {
   // Answered without loading the CLI (commander and every command's declarations).
-  const { packageVersion } = await import('../dist/cli/version.js');
+  const { packageVersion } = await import('../dist/version.js');
   process.stdout.write(`${packageVersion()}\n`);
 } else if ((only === '--help' || only === '-h') && (process.stdout.columns ?? 80) >= 80 && printRenderedHelp()) {
   // Printed from the text the build rendered (80 columns); a narrower terminal gets commander's.

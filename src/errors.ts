@@ -1,13 +1,71 @@
 /**
- * An error the user caused and can fix (bad path, unknown model, wrong index).
- * The CLI prints `message` as one line on stderr and exits with `exitCode`; no stack trace
- * unless --verbose. Anything that is not a RagError is a bug and is printed with its stack.
+ * Errors a user can cause and fix (a bad path, an unknown model, a damaged index). Each carries
+ * a stable {@link ErrorCode}, so programs tell them apart by code and never by message text; the
+ * README's "Error codes" table lists them. Anything thrown that is not a RagError is a bug.
+ *
+ * `message` is the whole sentence the CLI prints after `rag: `: what happened, then (after `; `)
+ * what to do about it, in the words of the `rag` command line; `hint` holds that second half
+ * alone, for programs that show it differently. The CLI chooses the
+ * exit code from the code.
  */
+export const ERROR_CODES = {
+  usage: 'an option, argument or library parameter has an invalid value',
+  'path-not-found': 'a file or folder that was named does not exist or cannot be read',
+  'file-unloadable': 'a document file cannot be read or parsed (damaged, encrypted, no text, too large)',
+  'duplicate-document': 'two documents of one run have the same id',
+  'model-unknown': 'the model name is not an alias, hf:ORG/NAME, a folder, openai:MODEL or ollama:MODEL',
+  'model-invalid': 'the model folder, repository or object cannot be used as given',
+  'model-unavailable': 'the model files cannot be fetched (hub unreachable, offline and not cached)',
+  'model-mismatch': 'the index was built with another model, or the same model under other settings',
+  'chunking-mismatch': 'the index was built with other chunking settings',
+  'index-missing': 'there is no index at the location',
+  'index-empty': 'the index has no documents',
+  'index-damaged': 'a file of the index is missing, truncated or unreadable',
+  'index-newer': 'the index was written by a newer rag',
+  'index-locked': 'another process is writing the index',
+  'index-location': 'the index location is not usable (a file, a foreign folder or table, a bad URL)',
+  'dataset-invalid': 'an evaluation dataset is missing files or has a malformed line',
+  'baseline-invalid': 'a baseline results.json is missing or unreadable',
+  'endpoint-invalid': 'an embedding endpoint setting (base URL, host) is invalid',
+  'endpoint-unreachable': 'an embedding endpoint cannot be reached (connection refused, DNS, timeout)',
+  'endpoint-rejected': 'an embedding endpoint refused the request (authentication, unknown model, bad request)',
+  'endpoint-failed': 'an embedding endpoint kept failing or sent an unusable reply',
+  'database-unreachable': 'the PostgreSQL server cannot be reached',
+  'database-auth': 'PostgreSQL refused the login (password, user, TLS verification)',
+  'database-missing': 'the PostgreSQL database does not exist',
+  'database-privilege': 'the PostgreSQL role lacks a privilege rag needs',
+  'database-unavailable': 'the PostgreSQL server is busy, starting or stopping',
+  'pgvector-missing': 'the pgvector extension is not available in the database',
+  'cache-unusable': 'the embedding cache cannot be opened, read or written',
+  'permission-denied': 'the operating system refused access to a file',
+  'disk-full': 'no space left on a device while writing',
+  'read-only': 'a file system that needs writing is read-only',
+  interrupted: 'the command was interrupted (Ctrl-C); what was committed is kept',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface RagErrorOptions {
+  /** What to do about it, for a person at the command line. */
+  hint?: string;
+  cause?: unknown;
+}
+
 export class RagError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, options?: { exitCode?: number; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  readonly code: ErrorCode;
+  /** What to do about it, when there is something to do. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, reason: string, options: RagErrorOptions = {}) {
+    const message = options.hint === undefined ? reason : `${reason}; ${options.hint}`;
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RagError';
-    this.exitCode = options?.exitCode ?? 2;
+    this.code = code;
+    this.hint = options.hint;
   }
+}
+
+/** Whether `error` is a RagError with this code. */
+export function hasCode(error: unknown, code: ErrorCode): error is RagError {
+  return error instanceof RagError && error.code === code;
 }

@@ -11,27 +11,29 @@
  */
 export { ingest } from './ingest/pipeline.js';
 export type { IngestEvent, IngestOptions, IngestSummary } from './ingest/pipeline.js';
-export { IngestInterruptedError, INTERRUPTED_EXIT_CODE } from './ingest/interrupted.js';
+export { IngestInterruptedError } from './ingest/interrupted.js';
 export { DEFAULT_COMMIT_SECONDS } from './ingest/commit-schedule.js';
 export type { CommitEvery } from './ingest/commit-schedule.js';
 export { query } from './retrieve/query.js';
 export type { QueryHit, QueryOptions, QueryResult, QueryTimings } from './retrieve/query.js';
 export { evaluate } from './eval/runner.js';
 export type { EvalEvent, EvalOptions } from './eval/runner.js';
-export { DEFAULT_INDEX_DIR, DEFAULT_MODEL, openModelFor } from './ingest/settings.js';
-export type { ModelChoice } from './ingest/settings.js';
+export { openModelFor } from './embed/open-model.js';
+export { DEFAULT_INDEX_DIR } from './store/index-path.js';
+export type { ModelChoice } from './embed/open-model.js';
 export { RagError } from './errors.js';
 
 // Models
-export { findModel, listModels, resolveModel } from './embed/registry.js';
-export type { ModelEntry, ResolveOptions } from './embed/registry.js';
+export { DEFAULT_MODEL, resolveModel } from './embed/registry.js';
+export { findModel, listModels } from './embed/aliases.js';
+export type { ModelEntry } from './embed/aliases.js';
 export { HashEmbedder } from './embed/hash.js';
 export { loadTransformersEmbedder } from './embed/transformers.js';
 export type { TransformersEmbedder, TransformersLoadOptions, TransformersModelSpec } from './embed/transformers.js';
 export type { BatchLimits } from './embed/batching.js';
 export { cacheInfo, clearCache, EmbeddingCache, withCache } from './embed/cache.js';
 export { fromLangChainEmbeddings, toLangChainEmbeddings } from './embed/langchain.js';
-export { fingerprintOf } from './embed/fingerprint.js';
+export { fingerprintOf } from './model/fingerprint.js';
 export type * from './embed/types.js';
 
 // Documents and chunks
@@ -42,8 +44,12 @@ export type { LoadedFile, LoadFileOptions } from './ingest/loaders/index.js';
 export { noticeKind } from './ingest/failures.js';
 export type { NoticeCode, NoticeKind } from './ingest/failures.js';
 export { DEFAULT_MAX_FILE_SIZE, formatBytes, parseByteSize } from './ingest/limits.js';
-export { chunkDocument, DEFAULT_CHUNKING } from './ingest/chunk.js';
+export { chunkDocument } from './ingest/chunk.js';
+export { DEFAULT_CHUNKING } from './model/chunking.js';
 export type * from './ingest/types.js';
+export type { Chunk, DocumentFormat, PageSpan, StoredDocument } from './model/document.js';
+export type { ChunkingOptions } from './model/chunking.js';
+export type { ModelInfo, Pooling, ProviderName } from './model/model-info.js';
 
 // Index and retrieval
 export * from './store/index.js';

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { characterLength, chunkDocument } from '../src/ingest/chunk.js';
 import { ChunkCache, chunkDocumentsCached } from '../src/ingest/chunk-cache.js';
 import type { ChunkCacheKey } from '../src/ingest/chunk-cache.js';
-import type { ChunkingOptions, LoadedDocument } from '../src/ingest/types.js';
+import type { LoadedDocument } from '../src/ingest/types.js';
+import type { ChunkingOptions } from '../src/model/chunking.js';
 
 const roots: string[] = [];
 async function tempDir(): Promise<string> {

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { characterLength, chunkDocument, DEFAULT_CHUNKING, validateChunkingOptions } from '../src/ingest/chunk.js';
+import { characterLength, chunkDocument, validateChunkingOptions } from '../src/ingest/chunk.js';
+import { DEFAULT_CHUNKING } from '../src/model/chunking.js';
 import { RagError } from '../src/errors.js';
-import type { Chunk, ChunkingOptions, DocumentFormat, LengthFunction, LoadedDocument, PageSpan } from '../src/ingest/types.js';
+import type { LengthFunction, LoadedDocument } from '../src/ingest/types.js';
+import type { Chunk, DocumentFormat, PageSpan } from '../src/model/document.js';
+import type { ChunkingOptions } from '../src/model/chunking.js';
 import { seededRandom } from '../src/random.js';
 
 function doc(text: string, format: DocumentFormat = 'text', pages?: PageSpan[]): LoadedDocument {

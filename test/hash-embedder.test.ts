@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { HashEmbedder, HASH_MODEL_ID } from '../src/embed/hash.js';
 import { hashString } from '../src/embed/hash-murmur.js';
-import { fingerprintOf } from '../src/embed/fingerprint.js';
+import { fingerprintOf } from '../src/model/fingerprint.js';
 import { RagError } from '../src/errors.js';
 
 function dot(a: Float32Array, b: Float32Array): number {

@@ -97,7 +97,7 @@ describe('ingest() in batches, interrupted', () => {
     );
     await assert.rejects(run, (error: unknown) => {
       assert.ok(error instanceof IngestInterruptedError);
-      assert.equal(error.exitCode, 130);
+      assert.equal(error.code, 'interrupted');
       assert.equal(error.committedDocuments, 8);
       assert.equal(error.message, 'interrupted: 8 of 20 new or changed documents are committed, the rest are not; run the same ingest again to finish');
       return true;

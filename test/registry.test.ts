@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { RagError } from '../src/errors.js';
 import { HASH_MODEL_ID } from '../src/embed/hash.js';
-import { findModel, listModels, qwen3QueryPrefix, resolveModel, suggestAliases } from '../src/embed/registry.js';
+import { resolveModel } from '../src/embed/registry.js';
+import { findModel, listModels, qwen3QueryPrefix, suggestAliases } from '../src/embed/aliases.js';
 
 const repoRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -183,7 +184,8 @@ describe('import cost', () => {
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
       const heavy = () => Object.keys(require.cache).filter((p) => /onnxruntime|@huggingface|[\\\\/]sharp[\\\\/]/.test(p)).length;
-      const registry = await import('./src/embed/registry.ts');
+      const registry = await import('./src/embed/aliases.ts');
+      await import('./src/embed/registry.ts');
       registry.listModels();
       const before = heavy();
       await import('@huggingface/transformers');

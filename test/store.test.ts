@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir, truncate, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Chunk } from '../src/ingest/types.js';
-import type { ModelInfo } from '../src/embed/types.js';
-import { IndexStore, assertModel, writeIndex, type IndexInit, type StoredDocument, type WriteIndexOptions } from '../src/store/index.js';
+import type { Chunk } from '../src/model/document.js';
+import type { ModelInfo } from '../src/model/model-info.js';
+import { IndexStore, writeIndex, type IndexInit, type WriteIndexOptions } from '../src/store/index.js';
+import type { StoredDocument } from '../src/model/document.js';
 import { FlatVectors, normalized } from '../src/store/flat-vectors.js';
 import { VectorIndex } from '../src/store/hnsw.js';
 import { RagError } from '../src/errors.js';
@@ -299,16 +300,16 @@ describe('errors a user can cause', () => {
     const dir = freshDir();
     await putAll(dir, [makeDoc('a', ['one'])]);
     const store = await IndexStore.open(dir);
+    assert.equal(store.manifest.model.id, 'hash');
     const other = { info: { ...model, id: 'bge-small-zh' }, fingerprint: 'ffff0000eeee' };
-    const message = `index ${dir} was built with model hash (fingerprint 1a2b3c4d), not bge-small-zh; use --model hash or ingest into another --index`;
-    assert.throws(() => assertModel(store, other), { name: 'RagError', message });
-    assert.doesNotThrow(() => assertModel(store, { info: model, fingerprint: init.modelFingerprint }));
-    await assert.rejects(
-      writeIndex(dir, { ...init, model: other.info, modelFingerprint: other.fingerprint }, async () => undefined),
-      { name: 'RagError', message },
-    );
-    assert.throws(() => assertModel(store, { info: model, fingerprint: '99998888' }), {
-      message: `index ${dir} was built with model hash (fingerprint 1a2b3c4d), not hash (fingerprint 99998888: its settings changed); use --model hash or ingest into another --index`,
+    await assert.rejects(writeIndex(dir, { ...init, model: other.info, modelFingerprint: other.fingerprint }, async () => undefined), {
+      name: 'RagError',
+      code: 'model-mismatch',
+      message: `index ${dir} was built with model hash, not bge-small-zh; use --model hash or ingest into another --index`,
+    });
+    await assert.rejects(writeIndex(dir, { ...init, modelFingerprint: '999988887777' }, async () => undefined), {
+      code: 'model-mismatch',
+      message: `index ${dir} was built with hash under other settings (fingerprint ${init.modelFingerprint.slice(0, 12)}, now 999988887777); re-ingest into a new --index to use the new settings`,
     });
   });
 
@@ -317,7 +318,8 @@ describe('errors a user can cause', () => {
     await putAll(dir, [makeDoc('a', ['one'])]);
     await assert.rejects(writeIndex(dir, { ...init, chunking: { chunkSize: 512, chunkOverlap: 64, lengthUnit: 'tokens' } }, async () => undefined), {
       name: 'RagError',
-      message: `index ${dir} was built with chunk size 400 characters, overlap 50, not chunk size 512 tokens, overlap 64; ingest with the stored settings or into another --index`,
+      code: 'chunking-mismatch',
+      message: `index ${dir} was built with --chunk-size 400 --chunk-overlap 50 --chunk-unit characters; use those or ingest into another --index`,
     });
   });
 

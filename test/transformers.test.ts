@@ -9,13 +9,14 @@ import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { RagError } from '../src/errors.js';
 import { batchLimitsForWidth, DEFAULT_BATCH_LIMITS, padBatch, planBatches } from '../src/embed/batching.js';
-import { fingerprintOf } from '../src/embed/fingerprint.js';
+import { fingerprintOf } from '../src/model/fingerprint.js';
 import { resolveModel } from '../src/embed/registry.js';
 import { encodeText } from '../src/embed/transformers-inputs.js';
 import { chooseEncoder } from '../src/embed/token-encoder.js';
 import { loadTransformersEmbedder } from '../src/embed/transformers.js';
 import { fastBertTokenizer } from '../src/embed/wordpiece.js';
-import type { Embedder, Pooling } from '../src/embed/types.js';
+import type { Embedder } from '../src/embed/types.js';
+import type { Pooling } from '../src/model/model-info.js';
 import { writeTinyModel } from './helpers/tiny-bert.js';
 
 let root: string;

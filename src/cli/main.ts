@@ -1,15 +1,32 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RagError } from '../errors.js';
+import { DEFAULT_SPLIT } from '../eval/dataset.js';
+import { DEFAULT_KS } from '../eval/metrics.js';
+import { DEFAULT_K, DEFAULT_MODE, RETRIEVAL_MODES } from '../retrieve/types.js';
+import { EXIT, exitCodeForError, exitCodeForStatus, type CommandStatus } from './exit-codes.js';
 import { addModelOptions } from './model-options.js';
-import { byteSize, collect, intList, nonNegativeInt, number, positiveInt } from './options.js';
+import { byteSize, collect, intList, number, positiveInt } from './options.js';
+import { chunkingOptions, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err } from './ui.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
+
+/** What every command action gets besides its arguments and options. */
+export interface CommandContext {
+  /** Aborted by the first Ctrl-C: long commands stop at their next safe point. */
+  readonly signal: AbortSignal;
+}
 
 /**
  * The `rag` command line: declarations only. Each action lazy-imports its command module so
  * `rag --help` never loads the heavy parts (ONNX runtime, PDF parser, HNSW).
+ * `run(action)` records what the action returns, for {@link main} to turn into the exit code.
  */
-export function buildProgram(): Command {
+export function buildProgram(context: CommandContext = { signal: new AbortController().signal }, record: (status: CommandStatus) => void = () => undefined): Command {
+  const run =
+    <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<CommandStatus | void>) =>
+    async (...args: A): Promise<void> => {
+      record((await action(context, ...args)) ?? 'ok');
+    };
   const program = new Command('rag')
     .description('Build and measure a retrieval-augmented-generation baseline on your own documents.')
     .option('--verbose', 'print stack traces and debug details on errors')
@@ -18,83 +35,80 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (message, write) => write(`${usageLine(message)}\n`) })
     .version(packageVersion(), '-V, --version');
 
-  addModelOptions(program
-    .command('ingest'))
+  const ingest = program
+    .command('ingest')
     .description('load, chunk, embed and index documents (only what changed since the last run)')
-    .argument('<paths...>', 'files or directories (Markdown, text, PDF, HTML, DOCX, BEIR corpus.jsonl)')
-    .option('--index <dir|url>', 'index directory, or postgres://USER@HOST:PORT/DB?table=NAME (pgvector)', '.rag')
-    .option('--model <id>', 'embedding model (default: the index\'s model, or `hash` for a new index); see `rag models`')
-    .option('--chunk-size <n>', 'chunk size in model tokens (characters for models without a tokenizer)', positiveInt)
-    .option('--chunk-overlap <n>', 'overlap between chunks, rounded to whole sentences', nonNegativeInt)
-    .addOption(new Option('--chunk-unit <unit>', 'measure chunks in model tokens (default with a tokenizer) or characters').choices(['tokens', 'characters']))
+    .argument('<paths...>', 'files or directories (Markdown, text, PDF, HTML, DOCX, BEIR corpus.jsonl)');
+  indexOption(ingest)
+    .option('--model <id>', 'embedding model (default: the index\'s model, or `hash` for a new index); see `rag models`');
+  chunkingOptions(ingest)
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
-    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
-    .option('--lock-timeout <seconds>', 'wait this long for another ingest to finish', number, 10)
-    .option('--max-file-size <size>', 'skip files larger than this, e.g. 200MB (default 50MB)', byteSize)
-    .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect);
+  lockTimeoutOption(ingest).option('--max-file-size <size>', 'skip files larger than this, e.g. 200MB (default 50MB)', byteSize);
+  noCacheOption(ingest)
     .option('--rebuild', 'build the index again from scratch from <paths> (a damaged index, or to re-embed everything)')
-    .option('--commit-every <n>', 'commit after every n new or changed documents (default: about once a minute)', positiveInt)
-    .option('--json', 'print the summary as JSON on stdout')
-    .action(async (paths: string[], opts) => (await import('./commands/ingest.js')).runIngest(paths, opts));
+    .option('--commit-every <n>', 'commit after every n new or changed documents (default: about once a minute)', positiveInt);
+  addModelOptions(jsonOption(ingest)).action(run(async (ctx, paths: string[], opts) => (await import('./commands/ingest.js')).runIngest(paths, opts, ctx)));
 
-  addModelOptions(program
-    .command('query'))
+  const query = program
+    .command('query')
     .description('search an index; prints the top-k chunks with score, source and location')
-    .argument('<text>', 'what to search for')
-    .option('--index <dir|url>', 'index directory, or postgres://USER@HOST:PORT/DB?table=NAME (pgvector)', '.rag')
-    .option('-k, --k <n>', 'number of results', positiveInt, 5)
-    .addOption(new Option('--mode <mode>', 'retrieval mode').choices(['dense', 'bm25', 'hybrid']).default('dense'))
+    .argument('<text>', 'what to search for');
+  indexOption(query)
+    .option('-k, --k <n>', 'number of results', positiveInt, DEFAULT_K)
+    .addOption(new Option('--mode <mode>', 'retrieval mode').choices(RETRIEVAL_MODES).default(DEFAULT_MODE))
     .option('--model <id>', 'must match the model the index was built with (default: that model)')
-    .option('--json', 'print results as JSON on stdout')
-    .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json')
-    .action(async (text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts));
+    .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json');
+  addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
-  addModelOptions(program
-    .command('eval'))
+  const evaluate = program
+    .command('eval')
     .description('score retrieval against a labeled query set; compare models and modes; gate CI on regressions')
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a docs folder with queries.jsonl')
     .option('--model <id>', 'model to evaluate (repeatable; default hash)', collect)
-    .option('--index <dir|url>', 'where the per-model indexes are built and deleted afterwards: a folder (default: the temp dir) or postgres://…?table=NAME (tables NAME_eval<i>)')
-    .option('--mode <mode>', 'dense, bm25 or hybrid (repeatable; default dense)', collect)
-    .option('--k <list>', 'cutoffs for the metrics', intList, [1, 3, 5, 10, 100])
-    .option('--split <name>', 'qrels split of a BEIR dataset', 'test')
-    .option('--chunk-size <n>', 'chunk size (tokens, or characters for models without a tokenizer)', positiveInt)
-    .option('--chunk-overlap <n>', 'chunk overlap', nonNegativeInt)
+    .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
+    .option('--k <list>', 'cutoffs for the metrics', intList, [...DEFAULT_KS])
+    .option('--split <name>', 'qrels split of a BEIR dataset', DEFAULT_SPLIT)
+    .option('--index <dir|url>', 'where the per-model indexes are built and deleted afterwards: a folder (default: the temp dir) or postgres://…?table=NAME (tables NAME_eval<i>)');
+  chunkingOptions(evaluate)
     .option('--ignore-identical-ids', 'drop retrieved documents whose id equals the query id (BEIR/MTEB ArguAna-style)')
     .option('--limit <n>', 'evaluate only the first n queries (quick checks)', positiveInt)
     .option('--out <dir>', 'where to write results.json, report.md, report.html, junit.xml, per-query.jsonl')
     .option('--baseline <file>', 'a previous results.json to compare against (CI gate)')
     .option('--max-drop <x>', 'fail when a headline metric drops by more than this vs --baseline', number)
-    .option('--min <metric=value>', 'fail when a metric is below a floor, e.g. ndcg_at_10=0.6 (repeatable)', collect)
-    .option('--no-cache', 'do not read or write the embedding cache')
-    .option('--json', 'print results as JSON on stdout')
-    .action(async (opts) => (await import('./commands/eval.js')).runEval(opts));
+    .option('--min <metric=value>', 'fail when a metric is below a floor, e.g. ndcg_at_10=0.6 (repeatable)', collect);
+  addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
 
-  program
-    .command('models')
-    .description('list the model aliases with provider, pooling, prefixes, dimension and maximum tokens')
-    .option('--json', 'print as JSON on stdout')
-    .action(async (opts) => (await import('./commands/models.js')).runModels(opts));
+  const models = program.command('models').description('list the model aliases with provider, pooling, prefixes, dimension and maximum tokens');
+  jsonOption(models).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
 
   const cache = program.command('cache').description('the on-disk embedding cache shared by ingest and eval');
-  cache
-    .command('info')
-    .description('size of the cache per model')
-    .option('--json', 'print as JSON on stdout')
-    .action(async (opts) => (await import('./commands/cache.js')).runCacheInfo(opts));
-  cache
-    .command('clear')
-    .description('delete cached vectors (all models, or one fingerprint)')
-    .option('--fingerprint <hex>', 'only this model fingerprint')
-    .option('--json', 'print as JSON on stdout')
-    .action(async (opts) => (await import('./commands/cache.js')).runCacheClear(opts));
+  jsonOption(cache.command('info').description('size of the cache per model')).action(
+    run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheInfo(opts)),
+  );
+  jsonOption(cache.command('clear').description('delete cached vectors (all models, or one fingerprint)').option('--fingerprint <hex>', 'only this model fingerprint')).action(
+    run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheClear(opts)),
+  );
 
   return program;
 }
 
 /** Runs the CLI; the only place that decides the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const interrupt = new AbortController();
+  // The first Ctrl-C asks the running command to stop at its next safe point (its own message
+  // says so); a second one quits at once, which is still safe: commits are atomic and the lock
+  // is released on exit.
+  const onSignal = (): void => {
+    if (interrupt.signal.aborted) {
+      process.stderr.write('interrupted again: quitting now\n');
+      process.exit(EXIT.interrupted);
+    }
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  let status: CommandStatus = 'ok';
+  const program = buildProgram({ signal: interrupt.signal }, (s) => (status = s));
   // Subcommands copy the parent's settings when created, so each needs its own override; without
   // it a usage error in `rag eval` exits 1 by itself, the code of a failed gate.
   const override = (command: Command): void => {
@@ -104,30 +118,33 @@ export async function main(argv: string[]): Promise<number> {
   override(program);
   try {
     await program.parseAsync(argv);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    return exitCodeForStatus(status);
   } catch (error) {
-    const verbose = argv.includes('--verbose');
-    if (error instanceof CommanderError) {
-      // commander has already printed its message (or the help / version text).
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    // Loaded only here: colours (chalk) are not needed to print help or to run a command.
-    const { err } = await import('./ui.js');
-    if (error instanceof RagError) {
-      process.stderr.write(`${err.red('rag:')} ${error.message}\n`);
-      if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
-      return error.exitCode;
-    }
-    const system = describeSystemError(error);
-    if (system && !verbose) {
-      process.stderr.write(`${err.red('rag:')} ${system}\n`);
-      return 2;
-    }
-    process.stderr.write(`${err.red('rag: unexpected error:')} ${error instanceof Error ? error.message : String(error)}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    else process.stderr.write('(this is a bug in rag; rerun with --verbose for the stack trace and report it)\n');
-    return 70;
+    return reportError(error, argv);
+  } finally {
+    process.off('SIGINT', onSignal);
   }
+}
+
+/** Prints what went wrong (one line; the stack only with --verbose) and chooses the exit code. */
+async function reportError(error: unknown, argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  if (error instanceof CommanderError) {
+    // commander has already printed its message (or the help / version text).
+    return error.exitCode === 0 ? EXIT.ok : EXIT.userError;
+  }
+  // Loaded only here: colours (chalk) are not needed to print help or to run a command.
+  const { err } = await import('./ui.js');
+  const known = error instanceof RagError ? error : systemError(error);
+  if (known !== undefined && !(verbose && !(error instanceof RagError))) {
+    process.stderr.write(`${err.red('rag:')} ${known.message}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCodeForError(known.code);
+  }
+  process.stderr.write(`${err.red('rag: unexpected error:')} ${error instanceof Error ? error.message : String(error)}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write('(this is a bug in rag; rerun with --verbose for the stack trace and report it)\n');
+  return EXIT.bug;
 }
 
 /** `error: unknown option '--x'\n(Did you mean --y?)\n` -> `rag: unknown option '--x' (Did you mean --y?) (run ...)`. */
@@ -137,20 +154,20 @@ function usageLine(message: string): string {
 }
 
 /** Errors the environment causes (permissions, full disk) are the user's to fix, not bugs. */
-function describeSystemError(error: unknown): string | undefined {
+function systemError(error: unknown): RagError | undefined {
   if (!(error instanceof Error) || !('code' in error)) return undefined;
   const { code } = error as NodeJS.ErrnoException;
   const where = 'path' in error && typeof error.path === 'string' ? ` ${error.path}` : '';
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return `permission denied:${where}`;
+      return new RagError('permission-denied', `permission denied:${where}`, { cause: error });
     case 'ENOSPC':
-      return `no space left on the device while writing${where}; nothing was committed`;
+      return new RagError('disk-full', `no space left on the device while writing${where}; nothing was committed`, { cause: error });
     case 'ENOENT':
-      return `no such file or directory:${where}`;
+      return new RagError('path-not-found', `no such file or directory:${where}`, { cause: error });
     case 'EROFS':
-      return `read-only file system:${where}`;
+      return new RagError('read-only', `read-only file system:${where}`, { cause: error });
     default:
       return undefined;
   }

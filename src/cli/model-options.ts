@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { ResolveOptions } from '../embed/registry.js';
+import type { ResolveOptions } from '../embed/types.js';
 import { positiveInt } from './options.js';
 
 /** The options that say how to load a model, shared by ingest, query and eval. */

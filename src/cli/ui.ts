@@ -19,7 +19,14 @@ export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-/** Prints a JSON document on stdout, the only thing there in --json mode. */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/**
+ * Version of the `--json` documents of ingest, query, models, cache and of errors: bumped when a
+ * field changes meaning or goes away (adding fields keeps it). `rag eval --json` carries the
+ * version of results.json instead.
+ */
+export const JSON_FORMAT_VERSION = 1;
+
+/** Prints a JSON document on stdout, the only thing there in --json mode; `formatVersion` comes first. */
+export function printJson(document: object, formatVersion: number = JSON_FORMAT_VERSION): void {
+  process.stdout.write(`${JSON.stringify({ formatVersion, ...document }, null, 2)}\n`);
 }

@@ -87,7 +87,7 @@ function encodeHeader(fingerprint: string, dimension: number, modelId: string | 
 /** Reads and checks the header; throws a RagError naming the file when it is not ours. */
 function decodeHeader(fd: number, file: string): Header {
   const broken = (why: string): RagError =>
-    new RagError(`embedding cache file ${file} is unreadable (${why}); delete it or run \`rag cache clear\``);
+    new RagError('cache-unusable', `embedding cache file ${file} is unreadable (${why}); delete it or run \`rag cache clear\``);
   const fixed = Buffer.alloc(FIXED_HEADER);
   if (readSync(fd, fixed, 0, FIXED_HEADER, 0) !== FIXED_HEADER || !fixed.subarray(0, 8).equals(MAGIC)) {
     throw broken('not an embedding cache');
@@ -170,24 +170,24 @@ export class EmbeddingCache {
     dimension: number,
     options: { dir?: string; modelId?: string } = {},
   ): Promise<EmbeddingCache> {
-    if (!Number.isInteger(dimension) || dimension <= 0) throw new RagError(`embedding cache: bad dimension ${dimension}`);
+    if (!Number.isInteger(dimension) || dimension <= 0) throw new RagError('usage', `embedding cache: bad dimension ${dimension}`);
     const folder = path.join(options.dir ?? defaultCacheDir(), folderName(fingerprint));
     const file = path.join(folder, FILE_NAME);
     await mkdir(folder, { recursive: true });
     await createFile(file, encodeHeader(fingerprint, dimension, options.modelId)).catch(async (error: unknown) => {
       // An existing file is fine; anything else (permissions, disk full) is the user's to fix.
       if ((await stat(file).catch(() => undefined)) === undefined) {
-        throw new RagError(`cannot create the embedding cache in ${folder}: ${(error as Error).message}`, { cause: error });
+        throw new RagError('cache-unusable', `cannot create the embedding cache in ${folder}: ${(error as Error).message}`, { cause: error });
       }
     });
     const handle = await open(file, 'a+');
     try {
       const header = decodeHeader(handle.fd, file);
       if (header.fingerprint !== fingerprint) {
-        throw new RagError(`embedding cache file ${file} belongs to another model; delete it or run \`rag cache clear\``);
+        throw new RagError('cache-unusable', `embedding cache file ${file} belongs to another model; delete it or run \`rag cache clear\``);
       }
       if (header.dimension !== dimension) {
-        throw new RagError(
+        throw new RagError('cache-unusable', 
           `embedding cache file ${file} holds ${header.dimension}-dimensional vectors, expected ${dimension}; delete it or run \`rag cache clear\``,
         );
       }
@@ -245,7 +245,7 @@ export class EmbeddingCache {
     const seen = new Set<string>();
     for (const [text, vector] of entries) {
       if (vector.length !== this.dimension) {
-        throw new RagError(`embedding cache: a ${vector.length}-dimensional vector does not fit a ${this.dimension}-dimensional cache`);
+        throw new RagError('usage', `embedding cache: a ${vector.length}-dimensional vector does not fit a ${this.dimension}-dimensional cache`);
       }
       const key = textKey(text, kind);
       const hex = key.toString('hex');
@@ -262,7 +262,7 @@ export class EmbeddingCache {
     });
     const { bytesWritten } = await this.#handle.write(buffer, 0, buffer.length);
     if (bytesWritten !== buffer.length) {
-      throw new RagError(`embedding cache: short write to ${this.file} (${bytesWritten} of ${buffer.length} bytes); is the disk full?`);
+      throw new RagError('cache-unusable', `embedding cache: short write to ${this.file} (${bytesWritten} of ${buffer.length} bytes); is the disk full?`);
     }
     for (const [hex] of fresh) this.#pending.add(hex);
   }
@@ -422,7 +422,7 @@ export interface CachedEmbedder extends Embedder {
  */
 export function withCache(embedder: Embedder, cache: EmbeddingCache, options: { batchSize?: number } = {}): CachedEmbedder {
   if (cache.dimension !== embedder.info.dimension || cache.fingerprint !== embedder.fingerprint) {
-    throw new RagError(`embedding cache ${cache.file} was opened for another model than ${embedder.info.id}`);
+    throw new RagError('usage', `embedding cache ${cache.file} was opened for another model than ${embedder.info.id}`);
   }
   const batchSize = options.batchSize ?? 256;
   const stats = { hits: 0, misses: 0 };

@@ -71,7 +71,7 @@ export class HashCorpusStatistics implements CorpusStatistics {
       if (this.#df.get(keys[i]!) < counts[i]!) consistent = false;
     }
     if (!consistent) {
-      throw new RagError(
+      throw new RagError('index-damaged', 
         'hash model: removing text that the corpus statistics never counted; the index is out of sync, rebuild it from scratch',
       );
     }
@@ -100,16 +100,16 @@ export class HashCorpusStatistics implements CorpusStatistics {
   load(data: Buffer): void {
     const input = new VarintReader(data);
     if (data.length < 9 || input.fixed32() !== MAGIC) {
-      throw new RagError('hash model: corpus statistics file is not in the expected format; rebuild the index');
+      throw new RagError('index-damaged', 'hash model: corpus statistics file is not in the expected format; rebuild the index');
     }
     const version = input.byte();
     if (version !== FORMAT_VERSION) {
-      throw new RagError(
+      throw new RagError('index-damaged', 
         `hash model: corpus statistics format version ${version} is not supported (expected ${FORMAT_VERSION}); rebuild the index`,
       );
     }
     if (input.fixed32() !== this.#configTag) {
-      throw new RagError(
+      throw new RagError('index-damaged', 
         'hash model: corpus statistics were made with different hashing settings; rebuild the index',
       );
     }
@@ -124,12 +124,12 @@ export class HashCorpusStatistics implements CorpusStatistics {
       hash += delta;
       const count = input.varint();
       if ((i > 0 && delta === 0) || hash > 0xffffffff || count === 0 || count > documentCount) {
-        throw new RagError('hash model: corpus statistics file is corrupt; rebuild the index');
+        throw new RagError('index-damaged', 'hash model: corpus statistics file is corrupt; rebuild the index');
       }
       df.add(hash, count);
     }
     if (!input.atEnd()) {
-      throw new RagError('hash model: corpus statistics file is corrupt; rebuild the index');
+      throw new RagError('index-damaged', 'hash model: corpus statistics file is corrupt; rebuild the index');
     }
     this.#df = df;
     this.#documentCount = documentCount;
@@ -187,7 +187,7 @@ class VarintReader {
   }
 
   #corrupt(): never {
-    throw new RagError('hash model: corpus statistics file is truncated; rebuild the index');
+    throw new RagError('index-damaged', 'hash model: corpus statistics file is truncated; rebuild the index');
   }
 
   byte(): number {

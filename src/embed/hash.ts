@@ -1,9 +1,10 @@
 import { RagError } from '../errors.js';
 import { analyzeForHash, HASH_ANALYSIS, type AnalysisOptions } from '../text/analyze.js';
-import { fingerprintOf } from './fingerprint.js';
+import { fingerprintOf } from '../model/fingerprint.js';
 import { HashCorpusStatistics } from './hash-stats.js';
 import { fmix32, hashString } from './hash-murmur.js';
-import type { EmbedBatchResult, EmbedOptions, Embedder, ModelInfo } from './types.js';
+import type { EmbedBatchResult, EmbedOptions, Embedder } from './types.js';
+import type { ModelInfo } from '../model/model-info.js';
 
 /** Registry id of the built-in lexical model. */
 export const HASH_MODEL_ID = 'hash';
@@ -100,25 +101,25 @@ export class HashEmbedder implements Embedder {
   constructor(options: HashEmbedderOptions = {}) {
     const dimension = options.dimension ?? DEFAULTS.dimension;
     if (!Number.isInteger(dimension) || dimension < 1 || dimension > 1 << 20) {
-      throw new RagError(`hash model: dimension must be an integer from 1 to 1048576, got ${String(options.dimension)}`);
+      throw new RagError('usage', `hash model: dimension must be an integer from 1 to 1048576, got ${String(options.dimension)}`);
     }
     const seed = options.seed ?? DEFAULTS.seed;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new RagError(`hash model: seed must be an integer from 0 to 4294967295, got ${String(options.seed)}`);
+      throw new RagError('usage', `hash model: seed must be an integer from 0 to 4294967295, got ${String(options.seed)}`);
     }
     const ngrams = [...(options.wordCharNgrams ?? DEFAULTS.wordCharNgrams)].sort((a, b) => a - b);
     for (const n of ngrams) {
       if (!Number.isInteger(n) || n < 2 || n > 8) {
-        throw new RagError(`hash model: character n-gram sizes must be integers from 2 to 8, got ${String(n)}`);
+        throw new RagError('usage', `hash model: character n-gram sizes must be integers from 2 to 8, got ${String(n)}`);
       }
     }
     const minWordLength = options.minWordLength ?? DEFAULTS.minWordLength;
     if (!Number.isInteger(minWordLength) || minWordLength < 1) {
-      throw new RagError(`hash model: minWordLength must be an integer >= 1, got ${String(options.minWordLength)}`);
+      throw new RagError('usage', `hash model: minWordLength must be an integer >= 1, got ${String(options.minWordLength)}`);
     }
     const queryIdfPower = options.queryIdfPower ?? DEFAULTS.queryIdfPower;
     if (!Number.isFinite(queryIdfPower) || queryIdfPower < 0) {
-      throw new RagError(`hash model: queryIdfPower must be a number >= 0, got ${String(options.queryIdfPower)}`);
+      throw new RagError('usage', `hash model: queryIdfPower must be a number >= 0, got ${String(options.queryIdfPower)}`);
     }
     const chinese = {
       words: options.chineseWords ?? DEFAULTS.chineseWords,
@@ -126,7 +127,7 @@ export class HashEmbedder implements Embedder {
       unigrams: options.chineseUnigrams ?? DEFAULTS.chineseUnigrams,
     };
     if (!chinese.words && !chinese.bigrams && !chinese.unigrams) {
-      throw new RagError('hash model: enable at least one of chineseWords, chineseBigrams, chineseUnigrams');
+      throw new RagError('usage', 'hash model: enable at least one of chineseWords, chineseBigrams, chineseUnigrams');
     }
 
     this.#dimension = dimension;

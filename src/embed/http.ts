@@ -3,8 +3,9 @@
  * exponential backoff and jitter, a concurrency limit, and secret-free error messages.
  */
 import { RagError } from '../errors.js';
-import { fingerprintOf } from './fingerprint.js';
-import type { EmbedBatchResult, Embedder, EmbedOptions, ModelInfo } from './types.js';
+import { fingerprintOf } from '../model/fingerprint.js';
+import type { EmbedBatchResult, Embedder, EmbedOptions } from './types.js';
+import type { ModelInfo } from '../model/model-info.js';
 
 /** Retry and timeout settings common to the HTTP providers. */
 export interface RetryOptions {
@@ -168,7 +169,7 @@ async function requestJson(url: string, payload: string | undefined, options: Po
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        throw new RagError(
+        throw new RagError('endpoint-failed', 
           `${options.describe} returned an unexpected reply: not JSON (${redact(snippet(text), options.secrets)})`,
         );
       }
@@ -185,7 +186,7 @@ async function requestJson(url: string, payload: string | undefined, options: Po
   }
   const what = describeFailure(last, options.timeoutMs);
   const hint = last.kind === 'network' && options.unreachableHint !== undefined ? `; ${options.unreachableHint}` : '';
-  throw new RagError(
+  throw new RagError('endpoint-failed', 
     redact(`${options.describe} failed: ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'}${hint}`, options.secrets),
   );
 }
@@ -282,7 +283,7 @@ export function toVector(value: unknown): Float32Array | undefined {
 export function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) {
-    throw new RagError(`${name} must be an integer >= ${min}, got ${String(value)}`);
+    throw new RagError('usage', `${name} must be an integer >= ${min}, got ${String(value)}`);
   }
   return value;
 }
@@ -353,7 +354,7 @@ export function httpEmbedder(parts: {
     },
     async embedQuery(text: string): Promise<Float32Array> {
       const [vector] = await embedInBatches([queryPrefix + text], request, settings);
-      if (vector === undefined) throw new RagError(`${parts.endpoint} returned no vector for the query`);
+      if (vector === undefined) throw new RagError('endpoint-failed', `${parts.endpoint} returned no vector for the query`);
       return vector;
     },
   };

@@ -1,9 +1,10 @@
 /** Adapters between our {@link Embedder} and LangChain's `Embeddings`, in both directions. */
 import { Embeddings, type EmbeddingsInterface } from '@langchain/core/embeddings';
 import { RagError } from '../errors.js';
-import { fingerprintOf } from './fingerprint.js';
+import { fingerprintOf } from '../model/fingerprint.js';
 import { batches, l2Normalize, toVector } from './http.js';
-import type { EmbedBatchResult, EmbedOptions, Embedder, ModelInfo } from './types.js';
+import type { EmbedBatchResult, EmbedOptions, Embedder } from './types.js';
+import type { ModelInfo } from '../model/model-info.js';
 
 /** Our embedder seen through LangChain's interface; queries keep their own prefix/instruction. */
 class RagEmbeddings extends Embeddings {
@@ -59,13 +60,13 @@ export interface FromLangChainOptions {
  * `id`, `dimension`, `revision` and the prefixes.
  */
 export async function fromLangChainEmbeddings(lc: EmbeddingsInterface, options: FromLangChainOptions): Promise<Embedder> {
-  if (options.id.trim() === '') throw new RagError('a LangChain model needs an id');
+  if (options.id.trim() === '') throw new RagError('usage', 'a LangChain model needs an id');
   const batchSize = options.batchSize ?? 64;
   const check = (value: unknown, dimension: number | undefined): Float32Array => {
     const vector = toVector(value);
-    if (vector === undefined) throw new RagError(`LangChain model ${options.id} returned something that is not a list of numbers`);
+    if (vector === undefined) throw new RagError('model-invalid', `LangChain model ${options.id} returned something that is not a list of numbers`);
     if (dimension !== undefined && vector.length !== dimension) {
-      throw new RagError(`LangChain model ${options.id} returned a ${vector.length}-dimensional vector, expected ${dimension}`);
+      throw new RagError('model-invalid', `LangChain model ${options.id} returned a ${vector.length}-dimensional vector, expected ${dimension}`);
     }
     return l2Normalize(vector);
   };
@@ -92,7 +93,7 @@ export async function fromLangChainEmbeddings(lc: EmbeddingsInterface, options: 
         embedOptions?.signal?.throwIfAborted();
         const out = await lc.embedDocuments(batch.map((t) => passagePrefix + t));
         if (!Array.isArray(out) || out.length !== batch.length) {
-          throw new RagError(`LangChain model ${options.id} returned ${Array.isArray(out) ? out.length : 0} vectors for ${batch.length} texts`);
+          throw new RagError('model-invalid', `LangChain model ${options.id} returned ${Array.isArray(out) ? out.length : 0} vectors for ${batch.length} texts`);
         }
         for (const value of out) vectors.push(check(value, dimension));
         embedOptions?.onProgress?.({ done: vectors.length, total: texts.length });

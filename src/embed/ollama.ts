@@ -12,7 +12,8 @@ import {
   retryOptionsFrom,
   type HttpProviderOptions,
 } from './http.js';
-import type { Embedder, ModelInfo } from './types.js';
+import type { Embedder } from './types.js';
+import type { ModelInfo } from '../model/model-info.js';
 
 /**
  * Options for {@link createOllamaEmbedder}. Defaults: batchSize 32, concurrency 2 (Ollama serves
@@ -60,7 +61,7 @@ export function resolveOllamaHost(value: string | undefined): string {
   if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
   const portNumber = Number(port);
   if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) {
-    throw new RagError(`invalid Ollama host ${raw}: bad port ${port}`);
+    throw new RagError('endpoint-invalid', `invalid Ollama host ${raw}: bad port ${port}`);
   }
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return `${scheme}://${hostPart}:${port}${path}`;
@@ -75,7 +76,7 @@ export function resolveOllamaHost(value: string | undefined): string {
  * changed model changes the fingerprint. Vectors are L2-normalised.
  */
 export async function createOllamaEmbedder(model: string, options: OllamaEmbedderOptions = {}): Promise<Embedder> {
-  if (model.trim() === '') throw new RagError('an Ollama model needs a name');
+  if (model.trim() === '') throw new RagError('usage', 'an Ollama model needs a name');
   const baseUrl = resolveOllamaHost(options.host ?? process.env['OLLAMA_HOST']);
   const endpoint = `${baseUrl}/api/embed`;
   const where = displayUrl(baseUrl);
@@ -86,9 +87,9 @@ export async function createOllamaEmbedder(model: string, options: OllamaEmbedde
   const onFailure = ({ status, body }: HttpFailure): RagError => {
     const message = serverMessage(body);
     if (status === 404 || /not found/i.test(message)) {
-      return new RagError(`model ${model} not found at Ollama ${where}; run \`ollama pull ${model}\``);
+      return new RagError('endpoint-rejected', `model ${model} not found at Ollama ${where}; run \`ollama pull ${model}\``);
     }
-    return new RagError(`Ollama at ${where} rejected the request (${status}): ${message}`);
+    return new RagError('endpoint-rejected', `Ollama at ${where} rejected the request (${status}): ${message}`);
   };
   const common = {
     ...retry,
@@ -104,13 +105,13 @@ export async function createOllamaEmbedder(model: string, options: OllamaEmbedde
       ...(signal === undefined ? {} : { signal }),
     });
     const embeddings = typeof reply === 'object' && reply !== null ? (reply as Record<string, unknown>)['embeddings'] : undefined;
-    if (!Array.isArray(embeddings)) throw new RagError(`Ollama at ${where} returned an unexpected reply: missing embeddings`);
+    if (!Array.isArray(embeddings)) throw new RagError('endpoint-failed', `Ollama at ${where} returned an unexpected reply: missing embeddings`);
     if (embeddings.length !== texts.length) {
-      throw new RagError(`Ollama at ${where} returned an unexpected reply: ${embeddings.length} embeddings for ${texts.length} inputs`);
+      throw new RagError('endpoint-failed', `Ollama at ${where} returned an unexpected reply: ${embeddings.length} embeddings for ${texts.length} inputs`);
     }
     return embeddings.map((value) => {
       const vector = toVector(value);
-      if (vector === undefined) throw new RagError(`Ollama at ${where} returned an unexpected reply: an embedding is not a list of numbers`);
+      if (vector === undefined) throw new RagError('endpoint-failed', `Ollama at ${where} returned an unexpected reply: an embedding is not a list of numbers`);
       return vector;
     });
   };
@@ -140,7 +141,7 @@ export async function createOllamaEmbedder(model: string, options: OllamaEmbedde
     concurrency,
     dimension: expected,
     wrongDimension: (got: number): RagError =>
-      new RagError(`model ${model} at Ollama ${where} returned a ${got}-dimensional vector, expected ${expected} like the first one`),
+      new RagError('endpoint-failed', `model ${model} at Ollama ${where} returned a ${got}-dimensional vector, expected ${expected} like the first one`),
   };
   return httpEmbedder({ info, request, settings, endpoint: `Ollama at ${where}` });
 }
@@ -151,7 +152,7 @@ export async function createOllamaEmbedder(model: string, options: OllamaEmbedde
  */
 async function modelDigest(url: string, model: string, options: Parameters<typeof getJson>[1]): Promise<string | undefined> {
   // A server that answers /api/embed but not /api/tags (a proxy) just has no known revision.
-  const notListed = new RagError('no /api/tags');
+  const notListed = new RagError('endpoint-failed', 'no /api/tags');
   let reply: unknown;
   try {
     reply = await getJson(url, { ...options, onFailure: () => notListed });

@@ -15,7 +15,8 @@ import {
   retryOptionsFrom,
   type HttpProviderOptions,
 } from './http.js';
-import type { Embedder, ModelInfo } from './types.js';
+import type { Embedder } from './types.js';
+import type { ModelInfo } from '../model/model-info.js';
 
 /**
  * Options for {@link createOpenAIEmbedder}. Defaults: batchSize 64, concurrency 4, timeoutMs 60000,
@@ -53,18 +54,18 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  * const { vectors } = await embedder.embedDocuments(['向量数据库', 'vector database']);
  */
 export async function createOpenAIEmbedder(model: string, options: OpenAIEmbedderOptions = {}): Promise<Embedder> {
-  if (model.trim() === '') throw new RagError('an OpenAI-compatible model needs a model name');
+  if (model.trim() === '') throw new RagError('usage', 'an OpenAI-compatible model needs a model name');
   const rawBase = options.baseUrl ?? process.env['OPENAI_BASE_URL'] ?? DEFAULT_BASE_URL;
   let base: URL;
   try {
     base = new URL(rawBase.replace(/\/+$/, ''));
   } catch {
-    throw new RagError(`invalid base URL for OpenAI-compatible embeddings: ${redact(rawBase, secretsOf(options))}`);
+    throw new RagError('endpoint-invalid', `invalid base URL for OpenAI-compatible embeddings: ${redact(rawBase, secretsOf(options))}`);
   }
   const apiKey = options.apiKey ?? process.env['OPENAI_API_KEY'] ?? '';
   const secrets = apiKey === '' ? [] : [apiKey];
   if (base.username !== '' || base.password !== '') {
-    throw new RagError(`the base URL ${displayUrl(base.href)} contains credentials; pass the key as apiKey or OPENAI_API_KEY instead`);
+    throw new RagError('endpoint-invalid', `the base URL ${displayUrl(base.href)} contains credentials; pass the key as apiKey or OPENAI_API_KEY instead`);
   }
   const endpointUrl = new URL(base.href);
   endpointUrl.pathname = `${endpointUrl.pathname.replace(/\/+$/, '')}/embeddings`;
@@ -79,15 +80,15 @@ export async function createOpenAIEmbedder(model: string, options: OpenAIEmbedde
   const onFailure = ({ status, body }: HttpFailure): RagError => {
     if (status === 401 || status === 403) {
       const what = apiKey === '' ? 'requires an API key' : 'rejected the API key';
-      return new RagError(`the endpoint at ${where} ${what} (${status}); set OPENAI_API_KEY`);
+      return new RagError('endpoint-rejected', `the endpoint at ${where} ${what} (${status}); set OPENAI_API_KEY`);
     }
     const message = redact(serverMessage(body), secrets);
     if (status === 404) {
-      return new RagError(
+      return new RagError('endpoint-rejected', 
         `model ${model} not found at ${where} (404: ${message}); check the model name and that the base URL ends in /v1 or similar`,
       );
     }
-    return new RagError(`the endpoint at ${where} rejected the request (${status}): ${message}`);
+    return new RagError('endpoint-rejected', `the endpoint at ${where} rejected the request (${status}): ${message}`);
   };
 
   const request = async (texts: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array[]> => {
@@ -127,7 +128,7 @@ export async function createOpenAIEmbedder(model: string, options: OpenAIEmbedde
   };
   const expected = dimension;
   const wrongDimension = (got: number): RagError =>
-    new RagError(
+    new RagError('endpoint-failed', 
       dimensions === undefined
         ? `model ${model} at ${where} returned a ${got}-dimensional vector, expected ${expected} like the first one`
         : `model ${model} at ${where} returned ${got}-dimensional vectors but dimensions=${dimensions} was requested; the endpoint may not support the dimensions parameter`,
@@ -143,7 +144,7 @@ function secretsOf(options: OpenAIEmbedderOptions): string[] {
 
 /** Reads `data[].embedding` (by `index`) from an `/embeddings` reply. */
 function parseReply(reply: unknown, count: number, where: string): Float32Array[] {
-  const bad = (what: string): RagError => new RagError(`the endpoint at ${where} returned an unexpected reply: ${what}`);
+  const bad = (what: string): RagError => new RagError('endpoint-failed', `the endpoint at ${where} returned an unexpected reply: ${what}`);
   if (typeof reply !== 'object' || reply === null || !Array.isArray((reply as Record<string, unknown>)['data'])) {
     throw bad('missing data[].embedding');
   }

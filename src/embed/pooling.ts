@@ -3,7 +3,7 @@
  * transformers.js pipeline so CLS, mean and last-token pooling are exact (the pipeline has no
  * last-token pooling) and always honour the attention mask.
  */
-import type { Pooling } from './types.js';
+import type { Pooling } from '../model/model-info.js';
 
 /** Token states of one batch: `data` is row-major [batch, seq, hidden]. */
 export interface TokenStates {

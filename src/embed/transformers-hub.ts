@@ -79,11 +79,11 @@ export async function probeHub(repo: string, revision: string, host: string, tim
     if (token) headers.Authorization = `Bearer ${token}`;
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
   } catch (error) {
-    throw new RagError(hubFailureMessage(repo, host, describeFetchError(error, timeoutMs)), { cause: error });
+    throw new RagError('model-unavailable', hubFailureMessage(repo, host, describeFetchError(error, timeoutMs)), { cause: error });
   }
   // The body is not needed; transformers.js downloads the file itself.
   await response.body?.cancel().catch(() => undefined);
   if (!response.ok) {
-    throw new RagError(hubFailureMessage(repo, host, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`));
+    throw new RagError('model-unavailable', hubFailureMessage(repo, host, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`));
   }
 }

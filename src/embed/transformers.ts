@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RagError } from '../errors.js';
 import { batchLimitsForWidth, padBatch, planBatches, type BatchLimits } from './batching.js';
-import { fingerprintOf } from './fingerprint.js';
+import { fingerprintOf } from '../model/fingerprint.js';
 import { poolTokenStates, truncateAndNormalize } from './pooling.js';
 import { chooseEncoder, type ChosenEncoder } from './token-encoder.js';
 import { encodeText, type TokenEncoder } from './transformers-inputs.js';
@@ -28,7 +28,8 @@ import {
   offlineMissingMessage,
   probeHub,
 } from './transformers-hub.js';
-import type { EmbedBatchResult, Embedder, EmbedOptions, ModelInfo, Pooling } from './types.js';
+import type { EmbedBatchResult, Embedder, EmbedOptions } from './types.js';
+import type { ModelInfo, Pooling } from '../model/model-info.js';
 
 /** ONNX weight variants a repo may ship (`onnx/model.onnx`, `model_fp16`, `model_quantized`, `model_q4`). */
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
@@ -134,7 +135,7 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
       (f) => !existsSync(path.join(dir, f)),
     );
     if (missing.length > 0) {
-      throw new RagError(
+      throw new RagError('model-unavailable', 
         `model folder ${dir} lacks ${missing.join(', ')}; it needs config.json, tokenizer.json and onnx/${modelFile}` +
           (dtype === 'fp32' ? '' : ` (--dtype ${dtype})`) +
           ' (export one with `optimum-cli export onnx`)',
@@ -147,7 +148,7 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
     location = repo;
     const needed = ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}`];
     if (!isCached(cacheDir, repo, revision, needed)) {
-      if (options.offline) throw new RagError(offlineMissingMessage(repo, cacheDir));
+      if (options.offline) throw new RagError('model-unavailable', offlineMissingMessage(repo, cacheDir));
       await probeHub(repo, revision, host, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
       allowRemote = true;
     }
@@ -226,9 +227,9 @@ async function readJsonObject(file: string, modelId: string): Promise<Record<str
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new RagError(`cannot load model ${modelId}: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new RagError('model-invalid', `cannot load model ${modelId}: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RagError(`cannot load model ${modelId}: ${file} is not a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RagError('model-invalid', `cannot load model ${modelId}: ${file} is not a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
@@ -242,7 +243,7 @@ async function importTransformers(): Promise<TransformersModule> {
   try {
     return await import('@huggingface/transformers');
   } catch (error) {
-    throw new RagError('local models need the @huggingface/transformers package; reinstall rag with its dependencies', { cause: error });
+    throw new RagError('model-unavailable', 'local models need the @huggingface/transformers package; reinstall rag with its dependencies', { cause: error });
   }
 }
 
@@ -251,13 +252,13 @@ function loadFailure(spec: TransformersModelSpec, location: string, host: string
   const firstLine = message.split('\n')[0] ?? message;
   if (spec.source.kind === 'hub') {
     if (!allowRemote && /not found locally|local_files_only|allowRemoteModels/.test(message)) {
-      return new RagError(offlineMissingMessage(location, cacheDir), { cause: error });
+      return new RagError('model-unavailable', offlineMissingMessage(location, cacheDir), { cause: error });
     }
     if (/fetch failed|Could not locate file|Unauthorized|Error \(\d+\)|ECONN|ENOTFOUND|ETIMEDOUT/.test(message)) {
-      return new RagError(hubFailureMessage(location, host, firstLine), { cause: error });
+      return new RagError('model-unavailable', hubFailureMessage(location, host, firstLine), { cause: error });
     }
   }
-  return new RagError(`cannot load model ${spec.id} from ${location}: ${firstLine}`, { cause: error });
+  return new RagError('model-invalid', `cannot load model ${spec.id} from ${location}: ${firstLine}`, { cause: error });
 }
 
 /**
@@ -358,10 +359,10 @@ export class TransformersEmbedder implements Embedder {
     );
     this.#maxTokens = spec.maxTokens ?? (limits.length > 0 ? Math.min(...limits) : 512);
     const hidden = positiveInt(config.hidden_size) ?? positiveInt(config.d_model);
-    if (hidden === undefined) throw new RagError(`model ${spec.id}: config.json has no hidden_size, cannot tell the vector dimension`);
+    if (hidden === undefined) throw new RagError('model-invalid', `model ${spec.id}: config.json has no hidden_size, cannot tell the vector dimension`);
     this.#hidden = hidden;
     if (spec.dimensions !== undefined && (!Number.isInteger(spec.dimensions) || spec.dimensions < 1 || spec.dimensions > hidden)) {
-      throw new RagError(`model ${spec.id}: --dimensions must be an integer from 1 to ${hidden}, got ${spec.dimensions}`);
+      throw new RagError('usage', `model ${spec.id}: --dimensions must be an integer from 1 to ${hidden}, got ${spec.dimensions}`);
     }
     this.#dimensions = spec.dimensions;
 
@@ -406,7 +407,7 @@ export class TransformersEmbedder implements Embedder {
   #readyFrom(parts: LoadedParts): Ready {
     const hidden = positiveInt(parts.config.hidden_size) ?? positiveInt(parts.config.d_model);
     // Only possible when the folder changed between opening and loading: the index would mix spaces.
-    if (hidden !== this.#hidden) throw new RagError(`model ${this.#spec.id} changed on disk while in use (hidden size ${this.#hidden}, now ${String(hidden)}); run the command again`);
+    if (hidden !== this.#hidden) throw new RagError('model-invalid', `model ${this.#spec.id} changed on disk while in use (hidden size ${this.#hidden}, now ${String(hidden)}); run the command again`);
     const { tokenizer } = parts;
     const chosen = chooseEncoder(tokenizer, parts.fast);
     return {
@@ -498,7 +499,7 @@ export class TransformersEmbedder implements Embedder {
     });
     let states = output.last_hidden_state ?? output.token_embeddings;
     if (!states || states.dims.length !== 3) {
-      throw new RagError(`model ${this.info.id} returned no last_hidden_state [batch, seq, hidden] output; it is not a feature-extraction export`);
+      throw new RagError('model-invalid', `model ${this.info.id} returned no last_hidden_state [batch, seq, hidden] output; it is not a feature-extraction export`);
     }
     if (states.type !== 'float32') states = states.to('float32');
     const [batch, seq, hidden] = states.dims as [number, number, number];

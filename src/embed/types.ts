@@ -1,28 +1,40 @@
-/** Pooling strategies an encoder model can use to turn token states into one vector. */
-export type Pooling = 'cls' | 'mean' | 'last_token' | 'none';
+import type { ModelInfo, Pooling } from '../model/model-info.js';
 
-/** Everything about a model that a user needs to see and that changes the vectors it produces. */
-export interface ModelInfo {
-  /** What the user typed or the registry alias (`hash`, `bge-small-zh`, `openai:text-embedding-3-small`). */
-  id: string;
-  provider: 'builtin' | 'transformers' | 'openai' | 'ollama' | 'langchain';
-  /** Provider-side model name (hub id, API model name). */
-  name: string;
-  /** Model revision or version string when known. */
-  revision?: string;
-  dimension: number;
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+export interface ResolveOptions {
+  /** Which ONNX weights to load. Default 'fp32'. */
+  dtype?: ModelDtype;
+  /** Overrides the table, the folder's `1_Pooling/config.json`; required for folders without one. */
   pooling?: Pooling;
-  /** Prepended to queries (may contain the full instruction template). */
+  /** Never use the network: hub models must already be in the cache. */
+  offline?: boolean;
+  /** Model cache directory. Default `$RAG_CACHE_DIR/models`, `$XDG_CACHE_HOME/rag/models` or `~/.cache/rag/models`. */
+  cacheDir?: string;
+  /** Replaces the model's query prefix/instruction ('' for none). */
   queryPrefix?: string;
-  /** Prepended to documents. */
+  /** Replaces the model's passage prefix ('' for none). */
   passagePrefix?: string;
-  normalize: boolean;
-  /** Maximum input tokens; longer inputs are truncated (and counted). */
+  /** API base URL for openai:/ollama: models. */
+  baseUrl?: string;
+  /** Shorter vectors: Matryoshka truncation for local models, the API parameter for openai:. */
+  dimensions?: number;
+  /** Input limit in tokens; default from the table or the model's config. */
   maxTokens?: number;
-  languages?: string[];
-  /** Extra settings that change vectors (dtype, dimensions parameter, hashing parameters ...). */
-  params?: Record<string, string | number | boolean>;
+  /** Hub model revision (branch, tag or commit). Default 'main'. */
+  revision?: string;
+  /** ONNX threads. Default: all cores. */
+  threads?: number;
+  /** How long the hub may take to answer before giving up. Default 10 s. */
+  hubTimeoutMs?: number;
+  /**
+   * Local models already on disk: return before loading the tokenizer and ONNX session, which
+   * then load on first use or `load()` (see `TransformersLoadOptions.deferLoad`). Default false.
+   */
+  deferLoad?: boolean;
 }
+
+
 
 export interface EmbedBatchResult {
   vectors: Float32Array[];

@@ -17,6 +17,9 @@ import path from 'node:path';
 import { RagError } from '../errors.js';
 import type { CountedIds, DatasetInfo, DatasetWarnings, EvalQuery } from './types.js';
 
+/** The qrels split a BEIR dataset is scored on unless told otherwise (`qrels/test.tsv`). */
+export const DEFAULT_SPLIT = 'test';
+
 /** A labelled query set ready for evaluation. */
 export interface LabeledDataset {
   name: string;
@@ -123,10 +126,10 @@ function parseJsonLine(file: string, lineNo: number, line: string): Record<strin
     value = JSON.parse(line);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new RagError(`${file} line ${lineNo}: invalid JSON (${why})`);
+    throw new RagError('dataset-invalid', `${file} line ${lineNo}: invalid JSON (${why})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RagError(`${file} line ${lineNo}: expected a JSON object`);
+    throw new RagError('dataset-invalid', `${file} line ${lineNo}: expected a JSON object`);
   }
   return value as Record<string, unknown>;
 }
@@ -143,14 +146,14 @@ function idValue(v: unknown): string | undefined {
  * Throws a RagError naming the line for malformed lines, missing or duplicate `_id`.
  */
 export async function readCorpusIds(file: string): Promise<string[]> {
-  if ((await exists(file)) !== 'file') throw new RagError(`corpus file not found: ${file}`);
+  if ((await exists(file)) !== 'file') throw new RagError('dataset-invalid', `corpus file not found: ${file}`);
   const ids: string[] = [];
   const seen = new Map<string, number>();
   for await (const [lineNo, line] of readLines(file)) {
     if (line.trim() === '') continue;
     const obj = parseJsonLine(file, lineNo, line);
     const id = idValue(obj._id);
-    if (id === undefined) throw new RagError(`${file} line ${lineNo}: missing "_id"`);
+    if (id === undefined) throw new RagError('dataset-invalid', `${file} line ${lineNo}: missing "_id"`);
     const first = seen.get(id);
     if (first !== undefined) throw duplicateId(file, lineNo, '"_id"', id, first);
     seen.set(id, lineNo);
@@ -161,7 +164,7 @@ export async function readCorpusIds(file: string): Promise<string[]> {
 
 /** Duplicate ids are errors: which of the two lines is right is for the author to say. */
 function duplicateId(file: string, lineNo: number, what: string, id: string, firstLine: number): RagError {
-  return new RagError(`${file} line ${lineNo}: duplicate ${what} ${JSON.stringify(id)} (first on line ${firstLine}); ids must be unique`);
+  return new RagError('dataset-invalid', `${file} line ${lineNo}: duplicate ${what} ${JSON.stringify(id)} (first on line ${firstLine}); ids must be unique`);
 }
 
 /** Normalises a user-written document path to the id form the ingester uses: POSIX, no `./`. */
@@ -206,25 +209,25 @@ export async function fingerprintFiles(base: string, relativePaths: readonly str
  * Throws a RagError for a missing folder or file, or a malformed line (naming file and line).
  */
 export async function loadDataset(root: string, options: LoadDatasetOptions = {}): Promise<LabeledDataset> {
-  if ((await exists(root)) !== 'dir') throw new RagError(`dataset folder not found: ${root}`);
+  if ((await exists(root)) !== 'dir') throw new RagError('dataset-invalid', `dataset folder not found: ${root}`);
   const layout = options.layout ?? ((await exists(path.join(root, 'qrels'))) === 'dir' ? 'beir' : 'simple');
   return layout === 'beir' ? loadBeir(root, options) : loadSimple(root, options);
 }
 
 async function loadBeir(root: string, options: LoadDatasetOptions): Promise<LabeledDataset> {
-  const split = options.split ?? 'test';
+  const split = options.split ?? DEFAULT_SPLIT;
   const corpusFile = path.join(root, 'corpus.jsonl');
   const queriesFile = path.join(root, 'queries.jsonl');
   const qrelsRel = `qrels/${split}.tsv`;
   const qrelsFile = path.join(root, 'qrels', `${split}.tsv`);
   for (const f of [corpusFile, queriesFile]) {
-    if ((await exists(f)) !== 'file') throw new RagError(`not a BEIR dataset: ${f} is missing`);
+    if ((await exists(f)) !== 'file') throw new RagError('dataset-invalid', `not a BEIR dataset: ${f} is missing`);
   }
   if ((await exists(qrelsFile)) !== 'file') {
     const available = (await exists(path.join(root, 'qrels'))) === 'dir'
       ? (await readdir(path.join(root, 'qrels'))).filter((f) => f.endsWith('.tsv')).map((f) => f.slice(0, -4))
       : [];
-    throw new RagError(
+    throw new RagError('dataset-invalid', 
       `no qrels for split "${split}": ${qrelsFile} is missing` +
         (available.length > 0 ? ` (available: ${available.sort().join(', ')})` : ''),
     );
@@ -236,8 +239,8 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
     if (line.trim() === '') continue;
     const obj = parseJsonLine(queriesFile, lineNo, line);
     const id = idValue(obj._id);
-    if (id === undefined) throw new RagError(`${queriesFile} line ${lineNo}: missing "_id"`);
-    if (typeof obj.text !== 'string') throw new RagError(`${queriesFile} line ${lineNo}: missing "text"`);
+    if (id === undefined) throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: missing "_id"`);
+    if (typeof obj.text !== 'string') throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: missing "text"`);
     const first = queryLines.get(id);
     if (first !== undefined) throw duplicateId(queriesFile, lineNo, '"_id"', id, first);
     queryLines.set(id, lineNo);
@@ -255,12 +258,12 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
     const cols = line.split('\t');
     if (lineNo === 1 && cols[0] === 'query-id') continue;
     if (cols.length !== 3) {
-      throw new RagError(`${qrelsFile} line ${lineNo}: expected 3 tab-separated columns (query-id, corpus-id, score), got ${cols.length}`);
+      throw new RagError('dataset-invalid', `${qrelsFile} line ${lineNo}: expected 3 tab-separated columns (query-id, corpus-id, score), got ${cols.length}`);
     }
     const [qid = '', did = '', scoreText = ''] = cols;
     const score = Number(scoreText);
     if (qid === '' || did === '' || scoreText.trim() === '' || !Number.isFinite(score)) {
-      throw new RagError(`${qrelsFile} line ${lineNo}: expected query-id, corpus-id and a numeric score`);
+      throw new RagError('dataset-invalid', `${qrelsFile} line ${lineNo}: expected query-id, corpus-id and a numeric score`);
     }
     if (!allQueries.has(qid)) {
       unknownQueries.add(qid);
@@ -281,7 +284,7 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
 
   if (labels.size === 0) {
     const unknown = unknownQueries.done();
-    throw new RagError(
+    throw new RagError('dataset-invalid', 
       unknown.count > 0
         ? `${qrelsFile}: none of the ${unknown.count} labels of split "${split}" names a query of ${queriesFile} (e.g. ${JSON.stringify(unknown.examples[0])})`
         : `${qrelsFile}: split "${split}" is empty (no labels); add query-id, corpus-id, score lines or choose another --split`,
@@ -324,7 +327,7 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
 
 function parseGrade(file: string, lineNo: number, docId: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new RagError(`${file} line ${lineNo}: grade of ${JSON.stringify(docId)} must be a number, got ${JSON.stringify(v)}`);
+    throw new RagError('dataset-invalid', `${file} line ${lineNo}: grade of ${JSON.stringify(docId)} must be a number, got ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -332,7 +335,7 @@ function parseGrade(file: string, lineNo: number, docId: string, v: unknown): nu
 async function loadSimple(root: string, options: LoadDatasetOptions): Promise<LabeledDataset> {
   const queriesFile = path.join(root, 'queries.jsonl');
   if ((await exists(queriesFile)) !== 'file') {
-    throw new RagError(`no queries.jsonl in ${root}: write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
+    throw new RagError('dataset-invalid', `no queries.jsonl in ${root}: write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
   }
   const docsDir = (await exists(path.join(root, 'docs'))) === 'dir' ? path.join(root, 'docs') : root;
   const docsAreRoot = docsDir === root;
@@ -348,21 +351,21 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
   for await (const [lineNo, line] of readLines(queriesFile)) {
     if (line.trim() === '') continue;
     const obj = parseJsonLine(queriesFile, lineNo, line);
-    if (!('query' in obj)) throw new RagError(`${queriesFile} line ${lineNo}: missing "query"`);
+    if (!('query' in obj)) throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: missing "query"`);
     if (typeof obj.query !== 'string' || obj.query.trim() === '') {
-      throw new RagError(`${queriesFile} line ${lineNo}: "query" must be a non-empty string`);
+      throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: "query" must be a non-empty string`);
     }
     let id = `q${lineNo}`;
     if ('id' in obj) {
       const given = idValue(obj.id);
-      if (given === undefined) throw new RagError(`${queriesFile} line ${lineNo}: "id" must be a non-empty string`);
+      if (given === undefined) throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: "id" must be a non-empty string`);
       id = given;
     }
     const first = queryLines.get(id);
     if (first !== undefined) throw duplicateId(queriesFile, lineNo, 'query id', id, first);
     queryLines.set(id, lineNo);
     if (!('relevant' in obj)) {
-      throw new RagError(`${queriesFile} line ${lineNo}: missing "relevant" (a list of document paths, or {"path": grade})`);
+      throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: missing "relevant" (a list of document paths, or {"path": grade})`);
     }
 
     const graded: Array<[string, number]> = [];
@@ -370,14 +373,14 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
     if (Array.isArray(rel)) {
       for (const d of rel) {
         if (typeof d !== 'string' || d === '') {
-          throw new RagError(`${queriesFile} line ${lineNo}: "relevant" must list document paths as strings`);
+          throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: "relevant" must list document paths as strings`);
         }
         graded.push([d, 1]);
       }
     } else if (typeof rel === 'object' && rel !== null) {
       for (const [d, g] of Object.entries(rel)) graded.push([d, parseGrade(queriesFile, lineNo, d, g)]);
     } else {
-      throw new RagError(`${queriesFile} line ${lineNo}: "relevant" must be a list of document paths or an object {"path": grade}`);
+      throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: "relevant" must be a list of document paths or an object {"path": grade}`);
     }
 
     const labels = new Map<string, number>();
@@ -395,7 +398,7 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
   }
 
   if (queries.size === 0) {
-    throw new RagError(`${queriesFile} has no queries; write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
+    throw new RagError('dataset-invalid', `${queriesFile} has no queries; write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
   }
 
   const hashed = ['queries.jsonl', ...files.map((f) => (docsAreRoot ? f : `docs/${f}`))];

@@ -69,7 +69,7 @@ export interface GateInput {
 export function normalizeMetricName(name: string): string {
   const key = name.trim().toLowerCase().replace(/@/, '_at_');
   if (parseMetricKey(key) === undefined) {
-    throw new RagError(
+    throw new RagError('usage', 
       `unknown metric "${name}": use NAME_at_K with NAME one of ${METRIC_NAMES.join(', ')} (e.g. ndcg_at_10)`,
     );
   }
@@ -79,12 +79,12 @@ export function normalizeMetricName(name: string): string {
 /** Parses `--min ndcg_at_10=0.6`. */
 export function parseMetricFloor(spec: string): MetricFloor {
   const eq = spec.indexOf('=');
-  if (eq < 0) throw new RagError(`invalid --min "${spec}": expected METRIC=VALUE, e.g. ndcg_at_10=0.6`);
+  if (eq < 0) throw new RagError('usage', `invalid --min "${spec}": expected METRIC=VALUE, e.g. ndcg_at_10=0.6`);
   const metric = normalizeMetricName(spec.slice(0, eq));
   const text = spec.slice(eq + 1).trim();
   const value = Number(text);
   if (text === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new RagError(`invalid --min "${spec}": the value must be a number between 0 and 1`);
+    throw new RagError('usage', `invalid --min "${spec}": the value must be a number between 0 and 1`);
   }
   return { metric, value };
 }
@@ -93,7 +93,7 @@ export function parseMetricFloor(spec: string): MetricFloor {
 export function parseMaxDrop(text: string): number {
   const value = Number(text.trim());
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new RagError(`invalid --max-drop "${text}": expected a number between 0 and 1 (0.02 = two points of nDCG)`);
+    throw new RagError('usage', `invalid --max-drop "${text}": expected a number between 0 and 1 (0.02 = two points of nDCG)`);
   }
   return value;
 }
@@ -110,7 +110,7 @@ function sameRun(a: RunKey, b: RunKey): boolean {
 function currentValue(run: RunKey & { metrics: Record<string, number> }, metric: string): number {
   const v = run.metrics[metric];
   if (v === undefined) {
-    throw new RagError(`the gate needs ${metric} but ${runLabel(run)} did not compute it: add its k to --k`);
+    throw new RagError('usage', `the gate needs ${metric} but ${runLabel(run)} did not compute it: add its k to --k`);
   }
   return v;
 }

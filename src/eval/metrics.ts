@@ -37,10 +37,10 @@ export function parseMetricKey(key: string): { name: MetricName; k: number } | u
 }
 
 function checkKs(ks: readonly number[]): void {
-  if (ks.length === 0) throw new RagError('no cut-offs given: pass at least one k (e.g. 10)');
+  if (ks.length === 0) throw new RagError('usage', 'no cut-offs given: pass at least one k (e.g. 10)');
   for (const k of ks) {
     if (!Number.isInteger(k) || k < 1) {
-      throw new RagError(`invalid cut-off k=${String(k)}: k must be a positive integer`);
+      throw new RagError('usage', `invalid cut-off k=${String(k)}: k must be a positive integer`);
     }
   }
 }

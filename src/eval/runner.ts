@@ -2,16 +2,20 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultCacheDir } from '../embed/cache.js';
-import type { ResolveOptions } from '../embed/registry.js';
+import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
+import { packageVersion } from '../version.js';
 import { characterLength } from '../ingest/chunk.js';
 import { ChunkCache, chunkDocumentsCached } from '../ingest/chunk-cache.js';
 import { discoverFiles } from '../ingest/discover.js';
 import { loadFile } from '../ingest/loaders/index.js';
-import { chunkingFor, DEFAULT_MODEL, openModelFor } from '../ingest/settings.js';
-import type { ModelChoice } from '../ingest/settings.js';
-import type { ChunkingOptions, LoadedDocument } from '../ingest/types.js';
+import { chunkingFor } from '../ingest/chunking.js';
+import { DEFAULT_MODEL } from '../embed/registry.js';
+import { openModelFor } from '../embed/open-model.js';
+import type { ModelChoice } from '../embed/open-model.js';
+import type { LoadedDocument } from '../ingest/types.js';
+import type { ChunkingOptions } from '../model/chunking.js';
 import { openRetriever } from '../retrieve/open.js';
 import type { Retriever } from '../retrieve/types.js';
 import { dropIndex, openIndex, writeAnyIndex } from '../store/open.js';
@@ -65,7 +69,6 @@ export interface EvalOptions {
   onEvent?: (event: EvalEvent) => void;
 }
 
-const TOOL_VERSION = '0.1.0';
 
 /**
  * Evaluates every model x mode on one labelled dataset. Documents are loaded and labels validated
@@ -85,7 +88,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const validated = checkDocuments(dataset, documents.map((d) => d.docId));
   let queries = evalQueries(validated);
   if (options.limit !== undefined) queries = queries.slice(0, options.limit);
-  if (queries.length === 0) throw new RagError(`dataset ${options.dataset} has no labelled queries to evaluate`);
+  if (queries.length === 0) throw new RagError('dataset-invalid', `dataset ${options.dataset} has no labelled queries to evaluate`);
   const qrels = new Map(queries.map((q) => [q.id, new Map(Object.entries(q.relevant))]));
   emit({ type: 'dataset', documents: documents.length, queries: queries.length, warnings: validated.warnings });
 
@@ -171,7 +174,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   return {
     formatVersion: RESULTS_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    toolVersion: TOOL_VERSION,
+    toolVersion: packageVersion(),
     dataset: { ...datasetInfo(validated), queries: queries.length },
     ks,
     queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant })),
@@ -380,7 +383,7 @@ async function loadDocuments(dataset: LabeledDataset): Promise<LoadedDocument[]>
     const { documents } = await loadFile(file, unlimited);
     docs.push(...documents);
   }
-  if (docs.length === 0) throw new RagError(`dataset ${dataset.root} has no documents to index`);
+  if (docs.length === 0) throw new RagError('dataset-invalid', `dataset ${dataset.root} has no documents to index`);
   return docs;
 }
 

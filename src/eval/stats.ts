@@ -59,7 +59,7 @@ function mean(xs: readonly number[]): number {
 }
 
 function checkPositiveInt(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new RagError(`invalid ${name} ${String(v)}: expected a positive integer`);
+  if (!Number.isInteger(v) || v < 1) throw new RagError('usage', `invalid ${name} ${String(v)}: expected a positive integer`);
 }
 
 /**
@@ -81,15 +81,15 @@ export function pairedComparison(
     throw new Error(`pairedComparison: arrays differ in length (${a.length} vs ${b.length}); align them by query id first`);
   }
   const n = a.length;
-  if (n === 0) throw new RagError('cannot compare runs: they have no evaluated queries in common');
+  if (n === 0) throw new RagError('usage', 'cannot compare runs: they have no evaluated queries in common');
   const seed = options.seed ?? 42;
   const resamples = options.resamples ?? 10_000;
   const permutations = options.permutations ?? 10_000;
   const confidence = options.confidence ?? 0.95;
   checkPositiveInt('number of resamples', resamples);
   checkPositiveInt('number of permutations', permutations);
-  if (!(confidence > 0 && confidence < 1)) throw new RagError(`invalid confidence ${confidence}: expected a value between 0 and 1`);
-  if (!Number.isInteger(seed)) throw new RagError(`invalid seed ${seed}: expected an integer`);
+  if (!(confidence > 0 && confidence < 1)) throw new RagError('usage', `invalid confidence ${confidence}: expected a value between 0 and 1`);
+  if (!Number.isInteger(seed)) throw new RagError('usage', `invalid seed ${seed}: expected an integer`);
 
   const diffs = new Float64Array(n);
   for (let i = 0; i < n; i += 1) diffs[i] = (b[i] ?? 0) - (a[i] ?? 0);

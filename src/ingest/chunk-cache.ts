@@ -23,7 +23,9 @@ import path from 'node:path';
 import { CHUNKS_FOLDER } from '../embed/cache.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { CHUNKER_VERSION, chunkDocument } from './chunk.js';
-import type { Chunk, ChunkingOptions, LengthFunction, LoadedDocument } from './types.js';
+import type { LengthFunction, LoadedDocument } from './types.js';
+import type { Chunk } from '../model/document.js';
+import type { ChunkingOptions } from '../model/chunking.js';
 
 /** [start, end, page, headings] plus the chunk's length in tokens when chunks are sized in tokens. */
 type Span = [number, number, number | null, string[]] | [number, number, number | null, string[], number];

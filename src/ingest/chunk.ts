@@ -11,7 +11,9 @@ import { RagError } from '../errors.js';
 import { splitBlocks, splitLogicalLines, splitRawLines, type Block } from './blocks.js';
 import { parseMarkdownStructure, type MarkdownStructure } from './markdown-sections.js';
 import { isTrailingPunctuation, splitClauses, splitSentences, splitWords, trimSpan, type Span } from './sentences.js';
-import type { Chunk, ChunkingOptions, LengthFunction, LoadedDocument } from './types.js';
+import type { LengthFunction, LoadedDocument } from './types.js';
+import type { Chunk } from '../model/document.js';
+import type { ChunkingOptions } from '../model/chunking.js';
 
 /**
  * Version of the chunker's output. Bump it whenever the same document and options can produce
@@ -20,26 +22,6 @@ import type { Chunk, ChunkingOptions, LengthFunction, LoadedDocument } from './t
  */
 export const CHUNKER_VERSION = 2;
 
-/**
- * Default chunking per length unit. Sizes are model tokens when the model has a tokenizer
- * (`length` is its token counter) and Unicode characters otherwise (`length` is
- * {@link characterLength}).
- *
- * - `tokens`: 512 with 64 overlap. Most retrieval models here read 512 tokens (bge-*-zh, e5,
- *   gte); callers should lower the size by the room the passage prefix and special tokens need
- *   (ingest does: `min(512, maxTokens - 16)`). Longer-window models (bge-m3, Qwen3) also retrieve
- *   best with passages of a few hundred tokens rather than whole pages.
- * - `characters`: 800 with 100 overlap: about 130-160 English words or 800 Chinese characters,
- *   roughly the content of a 512-token chunk in mixed text, for models (remote APIs, hashing)
- *   whose tokenizer we cannot run.
- *
- * The overlap (12.5%) is usually one or two sentences: enough to keep a sentence that a
- * boundary separated from its context retrievable from both sides.
- */
-export const DEFAULT_CHUNKING: Readonly<Record<ChunkingOptions['lengthUnit'], Readonly<ChunkingOptions>>> = {
-  tokens: { chunkSize: 512, chunkOverlap: 64, lengthUnit: 'tokens' },
-  characters: { chunkSize: 800, chunkOverlap: 100, lengthUnit: 'characters' },
-};
 
 /**
  * The {@link LengthFunction} for models without a tokenizer: the number of Unicode code points,
@@ -64,16 +46,16 @@ export function characterLength(text: string): number {
 export function validateChunkingOptions(options: ChunkingOptions): void {
   const { chunkSize, chunkOverlap, lengthUnit } = options;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new RagError(`--chunk-size (${String(chunkSize)}) must be a positive whole number`);
+    throw new RagError('usage', `--chunk-size (${String(chunkSize)}) must be a positive whole number`);
   }
   if (!Number.isInteger(chunkOverlap) || chunkOverlap < 0) {
-    throw new RagError(`--chunk-overlap (${String(chunkOverlap)}) must be a whole number, 0 or more`);
+    throw new RagError('usage', `--chunk-overlap (${String(chunkOverlap)}) must be a whole number, 0 or more`);
   }
   if (chunkOverlap >= chunkSize) {
-    throw new RagError(`--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
+    throw new RagError('usage', `--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
   }
   if (lengthUnit !== 'tokens' && lengthUnit !== 'characters') {
-    throw new RagError(`chunk length unit "${String(lengthUnit)}" must be "tokens" or "characters"`);
+    throw new RagError('usage', `chunk length unit "${String(lengthUnit)}" must be "tokens" or "characters"`);
   }
 }
 

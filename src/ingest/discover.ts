@@ -87,7 +87,7 @@ export async function discoverFiles(
     } else if (stat.isFile()) {
       candidates.push({ absPath: origin, origin, relPath: path.basename(origin) });
     } else {
-      throw new RagError(`not a file or directory: ${given}`);
+      throw new RagError('path-not-found', `not a file or directory: ${given}`);
     }
   }
 
@@ -152,11 +152,11 @@ async function statOrThrow(absPath: string, given: string): Promise<import('node
     return await fs.stat(absPath);
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) {
-      throw new RagError(`path not found: ${given} (resolved to ${absPath}); check the spelling or the working directory`, {
+      throw new RagError('path-not-found', `path not found: ${given} (resolved to ${absPath}); check the spelling or the working directory`, {
         cause: err,
       });
     }
-    throw new RagError(`cannot read ${given}: ${errorMessage(err)}`, { cause: err });
+    throw new RagError('path-not-found', `cannot read ${given}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

@@ -1,8 +1,5 @@
 import { RagError } from '../errors.js';
 
-/** Exit code of a process stopped by Ctrl-C (128 + SIGINT), what shells expect. */
-export const INTERRUPTED_EXIT_CODE = 130;
-
 /**
  * Thrown by `ingest()` when its `signal` aborts: it stopped at the next safe point, after
  * committing the batches done before, and released the index lock.
@@ -15,10 +12,10 @@ export class IngestInterruptedError extends RagError {
 
   constructor(committedDocuments: number, plannedDocuments: number) {
     super(
+      'interrupted',
       plannedDocuments === 0
         ? 'interrupted before anything was written; the index is as it was'
         : `interrupted: ${committedDocuments} of ${plannedDocuments} new or changed documents are committed, the rest are not; run the same ingest again to finish`,
-      { exitCode: INTERRUPTED_EXIT_CODE },
     );
     this.name = 'IngestInterruptedError';
     this.committedDocuments = committedDocuments;

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { ResolveOptions } from '../embed/registry.js';
+import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
-import type { StoredDocument } from '../store/index-store.js';
+import type { StoredDocument } from '../model/document.js';
 import { readManifest } from '../store/manifest.js';
 import { indexExists, openIndex, resolveLocation, writeAnyIndex } from '../store/open.js';
 import { displayLocation, isPostgresLocation } from '../store/pg/location.js';
@@ -17,9 +17,13 @@ import { countByCode, failedThisRun } from './failures.js';
 import type { NoticeCode } from './failures.js';
 import { FileLoadError, loadFile } from './loaders/index.js';
 import { characterLength, chunkDocument } from './chunk.js';
-import type { Chunk, ChunkingOptions, LoadedDocument } from './types.js';
-import { chunkingFor, DEFAULT_INDEX_DIR, openModelFor } from './settings.js';
-import type { ExistingIndex, ModelChoice } from './settings.js';
+import type { LoadedDocument } from './types.js';
+import type { Chunk } from '../model/document.js';
+import type { ChunkingOptions } from '../model/chunking.js';
+import { chunkingFor } from './chunking.js';
+import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
+import { openModelFor } from '../embed/open-model.js';
+import type { ExistingIndex, ModelChoice } from '../embed/open-model.js';
 
 /** What `ingest` reports while it works; the CLI turns these into a progress bar and notices. */
 export type IngestEvent =
@@ -194,7 +198,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 
         for (const { doc, origin } of loaded.documents) {
           if (seen.has(doc.docId)) {
-            throw new RagError(
+            throw new RagError('duplicate-document', 
               `two documents have the id "${doc.docId}" (the second from ${doc.source}); ingest them into separate --index directories or rename one`,
             );
           }
@@ -397,7 +401,7 @@ async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): 
     } catch (error) {
       if (!(error instanceof RagError)) throw error;
       const notice = error instanceof FileLoadError
-        ? makeNotice(file.absPath, error.code, error.reason)
+        ? makeNotice(file.absPath, error.notice, error.reason)
         : makeNotice(file.absPath, 'corrupt', error.message);
       notify(notice);
     }

@@ -56,10 +56,10 @@ export class Bm25Index {
     const k1 = options.k1 ?? 1.5;
     const b = options.b ?? 0.75;
     if (!Number.isFinite(k1) || k1 < 0) {
-      throw new RagError(`BM25: k1 must be a number >= 0, got ${String(options.k1)}`);
+      throw new RagError('usage', `BM25: k1 must be a number >= 0, got ${String(options.k1)}`);
     }
     if (!Number.isFinite(b) || b < 0 || b > 1) {
-      throw new RagError(`BM25: b must be a number between 0 and 1, got ${String(options.b)}`);
+      throw new RagError('usage', `BM25: b must be a number between 0 and 1, got ${String(options.b)}`);
     }
     this.k1 = k1;
     this.b = b;

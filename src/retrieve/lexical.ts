@@ -1,5 +1,5 @@
-import type { Chunk } from '../ingest/types.js';
-import type { StoredDocument } from '../store/index-store.js';
+import type { Chunk } from '../model/document.js';
+import type { StoredDocument } from '../model/document.js';
 import type { IndexReader } from '../store/reader.js';
 import { Bm25Index } from './bm25.js';
 import type { RetrievedChunk, Retriever } from './types.js';

@@ -1,15 +1,16 @@
-import type { ResolveOptions } from '../embed/registry.js';
+import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
-import { DEFAULT_INDEX_DIR, openModelFor } from '../ingest/settings.js';
-import type { ModelChoice } from '../ingest/settings.js';
+import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
+import { openModelFor } from '../embed/open-model.js';
+import type { ModelChoice } from '../embed/open-model.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
 import { openIndex, resolveLocation } from '../store/open.js';
 import { displayLocation, isPostgresLocation } from '../store/pg/location.js';
 import { openRetriever } from './open.js';
 import { makeSnippet } from './snippet.js';
 import type { Snippet } from './snippet.js';
-import type { RetrievalMode } from './types.js';
+import { DEFAULT_K, DEFAULT_MODE, type RetrievalMode } from './types.js';
 
 export interface QueryOptions {
   text: string;
@@ -71,10 +72,10 @@ export interface QueryTimings {
 export async function query(options: QueryOptions): Promise<QueryResult> {
   const started = performance.now();
   const text = options.text.trim();
-  if (!text) throw new RagError('the query is empty; pass the text to search for');
-  const k = options.k ?? 5;
-  if (!Number.isInteger(k) || k < 1) throw new RagError(`-k must be a positive integer, got ${k}`);
-  const mode = options.mode ?? 'dense';
+  if (!text) throw new RagError('usage', 'the query is empty; pass the text to search for');
+  const k = options.k ?? DEFAULT_K;
+  if (!Number.isInteger(k) || k < 1) throw new RagError('usage', `-k must be a positive integer, got ${k}`);
+  const mode = options.mode ?? DEFAULT_MODE;
   const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
   if (!isPostgresLocation(indexDir)) await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
   const store = await openIndex(indexDir);
@@ -83,7 +84,9 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   let embedder: Awaited<ReturnType<typeof openModelFor>> | undefined;
   try {
     if (store.chunkCount === 0) {
-      throw new RagError(`index ${displayLocation(options.index ?? DEFAULT_INDEX_DIR)} is empty; run \`rag ingest <paths>\` to add documents`);
+      throw new RagError('index-empty', `index ${displayLocation(options.index ?? DEFAULT_INDEX_DIR)} is empty`, {
+        hint: 'run `rag ingest <paths>` to add documents',
+      });
     }
     embedder = await openModelFor(store, options.model, options.modelOptions);
     modelLoaded = performance.now();

@@ -1,8 +1,12 @@
-import type { Chunk } from '../ingest/types.js';
-import type { StoredDocument } from '../store/index-store.js';
+import type { Chunk } from '../model/document.js';
+import type { StoredDocument } from '../model/document.js';
 
 export type RetrievalMode = 'dense' | 'bm25' | 'hybrid';
 export const RETRIEVAL_MODES: readonly RetrievalMode[] = ['dense', 'bm25', 'hybrid'];
+
+/** What `query` returns when not told: the 5 best chunks by dense similarity. */
+export const DEFAULT_K = 5;
+export const DEFAULT_MODE: RetrievalMode = 'dense';
 
 /** One retrieved chunk. `score` is a similarity: higher is better, comparable only within one mode. */
 export interface RetrievedChunk {

@@ -11,28 +11,13 @@
  * The end line makes a truncated file detectable even when it was cut at a line boundary.
  */
 import { createReadStream } from 'node:fs';
-import type { Chunk, DocumentFormat } from '../ingest/types.js';
+import type { Chunk, StoredDocument } from '../model/document.js';
 
 /**
  * The chunk file's own format. Independent of the index format (manifest.ts): index format 2
  * changed only how vectors are stored, so format-1 and format-2 indexes share this chunk file.
  */
 const CHUNK_FILE_VERSION = 1;
-
-/** A document as the index keeps it (its text lives in its chunks). */
-export interface StoredDocument {
-  docId: string;
-  /** Where it came from, as the user can open it (see LoadedDocument.source). */
-  source: string;
-  /** The ingested root or corpus file the document was found under. */
-  origin: string;
-  format: DocumentFormat;
-  title?: string;
-  /** Hash of the loaded text, to skip re-embedding unchanged documents. */
-  contentHash: string;
-  /** Ids of its chunks, in order. */
-  chunkIds: string[];
-}
 
 export interface ChunkRecord {
   /** The HNSW label of the chunk's vector. */

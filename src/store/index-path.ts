@@ -2,6 +2,9 @@ import { stat } from 'node:fs/promises';
 
 import { RagError } from '../errors.js';
 
+/** Where an index lives when no location is given: `.rag` in the working directory. */
+export const DEFAULT_INDEX_DIR = '.rag';
+
 /**
  * Refuse an index path that cannot be an index folder: an existing file, or a path running
  * through a file. Without this the first `mkdir` or `open` fails with a bare EEXIST/ENOTDIR.
@@ -25,11 +28,11 @@ export async function assertFolderPath(
   const { display = dir, what, kind = 'a folder', flag } = names;
   try {
     const s = await stat(dir);
-    if (!s.isDirectory()) throw new RagError(`${what} ${display} is a file, not ${kind}; pass a folder with ${flag} (rag creates it)`);
+    if (!s.isDirectory()) throw new RagError('index-location', `${what} ${display} is a file, not ${kind}; pass a folder with ${flag} (rag creates it)`);
   } catch (error) {
     if (error instanceof RagError) throw error;
     const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
-    if (code === 'ENOTDIR') throw new RagError(`${what} ${display} runs through a file, not folders; pass a folder with ${flag}`);
+    if (code === 'ENOTDIR') throw new RagError('index-location', `${what} ${display} runs through a file, not folders; pass a folder with ${flag}`);
     if (code !== 'ENOENT') throw error;
   }
 }

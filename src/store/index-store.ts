@@ -10,11 +10,14 @@
  */
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Embedder, ModelInfo } from '../embed/types.js';
-import type { Chunk, ChunkingOptions } from '../ingest/types.js';
+import type { ModelInfo } from '../model/model-info.js';
+import type { Chunk } from '../model/document.js';
+import type { ChunkingOptions } from '../model/chunking.js';
 import { RagError } from '../errors.js';
+import { assertCompatible } from '../model/compatibility.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
-import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord, type StoredDocument } from './chunk-file.js';
+import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord } from './chunk-file.js';
+import type { StoredDocument } from '../model/document.js';
 import { FlatVectors } from './flat-vectors.js';
 import { DEFAULT_HNSW_PARAMS, EXACT_SEARCH_WORK, VectorIndex, type HnswParams } from './hnsw.js';
 import { acquireLock, processAlive } from './lock.js';
@@ -31,7 +34,6 @@ import {
   type ManifestFile,
 } from './manifest.js';
 
-export type { StoredDocument } from './chunk-file.js';
 export type { SearchHit } from './reader.js';
 
 export interface SearchOptions {
@@ -123,7 +125,6 @@ class MissingFileError extends Error {}
  *
  * @example
  * const store = await IndexStore.open('.rag');
- * assertModel(store, embedder);
  * const hits = store.search(await embedder.embedQuery('向量数据库'), 5);
  */
 export class IndexStore implements IndexReader {
@@ -540,7 +541,7 @@ export async function writeIndex<T>(
       store = IndexStore.empty(dir, init, await lastGeneration(dir));
     } else if (exists) {
       store = await IndexStore.open(dir);
-      assertCompatible(store, init);
+      assertWritable(store, init);
     } else {
       await assertUsableDirectory(dir);
       store = IndexStore.empty(dir, init);
@@ -716,46 +717,16 @@ export function hnswParams(init: IndexInit): HnswParams {
   };
 }
 
-function shortFingerprint(fingerprint: string): string {
-  return fingerprint.slice(0, 8);
-}
-
-/**
- * Throws a RagError unless the index was built with this embedder's model (same fingerprint).
- * Vectors from different models are not comparable, so searching would return noise.
- */
-export function assertModel(store: { readonly location: string; readonly manifest: IndexInfo }, embedder: Pick<Embedder, 'info' | 'fingerprint'>): void {
-  const { manifest, location: dir } = store;
-  if (manifest.modelFingerprint === embedder.fingerprint) return;
-  const built = manifest.model.id;
-  const wanted =
-    embedder.info.id === built ? `${embedder.info.id} (fingerprint ${shortFingerprint(embedder.fingerprint)}: its settings changed)` : embedder.info.id;
-  throw new RagError(
-    `index ${dir} was built with model ${built} (fingerprint ${shortFingerprint(manifest.modelFingerprint)}), not ${wanted}; use --model ${built} or ingest into another --index`,
-  );
-}
-
-function describeChunking(c: ChunkingOptions): string {
-  return `chunk size ${c.chunkSize} ${c.lengthUnit}, overlap ${c.chunkOverlap}`;
-}
-
-/** Checks that `init` can write into the existing index `store` (either store). */
-export function assertCompatible(store: { readonly location: string; readonly manifest: IndexInfo }, init: IndexInit): void {
-  assertModel(store, { info: init.model, fingerprint: init.modelFingerprint });
-  const stored = store.manifest.chunking;
-  const wanted = init.chunking;
-  if (stored.chunkSize !== wanted.chunkSize || stored.chunkOverlap !== wanted.chunkOverlap || stored.lengthUnit !== wanted.lengthUnit) {
-    throw new RagError(
-      `index ${store.location} was built with ${describeChunking(stored)}, not ${describeChunking(wanted)}; ingest with the stored settings or into another --index`,
-    );
-  }
+/** The one compatibility rule (model/compatibility.ts), for a write of `init` into `store`. */
+export function assertWritable(store: { readonly location: string; readonly manifest: IndexInfo }, init: IndexInit): void {
+  assertCompatible(store.location, store.manifest, { modelId: init.model.id, modelFingerprint: init.modelFingerprint, chunking: init.chunking });
 }
 
 /** Refuses to turn a directory full of other files into an index (a mistyped --index). */
 async function assertUsableDirectory(dir: string): Promise<void> {
   const foreign = (await readdir(dir)).filter((name) => !name.startsWith('.') && !OWN_FILE_PATTERN.test(name));
   if (foreign.length > 0) {
-    throw new RagError(`${dir} exists and is not a rag index (it holds ${JSON.stringify(foreign[0])}); choose another --index`);
+    throw new RagError('index-location', `${dir} exists and is not a rag index (it holds ${JSON.stringify(foreign[0])}); choose another --index`);
   }
 }
 

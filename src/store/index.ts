@@ -2,21 +2,20 @@
 export {
   IndexStore,
   writeIndex,
-  assertModel,
-  assertCompatible,
+  assertWritable,
   COMMIT_STEPS,
   type CommitStep,
   type IndexInit,
   type IndexTransaction,
   type SearchHit,
   type SearchOptions,
-  type StoredDocument,
   type WriteIndexOptions,
 } from './index-store.js';
 export { FORMAT_VERSION, type Manifest, type ManifestFile } from './manifest.js';
 export { efFor, EXACT_SEARCH_WORK, REBUILD_DELETED_FRACTION, DEFAULT_HNSW_PARAMS, type HnswParams } from './hnsw.js';
 export { DEFAULT_LOCK_TIMEOUT_MS } from './lock.js';
 export type { IndexInfo, IndexReader, IndexWriter } from './reader.js';
+export type { StoredDocument } from '../model/document.js';
 export { dropIndex, indexExists, openIndex, resolveLocation, writeAnyIndex, type OpenIndexOptions, type WriteAnyIndexOptions } from './open.js';
 // Types only: the `pg` driver is loaded when a postgres:// location is opened, not on import.
 export type { PgIndex, PgIndexInfo } from './pg/pg-index.js';

@@ -198,7 +198,7 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
       await removeStale(path, existing.content);
       continue;
     }
-    if (Date.now() >= deadline) throw new RagError(lockedMessage(display, existing.owner));
+    if (Date.now() >= deadline) throw new RagError('index-locked', lockedMessage(display, existing.owner));
     await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     delay = Math.min(delay * 2, 250);
   }

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelInfo } from '../embed/types.js';
-import type { ChunkingOptions } from '../ingest/types.js';
+import type { ModelInfo } from '../model/model-info.js';
+import type { ChunkingOptions } from '../model/chunking.js';
 import { RagError } from '../errors.js';
 import { isErrno } from './atomic.js';
 
@@ -63,14 +63,14 @@ export const OWN_FILE_PATTERN =
 
 /** The shared "what to do" for damaged indexes: `rag ingest --rebuild` (index-store.ts, rebuild). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
-  return new RagError(
-    `index ${display} is damaged: ${what}; rebuild it from your documents with \`rag ingest --rebuild --index ${display} <paths>\``,
-    cause === undefined ? undefined : { cause },
-  );
+  return new RagError('index-damaged', `index ${display} is damaged: ${what}`, {
+    hint: `rebuild it from your documents with \`rag ingest --rebuild --index ${display} <paths>\``,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 export function noIndex(display: string): RagError {
-  return new RagError(`no index at ${display}: run \`rag ingest <paths>\` first`);
+  return new RagError('index-missing', `no index at ${display}: run \`rag ingest <paths>\` first`);
 }
 
 /**
@@ -102,7 +102,7 @@ export function validateManifest(value: unknown, display: string): Manifest {
   const version = value['formatVersion'];
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw bad('formatVersion');
   if (version > FORMAT_VERSION) {
-    throw new RagError(
+    throw new RagError('index-newer', 
       `index ${display} was written by a newer rag (format ${version}); upgrade rag or re-ingest into a new --index`,
     );
   }

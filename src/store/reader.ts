@@ -3,8 +3,8 @@
  * holds it: the HNSW files in a directory ({@link IndexStore}) or a PostgreSQL table with
  * pgvector ({@link PgIndex}). open.ts picks the store from the `--index` location.
  */
-import type { Chunk } from '../ingest/types.js';
-import type { StoredDocument } from './chunk-file.js';
+import type { Chunk } from '../model/document.js';
+import type { StoredDocument } from '../model/document.js';
 import type { Manifest } from './manifest.js';
 
 /** The manifest fields both stores keep: what the index was built with, and its size. */

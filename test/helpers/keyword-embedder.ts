@@ -1,5 +1,6 @@
-import { fingerprintOf } from '../../src/embed/fingerprint.js';
-import type { EmbedBatchResult, Embedder, ModelInfo } from '../../src/embed/types.js';
+import { fingerprintOf } from '../../src/model/fingerprint.js';
+import type { EmbedBatchResult, Embedder } from '../../src/embed/types.js';
+import type { ModelInfo } from '../../src/model/model-info.js';
 
 /**
  * A cheap deterministic embedder for tests and benches about text handling and index size, not

@@ -12,6 +12,8 @@ import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
 import { err, log, out, printJson } from '../ui.js';
+import type { CommandStatus } from '../exit-codes.js';
+import type { CommandContext } from '../main.js';
 
 export interface EvalCommandOptions extends ModelFlags {
   dataset: string;
@@ -48,13 +50,13 @@ function datasetWarningLines(w: DatasetWarnings): string[] {
 /** Default allowed drop when only --baseline is given. */
 const DEFAULT_MAX_DROP = 0.01;
 
-export async function runEval(opts: EvalCommandOptions): Promise<void> {
+export async function runEval(opts: EvalCommandOptions, _context: CommandContext): Promise<CommandStatus> {
   // Validate everything the gate needs before spending minutes on embedding.
   const modes = (opts.mode ?? ['dense']).map(parseMode);
   const floors = (opts.min ?? []).map(parseMetricFloor);
   const maxDrop = opts.maxDrop === undefined ? undefined : parseMaxDrop(String(opts.maxDrop));
   if (maxDrop !== undefined && opts.baseline === undefined) {
-    throw new RagError('--max-drop needs --baseline FILE (a results.json from an earlier `rag eval`)');
+    throw new RagError('usage', '--max-drop needs --baseline FILE (a results.json from an earlier `rag eval`)');
   }
   const baseline = opts.baseline === undefined ? undefined : await readBaseline(opts.baseline);
   if (opts.out !== undefined) await assertFolderPath(opts.out, { what: '--out', kind: 'a folder for the reports', flag: '--out' });
@@ -110,7 +112,7 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
   if (opts.json) {
-    printJson(jsonView(results, gate, written.results));
+    printJson(jsonView(results, gate, written.results), results.formatVersion);
   } else {
     printTable(results);
     log(err.dim(`reports: ${displayDir(outDir)}/ (results.json, report.md, report.html, junit.xml, per-query.jsonl)${summaryFile ? ' and the GitHub step summary' : ''}`));
@@ -122,21 +124,21 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
       log(err.green(`gate passed (${gate.checks.length} checks)`));
     } else {
       for (const v of gate.violations) log(`${err.red('gate failed:')} ${v.message}`);
-      process.exitCode = 1;
+      return 'gate-failed';
     }
   }
+  return 'ok';
 }
 
 function parseMode(mode: string): RetrievalMode {
   const m = mode.toLowerCase() as RetrievalMode;
-  if (!RETRIEVAL_MODES.includes(m)) throw new RagError(`unknown --mode "${mode}"; use ${RETRIEVAL_MODES.join(', ')}`);
+  if (!RETRIEVAL_MODES.includes(m)) throw new RagError('usage', `unknown --mode "${mode}"; use ${RETRIEVAL_MODES.join(', ')}`);
   return m;
 }
 
 /** The --json document: every run's configuration, metrics and cost; per-query detail stays in the files. */
-function jsonView(results: EvalResults, gate: GateResult | undefined, resultsFile: string): unknown {
+function jsonView(results: EvalResults, gate: GateResult | undefined, resultsFile: string): object {
   return {
-    formatVersion: results.formatVersion,
     dataset: results.dataset,
     ks: results.ks,
     runs: results.runs.map(({ perQuery: _perQuery, ...run }) => run),

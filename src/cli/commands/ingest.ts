@@ -2,7 +2,9 @@ import path from 'node:path';
 import { ingest } from '../../ingest/pipeline.js';
 import { isPostgresLocation } from '../../store/pg/location.js';
 import type { IngestSummary } from '../../ingest/pipeline.js';
-import { stopOnInterrupt } from '../interrupt.js';
+import type { CommandStatus } from '../exit-codes.js';
+import { announceInterrupt } from '../interrupt.js';
+import type { CommandContext } from '../main.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
@@ -24,13 +26,13 @@ export interface IngestCommandOptions extends ModelFlags {
   json?: boolean;
 }
 
-export async function runIngest(paths: string[], opts: IngestCommandOptions): Promise<void> {
+export async function runIngest(paths: string[], opts: IngestCommandOptions, context: CommandContext): Promise<CommandStatus> {
   const bar = new ProgressBar('embedding');
   // Named once embedding starts, not when the model opens: an ingest that fails before
   // (bad path, locked index, other chunking) then prints just its one-line error, and the
   // summary names the model anyway.
   let model: string | undefined;
-  const interrupt = stopOnInterrupt('the ingest');
+  const stopAnnouncing = announceInterrupt(context.signal, 'the ingest');
   const summary = await ingest({
     paths,
     index: opts.index,
@@ -46,7 +48,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
     cache: opts.cache,
     ...(opts.rebuild === true ? { rebuild: true } : {}),
     ...(opts.commitEvery === undefined ? {} : { commitEvery: { documents: opts.commitEvery } }),
-    signal: interrupt.signal,
+    signal: context.signal,
     onEvent: (event) => {
       switch (event.type) {
         case 'model':
@@ -81,16 +83,13 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions): Pr
     },
   }).finally(() => {
     bar.done();
-    interrupt.dispose();
+    stopAnnouncing();
   });
   if (opts.json) printJson(summary);
   else printSummary(summary);
-  // Everything readable was committed; 3 tells scripts that some inputs still need attention.
-  if (summary.documents.failed > 0) process.exitCode = PARTLY_FAILED;
+  // Everything readable was committed; the exit code tells scripts that some inputs still need attention.
+  return summary.documents.failed > 0 ? 'partly-failed' : 'ok';
 }
-
-/** Exit status of an ingest that committed what it could read but failed on some files. */
-const PARTLY_FAILED = 3;
 
 const NOTICE_LABEL = {
   failed: err.red('failed'),

@@ -1,4 +1,4 @@
-import { listModels } from '../../embed/registry.js';
+import { listModels } from '../../embed/aliases.js';
 import { out, printJson } from '../ui.js';
 
 export async function runModels(opts: { json?: boolean }): Promise<void> {

@@ -172,20 +172,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Checks the structure the gate relies on; throws a RagError naming `source` otherwise. */
 export function parseBaseline(value: unknown, source: string): BaselineResults {
-  if (!isRecord(value)) throw new RagError(`${source}: not a rag results file (expected a JSON object)`);
+  if (!isRecord(value)) throw new RagError('baseline-invalid', `${source}: not a rag results file (expected a JSON object)`);
   if (value.formatVersion !== RESULTS_FORMAT_VERSION) {
-    throw new RagError(
+    throw new RagError('baseline-invalid', 
       `${source}: unsupported results formatVersion ${JSON.stringify(value.formatVersion)} (this rag reads ${RESULTS_FORMAT_VERSION}); re-create the baseline with this version`,
     );
   }
-  if (!Array.isArray(value.runs)) throw new RagError(`${source}: "runs" must be a list`);
+  if (!Array.isArray(value.runs)) throw new RagError('baseline-invalid', `${source}: "runs" must be a list`);
   const runs: BaselineRun[] = value.runs.map((r: unknown, i: number) => {
-    if (!isRecord(r)) throw new RagError(`${source}: runs[${i}] is not an object`);
+    if (!isRecord(r)) throw new RagError('baseline-invalid', `${source}: runs[${i}] is not an object`);
     const mode = RETRIEVAL_MODES.find((m) => m === r.mode);
     if (typeof r.model !== 'string' || mode === undefined) {
-      throw new RagError(`${source}: runs[${i}] needs "model" and "mode" (${RETRIEVAL_MODES.join(', ')})`);
+      throw new RagError('baseline-invalid', `${source}: runs[${i}] needs "model" and "mode" (${RETRIEVAL_MODES.join(', ')})`);
     }
-    if (!isRecord(r.metrics)) throw new RagError(`${source}: runs[${i}].metrics must be an object`);
+    if (!isRecord(r.metrics)) throw new RagError('baseline-invalid', `${source}: runs[${i}].metrics must be an object`);
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.metrics)) if (typeof v === 'number') metrics[k] = v;
     return { model: r.model, mode, metrics };
@@ -203,13 +203,13 @@ export async function readBaseline(file: string): Promise<BaselineResults> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new RagError(`baseline file not found: ${file} (create one with rag eval --out and commit its results.json)`);
+    throw new RagError('baseline-invalid', `baseline file not found: ${file} (create one with rag eval --out and commit its results.json)`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new RagError(`${file}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new RagError('baseline-invalid', `${file}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   return parseBaseline(value, file);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import type { DocumentFormat, LoadedDocument } from '../types.js';
+import type { LoadedDocument } from '../types.js';
+import type { DocumentFormat } from '../../model/document.js';
 
 /**
  * sha256 (hex) of a document's format, title and text. NUL separators keep the fields apart, so

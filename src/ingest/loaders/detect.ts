@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { looksLikeText } from '../encoding.js';
-import type { DocumentFormat } from '../types.js';
+import type { DocumentFormat } from '../../model/document.js';
 
 /** How many leading bytes of a file format detection looks at. */
 export const HEAD_BYTES = 16 * 1024;

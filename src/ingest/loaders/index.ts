@@ -42,15 +42,15 @@ export class FileLoadError extends RagError {
   readonly absPath: string;
   readonly reason: string;
   /** Why, for counting: `corrupt`, `encrypted`, `no-text`, `too-large`, `unreadable`, `vanished` ... */
-  readonly code: NoticeCode;
+  readonly notice: NoticeCode;
   constructor(absPath: string, problem: string, options?: { location?: string; code?: NoticeCode; cause?: unknown }) {
     const where = options?.location;
-    super(where === undefined ? `${displayPath(absPath)}: ${problem}` : `${displayPath(absPath)} ${where}: ${problem}`, {
+    super('file-unloadable', where === undefined ? `${displayPath(absPath)}: ${problem}` : `${displayPath(absPath)} ${where}: ${problem}`, {
       cause: options?.cause,
     });
     this.absPath = absPath;
     this.reason = where === undefined ? problem : `${where}: ${problem}`;
-    this.code = options?.code ?? 'corrupt';
+    this.notice = options?.code ?? 'corrupt';
   }
 }
 

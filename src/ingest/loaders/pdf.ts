@@ -1,5 +1,5 @@
 import { joinLineWraps } from '../normalize.js';
-import type { PageSpan } from '../types.js';
+import type { PageSpan } from '../../model/document.js';
 import { LoaderError } from './loader-error.js';
 
 /**

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { RagError } from '../../errors.js';
+import { RagError, type ErrorCode } from '../../errors.js';
 import type { PgLocation } from './location.js';
 import { lookupPgPass } from './pgpass.js';
 
@@ -35,9 +35,9 @@ export function createPool(location: PgLocation, options: PgPoolOptions = {}): p
     if (found.kind === 'found') return found.password;
     const asks = `PostgreSQL at ${location.host}:${location.port} asks for a password for user ${location.user}`;
     if (found.kind === 'insecure') {
-      throw new RagError(`${asks}; ${found.file} was ignored because group or others can read it: chmod 600 it`);
+      throw new RagError('database-auth', `${asks}; ${found.file} was ignored because group or others can read it: chmod 600 it`);
     }
-    throw new RagError(`${asks}; put it in the URL, PGPASSWORD or ~/.pgpass`);
+    throw new RagError('database-auth', `${asks}; put it in the URL, PGPASSWORD or ~/.pgpass`);
   };
   // Our own sockets, so endPool can close one that pg leaves open after a failed login
   // (it would keep the process alive).
@@ -82,7 +82,7 @@ function sslOptions(location: PgLocation): false | ConnectionOptions {
     try {
       return readFileSync(file, 'utf8');
     } catch {
-      throw new RagError(`cannot read the TLS ${what} ${file} named in --index`);
+      throw new RagError('database-auth', `cannot read the TLS ${what} ${file} named in --index`);
     }
   };
   const ca = read(location.sslRootCert, 'root certificate (sslrootcert)');
@@ -115,43 +115,43 @@ export function pgError(error: unknown, location: PgLocation): unknown {
   const where = `${location.host}:${location.port}`;
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  const wrap = (text: string): RagError => new RagError(text, { cause: error });
+  const wrap = (errorCode: ErrorCode, text: string): RagError => new RagError(errorCode, text, { cause: error });
   switch (code) {
     case 'ECONNREFUSED':
-      return wrap(`cannot connect to PostgreSQL at ${where} (connection refused): is the server running, and on that port?`);
+      return wrap('database-unreachable', `cannot connect to PostgreSQL at ${where} (connection refused): is the server running, and on that port?`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return wrap(`cannot connect to PostgreSQL: host ${location.host} not found`);
+      return wrap('database-unreachable', `cannot connect to PostgreSQL: host ${location.host} not found`);
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return wrap(`cannot connect to PostgreSQL at ${where} (${code}): check the host, port and firewall`);
+      return wrap('database-unreachable', `cannot connect to PostgreSQL at ${where} (${code}): check the host, port and firewall`);
     case 'ECONNRESET':
-      return wrap(`PostgreSQL at ${where} closed the connection; check the server log (too many connections? TLS required?)`);
+      return wrap('database-unreachable', `PostgreSQL at ${where} closed the connection; check the server log (too many connections? TLS required?)`);
     case '28P01':
-      return wrap(`PostgreSQL at ${where} rejected the password for user ${location.user}; check the URL, PGPASSWORD or ~/.pgpass`);
+      return wrap('database-auth', `PostgreSQL at ${where} rejected the password for user ${location.user}; check the URL, PGPASSWORD or ~/.pgpass`);
     case '28000':
-      return wrap(`PostgreSQL at ${where} refused user ${location.user} for database ${location.database} (${firstLine(message)})`);
+      return wrap('database-auth', `PostgreSQL at ${where} refused user ${location.user} for database ${location.database} (${firstLine(message)})`);
     case '3D000':
-      return wrap(`PostgreSQL at ${where} has no database ${location.database}; create it or use another in the URL`);
+      return wrap('database-missing', `PostgreSQL at ${where} has no database ${location.database}; create it or use another in the URL`);
     case '42501':
-      return wrap(`PostgreSQL user ${location.user} lacks a privilege rag needs on ${location.database} (${firstLine(message)})`);
+      return wrap('database-privilege', `PostgreSQL user ${location.user} lacks a privilege rag needs on ${location.database} (${firstLine(message)})`);
     case '53300':
-      return wrap(`PostgreSQL at ${where} has too many connections; try again later or raise max_connections`);
+      return wrap('database-unavailable', `PostgreSQL at ${where} has too many connections; try again later or raise max_connections`);
     case '57P03':
-      return wrap(`PostgreSQL at ${where} is starting up or shutting down; try again shortly`);
+      return wrap('database-unavailable', `PostgreSQL at ${where} is starting up or shutting down; try again shortly`);
   }
   if (/does not support SSL/i.test(message)) {
-    return wrap(`PostgreSQL at ${where} does not accept TLS connections; use sslmode=disable in --index, or enable TLS on the server`);
+    return wrap('database-auth', `PostgreSQL at ${where} does not accept TLS connections; use sslmode=disable in --index, or enable TLS on the server`);
   }
   if (/self[- ]signed certificate|unable to verify|certificate|Hostname\/IP does not match/i.test(message) && location.sslMode !== 'disable') {
-    return wrap(`TLS to PostgreSQL at ${where} failed: ${firstLine(message)}; pass the server's CA with sslrootcert=FILE, or use sslmode=require`);
+    return wrap('database-auth', `TLS to PostgreSQL at ${where} failed: ${firstLine(message)}; pass the server's CA with sslrootcert=FILE, or use sslmode=require`);
   }
   if (/timeout expired|Connection terminated due to connection timeout/i.test(message)) {
-    return wrap(`cannot connect to PostgreSQL at ${where} within ${location.connectTimeoutSeconds} s; check the host and port`);
+    return wrap('database-unreachable', `cannot connect to PostgreSQL at ${where} within ${location.connectTimeoutSeconds} s; check the host and port`);
   }
   if (/Connection terminated unexpectedly/i.test(message)) {
-    return wrap(`PostgreSQL at ${where} closed the connection unexpectedly; check the server log`);
+    return wrap('database-unreachable', `PostgreSQL at ${where} closed the connection unexpectedly; check the server log`);
   }
   return error;
 }

@@ -51,30 +51,30 @@ export function parsePgLocation(location: string, env: NodeJS.ProcessEnv = proce
     url = new URL(location.trim());
   } catch {
     // Never echo the input: it may hold a password.
-    throw new RagError('--index is not a valid PostgreSQL URL; use postgres://USER@HOST:PORT/DB?table=NAME');
+    throw new RagError('index-location', '--index is not a valid PostgreSQL URL; use postgres://USER@HOST:PORT/DB?table=NAME');
   }
   const redacted = redactUrl(url);
   for (const key of url.searchParams.keys()) {
     if (!KNOWN_PARAMS.has(key)) {
-      throw new RagError(`--index ${redacted}: unknown parameter "${key}"; use ${[...KNOWN_PARAMS].join(', ')}`);
+      throw new RagError('index-location', `--index ${redacted}: unknown parameter "${key}"; use ${[...KNOWN_PARAMS].join(', ')}`);
     }
   }
   const table = url.searchParams.get('table') ?? DEFAULT_PG_TABLE;
   if (!TABLE_NAME.test(table)) {
-    throw new RagError(`--index ${redacted}: table "${table}" must be a lowercase identifier (letters, digits, _; at most 48 characters)`);
+    throw new RagError('index-location', `--index ${redacted}: table "${table}" must be a lowercase identifier (letters, digits, _; at most 48 characters)`);
   }
   const sslModeText = url.searchParams.get('sslmode') ?? env['PGSSLMODE'] ?? 'disable';
   if (!(SSL_MODES as readonly string[]).includes(sslModeText)) {
-    throw new RagError(`--index ${redacted}: sslmode "${sslModeText}" is not supported; use ${SSL_MODES.join(', ')}`);
+    throw new RagError('index-location', `--index ${redacted}: sslmode "${sslModeText}" is not supported; use ${SSL_MODES.join(', ')}`);
   }
   const port = url.port === '' ? Number(env['PGPORT'] ?? 5432) : Number(url.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RagError(`--index ${redacted}: invalid port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RagError('index-location', `--index ${redacted}: invalid port`);
   const user = decode(url.username) || env['PGUSER'] || env['USER'] || 'postgres';
   const database = decode(url.pathname.replace(/^\//, '')) || env['PGDATABASE'] || user;
   const timeoutText = url.searchParams.get('connect_timeout');
   const connectTimeoutSeconds = timeoutText === null ? 10 : Number(timeoutText);
   if (!Number.isFinite(connectTimeoutSeconds) || connectTimeoutSeconds < 0) {
-    throw new RagError(`--index ${redacted}: connect_timeout must be a number of seconds`);
+    throw new RagError('index-location', `--index ${redacted}: connect_timeout must be a number of seconds`);
   }
   return {
     host: decode(url.hostname).replace(/^\[(.*)\]$/, '$1') || env['PGHOST'] || 'localhost',

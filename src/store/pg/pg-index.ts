@@ -15,9 +15,9 @@
  * so readers see the old or the new index and a failure never leaves half a document.
  */
 import type pg from 'pg';
-import type { Chunk, DocumentFormat } from '../../ingest/types.js';
+import type { Chunk, DocumentFormat } from '../../model/document.js';
 import { RagError } from '../../errors.js';
-import type { StoredDocument } from '../chunk-file.js';
+import type { StoredDocument } from '../../model/document.js';
 import { efFor } from '../hnsw.js';
 import { newManifestFields, type IndexInit, type Operation } from '../index-store.js';
 import { damaged, noIndex } from '../manifest.js';
@@ -164,7 +164,7 @@ export class PgIndex implements IndexReader {
     const state = await tableState(db, tables);
     if (state === 'absent') return undefined;
     if (state === 'foreign') {
-      throw new RagError(`table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
+      throw new RagError('index-location', `table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
     }
     let meta: MetaRow | undefined;
     try {
@@ -175,7 +175,7 @@ export class PgIndex implements IndexReader {
     }
     if (meta === undefined) throw damagedPg(location, `${tables.meta} has no row`);
     if (meta.format_version > PG_FORMAT_VERSION) {
-      throw new RagError(`index ${location.display} was written by a newer rag (format ${meta.format_version}); upgrade rag or use another table`);
+      throw new RagError('index-newer', `index ${location.display} was written by a newer rag (format ${meta.format_version}); upgrade rag or use another table`);
     }
     const index = new PgIndex(
       pool,

@@ -3,10 +3,11 @@
  * creation, and the one transaction that applies an ingest's changes with multi-row INSERTs.
  */
 import type pg from 'pg';
-import type { Chunk } from '../../ingest/types.js';
+import type { Chunk } from '../../model/document.js';
 import { RagError } from '../../errors.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../lock.js';
 import { normalized } from '../flat-vectors.js';
-import { assertCompatible, Transaction, type IndexInit, type Operation } from '../index-store.js';
+import { assertWritable, Transaction, type IndexInit, type Operation } from '../index-store.js';
 import type { IndexWriter } from '../reader.js';
 import { createPool, endPool, pgError, type PgPoolOptions } from './connect.js';
 import { parsePgLocation, type PgLocation } from './location.js';
@@ -50,15 +51,15 @@ export async function writePgIndex<T>(url: string, init: IndexInit, fn: (tx: Ind
   let client: pg.PoolClient | undefined;
   try {
     client = await pool.connect();
-    await lockTable(client, location, options.lockTimeoutMs ?? 10_000);
+    await lockTable(client, location, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     await ensurePgvector(client, location);
     const rebuild = options.rebuild === true;
     // A rebuild never reads the old index (it may be damaged), but must not drop foreign tables.
     if (rebuild && (await tableState(client, tables)) === 'foreign') {
-      throw new RagError(`table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
+      throw new RagError('index-location', `table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
     }
     const existing = rebuild ? undefined : await PgIndex.load(pool, location, client);
-    if (existing !== undefined) assertCompatible(existing, init);
+    if (existing !== undefined) assertWritable(existing, init);
     const store = existing ?? PgIndex.empty(pool, location, init);
     if (existing === undefined && init.model.dimension > PG_HNSW_MAX_DIMENSION) {
       options.onWarning?.(
@@ -117,7 +118,7 @@ async function lockTable(client: pg.PoolClient, location: PgLocation, timeoutMs:
     ]);
     if (rows[0]?.locked === true) return;
     if (Date.now() >= deadline) {
-      throw new RagError(
+      throw new RagError('index-locked', 
         `index ${location.display} is locked by another rag ingest (a PostgreSQL advisory lock on ${location.table}); wait for it to finish`,
       );
     }
@@ -135,6 +136,7 @@ async function ensurePgvector(client: pg.PoolClient, location: PgLocation): Prom
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new RagError(
+      'pgvector-missing',
       `pgvector is not available in ${location.display} (CREATE EXTENSION vector: ${message}); install pgvector on the server or ask your provider to enable it`,
       { cause: error },
     );

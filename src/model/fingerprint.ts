@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ModelInfo } from './types.js';
+import type { ModelInfo } from './model-info.js';
 
 /**
  * The fingerprint of a model: sha256 (hex) of a canonical JSON of its {@link ModelInfo}: keys sorted
