@@ -1,5 +1,7 @@
 /**
- * `rag` as a library: the same operations the CLI runs, typed.
+ * `rag` as a library: the same operations the CLI runs, typed. Every name is listed on purpose
+ * (no `export *`): what is not here is internal and may change without notice. The README's
+ * "Library" section lists the same names, and test/public-api.test.ts holds the two together.
  *
  * @example
  * ```ts
@@ -9,6 +11,8 @@
  * const report = await evaluate({ dataset: './datasets/en-sample', models: ['hash'], modes: ['dense', 'bm25'] });
  * ```
  */
+
+// Operations
 export { ingest } from './ingest/pipeline.js';
 export type { IngestEvent, IngestOptions, IngestSummary } from './ingest/pipeline.js';
 export { IngestInterruptedError } from './ingest/interrupted.js';
@@ -16,15 +20,18 @@ export { DEFAULT_COMMIT_SECONDS } from './ingest/commit-schedule.js';
 export type { CommitEvery } from './ingest/commit-schedule.js';
 export { query } from './retrieve/query.js';
 export type { QueryHit, QueryOptions, QueryResult, QueryTimings } from './retrieve/query.js';
+export { DEFAULT_K, DEFAULT_MODE } from './retrieve/types.js';
 export { evaluate } from './eval/runner.js';
 export type { EvalEvent, EvalOptions } from './eval/runner.js';
-export { openModelFor } from './embed/open-model.js';
-export { DEFAULT_INDEX_DIR } from './store/index-path.js';
-export type { ModelChoice } from './embed/open-model.js';
-export { RagError } from './errors.js';
+
+// Errors
+export { RagError, ERROR_CODES, hasCode } from './errors.js';
+export type { ErrorCode, RagErrorOptions } from './errors.js';
 
 // Models
 export { DEFAULT_MODEL, resolveModel } from './embed/registry.js';
+export { openModelFor } from './embed/open-model.js';
+export type { ModelChoice } from './embed/open-model.js';
 export { findModel, listModels } from './embed/aliases.js';
 export type { ModelEntry } from './embed/aliases.js';
 export { HashEmbedder } from './embed/hash.js';
@@ -33,26 +40,55 @@ export type { TransformersEmbedder, TransformersLoadOptions, TransformersModelSp
 export type { BatchLimits } from './embed/batching.js';
 export { cacheInfo, clearCache, EmbeddingCache, withCache } from './embed/cache.js';
 export { fromLangChainEmbeddings, toLangChainEmbeddings } from './embed/langchain.js';
+export type {
+  CorpusStatistics,
+  EmbedBatchResult,
+  Embedder,
+  EmbedOptions,
+  EmbedProgress,
+  ModelDtype,
+  ResolveOptions,
+} from './embed/types.js';
+
+// The index's data model
 export { fingerprintOf } from './model/fingerprint.js';
-export type * from './embed/types.js';
+export { assertCompatible } from './model/compatibility.js';
+export type { IndexIdentity, WantedIdentity } from './model/compatibility.js';
+export { DEFAULT_CHUNKING } from './model/chunking.js';
+export type { ChunkingOptions } from './model/chunking.js';
+export type { Chunk, DocumentFormat, PageSpan, StoredDocument } from './model/document.js';
+export type { ModelInfo, Pooling, ProviderName } from './model/model-info.js';
 
 // Documents and chunks
 export { discoverFiles } from './ingest/discover.js';
 export type { DiscoverOptions, LoadNotice, SourceFile } from './ingest/discover.js';
 export { loadFile, FileLoadError } from './ingest/loaders/index.js';
 export type { LoadedFile, LoadFileOptions } from './ingest/loaders/index.js';
+export type { LengthFunction, LoadedDocument } from './ingest/types.js';
 export { noticeKind } from './ingest/failures.js';
 export type { NoticeCode, NoticeKind } from './ingest/failures.js';
 export { DEFAULT_MAX_FILE_SIZE, formatBytes, parseByteSize } from './ingest/limits.js';
 export { chunkDocument } from './ingest/chunk.js';
-export { DEFAULT_CHUNKING } from './model/chunking.js';
-export type * from './ingest/types.js';
-export type { Chunk, DocumentFormat, PageSpan, StoredDocument } from './model/document.js';
-export type { ChunkingOptions } from './model/chunking.js';
-export type { ModelInfo, Pooling, ProviderName } from './model/model-info.js';
 
-// Index and retrieval
-export * from './store/index.js';
+// Indexes: the HNSW files and PostgreSQL behind one reader/writer interface
+export { DEFAULT_INDEX_DIR } from './store/index-path.js';
+export { dropIndex, indexExists, openIndex, resolveLocation, writeAnyIndex } from './store/open.js';
+export type { OpenIndexOptions, WriteAnyIndexOptions } from './store/open.js';
+export type { IndexInfo, IndexReader, IndexWriter } from './store/reader.js';
+export { IndexStore, writeIndex } from './store/index-store.js';
+export type { IndexInit, IndexTransaction, SearchHit, SearchOptions, WriteIndexOptions } from './store/index-store.js';
+export { FORMAT_VERSION } from './store/manifest.js';
+export type { Manifest, ManifestFile } from './store/manifest.js';
+export { DEFAULT_HNSW_PARAMS } from './store/hnsw.js';
+export type { HnswParams } from './store/hnsw.js';
+export { DEFAULT_LOCK_TIMEOUT_MS } from './store/lock.js';
+// Types only: the `pg` driver is loaded when a postgres:// location is opened, not on import.
+export type { PgIndex, PgIndexInfo } from './store/pg/pg-index.js';
+export type { PgWriteOptions } from './store/pg/pg-write.js';
+export { DEFAULT_PG_TABLE, displayLocation, isPostgresLocation, parsePgLocation, SSL_MODES } from './store/pg/location.js';
+export type { PgLocation, SslMode } from './store/pg/location.js';
+
+// Retrieval
 export { openRetriever } from './retrieve/open.js';
 export { DenseRetriever } from './retrieve/dense.js';
 export { Bm25Retriever } from './retrieve/lexical.js';
@@ -63,9 +99,12 @@ export type { RetrievalMode, RetrievedChunk, Retriever } from './retrieve/types.
 // Evaluation
 export { evaluateRun, scoreQuery, DEFAULT_KS } from './eval/metrics.js';
 export { pairedComparison } from './eval/stats.js';
-export { loadDataset } from './eval/dataset.js';
+export { loadDataset, DEFAULT_SPLIT } from './eval/dataset.js';
 export type { LabeledDataset } from './eval/dataset.js';
 export { checkGate, parseMetricFloor } from './eval/gate.js';
 export type { GateResult } from './eval/gate.js';
 export { readBaseline, writeReports } from './eval/report/index.js';
 export type { EvalResults, RunResult } from './eval/types.js';
+
+// The tool's own version, from package.json.
+export { packageVersion } from './version.js';
