@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { resolveModel } from '../src/embed/registry.js';
 import type { Chunk } from '../src/model/document.js';
 import { chunkingFor } from '../src/ingest/chunking.js';
-import { writeIndex } from '../src/store/index-store.js';
+import { writeIndex } from '../src/store/write-index.js';
 import { seededRandom } from '../src/random.js';
 import { tinyVocabulary, writeTinyModel } from '../test/helpers/tiny-bert.js';
 import { clusteredVectors } from './clustered-vectors.js';

@@ -21,7 +21,8 @@ import { Document } from '@langchain/core/documents';
 import { Embeddings } from '@langchain/core/embeddings';
 import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
 import type { Chunk } from '../src/model/document.js';
-import { IndexStore, writeIndex } from '../src/store/index-store.js';
+import { IndexStore } from '../src/store/index-store.js';
+import { writeIndex } from '../src/store/write-index.js';
 import { DEFAULT_HNSW_PARAMS, efFor } from '../src/store/hnsw.js';
 import { clusteredVectors } from './clustered-vectors.js';
 

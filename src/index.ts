@@ -38,7 +38,9 @@ export { HashEmbedder } from './embed/hash.js';
 export { loadTransformersEmbedder } from './embed/transformers.js';
 export type { TransformersEmbedder, TransformersLoadOptions, TransformersModelSpec } from './embed/transformers.js';
 export type { BatchLimits } from './embed/batching.js';
-export { cacheInfo, clearCache, EmbeddingCache, withCache } from './embed/cache.js';
+export { cacheInfo, clearCache } from './embed/cache-admin.js';
+export { EmbeddingCache } from './embed/cache.js';
+export { withCache } from './embed/cached-embedder.js';
 export { fromLangChainEmbeddings, toLangChainEmbeddings } from './embed/langchain.js';
 export type {
   CorpusStatistics,
@@ -75,8 +77,11 @@ export { DEFAULT_INDEX_DIR } from './store/index-path.js';
 export { dropIndex, indexExists, openIndex, resolveLocation, writeAnyIndex } from './store/open.js';
 export type { OpenIndexOptions, WriteAnyIndexOptions } from './store/open.js';
 export type { IndexInfo, IndexReader, IndexWriter } from './store/reader.js';
-export { IndexStore, writeIndex } from './store/index-store.js';
-export type { IndexInit, IndexTransaction, SearchHit, SearchOptions, WriteIndexOptions } from './store/index-store.js';
+export { IndexStore } from './store/index-store.js';
+export { writeIndex } from './store/write-index.js';
+export type { IndexInit } from './store/transaction.js';
+export type { IndexTransaction, WriteIndexOptions } from './store/write-index.js';
+export type { SearchHit, SearchOptions } from './store/index-store.js';
 export { FORMAT_VERSION } from './store/manifest.js';
 export type { Manifest, ManifestFile } from './store/manifest.js';
 export { DEFAULT_HNSW_PARAMS } from './store/hnsw.js';

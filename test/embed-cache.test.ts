@@ -8,7 +8,10 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RagError } from '../src/errors.js';
-import { cacheInfo, clearCache, defaultCacheDir, EmbeddingCache, withCache } from '../src/embed/cache.js';
+import { cacheInfo, clearCache } from '../src/embed/cache-admin.js';
+import { defaultCacheDir } from '../src/embed/cache-dir.js';
+import { EmbeddingCache } from '../src/embed/cache.js';
+import { withCache } from '../src/embed/cached-embedder.js';
 import type { EmbedBatchResult, Embedder } from '../src/embed/types.js';
 import { fakeVector } from './helpers/fake-embedding-servers.js';
 

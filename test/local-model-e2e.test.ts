@@ -4,7 +4,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cacheInfo } from '../src/embed/cache.js';
+import { cacheInfo } from '../src/embed/cache-admin.js';
 import { RagError } from '../src/errors.js';
 import { evaluate } from '../src/eval/runner.js';
 import { ingest } from '../src/ingest/pipeline.js';

@@ -12,7 +12,8 @@ import { cp, readdir, readFile, rm, truncate, unlink, writeFile } from 'node:fs/
 import path from 'node:path';
 import { ingest } from '../src/ingest/pipeline.js';
 import { query } from '../src/retrieve/query.js';
-import { IndexStore, writeIndex } from '../src/store/index-store.js';
+import { IndexStore } from '../src/store/index-store.js';
+import { writeIndex } from '../src/store/write-index.js';
 import { acquireLock } from '../src/store/lock.js';
 import { collect, lines, runCli, spawnCli, tempDir } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';

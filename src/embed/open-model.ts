@@ -3,7 +3,8 @@
  * opened as it was built (its provider reads the options back from the stored model info).
  */
 import { assertCompatible, type IndexIdentity } from '../model/compatibility.js';
-import { EmbeddingCache, withCache } from './cache.js';
+import { EmbeddingCache } from './cache.js';
+import { withCache } from './cached-embedder.js';
 import { providerFor, providerNamed } from './providers.js';
 import { DEFAULT_MODEL, resolveModel } from './registry.js';
 import type { Embedder, ResolveOptions } from './types.js';

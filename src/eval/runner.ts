@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultCacheDir } from '../embed/cache.js';
+import { defaultCacheDir } from '../embed/cache-dir.js';
 import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';

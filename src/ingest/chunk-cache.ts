@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CHUNKS_FOLDER } from '../embed/cache.js';
+import { CHUNKS_FOLDER } from '../embed/cache-dir.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { CHUNKER_VERSION, chunkDocument } from './chunk.js';
 import type { LengthFunction, LoadedDocument } from './types.js';

@@ -8,31 +8,19 @@
  * manifest no longer names. A crash at any moment therefore leaves the old or the new state.
  * Writers hold `lock`; readers need no lock and retry if a commit removes files under them.
  */
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelInfo } from '../model/model-info.js';
-import type { Chunk } from '../model/document.js';
-import type { ChunkingOptions } from '../model/chunking.js';
-import { RagError } from '../errors.js';
-import { assertCompatible } from '../model/compatibility.js';
+import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
 import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord } from './chunk-file.js';
-import type { StoredDocument } from '../model/document.js';
+import { crashPoint, type CommitStep } from './commit-steps.js';
+import { removeUnreferenced } from './directory.js';
 import { FlatVectors } from './flat-vectors.js';
-import { DEFAULT_HNSW_PARAMS, EXACT_SEARCH_WORK, VectorIndex, type HnswParams } from './hnsw.js';
-import { acquireLock, processAlive } from './lock.js';
-import type { IndexInfo, IndexReader, IndexWriter, SearchHit } from './reader.js';
+import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
+import type { IndexReader, SearchHit } from './reader.js';
+import { newManifestFields, type IndexInit, type Operation } from './transaction.js';
 import { StoredVectors } from './vector-store.js';
-import {
-  FORMAT_VERSION,
-  MANIFEST_FILE,
-  OWN_FILE_PATTERN,
-  damaged,
-  generationFileNames,
-  readManifest,
-  type Manifest,
-  type ManifestFile,
-} from './manifest.js';
+import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, readManifest, type Manifest, type ManifestFile } from './manifest.js';
 
 export type { SearchHit } from './reader.js';
 
@@ -46,73 +34,6 @@ export interface SearchOptions {
    * without a graph (below the size where one is built) always scans.
    */
   exact?: boolean;
-}
-
-/** What a new index is created with, and what an existing one must match. */
-export interface IndexInit {
-  model: ModelInfo;
-  modelFingerprint: string;
-  chunking: ChunkingOptions;
-  /** Graph parameters for a new index (an existing index keeps its own). */
-  hnsw?: { M?: number; efConstruction?: number };
-}
-
-export interface WriteIndexOptions {
-  /** How long to wait for another writer's lock. Default 10 s. */
-  lockTimeoutMs?: number;
-  /**
-   * false: commits skip fsync (renames stay atomic, so a crash still leaves a readable index,
-   * but a power loss may lose the last commit). For throwaway indexes: eval's per-model index.
-   * Default true.
-   */
-  durable?: boolean;
-  /**
-   * Receives the store as committed, for a caller that goes on to read the index it wrote
-   * (eval's private per-model index) without loading its files back.
-   */
-  onCommitted?: (store: IndexStore) => void;
-  /**
-   * Scan budget deciding when the commit builds the HNSW graph: once live vectors × expected
-   * query non-zeros exceeds it. Default {@link EXACT_SEARCH_WORK} (where searches stop scanning);
-   * 0 always builds one. For tests and benchmarks of the graph on small indexes.
-   */
-  graphWork?: number;
-  /**
-   * Build the index from scratch: the current generation is not read (it may be damaged or
-   * unreadable) and the transaction starts from an empty index with `init`'s model and chunking.
-   * The old generation's files stay until the first commit (at the end, unless `fn` calls
-   * `tx.commit()`) replaces the manifest, so an interrupted rebuild leaves the index as it was.
-   * Files that are not rag's are never touched.
-   */
-  rebuild?: boolean;
-}
-
-/** Changes to an index, applied together when `writeIndex`'s callback returns. */
-export interface IndexTransaction extends IndexWriter {
-  /**
-   * The index as last committed (empty for a new index or a rebuild): unchanged while `fn`
-   * stages changes, updated by {@link IndexWriter.commit}.
-   */
-  readonly store: IndexStore;
-}
-
-/** Steps of a commit at which crash tests kill the process (`RAG_TEST_CRASH_AT=<step>`). */
-export const COMMIT_STEPS = [
-  'chunks-before-rename',
-  'chunks-written',
-  'vectors-before-rename',
-  'vectors-written',
-  'graph-before-rename',
-  'graph-written',
-  'stats-written',
-  'manifest-before-rename',
-  'manifest-written',
-  'cleaned',
-] as const;
-export type CommitStep = (typeof COMMIT_STEPS)[number];
-
-function crashPoint(step: CommitStep): void {
-  if (process.env['RAG_TEST_CRASH_AT'] === step) process.kill(process.pid, 'SIGKILL');
 }
 
 /** How many times open() re-reads the manifest when a concurrent commit removed files it named. */
@@ -510,226 +431,6 @@ export class IndexStore implements IndexReader {
   }
 }
 
-/** @internal One staged change to a document. */
-export type Operation =
-  | { kind: 'remove'; docId: string }
-  | { kind: 'put'; docId: string; doc: StoredDocument; chunks: Chunk[]; vectors: Float32Array[] };
-
-/**
- * Opens the index in `dir` for writing (creating it with `init` when absent), holding its lock;
- * runs `fn`, which stages changes on the transaction; then commits them atomically. `fn` may
- * commit batches earlier with `tx.commit()`. If `fn` throws, nothing staged since its last
- * commit is written. A transaction that changes nothing writes nothing.
- *
- * Every commit rewrites the chunk file and the vector file (and the HNSW graph, once the index is
- * big enough to have one), so call it per batch of many documents, not per document.
- */
-export async function writeIndex<T>(
-  dir: string,
-  init: IndexInit,
-  fn: (tx: IndexTransaction) => Promise<T>,
-  options: WriteIndexOptions = {},
-): Promise<T> {
-  await mkdir(dir, { recursive: true });
-  const lock = await acquireLock(dir, { timeoutMs: options.lockTimeoutMs });
-  try {
-    let store: IndexStore;
-    const exists = await IndexStore.exists(dir);
-    if (exists && options.rebuild === true) {
-      // Past every generation number in use, so no file of the old (maybe damaged) generation
-      // is overwritten before the new manifest replaces the old one.
-      store = IndexStore.empty(dir, init, await lastGeneration(dir));
-    } else if (exists) {
-      store = await IndexStore.open(dir);
-      assertWritable(store, init);
-    } else {
-      await assertUsableDirectory(dir);
-      store = IndexStore.empty(dir, init);
-    }
-    if (options.durable === false) store.durable = false;
-    // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
-    // generation) can go. (Not when rebuilding: the old generation stays until replaced.)
-    if (!store.uncommitted) await removeUnreferenced(dir, store.manifest);
-
-    const dimension = store.manifest.model.dimension;
-    const tx = new Transaction(
-      store,
-      dimension,
-      async (operations, stats) => {
-        const ops = [...operations];
-        store.applyOperations(ops, dimension, options.graphWork);
-        await store.commit(init, stats, ops.length > 0);
-      },
-      () => store.uncommitted,
-    );
-    const result = await fn(tx);
-    tx.close();
-    const stats = tx.statsChange();
-    const changed = tx.operations.size > 0;
-    if (changed || stats !== undefined || store.uncommitted) {
-      store.applyOperations(tx.operations.values(), dimension, options.graphWork);
-      await store.commit(init, stats, changed);
-    }
-    options.onCommitted?.(store);
-    return result;
-  } finally {
-    await lock.release();
-  }
-}
-
-/** The highest generation number in `dir`: the manifest's if readable, and any in our files' names. */
-async function lastGeneration(dir: string): Promise<number> {
-  let last = 0;
-  try {
-    last = (await readManifest(dir)).generation;
-  } catch (error) {
-    if (!(error instanceof RagError)) throw error;
-  }
-  for (const name of await readdir(dir)) {
-    const match = /^(?:chunks|vectors|stats)-(\d+)\./.exec(name);
-    if (match !== null && OWN_FILE_PATTERN.test(name)) last = Math.max(last, Number(match[1]));
-  }
-  return last;
-}
-
-/**
- * @internal The changes a write callback stages, the latest per document, checked as they come;
- * each store commits them its own way (`commitStaged`). Shared by the files and PostgreSQL.
- */
-export class Transaction<S extends IndexReader = IndexStore> implements IndexWriter {
-  readonly store: S;
-  /** Latest operation per document, in the order documents were last touched. */
-  readonly operations = new Map<string, Operation>();
-  private stats: Buffer | undefined;
-  private closed = false;
-  private committing = false;
-  private readonly dimension: number;
-  private readonly commitStaged: (operations: Iterable<Operation>, stats: Buffer | undefined) => Promise<void>;
-
-  private readonly uncommitted: () => boolean;
-
-  /**
-   * `commitStaged` writes staged operations as one commit; `uncommitted` says whether the store
-   * was never committed (then even an empty commit must write it).
-   */
-  constructor(
-    store: S,
-    dimension: number,
-    commitStaged: (operations: Iterable<Operation>, stats: Buffer | undefined) => Promise<void>,
-    uncommitted: () => boolean = () => false,
-  ) {
-    this.store = store;
-    this.dimension = dimension;
-    this.commitStaged = commitStaged;
-    this.uncommitted = uncommitted;
-  }
-
-  async commit(): Promise<void> {
-    this.assertOpen();
-    if (this.committing) throw new Error('this index transaction is already committing');
-    const stats = this.statsChange();
-    if (this.operations.size === 0 && stats === undefined && !this.uncommitted()) return;
-    this.committing = true;
-    try {
-      await this.commitStaged([...this.operations.values()], stats);
-      this.operations.clear();
-      this.stats = undefined;
-    } finally {
-      this.committing = false;
-    }
-  }
-
-  removeDocument(docId: string): void {
-    this.assertOpen();
-    this.operations.delete(docId);
-    if (this.store.getDocument(docId) !== undefined) this.operations.set(docId, { kind: 'remove', docId });
-  }
-
-  putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void {
-    this.assertOpen();
-    checkPut(doc, chunks, vectors, this.dimension);
-    this.operations.delete(doc.docId);
-    this.operations.set(doc.docId, { kind: 'put', docId: doc.docId, doc: { ...doc, chunkIds: [...doc.chunkIds] }, chunks: [...chunks], vectors: [...vectors] });
-  }
-
-  setCorpusStatistics(data: Buffer): void {
-    this.assertOpen();
-    this.stats = Buffer.from(data);
-  }
-
-  /** The statistics to write, or undefined when unchanged. */
-  statsChange(): Buffer | undefined {
-    const before = this.store.corpusStatistics();
-    if (this.stats === undefined || (before !== undefined && before.equals(this.stats))) return undefined;
-    return this.stats;
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new Error('this index transaction has already been committed');
-    if (this.committing) throw new Error('this index transaction is committing; wait for commit() before staging more');
-  }
-}
-
-/**
- * Throws (a bug in the caller, not a user error) unless `chunks` and `vectors` fit `doc` and the
- * index's dimension. Shared by both stores' transactions.
- */
-function checkPut(doc: StoredDocument, chunks: readonly Chunk[], vectors: readonly Float32Array[], dimension: number): void {
-  const where = `document ${JSON.stringify(doc.docId)}`;
-  if (vectors.length !== chunks.length) throw new Error(`${where}: ${chunks.length} chunks but ${vectors.length} vectors`);
-  if (doc.chunkIds.length !== chunks.length || chunks.some((c, i) => c.id !== doc.chunkIds[i] || c.docId !== doc.docId)) {
-    throw new Error(`${where}: chunkIds must list the ids of its chunks in order, and each chunk's docId must be the document's`);
-  }
-  if (new Set(doc.chunkIds).size !== doc.chunkIds.length) throw new Error(`${where}: duplicate chunk ids`);
-  for (const v of vectors) {
-    if (v.length !== dimension) throw new Error(`${where}: vector of dimension ${v.length}, index uses ${dimension}`);
-    if (!v.every(Number.isFinite)) throw new Error(`${where}: vector with NaN or infinite values`);
-  }
-}
-
-/**
- * @internal What every store's manifest holds for a new, empty index; each store adds its
- * format version, generation and (the files) where its data lives.
- */
-export function newManifestFields(init: IndexInit): Omit<Manifest, 'formatVersion' | 'generation' | 'files'> {
-  const now = new Date().toISOString();
-  const params = hnswParams(init);
-  return {
-    createdAt: now,
-    updatedAt: now,
-    model: init.model,
-    modelFingerprint: init.modelFingerprint,
-    chunking: { ...init.chunking },
-    hnsw: { space: 'cosine', M: params.M, efConstruction: params.efConstruction, maxElements: 0 },
-    counts: { documents: 0, chunks: 0 },
-  };
-}
-
-/** @internal M and efConstruction for a new index. */
-export function hnswParams(init: IndexInit): HnswParams {
-  return {
-    M: init.hnsw?.M ?? DEFAULT_HNSW_PARAMS.M,
-    efConstruction: init.hnsw?.efConstruction ?? DEFAULT_HNSW_PARAMS.efConstruction,
-  };
-}
-
-/** The one compatibility rule (model/compatibility.ts), for a write of `init` into `store`. */
-export function assertWritable(store: { readonly location: string; readonly manifest: IndexInfo }, init: IndexInit): void {
-  assertCompatible(store.location, store.manifest, { modelId: init.model.id, modelFingerprint: init.modelFingerprint, chunking: init.chunking });
-}
-
-/** Refuses to turn a directory full of other files into an index (a mistyped --index). */
-async function assertUsableDirectory(dir: string): Promise<void> {
-  const foreign = (await readdir(dir)).filter((name) => !name.startsWith('.') && !OWN_FILE_PATTERN.test(name));
-  if (foreign.length > 0) {
-    throw new RagError('index-location', `${dir} exists and is not a rag index (it holds ${JSON.stringify(foreign[0])}); choose another --index`);
-  }
-}
-
 async function checkSize(dir: string, file: ManifestFile): Promise<void> {
   let size: number;
   try {
@@ -752,22 +453,3 @@ async function fileExists(path: string): Promise<boolean> {
   }
 }
 
-/**
- * Deletes our files that `manifest` does not name: old generations, temp files of interrupted
- * commits, and leftovers of dead lock takers. Only call while holding the lock.
- */
-async function removeUnreferenced(dir: string, manifest: Manifest): Promise<void> {
-  const keep = new Set<string>([MANIFEST_FILE, 'lock']);
-  for (const file of Object.values(manifest.files)) if (file !== undefined) keep.add(file.name);
-  for (const name of await readdir(dir)) {
-    if (keep.has(name) || !OWN_FILE_PATTERN.test(name)) continue;
-    if (name.startsWith('lock')) {
-      // Lock temp files belong to processes trying to take the lock right now, unless they died.
-      const pid = Number(/^lock\.(?:tmp|stale)-(\d+)/.exec(name)?.[1]);
-      if (!Number.isInteger(pid) || processAlive(pid)) continue;
-    }
-    await unlink(join(dir, name)).catch((error: unknown) => {
-      if (!isErrno(error, 'ENOENT')) throw error;
-    });
-  }
-}

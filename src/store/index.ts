@@ -1,16 +1,8 @@
 /** The on-disk index: public API of src/store. */
-export {
-  IndexStore,
-  writeIndex,
-  assertWritable,
-  COMMIT_STEPS,
-  type CommitStep,
-  type IndexInit,
-  type IndexTransaction,
-  type SearchHit,
-  type SearchOptions,
-  type WriteIndexOptions,
-} from './index-store.js';
+export { IndexStore, type SearchHit, type SearchOptions } from './index-store.js';
+export { writeIndex, type IndexTransaction, type WriteIndexOptions } from './write-index.js';
+export { assertWritable, type IndexInit } from './transaction.js';
+export { COMMIT_STEPS, type CommitStep } from './commit-steps.js';
 export { FORMAT_VERSION, type Manifest, type ManifestFile } from './manifest.js';
 export { efFor, EXACT_SEARCH_WORK, REBUILD_DELETED_FRACTION, DEFAULT_HNSW_PARAMS, type HnswParams } from './hnsw.js';
 export { DEFAULT_LOCK_TIMEOUT_MS } from './lock.js';

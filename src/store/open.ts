@@ -3,7 +3,9 @@
  * `postgres://` / `postgresql://` URL (a PostgreSQL table with pgvector).
  */
 import path from 'node:path';
-import { IndexStore, writeIndex, type IndexInit, type WriteIndexOptions } from './index-store.js';
+import { IndexStore } from './index-store.js';
+import { writeIndex, type WriteIndexOptions } from './write-index.js';
+import { type IndexInit } from './transaction.js';
 import { isPostgresLocation } from './pg/location.js';
 import type { IndexReader, IndexWriter } from './reader.js';
 

@@ -1,4 +1,5 @@
-import { cacheInfo, clearCache, defaultCacheDir } from '../../embed/cache.js';
+import { cacheInfo, clearCache } from '../../embed/cache-admin.js';
+import { defaultCacheDir } from '../../embed/cache-dir.js';
 import { out, printJson } from '../ui.js';
 
 export async function runCacheInfo(opts: { json?: boolean }): Promise<void> {

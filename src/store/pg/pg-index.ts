@@ -19,7 +19,7 @@ import type { Chunk, DocumentFormat } from '../../model/document.js';
 import { RagError } from '../../errors.js';
 import type { StoredDocument } from '../../model/document.js';
 import { efFor } from '../hnsw.js';
-import { newManifestFields, type IndexInit, type Operation } from '../index-store.js';
+import { newManifestFields, type IndexInit, type Operation } from '../transaction.js';
 import { damaged, noIndex } from '../manifest.js';
 import type { IndexInfo, IndexReader, SearchHit } from '../reader.js';
 import { createPool, endPool, errorCode, pgError, type PgPoolOptions } from './connect.js';

@@ -7,7 +7,7 @@ import type { Chunk } from '../../model/document.js';
 import { RagError } from '../../errors.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../lock.js';
 import { normalized } from '../flat-vectors.js';
-import { assertWritable, Transaction, type IndexInit, type Operation } from '../index-store.js';
+import { assertWritable, Transaction, type IndexInit, type Operation } from '../transaction.js';
 import type { IndexWriter } from '../reader.js';
 import { createPool, endPool, pgError, type PgPoolOptions } from './connect.js';
 import { parsePgLocation, type PgLocation } from './location.js';

@@ -1,0 +1,113 @@
+/**
+ * The one way to change an HNSW-file index: take its lock, open (or create, or rebuild) it, let
+ * the caller stage changes on a transaction, commit them atomically, release the lock.
+ */
+import { mkdir } from 'node:fs/promises';
+import { assertUsableDirectory, lastGeneration, removeUnreferenced } from './directory.js';
+import { EXACT_SEARCH_WORK } from './hnsw.js';
+import { IndexStore } from './index-store.js';
+import { acquireLock } from './lock.js';
+import { assertWritable, Transaction, type IndexInit } from './transaction.js';
+import type { IndexWriter } from './reader.js';
+
+export interface WriteIndexOptions {
+  /** How long to wait for another writer's lock. Default 10 s. */
+  lockTimeoutMs?: number;
+  /**
+   * false: commits skip fsync (renames stay atomic, so a crash still leaves a readable index,
+   * but a power loss may lose the last commit). For throwaway indexes: eval's per-model index.
+   * Default true.
+   */
+  durable?: boolean;
+  /**
+   * Receives the store as committed, for a caller that goes on to read the index it wrote
+   * (eval's private per-model index) without loading its files back.
+   */
+  onCommitted?: (store: IndexStore) => void;
+  /**
+   * Scan budget deciding when the commit builds the HNSW graph: once live vectors × expected
+   * query non-zeros exceeds it. Default {@link EXACT_SEARCH_WORK} (where searches stop scanning);
+   * 0 always builds one. For tests and benchmarks of the graph on small indexes.
+   */
+  graphWork?: number;
+  /**
+   * Build the index from scratch: the current generation is not read (it may be damaged or
+   * unreadable) and the transaction starts from an empty index with `init`'s model and chunking.
+   * The old generation's files stay until the first commit (at the end, unless `fn` calls
+   * `tx.commit()`) replaces the manifest, so an interrupted rebuild leaves the index as it was.
+   * Files that are not rag's are never touched.
+   */
+  rebuild?: boolean;
+}
+
+/** Changes to an index, applied together when `writeIndex`'s callback returns. */
+export interface IndexTransaction extends IndexWriter {
+  /**
+   * The index as last committed (empty for a new index or a rebuild): unchanged while `fn`
+   * stages changes, updated by {@link IndexWriter.commit}.
+   */
+  readonly store: IndexStore;
+}
+
+/**
+ * Opens the index in `dir` for writing (creating it with `init` when absent), holding its lock;
+ * runs `fn`, which stages changes on the transaction; then commits them atomically. `fn` may
+ * commit batches earlier with `tx.commit()`. If `fn` throws, nothing staged since its last
+ * commit is written. A transaction that changes nothing writes nothing.
+ *
+ * Every commit rewrites the chunk file and the vector file (and the HNSW graph, once the index is
+ * big enough to have one), so call it per batch of many documents, not per document.
+ */
+export async function writeIndex<T>(
+  dir: string,
+  init: IndexInit,
+  fn: (tx: IndexTransaction) => Promise<T>,
+  options: WriteIndexOptions = {},
+): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const lock = await acquireLock(dir, { timeoutMs: options.lockTimeoutMs });
+  try {
+    let store: IndexStore;
+    const exists = await IndexStore.exists(dir);
+    if (exists && options.rebuild === true) {
+      // Past every generation number in use, so no file of the old (maybe damaged) generation
+      // is overwritten before the new manifest replaces the old one.
+      store = IndexStore.empty(dir, init, await lastGeneration(dir));
+    } else if (exists) {
+      store = await IndexStore.open(dir);
+      assertWritable(store, init);
+    } else {
+      await assertUsableDirectory(dir);
+      store = IndexStore.empty(dir, init);
+    }
+    if (options.durable === false) store.durable = false;
+    // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
+    // generation) can go. (Not when rebuilding: the old generation stays until replaced.)
+    if (!store.uncommitted) await removeUnreferenced(dir, store.manifest);
+
+    const dimension = store.manifest.model.dimension;
+    const tx = new Transaction<IndexStore>(
+      store,
+      dimension,
+      async (operations, stats) => {
+        const ops = [...operations];
+        store.applyOperations(ops, dimension, options.graphWork);
+        await store.commit(init, stats, ops.length > 0);
+      },
+      () => store.uncommitted,
+    );
+    const result = await fn(tx);
+    tx.close();
+    const stats = tx.statsChange();
+    const changed = tx.operations.size > 0;
+    if (changed || stats !== undefined || store.uncommitted) {
+      store.applyOperations(tx.operations.values(), dimension, options.graphWork);
+      await store.commit(init, stats, changed);
+    }
+    options.onCommitted?.(store);
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
