@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { evaluateRun } from '../src/eval/metrics.js';
-import { alignByQuery, pairedComparison } from '../src/eval/stats.js';
+import { alignByQuery } from '../src/eval/stats.js';
+import { compareRuns } from '../src/eval/compare.js';
 import { checkGate } from '../src/eval/gate.js';
 import type { GateResult } from '../src/eval/gate.js';
 import {
@@ -113,14 +114,11 @@ function fixture(): EvalResults {
       { id: 'q3', text: 'nothing relevant', relevant: {} },
     ],
     runs: [runA, runB],
-    comparisons: [
-      {
-        baseline: { model: runA.model, mode: runA.mode },
-        candidate: { model: runB.model, mode: runB.mode },
-        metric: 'ndcg_at_10',
-        result: pairedComparison(aligned.a, aligned.b, { seed: 7, resamples: 1000, permutations: 1000 }),
-      },
-    ],
+    comparisons: compareRuns(
+      [{ baseline: { model: runA.model, mode: runA.mode }, candidate: { model: runB.model, mode: runB.mode }, a: aligned.a, b: aligned.b }],
+      'ndcg_at_10',
+      { seed: 7, resamples: 1000, permutations: 1000 },
+    ),
   };
 }
 
@@ -175,8 +173,16 @@ describe('renderMarkdown', () => {
     // B: q1 nDCG 1/log2 3 = 0.63093, q2 1 -> 0.81546; MRR (0.5 + 1)/2; MAP (0.5 + 1)/2
     assert.ok(lines.includes('| e5 "small" &lt;q8&gt; & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
     assert.ok(lines.includes('## Compared with hash (dense)'));
-    // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1.
-    assert.ok(lines.some((l) => /^\| e5 "small" &lt;q8&gt; & co \| bm25 \| nDCG@10 \| −0\.1144 \| \[−0\.\d{4}, [+−]0\.\d{4}\] \| 1\.000 \| 2 \|$/.test(l)), md);
+    // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1 (Holm of
+    // one p is itself). One win, one loss. MDE = 2.8016 · sd / √2 with sd = 0.5094 / √2 = 0.3602.
+    assert.ok(
+      lines.some((l) =>
+        /^\| e5 "small" &lt;q8&gt; & co \| bm25 \| nDCG@10 \| −0\.1144 \| \[−0\.\d{4}, [+−]0\.\d{4}\] \| 1\.000 \| 1\.000 \| no \(underpowered\) \| 1\/0\/1 \| 0\.7135 \| 2 \|$/.test(l),
+      ),
+      md,
+    );
+    assert.ok(lines.includes('| Model | Mode | Metric | Δ | 95% CI | p | p (Holm) | Significant | W/T/L | MDE | Queries |'), md);
+    assert.ok(lines.some((l) => l.startsWith('- ⚠ e5 "small" &lt;q8&gt; & co (bm25): underpowered: the observed Δ −0.1144 is below the 0.7135')), md);
     assert.ok(lines.includes('## Gate: FAILED (1 violation)'));
     assert.ok(lines.includes('- ❌ hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02'), md);
     assert.ok(lines.includes('- e5 "small" &lt;q8&gt; & co (bm25): not in the baseline, not checked'));
@@ -322,6 +328,15 @@ describe('results.json', () => {
     assert.deepEqual(runs[0]?.metrics, results.runs[0]?.metrics);
     assert.deepEqual(runs[0]?.perQuery, results.runs[0]?.perQuery);
     assert.deepEqual(parsed.queries, results.queries);
+    // Every comparison carries the statistics, and they read back as written.
+    const comparisons = parsed.comparisons as Array<{ [k: string]: unknown }>;
+    assert.deepEqual(Object.keys(comparisons[0] ?? {}), [
+      'baseline', 'candidate', 'metric', 'result', 'wins', 'ties', 'losses', 'pHolm', 'pBH', 'correction', 'pAdjusted', 'alpha',
+      'significant', 'power', 'equivalence',
+    ]);
+    assert.deepEqual(comparisons[0], JSON.parse(JSON.stringify(results.comparisons[0])));
+    assert.equal(comparisons[0]?.correction, 'holm');
+    assert.equal(comparisons[0]?.equivalence, null);
     // The gate reads it back as a baseline.
     const baseline = parseBaseline(parsed, 'results.json');
     assert.equal(baseline.datasetFingerprint, results.dataset.fingerprint);

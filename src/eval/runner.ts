@@ -24,9 +24,10 @@ import type { IndexReader } from '../store/reader.js';
 import { checkDocuments, datasetInfo, evalQueries, loadDataset, removeSelfMatches } from './dataset.js';
 import type { LabeledDataset } from './dataset.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
-import { alignByQuery, pairedComparison } from './stats.js';
+import { compareToFirst } from './compare.js';
+import type { ComparisonOptions } from './compare.js';
 import { RESULTS_FORMAT_VERSION } from './types.js';
-import type { DatasetWarnings, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunComparison, RunResult } from './types.js';
+import type { DatasetWarnings, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunResult } from './types.js';
 
 export type EvalEvent =
   /** `warnings`: labels dropped for naming unknown documents or queries, duplicate labels (also in results.json). */
@@ -66,6 +67,8 @@ export interface EvalOptions {
   index?: string;
   /** Seed of the bootstrap and randomization tests (default 42). */
   seed?: number;
+  /** Correction, margin (TOST), effect (power) of the comparisons; see {@link ComparisonOptions}. */
+  statistics?: Omit<ComparisonOptions, 'seed'>;
   onEvent?: (event: EvalEvent) => void;
 }
 
@@ -179,7 +182,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     ks,
     queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant })),
     runs,
-    comparisons: compareToFirst(runs, options.seed ?? 42),
+    comparisons: compareToFirst(runs, { ...options.statistics, seed: options.seed ?? 42 }),
   };
 }
 
@@ -314,28 +317,6 @@ async function rankDocuments(
     emit({ type: 'query-progress', done: ++done, total: queries.length });
   }
   return rankings;
-}
-
-function compareToFirst(runs: RunResult[], seed: number): RunComparison[] {
-  const first = runs[0];
-  if (!first) return [];
-  const metric = 'ndcg_at_10';
-  const base = perQueryValues(first, metric);
-  return runs.slice(1).map((run) => {
-    const { a, b } = alignByQuery(base, perQueryValues(run, metric));
-    return {
-      baseline: { model: first.model, mode: first.mode },
-      candidate: { model: run.model, mode: run.mode },
-      metric,
-      result: pairedComparison(a, b, { seed }),
-    };
-  });
-}
-
-function perQueryValues(run: RunResult, metric: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [qid, r] of Object.entries(run.perQuery)) out.set(qid, r.metrics[metric] ?? 0);
-  return out;
 }
 
 function runConfig(

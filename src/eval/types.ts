@@ -2,6 +2,8 @@
  * The results of `rag eval`: what `results.json` holds and what every report is written from.
  * Plain JSON-compatible data (no Maps), so a results file read back is the same object.
  */
+import type { EquivalenceResult } from './equivalence.js';
+import type { Correction } from './multiple-testing.js';
 import type { PairedComparison } from './stats.js';
 
 /** Version of the `results.json` layout; bump it when a field changes meaning. */
@@ -117,6 +119,25 @@ export interface RunResult extends RunKey {
   cost: RunCost;
 }
 
+/** What the query set can detect, from the standard deviation of the per-query differences. */
+export interface PowerSummary {
+  alpha: number;
+  power: number;
+  /** Sample standard deviation of the per-query differences. */
+  sdDiff: number;
+  /** Minimum detectable effect: (z_{1−α/2} + z_{power}) · sdDiff / √n. */
+  mde: number;
+  /** The difference that matters (`--effect`, else `--margin`), or null. */
+  effect: number | null;
+  /** Queries needed to detect `effect` at this α and power, or null without an effect. */
+  queriesNeeded: number | null;
+  /**
+   * With an effect: fewer queries than it needs. Without: not significant and the observed
+   * difference is below the MDE, so the set could not have told.
+   */
+  underpowered: boolean;
+}
+
 /** A paired test of one run against the first run, on one metric. */
 export interface RunComparison {
   baseline: RunKey;
@@ -124,6 +145,23 @@ export interface RunComparison {
   /** The per-query metric compared, normally `ndcg_at_10`. */
   metric: string;
   result: PairedComparison;
+  /** Queries where the candidate scores higher / the same / lower on `metric`. */
+  wins: number;
+  ties: number;
+  losses: number;
+  /** Holm–Bonferroni adjusted p over all comparisons of this evaluation. */
+  pHolm: number;
+  /** Benjamini–Hochberg adjusted p (false discovery rate) over the same comparisons. */
+  pBH: number;
+  /** The correction `significant` uses (`--correction`, default holm) and its adjusted p. */
+  correction: Correction;
+  pAdjusted: number;
+  alpha: number;
+  /** pAdjusted < alpha. */
+  significant: boolean;
+  power: PowerSummary;
+  /** TOST against `--margin`; null without a margin. */
+  equivalence: EquivalenceResult | null;
 }
 
 /** Everything `rag eval` found; written as results.json. */

@@ -9,12 +9,14 @@ import { metricKey } from '../metrics.js';
 import type { EvalResults, RunResult } from '../types.js';
 import { runLabel } from '../types.js';
 import {
+  comparisonCells,
+  comparisonHeader,
+  comparisonMethodNote,
+  powerWarnings,
   COST_COLUMNS,
   datasetNotes,
   escapeXml as e,
   fmtMetric,
-  fmtP,
-  fmtSigned,
   metricColumns,
   metricLabel,
   perQueryValues,
@@ -189,27 +191,10 @@ export function renderHtml(results: EvalResults, gate?: GateResult): string {
   if (results.comparisons.length > 0) {
     const base = results.comparisons[0]?.baseline;
     out.push(`<h2>Compared with ${e(base === undefined ? 'the first run' : runLabel(base))}</h2>`);
-    out.push(
-      htmlTable(
-        ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p-value', 'Queries'],
-        results.comparisons.map((c) => [
-          c.candidate.model,
-          c.candidate.mode,
-          metricLabel(c.metric),
-          fmtSigned(c.result.meanDiff),
-          `[${fmtSigned(c.result.ci[0])}, ${fmtSigned(c.result.ci[1])}]`,
-          fmtP(c.result.pValue),
-          String(c.result.n),
-        ]),
-        3,
-      ),
-    );
-    const m = results.comparisons[0]?.result.method;
-    if (m !== undefined) {
-      out.push(
-        `<p>Δ = candidate − baseline per query. CI: paired bootstrap (${m.resamples} resamples); p: two-sided paired sign-flip test (${m.permutations} permutations); seed ${m.seed}.</p>`,
-      );
-    }
+    out.push(htmlTable(comparisonHeader(results), results.comparisons.map((c) => comparisonCells(results, c)), 3));
+    out.push(`<p>${e(comparisonMethodNote(results))}</p>`);
+    const warnings = powerWarnings(results);
+    if (warnings.length > 0) out.push(`<ul class="warnings">${warnings.map((w) => `<li>⚠ ${e(w)}</li>`).join('')}</ul>`);
   }
 
   if (gate !== undefined) {

@@ -6,14 +6,16 @@ import type { GateResult } from '../gate.js';
 import type { EvalResults } from '../types.js';
 import { runLabel } from '../types.js';
 import {
+  comparisonCells,
+  comparisonHeader,
+  comparisonMethodNote,
   COST_COLUMNS,
   datasetNotes,
   escapeMarkdownCell as cell,
   fmtMetric,
-  fmtP,
-  fmtSigned,
   metricColumns,
   metricLabel,
+  powerWarnings,
 } from './format.js';
 
 function table(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
@@ -53,29 +55,19 @@ export function renderMarkdown(results: EvalResults, gate?: GateResult): string 
   if (results.comparisons.length > 0) {
     const base = results.comparisons[0]?.baseline;
     out.push(`## Compared with ${base === undefined ? 'the first run' : cell(runLabel(base))}`, '');
+    const header = comparisonHeader(results);
     out.push(
       ...table(
-        ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p-value', 'Queries'],
-        ['l', 'l', 'l', 'r', 'r', 'r', 'r'],
-        results.comparisons.map((c) => [
-          cell(c.candidate.model),
-          c.candidate.mode,
-          metricLabel(c.metric),
-          fmtSigned(c.result.meanDiff),
-          `[${fmtSigned(c.result.ci[0])}, ${fmtSigned(c.result.ci[1])}]`,
-          fmtP(c.result.pValue),
-          String(c.result.n),
-        ]),
+        header,
+        header.map((_, i): 'l' | 'r' => (i < 3 ? 'l' : 'r')),
+        results.comparisons.map((c) => comparisonCells(results, c).map(cell)),
       ),
       '',
     );
-    const m = results.comparisons[0]?.result.method;
-    if (m !== undefined) {
-      out.push(
-        `Δ = candidate − baseline per query. ${Math.round((results.comparisons[0]?.result.confidence ?? 0.95) * 100)}% CI: paired bootstrap (${m.resamples} resamples); p: two-sided paired sign-flip test (${m.permutations} permutations); seed ${m.seed}.`,
-        '',
-      );
-    }
+    out.push(cell(comparisonMethodNote(results)), '');
+    const warnings = powerWarnings(results);
+    for (const w of warnings) out.push(`- ⚠ ${cell(w)}`);
+    if (warnings.length > 0) out.push('');
   }
 
   if (gate !== undefined) {
