@@ -4,6 +4,12 @@ import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
 import type { GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate } from '../../eval/runner.js';
+import type { ComparisonOptions } from '../../eval/compare.js';
+import { describeEquivalence } from '../../eval/equivalence.js';
+import type { Correction } from '../../eval/multiple-testing.js';
+import { powerWarnings } from '../../eval/report/format.js';
+import { shortlist } from '../../embed/shortlist.js';
+import { parseShortlistSpec } from '../shortlist-options.js';
 import type { DatasetWarnings, EvalResults } from '../../eval/types.js';
 import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
@@ -30,6 +36,11 @@ export interface EvalCommandOptions extends ModelFlags {
   baseline?: string;
   maxDrop?: number;
   min?: string[];
+  correction: Correction;
+  margin?: number;
+  effect?: number;
+  failUnlessEquivalent?: boolean;
+  shortlist?: string;
   cache: boolean;
   json?: boolean;
 }
@@ -58,6 +69,21 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   if (maxDrop !== undefined && opts.baseline === undefined) {
     throw new RagError('usage', '--max-drop needs --baseline FILE (a results.json from an earlier `rag eval`)');
   }
+  for (const [flag, v] of [['--margin', opts.margin], ['--effect', opts.effect]] as const) {
+    if (v !== undefined && !(v > 0 && v < 1)) throw new RagError('usage', `invalid ${flag} ${v}: expected a number between 0 and 1 (0.01 = one point of nDCG)`);
+  }
+  if (opts.failUnlessEquivalent && opts.margin === undefined) {
+    throw new RagError('usage', '--fail-unless-equivalent needs --margin X (e.g. --margin 0.01)');
+  }
+  const models = modelsToEvaluate(opts);
+  if (opts.failUnlessEquivalent && opts.baseline === undefined && (models?.length ?? 1) * modes.length < 2) {
+    throw new RagError('usage', '--fail-unless-equivalent needs --baseline FILE or at least two runs (models x modes) to compare');
+  }
+  const statistics: Omit<ComparisonOptions, 'seed'> = {
+    correction: opts.correction,
+    ...(opts.margin === undefined ? {} : { margin: opts.margin }),
+    ...(opts.effect === undefined ? {} : { effect: opts.effect }),
+  };
   const baseline = opts.baseline === undefined ? undefined : await readBaseline(opts.baseline);
   if (opts.out !== undefined) await assertFolderPath(opts.out, { what: '--out', kind: 'a folder for the reports', flag: '--out' });
 
@@ -65,7 +91,8 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   let label = '';
   const results = await evaluate({
     dataset: opts.dataset,
-    ...(opts.model === undefined ? {} : { models: opts.model }),
+    ...(models === undefined ? {} : { models }),
+    statistics,
     ...(opts.index === undefined ? {} : { index: opts.index }),
     modelOptions: modelOptionsFrom(opts),
     modes,
@@ -103,8 +130,13 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   });
 
   const gate =
-    baseline !== undefined || floors.length > 0
-      ? checkGate(results, baseline, { ...(baseline === undefined ? {} : { maxDrop: maxDrop ?? DEFAULT_MAX_DROP }), min: floors })
+    baseline !== undefined || floors.length > 0 || opts.failUnlessEquivalent
+      ? checkGate(results, baseline, {
+          ...(baseline === undefined ? {} : { maxDrop: maxDrop ?? DEFAULT_MAX_DROP, baselineFile: opts.baseline! }),
+          min: floors,
+          statistics,
+          failUnlessEquivalent: opts.failUnlessEquivalent ?? false,
+        })
       : undefined;
 
   const outDir = path.resolve(opts.out ?? `rag-eval-${timestamp()}`);
@@ -128,6 +160,19 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
     }
   }
   return 'ok';
+}
+
+/** --model values, then the --shortlist models not already named; undefined for the default model. */
+function modelsToEvaluate(opts: EvalCommandOptions): string[] | undefined {
+  if (opts.shortlist === undefined) return opts.model;
+  const filters = parseShortlistSpec(opts.shortlist);
+  const listed = shortlist(filters).map((m) => m.alias);
+  if (listed.length === 0) {
+    throw new RagError('usage', `no model matches --shortlist "${opts.shortlist}"`, { hint: `see \`rag models ${opts.shortlist}\`` });
+  }
+  const named = opts.model ?? [];
+  const lower = new Set(named.map((m) => m.toLowerCase()));
+  return [...named, ...listed.filter((a) => !lower.has(a.toLowerCase()))];
 }
 
 function parseMode(mode: string): RetrievalMode {
@@ -168,18 +213,36 @@ function printTable(results: EvalResults): void {
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [out.bold(line(header)), ...rows.map(line)];
   if (results.comparisons.length) {
-    lines.push('', out.bold(`vs ${results.comparisons[0]!.baseline.model} (${results.comparisons[0]!.baseline.mode}), nDCG@10:`));
+    const first = results.comparisons[0]!;
+    const significance =
+      first.correction === 'none' ? `significant: raw p < ${first.alpha}` : `significant: ${first.correction === 'holm' ? 'Holm' : 'BH'}-adjusted p < ${first.alpha}`;
+    lines.push('', out.bold(`vs ${first.baseline.model} (${first.baseline.mode}), ${first.metric.replace('_at_', '@')}, ${significance}:`));
     for (const c of results.comparisons) {
       const r = c.result;
-      const sign = r.meanDiff >= 0 ? '+' : '';
-      lines.push(
-        `  ${c.candidate.model} (${c.candidate.mode}): ${sign}${r.meanDiff.toFixed(4)}  95% CI [${r.ci[0].toFixed(4)}, ${r.ci[1].toFixed(4)}]  p=${r.pValue < 0.001 ? r.pValue.toExponential(1) : r.pValue.toFixed(3)}  (${r.n} queries)`,
-      );
+      const parts = [
+        `${signed(r.meanDiff)}  95% CI [${signed(r.ci[0])}, ${signed(r.ci[1])}]`,
+        `p=${fmtP(r.pValue)}${c.correction === 'none' ? '' : ` p_${c.correction}=${fmtP(c.pAdjusted)}`}`,
+        c.significant ? 'significant' : 'not significant',
+        `W/T/L ${c.wins}/${c.ties}/${c.losses}`,
+        `MDE ${c.power.mde.toFixed(4)}`,
+        ...(c.equivalence === null ? [] : [describeEquivalence(c.equivalence)]),
+        `${r.n} queries`,
+      ];
+      lines.push(`  ${c.candidate.model} (${c.candidate.mode}): ${parts.join('  ')}`);
     }
+    for (const w of powerWarnings(results)) lines.push(out.yellow(`  note: ${w}`));
   }
   const evaluated = results.runs[0]?.evaluatedQueries ?? 0;
   lines.push('', out.dim(`${evaluated} queries · ${results.dataset.documents} documents · k = ${results.ks.join(',')}`));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function signed(v: number): string {
+  return `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+}
+
+function fmtP(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 
 function fmt(v: number | undefined): string {
