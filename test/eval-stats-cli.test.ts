@@ -147,6 +147,11 @@ describe('rag eval --fail-unless-equivalent', () => {
     const eq = gate.checks.filter((c) => c.kind === 'equivalence');
     assert.equal(eq.length, 3);
     assert.ok(eq.every((c) => c.passed && c.message.includes('in wide/results.json') && c.message.includes('equivalent within ±0.01')), JSON.stringify(eq));
+    const md = await readFile(path.join(cwd, 'eq-base', 'report.md'), 'utf8');
+    assert.match(md, /^## Gate: passed \(12 checks\)$/m);
+    assert.match(md, /^Baseline file: wide\/results\.json \(each run is matched with the run of the same model and mode in it\)\.$/m);
+    assert.match(md, /^### Paired comparison with the baseline file$/m);
+    assert.match(md, /^\| hash \| bm25 \| nDCG@10 \| \+0\.0000 \| \[\+0\.0000, \+0\.0000\] \| 1\.000 \| 1\.000 \| no \| 0\/30\/0 \| 0\.0000 \| equivalent within ±0\.01 /m);
   });
 
   it('is a usage error (exit 2) without --margin, or with nothing to compare', async () => {
@@ -180,5 +185,30 @@ describe('rag eval --shortlist', () => {
     );
     assert.equal(empty.code, 2);
     assert.equal(empty.stderr, 'rag: no model matches --shortlist "--provider builtin --max-params 1M"; see `rag models --provider builtin --max-params 1M`\n');
+  });
+});
+
+describe('rag eval --explain', () => {
+  it('shows where B loses most against A, in the terminal and in --json', async () => {
+    const [text, json] = await Promise.all([
+      rag(['eval', '--dataset', ZH_SAMPLE, ...MODES, '--explain', 'hash:dense', 'hash:bm25', '--explain-limit', '3', '--out', 'ex1']),
+      rag(['eval', '--dataset', ZH_SAMPLE, ...MODES, '--explain', 'hash:dense', 'hash:bm25', '--out', 'ex2', '--json']),
+    ]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^where hash \(bm25\) loses most against hash \(dense\) \(ndcg_at_10\): 3 of (\d+) losing queries \(30 paired\)$/m);
+    assert.equal(json.code, 0, json.stderr);
+    const x = (JSON.parse(json.stdout) as { explain: { losses: number; queries: Array<{ delta: number; a: { top: Array<{ grade: number; title?: string }> } }> } }).explain;
+    assert.ok(x.queries.length > 0 && x.queries.length <= 10);
+    for (let i = 1; i < x.queries.length; i += 1) assert.ok(x.queries[i]!.delta >= x.queries[i - 1]!.delta);
+    assert.ok(x.queries.every((q) => q.delta < 0 && q.a.top.length === 5));
+    assert.ok(x.queries.some((q) => q.a.top.some((d) => d.grade > 0 && d.title !== undefined)));
+    // The losses against the first run are also in report.html.
+    assert.match(await readFile(path.join(cwd, 'ex2', 'report.html'), 'utf8'), /hash \(bm25\) against hash \(dense\)/);
+  });
+
+  it('rejects anything but two runs, and unknown runs, with exit 2', async () => {
+    const one = await rag(['eval', '--dataset', ZH_SAMPLE, '--explain', 'hash:dense', '--out', 'never-5']);
+    assert.equal(one.code, 2);
+    assert.equal(one.stderr, 'rag: --explain takes two runs, A and B (got 1): e.g. --explain hash:dense hash:bm25\n');
   });
 });

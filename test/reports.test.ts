@@ -172,7 +172,7 @@ describe('renderMarkdown', () => {
     assert.ok(lines.includes('| hash | dense | 0.9299 | 1.0000 | 1.0000 | 1.0000 | 12.3 | 81 | 384 | 3.0 | 2 | 20.5 |'), md);
     // B: q1 nDCG 1/log2 3 = 0.63093, q2 1 -> 0.81546; MRR (0.5 + 1)/2; MAP (0.5 + 1)/2
     assert.ok(lines.includes('| e5 "small" &lt;q8&gt; & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
-    assert.ok(lines.includes('## Compared with hash (dense)'));
+    assert.ok(lines.includes('## Compared with the first run: hash (dense)'));
     // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1 (Holm of
     // one p is itself). One win, one loss. MDE = 2.8016 · sd / √2 with sd = 0.5094 / √2 = 0.3602.
     assert.ok(
@@ -183,9 +183,12 @@ describe('renderMarkdown', () => {
     );
     assert.ok(lines.includes('| Model | Mode | Metric | Δ | 95% CI | p | p (Holm) | Significant | W/T/L | MDE | Queries |'), md);
     assert.ok(lines.some((l) => l.startsWith('- ⚠ e5 "small" &lt;q8&gt; & co (bm25): underpowered: the observed Δ −0.1144 is below the 0.7135')), md);
-    assert.ok(lines.includes('## Gate: FAILED (1 violation)'));
-    assert.ok(lines.includes('- ❌ hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02'), md);
-    assert.ok(lines.includes('- e5 "small" &lt;q8&gt; & co (bm25): not in the baseline, not checked'));
+    // The count of failed checks, failures before passes, marked in words.
+    assert.ok(lines.includes('## Gate: FAILED: 1 of 3 checks failed'), md);
+    const fail = lines.indexOf('- ❌ FAIL: hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02');
+    const pass = lines.findIndex((l) => l.startsWith('- ✅ pass: hash (dense): recall_at_10'));
+    assert.ok(fail > 0 && pass > fail, md);
+    assert.ok(lines.includes('- e5 "small" &lt;q8&gt; & co (bm25): not in the baseline file, not checked'));
     assert.ok(lines.includes('- 1 label(s) dropped: document not in the corpus (e.g. q1 -&gt; instal.md)'), md);
     assert.ok(lines.includes('- 1 query(ies) skipped (no relevant document, not in the averages) (e.g. q3)'), md);
   });
@@ -260,15 +263,25 @@ describe('renderHtml', () => {
     assert.ok(!/<script/i.test(html), 'no script element');
     assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;'));
     assert.ok(html.includes('e5 &quot;small&quot; &lt;q8&gt; &amp; co'));
-    assert.ok(!/\s(src|href)=/i.test(html), 'no external resources');
+    assert.ok(!/\ssrc=/i.test(html), 'no external resources');
+    assert.deepEqual(html.match(/\shref="[^"]*"/gi), [' href="per-query.jsonl"'], 'the only link is to the file beside the report');
     assert.ok(!/<link\b/i.test(html));
     assert.ok(html.includes("Content-Security-Policy"));
     // The recall curve of each run has one point per k.
     assert.equal((html.match(/<circle /g) ?? []).length, KS.length * results.runs.length);
     assert.ok(html.includes('<title>hash (dense) recall@10 = 1.0000</title>'));
-    // Hardest queries: B's q2 ranks shown for the first run (guide.md #1, faq.md #2).
-    assert.ok(html.includes('faq.md: #2, guide.md: #1'));
+    // Hardest queries: every run's score and ranks; q2 for the first run (guide.md #1, faq.md #2),
+    // q1 for B (install.md #2); "N of M" stated.
+    assert.ok(html.includes('0.8597 · faq.md #2, guide.md #1'), html);
+    assert.ok(html.includes('0.6309 · install.md #2'), html);
+    assert.ok(html.includes('0 of 2 evaluated queries score 0 on every run. Showing the 2 of 2 with the lowest mean'), html);
     assert.ok(html.includes('<td class="num">0.9299</td>'));
+    // The gate: failures first, marked in words.
+    assert.ok(html.indexOf('<strong>✗ FAIL</strong>') < html.indexOf('<strong>✓ pass</strong>'));
+    assert.ok(html.includes('Gate: <span class="fail">FAILED: 1 of 3 checks failed</span>'));
+    // Failure analysis: B loses q1 (1 → 0.6309) against the first run.
+    assert.ok(html.includes('1 of 2 queries score lower on nDCG@10'), html);
+    assert.ok(html.includes('<code>q1</code> Δ −0.3691 · how to install'), html);
   });
 
   it('bins per-query values into ten bins with 1.0 in the last', () => {

@@ -82,6 +82,8 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--margin <x>', 'equivalence margin: TOST says "equivalent within ±x", "not worse by more than x" or "not shown"', number)
     .option('--effect <x>', 'the difference that matters to you: queries needed to detect it, underpowered flag (default: --margin)', number)
     .option('--fail-unless-equivalent', 'gate: fail unless each run is equivalent within --margin to the same run in --baseline (without --baseline: to the first run)')
+    .option('--explain <runs...>', 'per-query failure analysis of run B against run A: --explain A B, each MODEL or MODEL:MODE (e.g. hash:dense bge-small-zh:dense)')
+    .option('--explain-limit <n>', 'how many losing queries --explain shows', positiveInt, 10)
     .option('--shortlist <filters>', 'evaluate the models `rag models FILTERS` lists, e.g. "--lang zh --max-params 500M" (added to --model)');
   addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
 

@@ -26,8 +26,8 @@ import type { LabeledDataset } from './dataset.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
 import { compareToFirst } from './compare.js';
 import type { ComparisonOptions } from './compare.js';
-import { RESULTS_FORMAT_VERSION } from './types.js';
-import type { DatasetWarnings, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunResult } from './types.js';
+import { RESULTS_FORMAT_VERSION, TOP_DOCUMENTS } from './types.js';
+import type { DatasetWarnings, DocumentPreview, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunResult } from './types.js';
 
 export type EvalEvent =
   /** `warnings`: labels dropped for naming unknown documents or queries, duplicate labels (also in results.json). */
@@ -137,7 +137,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
                 const at = ranking.indexOf(docId);
                 ranks[docId] = at === -1 ? null : at + 1;
               }
-              perQuery[qid] = { metrics, ranks };
+              perQuery[qid] = { metrics, ranks, top: ranking.slice(0, TOP_DOCUMENTS) };
             }
             const run: RunResult = {
               model: modelLabel,
@@ -183,7 +183,23 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant })),
     runs,
     comparisons: compareToFirst(runs, { ...options.statistics, seed: options.seed ?? 42 }),
+    documents: previews(documents, runs),
   };
+}
+
+const SNIPPET_CHARS = 200;
+
+/** Title and text start of the documents in any run's top documents, in corpus order. */
+function previews(documents: readonly LoadedDocument[], runs: readonly RunResult[]): Record<string, DocumentPreview> {
+  const shown = new Set(runs.flatMap((r) => Object.values(r.perQuery).flatMap((q) => q.top ?? [])));
+  const out: Record<string, DocumentPreview> = {};
+  for (const doc of documents) {
+    if (!shown.has(doc.docId) || out[doc.docId] !== undefined) continue;
+    const flat = doc.text.replace(/\s+/g, ' ').trim();
+    const snippet = flat.length > SNIPPET_CHARS ? `${[...flat].slice(0, SNIPPET_CHARS).join('')}…` : flat;
+    out[doc.docId] = { ...(doc.title === undefined ? {} : { title: doc.title }), snippet };
+  }
+  return out;
 }
 
 /** The URL of eval's table for model `i`: `table=<table>_eval<i>`. */

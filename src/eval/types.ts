@@ -91,6 +91,18 @@ export interface PerQueryResult {
   metrics: Record<string, number>;
   /** Relevant document id -> 1-based rank it got (best chunk), or null if not retrieved. */
   ranks: Record<string, number | null>;
+  /** The first documents retrieved (at most {@link TOP_DOCUMENTS}), for failure analysis; absent in hand-made results. */
+  top?: string[];
+}
+
+/** How many retrieved documents per query results.json keeps for `--explain` and the report. */
+export const TOP_DOCUMENTS = 5;
+
+/** A retrieved document as failure analysis shows it. */
+export interface DocumentPreview {
+  title?: string;
+  /** The start of the document's text. */
+  snippet: string;
 }
 
 /** A run identifies itself by (model, mode): the gate matches baseline runs on this pair. */
@@ -178,6 +190,8 @@ export interface EvalResults {
   runs: RunResult[];
   /** Every run after the first against the first. */
   comparisons: RunComparison[];
+  /** Title and start of every document some run placed in a query's top documents. */
+  documents?: Record<string, DocumentPreview>;
 }
 
 /** `model (mode)`, the label of a run in reports and messages. */

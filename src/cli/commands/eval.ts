@@ -6,6 +6,7 @@ import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '.
 import { evaluate } from '../../eval/runner.js';
 import type { ComparisonOptions } from '../../eval/compare.js';
 import { describeEquivalence } from '../../eval/equivalence.js';
+import { explainLosses, explanationLines, findRun } from '../../eval/explain.js';
 import type { Correction } from '../../eval/multiple-testing.js';
 import { powerWarnings } from '../../eval/report/format.js';
 import { shortlist } from '../../embed/shortlist.js';
@@ -41,6 +42,8 @@ export interface EvalCommandOptions extends ModelFlags {
   effect?: number;
   failUnlessEquivalent?: boolean;
   shortlist?: string;
+  explain?: string[];
+  explainLimit: number;
   cache: boolean;
   json?: boolean;
 }
@@ -74,6 +77,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   }
   if (opts.failUnlessEquivalent && opts.margin === undefined) {
     throw new RagError('usage', '--fail-unless-equivalent needs --margin X (e.g. --margin 0.01)');
+  }
+  if (opts.explain !== undefined && opts.explain.length !== 2) {
+    throw new RagError('usage', `--explain takes two runs, A and B (got ${opts.explain.length}): e.g. --explain hash:dense hash:bm25`);
   }
   const models = modelsToEvaluate(opts);
   if (opts.failUnlessEquivalent && opts.baseline === undefined && (models?.length ?? 1) * modes.length < 2) {
@@ -139,14 +145,20 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
         })
       : undefined;
 
+  const explanation =
+    opts.explain === undefined
+      ? undefined
+      : explainLosses(results, findRun(results, opts.explain[0]!), findRun(results, opts.explain[1]!), { limit: opts.explainLimit });
+
   const outDir = path.resolve(opts.out ?? `rag-eval-${timestamp()}`);
   const written = await writeReports(outDir, results, gate);
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
   if (opts.json) {
-    printJson(jsonView(results, gate, written.results), results.formatVersion);
+    printJson({ ...jsonView(results, gate, written.results), ...(explanation === undefined ? {} : { explain: explanation }) }, results.formatVersion);
   } else {
     printTable(results);
+    if (explanation !== undefined) process.stdout.write(`\n${explanationLines(explanation).join('\n')}\n`);
     log(err.dim(`reports: ${displayDir(outDir)}/ (results.json, report.md, report.html, junit.xml, per-query.jsonl)${summaryFile ? ' and the GitHub step summary' : ''}`));
   }
   if (gate) {

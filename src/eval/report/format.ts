@@ -2,6 +2,7 @@
  * Shared pieces of the human-readable reports: which columns to show, number formats, escaping.
  */
 import { describeEquivalence } from '../equivalence.js';
+import type { GateResult } from '../gate.js';
 import type { DatasetWarnings, EvalResults, RunComparison, RunCost, RunResult } from '../types.js';
 import { metricKey, parseMetricKey } from '../metrics.js';
 
@@ -121,17 +122,17 @@ export function escapeMarkdownCell(s: string): string {
 const CORRECTION_LABELS: Record<RunComparison['correction'], string> = { none: 'uncorrected', holm: 'Holm', bh: 'BH' };
 
 /** Header of the comparison tables (the equivalence column only when a margin was given). */
-export function comparisonHeader(results: EvalResults): string[] {
-  const c = results.comparisons[0];
+export function comparisonHeader(comparisons: readonly RunComparison[]): string[] {
+  const c = comparisons[0];
   const adjusted = c === undefined || c.correction === 'none' ? [] : [`p (${CORRECTION_LABELS[c.correction]})`];
-  const equivalence = results.comparisons.some((x) => x.equivalence !== null) ? ['Equivalence'] : [];
+  const equivalence = comparisons.some((x) => x.equivalence !== null) ? ['Equivalence'] : [];
   return ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p', ...adjusted, 'Significant', 'W/T/L', 'MDE', ...equivalence, 'Queries'];
 }
 
 /** One comparison's cells, in {@link comparisonHeader} order. */
-export function comparisonCells(results: EvalResults, c: RunComparison): string[] {
-  const withAdjusted = results.comparisons[0]?.correction !== 'none';
-  const withEquivalence = results.comparisons.some((x) => x.equivalence !== null);
+export function comparisonCells(comparisons: readonly RunComparison[], c: RunComparison): string[] {
+  const withAdjusted = comparisons[0]?.correction !== 'none';
+  const withEquivalence = comparisons.some((x) => x.equivalence !== null);
   return [
     c.candidate.model,
     c.candidate.mode,
@@ -185,4 +186,24 @@ export function powerWarnings(results: EvalResults): string[] {
       }
       return `${who}: underpowered: the observed Δ ${fmtSigned(c.result.meanDiff)} is below the ${p.mde.toFixed(4)} this set of ${c.result.n} queries can detect, so "not significant" does not mean "no difference" (use --margin to test equivalence).`;
     });
+}
+
+/** "passed (9 checks)" or "FAILED: 2 of 9 checks failed". */
+export function gateHeadline(gate: GateResult): string {
+  const n = gate.checks.length;
+  return gate.passed ? `passed (${n} check${n === 1 ? '' : 's'})` : `FAILED: ${gate.violations.length} of ${n} check${n === 1 ? '' : 's'} failed`;
+}
+
+/** Which baseline file the gate read, in words that do not confuse it with the first run. */
+export function gateBaselineLine(gate: GateResult): string | undefined {
+  if (gate.baselineFile === null) return undefined;
+  return `Baseline file: ${gate.baselineFile} (each run is matched with the run of the same model and mode in it).`;
+}
+
+/** Checks with the failures first, each marked in words (not only by colour). */
+export function orderedGateChecks(gate: GateResult): Array<{ mark: 'FAIL' | 'pass'; message: string }> {
+  return [
+    ...gate.checks.filter((c) => !c.passed).map((c) => ({ mark: 'FAIL' as const, message: c.message })),
+    ...gate.checks.filter((c) => c.passed).map((c) => ({ mark: 'pass' as const, message: c.message })),
+  ];
 }

@@ -12,6 +12,9 @@ import {
   COST_COLUMNS,
   datasetNotes,
   escapeMarkdownCell as cell,
+  gateBaselineLine,
+  gateHeadline,
+  orderedGateChecks,
   fmtMetric,
   metricColumns,
   metricLabel,
@@ -54,13 +57,13 @@ export function renderMarkdown(results: EvalResults, gate?: GateResult): string 
 
   if (results.comparisons.length > 0) {
     const base = results.comparisons[0]?.baseline;
-    out.push(`## Compared with ${base === undefined ? 'the first run' : cell(runLabel(base))}`, '');
-    const header = comparisonHeader(results);
+    out.push(`## Compared with the first run${base === undefined ? '' : `: ${cell(runLabel(base))}`}`, '');
+    const header = comparisonHeader(results.comparisons);
     out.push(
       ...table(
         header,
         header.map((_, i): 'l' | 'r' => (i < 3 ? 'l' : 'r')),
-        results.comparisons.map((c) => comparisonCells(results, c).map(cell)),
+        results.comparisons.map((c) => comparisonCells(results.comparisons, c).map(cell)),
       ),
       '',
     );
@@ -71,13 +74,28 @@ export function renderMarkdown(results: EvalResults, gate?: GateResult): string 
   }
 
   if (gate !== undefined) {
-    out.push(`## Gate: ${gate.passed ? 'passed' : `FAILED (${gate.violations.length} violation${gate.violations.length === 1 ? '' : 's'})`}`, '');
-    for (const v of gate.violations) out.push(`- ❌ ${cell(v.message)}`);
-    for (const r of gate.missingFromBaseline) out.push(`- ${cell(runLabel(r))}: not in the baseline, not checked`);
-    for (const r of gate.missingFromCurrent) out.push(`- ${cell(runLabel(r))}: in the baseline but not evaluated now`);
+    out.push(`## Gate: ${gateHeadline(gate)}`, '');
+    const baselineLine = gateBaselineLine(gate);
+    if (baselineLine !== undefined) out.push(cell(baselineLine), '');
+    for (const c of orderedGateChecks(gate)) out.push(`- ${c.mark === 'FAIL' ? '❌ FAIL' : '✅ pass'}: ${cell(c.message)}`);
+    for (const r of gate.missingFromBaseline) out.push(`- ${cell(runLabel(r))}: not in the baseline file, not checked`);
+    for (const r of gate.missingFromCurrent) out.push(`- ${cell(runLabel(r))}: in the baseline file but not evaluated now`);
     for (const n of gate.notes) out.push(`- ${cell(n)}`);
-    if (gate.violations.length === 0) out.push(`- ✅ ${gate.checks.length} check(s) passed`);
     out.push('');
+    if (gate.baselineComparisons.length > 0) {
+      out.push(`### Paired comparison with the baseline file`, '');
+      const header = comparisonHeader(gate.baselineComparisons);
+      out.push(
+        ...table(
+          header,
+          header.map((_, i): 'l' | 'r' => (i < 3 ? 'l' : 'r')),
+          gate.baselineComparisons.map((c) => comparisonCells(gate.baselineComparisons, c).map(cell)),
+        ),
+        '',
+        'Δ = now − baseline file, per query, same run (model and mode).',
+        '',
+      );
+    }
   }
 
   const notes = datasetNotes(results);

@@ -77,7 +77,7 @@ function numbers(rec: Record<string, number>): Record<string, number | null> {
 function orderedRun(run: RunResult): Record<string, unknown> {
   const perQuery: Record<string, unknown> = {};
   for (const [qid, r] of Object.entries(run.perQuery)) {
-    perQuery[qid] = { metrics: numbers(r.metrics), ranks: { ...r.ranks } };
+    perQuery[qid] = { metrics: numbers(r.metrics), ranks: { ...r.ranks }, ...(r.top === undefined ? {} : { top: [...r.top] }) };
   }
   const c = run.cost;
   return {
@@ -151,6 +151,12 @@ function orderedComparison(c: RunComparison): Record<string, unknown> {
   };
 }
 
+function orderedDocuments(docs: NonNullable<EvalResults['documents']>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [id, d] of Object.entries(docs)) out[id] = { ...(d.title === undefined ? {} : { title: d.title }), snippet: d.snippet };
+  return out;
+}
+
 /** results.json text: fixed key order, sanitized configs, trailing newline. */
 export function serializeResults(results: EvalResults): string {
   const d = results.dataset;
@@ -179,6 +185,7 @@ export function serializeResults(results: EvalResults): string {
     runs: results.runs.map(orderedRun),
     comparisons: results.comparisons.map(orderedComparison),
     queries: results.queries.map((q) => ({ id: q.id, text: q.text, relevant: { ...q.relevant } })),
+    ...(results.documents === undefined ? {} : { documents: orderedDocuments(results.documents) }),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
