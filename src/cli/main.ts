@@ -83,6 +83,8 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--effect <x>', 'the difference that matters to you: queries needed to detect it, underpowered flag (default: --margin)', number)
     .option('--fail-unless-equivalent', 'gate: fail unless each run is equivalent within --margin to the same run in --baseline (without --baseline: to the first run)')
     .option('--explain <runs...>', 'per-query failure analysis of run B against run A: --explain A B, each MODEL or MODEL:MODE (e.g. hash:dense bge-small-zh:dense)')
+    .option('--segment-by <field>', 'also score every run per value of this queries.jsonl field (e.g. language, source), with counts')
+    .option('--explain-segment <value>', 'with --explain and --segment-by: only queries of this segment')
     .option('--explain-limit <n>', 'how many losing queries --explain shows', positiveInt, 10)
     .option('--shortlist <filters>', 'evaluate the models `rag models FILTERS` lists, e.g. "--lang zh --max-params 500M" (added to --model)');
   addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));

@@ -42,6 +42,8 @@ export interface Explanation {
   a: RunKey;
   b: RunKey;
   metric: string;
+  /** Only queries of this `--segment-by` value, when given. */
+  segment: string | null;
   /** Queries scored by both runs. */
   paired: number;
   /** Queries where B scores lower than A (all of them, not only the ones shown). */
@@ -85,7 +87,7 @@ export function explainLosses(
   results: EvalResults,
   a: RunResult,
   b: RunResult,
-  options: { limit?: number; metric?: string } = {},
+  options: { limit?: number; metric?: string; segment?: string } = {},
 ): Explanation {
   const metric = options.metric ?? results.comparisons[0]?.metric ?? 'ndcg_at_10';
   const limit = options.limit ?? 10;
@@ -95,6 +97,7 @@ export function explainLosses(
   for (const [qid, ra] of Object.entries(a.perQuery)) {
     const rb = b.perQuery[qid];
     if (rb === undefined) continue;
+    if (options.segment !== undefined && texts.get(qid)?.segment !== options.segment) continue;
     deltas.push({ id: qid, delta: (rb.metrics[metric] ?? 0) - (ra.metrics[metric] ?? 0) });
   }
   const losses = deltas.filter((d) => d.delta < -1e-12).sort((x, y) => x.delta - y.delta || compareQueryIds(x.id, y.id));
@@ -102,6 +105,7 @@ export function explainLosses(
     a: { model: a.model, mode: a.mode },
     b: { model: b.model, mode: b.mode },
     metric,
+    segment: options.segment ?? null,
     paired: deltas.length,
     losses: losses.length,
     queries: losses.slice(0, limit).map(({ id, delta }) => {
@@ -114,7 +118,8 @@ export function explainLosses(
 
 /** The explanation as plain text lines for the terminal. */
 export function explanationLines(e: Explanation): string[] {
-  const out = [`where ${runLabel(e.b)} loses most against ${runLabel(e.a)} (${e.metric}): ${e.queries.length} of ${e.losses} losing queries (${e.paired} paired)`];
+  const scope = e.segment === null ? '' : `, segment ${e.segment}`;
+  const out = [`where ${runLabel(e.b)} loses most against ${runLabel(e.a)} (${e.metric}${scope}): ${e.queries.length} of ${e.losses} losing queries (${e.paired} paired)`];
   for (const q of e.queries) {
     out.push('', `${q.id}  Δ ${q.delta.toFixed(4)}  ${q.text}`);
     for (const side of [q.a, q.b]) {

@@ -25,6 +25,7 @@ import { checkDocuments, datasetInfo, evalQueries, loadDataset, removeSelfMatche
 import type { LabeledDataset } from './dataset.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
 import { compareToFirst } from './compare.js';
+import { NO_SEGMENT, readQuerySegments, scoreSegments } from './segments.js';
 import type { ComparisonOptions } from './compare.js';
 import { RESULTS_FORMAT_VERSION, TOP_DOCUMENTS } from './types.js';
 import type { DatasetWarnings, DocumentPreview, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunResult } from './types.js';
@@ -67,6 +68,8 @@ export interface EvalOptions {
   index?: string;
   /** Seed of the bootstrap and randomization tests (default 42). */
   seed?: number;
+  /** A queries.jsonl field (e.g. `language`): every run also gets its metrics per value of it. */
+  segmentBy?: string;
   /** Correction, margin (TOST), effect (power) of the comparisons; see {@link ComparisonOptions}. */
   statistics?: Omit<ComparisonOptions, 'seed'>;
   onEvent?: (event: EvalEvent) => void;
@@ -92,6 +95,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   let queries = evalQueries(validated);
   if (options.limit !== undefined) queries = queries.slice(0, options.limit);
   if (queries.length === 0) throw new RagError('dataset-invalid', `dataset ${options.dataset} has no labelled queries to evaluate`);
+  const segmentOf = options.segmentBy === undefined ? undefined : await readQuerySegments(options.dataset, options.segmentBy);
+  if (segmentOf !== undefined) queries = queries.map((q) => ({ ...q, segment: segmentOf.get(q.id) ?? NO_SEGMENT }));
   const qrels = new Map(queries.map((q) => [q.id, new Map(Object.entries(q.relevant))]));
   emit({ type: 'dataset', documents: documents.length, queries: queries.length, warnings: validated.warnings });
 
@@ -159,6 +164,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
                 wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
               },
             };
+            if (segmentOf !== undefined) run.segments = scoreSegments(run, segmentOf);
             runs.push(run);
             emit({ type: 'run-end', run });
           }
@@ -180,7 +186,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     toolVersion: packageVersion(),
     dataset: { ...datasetInfo(validated), queries: queries.length },
     ks,
-    queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant })),
+    queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant, ...(q.segment === undefined ? {} : { segment: q.segment }) })),
+    ...(options.segmentBy === undefined ? {} : { segmentBy: options.segmentBy }),
     runs,
     comparisons: compareToFirst(runs, { ...options.statistics, seed: options.seed ?? 42 }),
     documents: previews(documents, runs),

@@ -65,6 +65,8 @@ export interface EvalQuery {
   text: string;
   /** Document id -> grade, after validation (grade > 0 is relevant). */
   relevant: Record<string, number>;
+  /** Value of the `--segment-by` field for this query (absent without --segment-by). */
+  segment?: string;
 }
 
 /** Resource use of one run; `null` where a number does not apply (BM25 has no dimension). */
@@ -129,6 +131,8 @@ export interface RunResult extends RunKey {
   /** Query id -> outcome, for evaluated queries. */
   perQuery: Record<string, PerQueryResult>;
   cost: RunCost;
+  /** With `--segment-by`: segment value -> query count and mean metrics. */
+  segments?: Record<string, { queries: number; metrics: Record<string, number> }>;
 }
 
 /** What the query set can detect, from the standard deviation of the per-query differences. */
@@ -190,6 +194,8 @@ export interface EvalResults {
   runs: RunResult[];
   /** Every run after the first against the first. */
   comparisons: RunComparison[];
+  /** The queries.jsonl field the runs' `segments` split by (`--segment-by`). */
+  segmentBy?: string;
   /** Title and start of every document some run placed in a query's top documents. */
   documents?: Record<string, DocumentPreview>;
 }

@@ -8,7 +8,7 @@ import type { ComparisonOptions } from '../../eval/compare.js';
 import { describeEquivalence } from '../../eval/equivalence.js';
 import { explainLosses, explanationLines, findRun } from '../../eval/explain.js';
 import type { Correction } from '../../eval/multiple-testing.js';
-import { powerWarnings } from '../../eval/report/format.js';
+import { powerWarnings, segmentTable } from '../../eval/report/format.js';
 import { shortlist } from '../../embed/shortlist.js';
 import { parseShortlistSpec } from '../shortlist-options.js';
 import type { DatasetWarnings, EvalResults } from '../../eval/types.js';
@@ -44,6 +44,8 @@ export interface EvalCommandOptions extends ModelFlags {
   shortlist?: string;
   explain?: string[];
   explainLimit: number;
+  explainSegment?: string;
+  segmentBy?: string;
   cache: boolean;
   json?: boolean;
 }
@@ -81,6 +83,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   if (opts.explain !== undefined && opts.explain.length !== 2) {
     throw new RagError('usage', `--explain takes two runs, A and B (got ${opts.explain.length}): e.g. --explain hash:dense hash:bm25`);
   }
+  if (opts.explainSegment !== undefined && (opts.explain === undefined || opts.segmentBy === undefined)) {
+    throw new RagError('usage', '--explain-segment needs --explain A B and --segment-by FIELD');
+  }
   const models = modelsToEvaluate(opts);
   if (opts.failUnlessEquivalent && opts.baseline === undefined && (models?.length ?? 1) * modes.length < 2) {
     throw new RagError('usage', '--fail-unless-equivalent needs --baseline FILE or at least two runs (models x modes) to compare');
@@ -99,6 +104,7 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
     dataset: opts.dataset,
     ...(models === undefined ? {} : { models }),
     statistics,
+    ...(opts.segmentBy === undefined ? {} : { segmentBy: opts.segmentBy }),
     ...(opts.index === undefined ? {} : { index: opts.index }),
     modelOptions: modelOptionsFrom(opts),
     modes,
@@ -148,7 +154,10 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   const explanation =
     opts.explain === undefined
       ? undefined
-      : explainLosses(results, findRun(results, opts.explain[0]!), findRun(results, opts.explain[1]!), { limit: opts.explainLimit });
+      : explainLosses(results, findRun(results, opts.explain[0]!), findRun(results, opts.explain[1]!), {
+          limit: opts.explainLimit,
+          ...(opts.explainSegment === undefined ? {} : { segment: opts.explainSegment }),
+        });
 
   const outDir = path.resolve(opts.out ?? `rag-eval-${timestamp()}`);
   const written = await writeReports(outDir, results, gate);
@@ -243,6 +252,12 @@ function printTable(results: EvalResults): void {
       lines.push(`  ${c.candidate.model} (${c.candidate.mode}): ${parts.join('  ')}`);
     }
     for (const w of powerWarnings(results)) lines.push(out.yellow(`  note: ${w}`));
+  }
+  const segments = segmentTable(results);
+  if (segments !== undefined) {
+    const w = segments.header.map((h, i) => Math.max(h.length, ...segments.rows.map((r) => r[i]!.length)));
+    const seg = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+    lines.push('', out.bold(`per ${results.segmentBy}:`), out.bold(seg(segments.header)), ...segments.rows.map(seg));
   }
   const evaluated = results.runs[0]?.evaluatedQueries ?? 0;
   lines.push('', out.dim(`${evaluated} queries · ${results.dataset.documents} documents · k = ${results.ks.join(',')}`));

@@ -207,3 +207,16 @@ export function orderedGateChecks(gate: GateResult): Array<{ mark: 'FAIL' | 'pas
     ...gate.checks.filter((c) => c.passed).map((c) => ({ mark: 'pass' as const, message: c.message })),
   ];
 }
+
+/** Header and rows of the per-segment table (one row per run × segment), or undefined without --segment-by. */
+export function segmentTable(results: EvalResults): { header: string[]; rows: string[][] } | undefined {
+  if (results.segmentBy === undefined) return undefined;
+  const columns = metricColumns(results).slice(0, 3);
+  const rows: string[][] = [];
+  for (const run of results.runs) {
+    for (const [seg, s] of Object.entries(run.segments ?? {})) {
+      rows.push([run.model, run.mode, seg, String(s.queries), ...columns.map((k) => fmtMetric(s.metrics[k]))]);
+    }
+  }
+  return { header: ['Model', 'Mode', results.segmentBy, 'Queries', ...columns.map(metricLabel)], rows };
+}

@@ -15,6 +15,7 @@ import {
   comparisonHeader,
   comparisonMethodNote,
   powerWarnings,
+  segmentTable,
   COST_COLUMNS,
   datasetNotes,
   escapeXml as e,
@@ -238,6 +239,12 @@ export function renderHtml(results: EvalResults, gate?: GateResult): string {
       2,
     ),
   );
+
+  const segments = segmentTable(results);
+  if (segments !== undefined) {
+    out.push(`<h2>Per ${e(results.segmentBy ?? '')}</h2>`);
+    out.push(htmlTable(segments.header, segments.rows, 3));
+  }
 
   if (results.comparisons.length > 0) {
     const base = results.comparisons[0]?.baseline;

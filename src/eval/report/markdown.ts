@@ -19,6 +19,7 @@ import {
   metricColumns,
   metricLabel,
   powerWarnings,
+  segmentTable,
 } from './format.js';
 
 function table(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
@@ -54,6 +55,12 @@ export function renderMarkdown(results: EvalResults, gate?: GateResult): string 
     ),
     '',
   );
+
+  const segments = segmentTable(results);
+  if (segments !== undefined) {
+    out.push(`## Per ${cell(results.segmentBy ?? '')}`, '');
+    out.push(...table(segments.header.map(cell), segments.header.map((_, i): 'l' | 'r' => (i < 3 ? 'l' : 'r')), segments.rows.map((r) => r.map(cell))), '');
+  }
 
   if (results.comparisons.length > 0) {
     const base = results.comparisons[0]?.baseline;

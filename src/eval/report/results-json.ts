@@ -99,6 +99,9 @@ function orderedRun(run: RunResult): Record<string, unknown> {
       wallSeconds: finite(c.wallSeconds),
     },
     perQuery,
+    ...(run.segments === undefined
+      ? {}
+      : { segments: Object.fromEntries(Object.entries(run.segments).map(([k, v]) => [k, { queries: v.queries, metrics: numbers(v.metrics) }])) }),
   };
 }
 
@@ -182,9 +185,10 @@ export function serializeResults(results: EvalResults): string {
       },
     },
     ks: [...results.ks],
+    ...(results.segmentBy === undefined ? {} : { segmentBy: results.segmentBy }),
     runs: results.runs.map(orderedRun),
     comparisons: results.comparisons.map(orderedComparison),
-    queries: results.queries.map((q) => ({ id: q.id, text: q.text, relevant: { ...q.relevant } })),
+    queries: results.queries.map((q) => ({ id: q.id, text: q.text, relevant: { ...q.relevant }, ...(q.segment === undefined ? {} : { segment: q.segment }) })),
     ...(results.documents === undefined ? {} : { documents: orderedDocuments(results.documents) }),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
