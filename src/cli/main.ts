@@ -95,6 +95,17 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--details', 'show pooling, prefixes and hub ids instead of the shortlist columns');
   jsonOption(addShortlistOptions(models)).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
 
+  const prComment = program
+    .command('pr-comment')
+    .description('post or update the pull-request comment with the comparison table and verdicts of a `rag eval --json` output (GitHub)')
+    .requiredOption('--from <file>', 'the saved output of `rag eval --json`')
+    .option('--pr <n>', 'pull request number (default: from $GITHUB_EVENT_PATH)', positiveInt)
+    .option('--repo <owner/name>', 'repository (default: $GITHUB_REPOSITORY)')
+    .option('--api-url <url>', 'GitHub API (default: $GITHUB_API_URL or https://api.github.com)')
+    .option('--report-url <url>', 'link to the uploaded reports, added to the comment')
+    .option('--dry-run', 'print the comment instead of posting it');
+  jsonOption(prComment).action(run(async (_ctx, opts) => (await import('./commands/pr-comment.js')).runPrComment(opts)));
+
   const cache = program.command('cache').description('the on-disk embedding cache shared by ingest and eval');
   jsonOption(cache.command('info').description('size of the cache per model')).action(
     run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheInfo(opts)),
