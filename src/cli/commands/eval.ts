@@ -4,6 +4,7 @@ import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
 import type { GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate } from '../../eval/runner.js';
+import { headlineMetric } from '../../eval/compare.js';
 import type { ComparisonOptions } from '../../eval/compare.js';
 import { describeEquivalence } from '../../eval/equivalence.js';
 import { explainLosses, explanationLines, findRun } from '../../eval/explain.js';
@@ -146,7 +147,8 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
       ? checkGate(results, baseline, {
           ...(baseline === undefined ? {} : { maxDrop: maxDrop ?? DEFAULT_MAX_DROP, baselineFile: opts.baseline! }),
           min: floors,
-          statistics,
+          // Pair with the baseline on the metric the run's own comparisons use.
+          statistics: { ...statistics, metric: headlineMetric(results.runs) },
           failUnlessEquivalent: opts.failUnlessEquivalent ?? false,
         })
       : undefined;
