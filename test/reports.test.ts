@@ -235,6 +235,8 @@ describe('renderJunit', () => {
     assert.ok(xml.includes('name="e5 &quot;small&quot; &lt;q8&gt; &amp; co (bm25)"'));
     assert.ok(xml.includes('<failure message="hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02" type="max-drop">'));
     assert.ok(xml.includes('ndcg_at_10=0.9299'));
+    assert.ok(xml.includes('vs hash (dense): ndcg_at_10 delta=-0.1144'), xml);
+    assert.ok(xml.includes('p_adjusted(holm)=1.000 not significant underpowered wins/ties/losses=1/0/1 mde=0.7135'), xml);
   });
 
   it('is well-formed without a gate and with hostile names', () => {
