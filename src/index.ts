@@ -103,13 +103,26 @@ export type { RetrievalMode, RetrievedChunk, Retriever } from './retrieve/types.
 
 // Evaluation
 export { evaluateRun, scoreQuery, DEFAULT_KS } from './eval/metrics.js';
-export { pairedComparison } from './eval/stats.js';
+export { pairedComparison, winsTiesLosses } from './eval/stats.js';
+export { compareRuns, compareToFirst } from './eval/compare.js';
+export type { ComparisonOptions } from './eval/compare.js';
+export { adjustPValues, benjaminiHochberg, holm } from './eval/multiple-testing.js';
+export type { Correction } from './eval/multiple-testing.js';
+export { tost } from './eval/equivalence.js';
+export type { EquivalenceResult } from './eval/equivalence.js';
+export { minimumDetectableEffect, queriesNeeded } from './eval/power.js';
+export { explainLosses } from './eval/explain.js';
+export type { Explanation } from './eval/explain.js';
+export { shortlist } from './embed/shortlist.js';
+export type { ShortlistEntry, ShortlistFilters } from './embed/shortlist.js';
+export { modelCard, SOURCES as MODEL_CARD_SOURCES } from './embed/model-cards.js';
+export type { ModelCard } from './embed/model-cards.js';
 export { loadDataset, DEFAULT_SPLIT } from './eval/dataset.js';
 export type { LabeledDataset } from './eval/dataset.js';
 export { checkGate, parseMetricFloor } from './eval/gate.js';
 export type { GateResult } from './eval/gate.js';
 export { readBaseline, writeReports } from './eval/report/index.js';
-export type { EvalResults, RunResult } from './eval/types.js';
+export type { EvalResults, RunComparison, RunResult } from './eval/types.js';
 
 // The tool's own version, from package.json.
 export { packageVersion } from './version.js';

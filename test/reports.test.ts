@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { evaluateRun } from '../src/eval/metrics.js';
-import { alignByQuery, pairedComparison } from '../src/eval/stats.js';
+import { alignByQuery } from '../src/eval/stats.js';
+import { compareRuns } from '../src/eval/compare.js';
 import { checkGate } from '../src/eval/gate.js';
 import type { GateResult } from '../src/eval/gate.js';
 import {
@@ -113,14 +114,11 @@ function fixture(): EvalResults {
       { id: 'q3', text: 'nothing relevant', relevant: {} },
     ],
     runs: [runA, runB],
-    comparisons: [
-      {
-        baseline: { model: runA.model, mode: runA.mode },
-        candidate: { model: runB.model, mode: runB.mode },
-        metric: 'ndcg_at_10',
-        result: pairedComparison(aligned.a, aligned.b, { seed: 7, resamples: 1000, permutations: 1000 }),
-      },
-    ],
+    comparisons: compareRuns(
+      [{ baseline: { model: runA.model, mode: runA.mode }, candidate: { model: runB.model, mode: runB.mode }, a: aligned.a, b: aligned.b }],
+      'ndcg_at_10',
+      { seed: 7, resamples: 1000, permutations: 1000 },
+    ),
   };
 }
 
@@ -174,12 +172,23 @@ describe('renderMarkdown', () => {
     assert.ok(lines.includes('| hash | dense | 0.9299 | 1.0000 | 1.0000 | 1.0000 | 12.3 | 81 | 384 | 3.0 | 2 | 20.5 |'), md);
     // B: q1 nDCG 1/log2 3 = 0.63093, q2 1 -> 0.81546; MRR (0.5 + 1)/2; MAP (0.5 + 1)/2
     assert.ok(lines.includes('| e5 "small" &lt;q8&gt; & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
-    assert.ok(lines.includes('## Compared with hash (dense)'));
-    // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1.
-    assert.ok(lines.some((l) => /^\| e5 "small" &lt;q8&gt; & co \| bm25 \| nDCG@10 \| −0\.1144 \| \[−0\.\d{4}, [+−]0\.\d{4}\] \| 1\.000 \| 2 \|$/.test(l)), md);
-    assert.ok(lines.includes('## Gate: FAILED (1 violation)'));
-    assert.ok(lines.includes('- ❌ hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02'), md);
-    assert.ok(lines.includes('- e5 "small" &lt;q8&gt; & co (bm25): not in the baseline, not checked'));
+    assert.ok(lines.includes('## Compared with the first run: hash (dense)'));
+    // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1 (Holm of
+    // one p is itself). One win, one loss. MDE = 2.8016 · sd / √2 with sd = 0.5094 / √2 = 0.3602.
+    assert.ok(
+      lines.some((l) =>
+        /^\| e5 "small" &lt;q8&gt; & co \| bm25 \| nDCG@10 \| −0\.1144 \| \[−0\.\d{4}, [+−]0\.\d{4}\] \| 1\.000 \| 1\.000 \| no \(underpowered\) \| 1\/0\/1 \| 0\.7135 \| 2 \|$/.test(l),
+      ),
+      md,
+    );
+    assert.ok(lines.includes('| Model | Mode | Metric | Δ | 95% CI | p | p (Holm) | Significant | W/T/L | MDE | Queries |'), md);
+    assert.ok(lines.some((l) => l.startsWith('- ⚠ e5 "small" &lt;q8&gt; & co (bm25): underpowered: the observed Δ −0.1144 is below the 0.7135')), md);
+    // The count of failed checks, failures before passes, marked in words.
+    assert.ok(lines.includes('## Gate: FAILED: 1 of 3 checks failed'), md);
+    const fail = lines.indexOf('- ❌ FAIL: hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02');
+    const pass = lines.findIndex((l) => l.startsWith('- ✅ pass: hash (dense): recall_at_10'));
+    assert.ok(fail > 0 && pass > fail, md);
+    assert.ok(lines.includes('- e5 "small" &lt;q8&gt; & co (bm25): not in the baseline file, not checked'));
     assert.ok(lines.includes('- 1 label(s) dropped: document not in the corpus (e.g. q1 -&gt; instal.md)'), md);
     assert.ok(lines.includes('- 1 query(ies) skipped (no relevant document, not in the averages) (e.g. q3)'), md);
   });
@@ -226,6 +235,8 @@ describe('renderJunit', () => {
     assert.ok(xml.includes('name="e5 &quot;small&quot; &lt;q8&gt; &amp; co (bm25)"'));
     assert.ok(xml.includes('<failure message="hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02" type="max-drop">'));
     assert.ok(xml.includes('ndcg_at_10=0.9299'));
+    assert.ok(xml.includes('vs hash (dense): ndcg_at_10 delta=-0.1144'), xml);
+    assert.ok(xml.includes('p_adjusted(holm)=1.000 not significant underpowered wins/ties/losses=1/0/1 mde=0.7135'), xml);
   });
 
   it('is well-formed without a gate and with hostile names', () => {
@@ -254,15 +265,25 @@ describe('renderHtml', () => {
     assert.ok(!/<script/i.test(html), 'no script element');
     assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;'));
     assert.ok(html.includes('e5 &quot;small&quot; &lt;q8&gt; &amp; co'));
-    assert.ok(!/\s(src|href)=/i.test(html), 'no external resources');
+    assert.ok(!/\ssrc=/i.test(html), 'no external resources');
+    assert.deepEqual(html.match(/\shref="[^"]*"/gi), [' href="per-query.jsonl"'], 'the only link is to the file beside the report');
     assert.ok(!/<link\b/i.test(html));
     assert.ok(html.includes("Content-Security-Policy"));
     // The recall curve of each run has one point per k.
     assert.equal((html.match(/<circle /g) ?? []).length, KS.length * results.runs.length);
     assert.ok(html.includes('<title>hash (dense) recall@10 = 1.0000</title>'));
-    // Hardest queries: B's q2 ranks shown for the first run (guide.md #1, faq.md #2).
-    assert.ok(html.includes('faq.md: #2, guide.md: #1'));
+    // Hardest queries: every run's score and ranks; q2 for the first run (guide.md #1, faq.md #2),
+    // q1 for B (install.md #2); "N of M" stated.
+    assert.ok(html.includes('0.8597 · faq.md #2, guide.md #1'), html);
+    assert.ok(html.includes('0.6309 · install.md #2'), html);
+    assert.ok(html.includes('0 of 2 evaluated queries score 0 on every run. Showing the 2 of 2 with the lowest mean'), html);
     assert.ok(html.includes('<td class="num">0.9299</td>'));
+    // The gate: failures first, marked in words.
+    assert.ok(html.indexOf('<strong>✗ FAIL</strong>') < html.indexOf('<strong>✓ pass</strong>'));
+    assert.ok(html.includes('Gate: <span class="fail">FAILED: 1 of 3 checks failed</span>'));
+    // Failure analysis: B loses q1 (1 → 0.6309) against the first run.
+    assert.ok(html.includes('1 of 2 queries score lower on nDCG@10'), html);
+    assert.ok(html.includes('<code>q1</code> Δ −0.3691 · how to install'), html);
   });
 
   it('bins per-query values into ten bins with 1.0 in the last', () => {
@@ -322,6 +343,15 @@ describe('results.json', () => {
     assert.deepEqual(runs[0]?.metrics, results.runs[0]?.metrics);
     assert.deepEqual(runs[0]?.perQuery, results.runs[0]?.perQuery);
     assert.deepEqual(parsed.queries, results.queries);
+    // Every comparison carries the statistics, and they read back as written.
+    const comparisons = parsed.comparisons as Array<{ [k: string]: unknown }>;
+    assert.deepEqual(Object.keys(comparisons[0] ?? {}), [
+      'baseline', 'candidate', 'metric', 'result', 'wins', 'ties', 'losses', 'pHolm', 'pBH', 'correction', 'pAdjusted', 'alpha',
+      'significant', 'power', 'equivalence',
+    ]);
+    assert.deepEqual(comparisons[0], JSON.parse(JSON.stringify(results.comparisons[0])));
+    assert.equal(comparisons[0]?.correction, 'holm');
+    assert.equal(comparisons[0]?.equivalence, null);
     // The gate reads it back as a baseline.
     const baseline = parseBaseline(parsed, 'results.json');
     assert.equal(baseline.datasetFingerprint, results.dataset.fingerprint);

@@ -6,6 +6,7 @@ import { DEFAULT_K, DEFAULT_MODE, RETRIEVAL_MODES } from '../retrieve/types.js';
 import { EXIT, exitCodeForError, exitCodeForStatus, type CommandStatus } from './exit-codes.js';
 import { addModelOptions } from './model-options.js';
 import { byteSize, collect, intList, number, positiveInt } from './options.js';
+import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err } from './ui.js';
 import { packageVersion } from '../version.js';
@@ -74,13 +75,36 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--ignore-identical-ids', 'drop retrieved documents whose id equals the query id (BEIR/MTEB ArguAna-style)')
     .option('--limit <n>', 'evaluate only the first n queries (quick checks)', positiveInt)
     .option('--out <dir>', 'where to write results.json, report.md, report.html, junit.xml, per-query.jsonl')
-    .option('--baseline <file>', 'a previous results.json to compare against (CI gate)')
-    .option('--max-drop <x>', 'fail when a headline metric drops by more than this vs --baseline', number)
-    .option('--min <metric=value>', 'fail when a metric is below a floor, e.g. ndcg_at_10=0.6 (repeatable)', collect);
+    .option('--baseline <file>', 'a previous results.json to compare against (CI gate); alone it implies --max-drop 0.01')
+    .option('--max-drop <x>', 'fail when a headline metric drops by more than this vs --baseline (default 0.01 with --baseline)', number)
+    .option('--min <metric=value>', 'fail when a metric is below a floor, e.g. ndcg_at_10=0.6 (repeatable)', collect)
+    .addOption(new Option('--correction <method>', 'multiple-comparison correction the "significant" mark uses: Holm (FWER), Benjamini-Hochberg (FDR) or none').choices(['none', 'holm', 'bh']).default('holm'))
+    .option('--margin <x>', 'equivalence margin: TOST says "equivalent within ±x", "not worse by more than x" or "not shown"', number)
+    .option('--effect <x>', 'the difference that matters to you: queries needed to detect it, underpowered flag (default: --margin)', number)
+    .option('--fail-unless-equivalent', 'gate: fail unless each run is equivalent within --margin to the same run in --baseline (without --baseline: to the first run)')
+    .option('--explain <runs...>', 'per-query failure analysis of run B against run A: --explain A B, each MODEL or MODEL:MODE (e.g. hash:dense bge-small-zh:dense)')
+    .option('--segment-by <field>', 'also score every run per value of this queries.jsonl field (e.g. language, source), with counts')
+    .option('--explain-segment <value>', 'with --explain and --segment-by: only queries of this segment')
+    .option('--explain-limit <n>', 'how many losing queries --explain shows', positiveInt, 10)
+    .option('--shortlist <filters>', 'evaluate the models `rag models FILTERS` lists, e.g. "--lang zh --max-params 500M" (added to --model)');
   addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
 
-  const models = program.command('models').description('list the model aliases with provider, pooling, prefixes, dimension and maximum tokens');
-  jsonOption(models).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
+  const models = program
+    .command('models')
+    .description('shortlist models: parameters, weights size, dimension, max tokens, languages, licence and published retrieval scores (with sources); filter and sort')
+    .option('--details', 'show pooling, prefixes and hub ids instead of the shortlist columns');
+  jsonOption(addShortlistOptions(models)).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
+
+  const prComment = program
+    .command('pr-comment')
+    .description('post or update the pull-request comment with the comparison table and verdicts of a `rag eval --json` output (GitHub)')
+    .requiredOption('--from <file>', 'the saved output of `rag eval --json`')
+    .option('--pr <n>', 'pull request number (default: from $GITHUB_EVENT_PATH)', positiveInt)
+    .option('--repo <owner/name>', 'repository (default: $GITHUB_REPOSITORY)')
+    .option('--api-url <url>', 'GitHub API (default: $GITHUB_API_URL or https://api.github.com)')
+    .option('--report-url <url>', 'link to the uploaded reports, added to the comment')
+    .option('--dry-run', 'print the comment instead of posting it');
+  jsonOption(prComment).action(run(async (_ctx, opts) => (await import('./commands/pr-comment.js')).runPrComment(opts)));
 
   const cache = program.command('cache').description('the on-disk embedding cache shared by ingest and eval');
   jsonOption(cache.command('info').description('size of the cache per model')).action(

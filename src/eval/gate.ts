@@ -3,9 +3,13 @@
  * absolute floors, and list every violated check. The caller exits non-zero when `passed` is false.
  */
 import { RagError } from '../errors.js';
+import { compareRuns } from './compare.js';
+import type { ComparisonOptions } from './compare.js';
+import { describeEquivalence } from './equivalence.js';
 import { METRIC_NAMES, parseMetricKey } from './metrics.js';
 import type { BaselineResults } from './report/results-json.js';
-import type { RunKey } from './types.js';
+import { alignByQuery } from './stats.js';
+import type { RunComparison, RunKey } from './types.js';
 import { runLabel } from './types.js';
 
 /** Metrics `--max-drop` watches, per run. */
@@ -28,17 +32,29 @@ export interface GateOptions {
   min?: readonly MetricFloor[];
   /** Metrics the drop check watches; default {@link HEADLINE_METRICS}. */
   metrics?: readonly string[];
+  /** The baseline's file name, for messages and reports. */
+  baselineFile?: string;
+  /**
+   * Statistics of the paired comparisons against the baseline's per-query scores (margin,
+   * correction, seed); the metric defaults to nDCG@10.
+   */
+  statistics?: ComparisonOptions;
+  /**
+   * Fail unless every comparison is equivalent within `statistics.margin` (TOST): each run against
+   * the same run in the baseline when there is one, else each run against the first run.
+   */
+  failUnlessEquivalent?: boolean;
 }
 
 /** One evaluated condition of the gate. */
 export interface GateCheck {
   run: RunKey;
   metric: string;
-  kind: 'max-drop' | 'min';
-  /** Baseline value (max-drop) or null (min). */
+  kind: 'max-drop' | 'min' | 'equivalence';
+  /** Baseline value (max-drop, equivalence) or null (min). */
   baseline: number | null;
   current: number;
-  /** The allowed drop (max-drop) or the floor (min). */
+  /** The allowed drop (max-drop), the floor (min) or the margin (equivalence). */
   threshold: number;
   passed: boolean;
   /** One line a person can act on. */
@@ -57,12 +73,21 @@ export interface GateResult {
   missingFromCurrent: RunKey[];
   /** Other things worth a line in the report (dataset changed since the baseline, ...). */
   notes: string[];
+  /** The baseline file the drops were measured against, or null without one. */
+  baselineFile: string | null;
+  /**
+   * Paired comparisons of each run with the same run in the baseline file (baseline = A,
+   * current = B), for runs whose per-query scores are in both; Holm/BH over these together.
+   */
+  baselineComparisons: RunComparison[];
 }
 
 /** What the gate needs from the current evaluation (an EvalResults fits). */
 export interface GateInput {
   dataset?: { fingerprint: string };
-  runs: ReadonlyArray<RunKey & { metrics: Record<string, number> }>;
+  runs: ReadonlyArray<RunKey & { metrics: Record<string, number>; perQuery?: Record<string, { metrics: Record<string, number> }> }>;
+  /** The evaluation's own comparisons (each run against the first), for `failUnlessEquivalent` without a baseline. */
+  comparisons?: readonly RunComparison[];
 }
 
 /** Accepts `ndcg_at_10` and the common `ndcg@10` spelling; throws a RagError for anything else. */
@@ -187,10 +212,93 @@ export function checkGate(current: GateInput, baseline: BaselineResults | undefi
     }
   }
 
+  const baselineComparisons = baseline === undefined ? [] : compareWithBaseline(current, baseline, options.statistics ?? {});
+  if (options.failUnlessEquivalent) {
+    const margin = options.statistics?.margin;
+    if (margin === undefined) throw new RagError('usage', '--fail-unless-equivalent needs --margin X (e.g. --margin 0.01)');
+    const against = baseline === undefined ? (current.comparisons ?? []) : baselineComparisons;
+    const where = baseline === undefined ? '' : ` in ${options.baselineFile ?? 'the baseline file'}`;
+    for (const c of against) checks.push(equivalenceCheck(c, margin, where));
+    if (baseline !== undefined) {
+      for (const run of current.runs) {
+        if (baselineComparisons.some((c) => sameRun(c.candidate, run))) continue;
+        if (!baseline.runs.some((b) => sameRun(b, run))) continue;
+        checks.push({
+          run: { model: run.model, mode: run.mode },
+          metric: options.statistics?.metric ?? 'ndcg_at_10',
+          kind: 'equivalence',
+          baseline: null,
+          current: currentValue(run, options.statistics?.metric ?? 'ndcg_at_10'),
+          threshold: margin,
+          passed: false,
+          message: `${runLabel(run)}: equivalence within ±${margin} cannot be shown: ${options.baselineFile ?? 'the baseline'} has no per-query scores for it (re-create it with this rag)`,
+        });
+      }
+    }
+  }
+
   const missingFromCurrent =
     baseline === undefined || options.maxDrop === undefined
       ? []
       : baseline.runs.filter((b) => !current.runs.some((r) => sameRun(r, b))).map((b) => ({ model: b.model, mode: b.mode }));
   const violations = checks.filter((c) => !c.passed);
-  return { passed: violations.length === 0, checks, violations, missingFromBaseline, missingFromCurrent, notes };
+  return {
+    passed: violations.length === 0,
+    checks,
+    violations,
+    missingFromBaseline,
+    missingFromCurrent,
+    notes,
+    baselineFile: baseline === undefined ? null : (options.baselineFile ?? null),
+    baselineComparisons,
+  };
+}
+
+function perQueryOf(perQuery: Record<string, { metrics: Record<string, number> }> | Record<string, Record<string, number>>, metric: string, nested: boolean): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [qid, v] of Object.entries(perQuery)) {
+    const metrics = nested ? (v as { metrics: Record<string, number> }).metrics : (v as Record<string, number>);
+    out.set(qid, metrics[metric] ?? 0);
+  }
+  return out;
+}
+
+/** Each current run against the same run of the baseline file, paired by query id. */
+function compareWithBaseline(current: GateInput, baseline: BaselineResults, statistics: ComparisonOptions): RunComparison[] {
+  const metric = statistics.metric ?? 'ndcg_at_10';
+  const pairs: Array<{ baseline: RunKey; candidate: RunKey; a: number[]; b: number[] }> = [];
+  for (const run of current.runs) {
+    const base = baseline.runs.find((b) => sameRun(b, run));
+    if (base?.perQuery === undefined || run.perQuery === undefined) continue;
+    const { a, b } = alignByQuery(perQueryOf(base.perQuery, metric, false), perQueryOf(run.perQuery, metric, true));
+    if (a.length === 0) continue;
+    pairs.push({ baseline: { model: base.model, mode: base.mode }, candidate: { model: run.model, mode: run.mode }, a, b });
+  }
+  return compareRuns(pairs, metric, statistics);
+}
+
+function equivalenceCheck(c: RunComparison, margin: number, where: string): GateCheck {
+  const e = c.equivalence;
+  const passed = e?.verdict === 'equivalent';
+  const ci = e === null ? '' : `, ${Math.round((1 - 2 * e.alpha) * 100)}% CI [${fmtSigned(e.ci[0])}, ${fmtSigned(e.ci[1])}]`;
+  const head = `${runLabel(c.candidate)} vs ${runLabel(c.baseline)}${where}: ${c.metric} Δ ${fmtSigned(c.result.meanDiff)}${ci}`;
+  return {
+    run: c.candidate,
+    metric: c.metric,
+    kind: 'equivalence',
+    baseline: c.result.meanA,
+    current: c.result.meanB,
+    threshold: margin,
+    passed,
+    message:
+      e === null
+        ? `${head}: too few paired queries for an equivalence test`
+        : passed
+          ? `${head}: ${describeEquivalence(e)} (TOST p ${e.pValue.toPrecision(2)})`
+          : `${head}: not shown equivalent within ±${margin} (TOST p ${e.pValue.toPrecision(2)}${e.verdict === 'non-inferior' ? `; it is ${describeEquivalence(e)}` : ''}), required by --fail-unless-equivalent`,
+  };
+}
+
+function fmtSigned(x: number): string {
+  return `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(4)}`;
 }

@@ -24,9 +24,11 @@ import type { IndexReader } from '../store/reader.js';
 import { checkDocuments, datasetInfo, evalQueries, loadDataset, removeSelfMatches } from './dataset.js';
 import type { LabeledDataset } from './dataset.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
-import { alignByQuery, pairedComparison } from './stats.js';
-import { RESULTS_FORMAT_VERSION } from './types.js';
-import type { DatasetWarnings, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunComparison, RunResult } from './types.js';
+import { compareToFirst } from './compare.js';
+import { NO_SEGMENT, readQuerySegments, scoreSegments } from './segments.js';
+import type { ComparisonOptions } from './compare.js';
+import { RESULTS_FORMAT_VERSION, TOP_DOCUMENTS } from './types.js';
+import type { DatasetWarnings, DocumentPreview, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunResult } from './types.js';
 
 export type EvalEvent =
   /** `warnings`: labels dropped for naming unknown documents or queries, duplicate labels (also in results.json). */
@@ -66,6 +68,10 @@ export interface EvalOptions {
   index?: string;
   /** Seed of the bootstrap and randomization tests (default 42). */
   seed?: number;
+  /** A queries.jsonl field (e.g. `language`): every run also gets its metrics per value of it. */
+  segmentBy?: string;
+  /** Correction, margin (TOST), effect (power) of the comparisons; see {@link ComparisonOptions}. */
+  statistics?: Omit<ComparisonOptions, 'seed'>;
   onEvent?: (event: EvalEvent) => void;
 }
 
@@ -89,6 +95,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   let queries = evalQueries(validated);
   if (options.limit !== undefined) queries = queries.slice(0, options.limit);
   if (queries.length === 0) throw new RagError('dataset-invalid', `dataset ${options.dataset} has no labelled queries to evaluate`);
+  const segmentOf = options.segmentBy === undefined ? undefined : await readQuerySegments(options.dataset, options.segmentBy);
+  if (segmentOf !== undefined) queries = queries.map((q) => ({ ...q, segment: segmentOf.get(q.id) ?? NO_SEGMENT }));
   const qrels = new Map(queries.map((q) => [q.id, new Map(Object.entries(q.relevant))]));
   emit({ type: 'dataset', documents: documents.length, queries: queries.length, warnings: validated.warnings });
 
@@ -134,7 +142,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
                 const at = ranking.indexOf(docId);
                 ranks[docId] = at === -1 ? null : at + 1;
               }
-              perQuery[qid] = { metrics, ranks };
+              perQuery[qid] = { metrics, ranks, top: ranking.slice(0, TOP_DOCUMENTS) };
             }
             const run: RunResult = {
               model: modelLabel,
@@ -156,6 +164,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
                 wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
               },
             };
+            if (segmentOf !== undefined) run.segments = scoreSegments(run, segmentOf);
             runs.push(run);
             emit({ type: 'run-end', run });
           }
@@ -177,10 +186,27 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     toolVersion: packageVersion(),
     dataset: { ...datasetInfo(validated), queries: queries.length },
     ks,
-    queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant })),
+    queries: queries.map((q) => ({ id: q.id, text: q.text, relevant: q.relevant, ...(q.segment === undefined ? {} : { segment: q.segment }) })),
+    ...(options.segmentBy === undefined ? {} : { segmentBy: options.segmentBy }),
     runs,
-    comparisons: compareToFirst(runs, options.seed ?? 42),
+    comparisons: compareToFirst(runs, { ...options.statistics, seed: options.seed ?? 42 }),
+    documents: previews(documents, runs),
   };
+}
+
+const SNIPPET_CHARS = 200;
+
+/** Title and text start of the documents in any run's top documents, in corpus order. */
+function previews(documents: readonly LoadedDocument[], runs: readonly RunResult[]): Record<string, DocumentPreview> {
+  const shown = new Set(runs.flatMap((r) => Object.values(r.perQuery).flatMap((q) => q.top ?? [])));
+  const out: Record<string, DocumentPreview> = {};
+  for (const doc of documents) {
+    if (!shown.has(doc.docId) || out[doc.docId] !== undefined) continue;
+    const flat = doc.text.replace(/\s+/g, ' ').trim();
+    const snippet = flat.length > SNIPPET_CHARS ? `${[...flat].slice(0, SNIPPET_CHARS).join('')}…` : flat;
+    out[doc.docId] = { ...(doc.title === undefined ? {} : { title: doc.title }), snippet };
+  }
+  return out;
 }
 
 /** The URL of eval's table for model `i`: `table=<table>_eval<i>`. */
@@ -314,28 +340,6 @@ async function rankDocuments(
     emit({ type: 'query-progress', done: ++done, total: queries.length });
   }
   return rankings;
-}
-
-function compareToFirst(runs: RunResult[], seed: number): RunComparison[] {
-  const first = runs[0];
-  if (!first) return [];
-  const metric = 'ndcg_at_10';
-  const base = perQueryValues(first, metric);
-  return runs.slice(1).map((run) => {
-    const { a, b } = alignByQuery(base, perQueryValues(run, metric));
-    return {
-      baseline: { model: first.model, mode: first.mode },
-      candidate: { model: run.model, mode: run.mode },
-      metric,
-      result: pairedComparison(a, b, { seed }),
-    };
-  });
-}
-
-function perQueryValues(run: RunResult, metric: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [qid, r] of Object.entries(run.perQuery)) out.set(qid, r.metrics[metric] ?? 0);
-  return out;
 }
 
 function runConfig(

@@ -186,3 +186,28 @@ export function alignByQuery(
   const onlyInCandidate = [...candidate.keys()].filter((qid) => !baseline.has(qid));
   return { queryIds, a, b, onlyInBaseline, onlyInCandidate };
 }
+
+/** Per-query outcome counts of candidate B against baseline A. */
+export interface WinsTiesLosses {
+  /** Queries where B scores higher than A. */
+  wins: number;
+  /** Queries where both score the same (within float noise). */
+  ties: number;
+  /** Queries where B scores lower than A. */
+  losses: number;
+}
+
+/** Counts queries B wins, ties and loses against A (`a[i]`, `b[i]` the same query). */
+export function winsTiesLosses(a: readonly number[], b: readonly number[]): WinsTiesLosses {
+  if (a.length !== b.length) throw new Error(`winsTiesLosses: arrays differ in length (${a.length} vs ${b.length})`);
+  let wins = 0;
+  let ties = 0;
+  let losses = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    const d = (b[i] ?? 0) - (a[i] ?? 0);
+    if (d > TIE_EPSILON) wins += 1;
+    else if (d < -TIE_EPSILON) losses += 1;
+    else ties += 1;
+  }
+  return { wins, ties, losses };
+}

@@ -2,6 +2,8 @@
  * The results of `rag eval`: what `results.json` holds and what every report is written from.
  * Plain JSON-compatible data (no Maps), so a results file read back is the same object.
  */
+import type { EquivalenceResult } from './equivalence.js';
+import type { Correction } from './multiple-testing.js';
 import type { PairedComparison } from './stats.js';
 
 /** Version of the `results.json` layout; bump it when a field changes meaning. */
@@ -63,6 +65,8 @@ export interface EvalQuery {
   text: string;
   /** Document id -> grade, after validation (grade > 0 is relevant). */
   relevant: Record<string, number>;
+  /** Value of the `--segment-by` field for this query (absent without --segment-by). */
+  segment?: string;
 }
 
 /** Resource use of one run; `null` where a number does not apply (BM25 has no dimension). */
@@ -89,6 +93,18 @@ export interface PerQueryResult {
   metrics: Record<string, number>;
   /** Relevant document id -> 1-based rank it got (best chunk), or null if not retrieved. */
   ranks: Record<string, number | null>;
+  /** The first documents retrieved (at most {@link TOP_DOCUMENTS}), for failure analysis; absent in hand-made results. */
+  top?: string[];
+}
+
+/** How many retrieved documents per query results.json keeps for `--explain` and the report. */
+export const TOP_DOCUMENTS = 5;
+
+/** A retrieved document as failure analysis shows it. */
+export interface DocumentPreview {
+  title?: string;
+  /** The start of the document's text. */
+  snippet: string;
 }
 
 /** A run identifies itself by (model, mode): the gate matches baseline runs on this pair. */
@@ -115,6 +131,27 @@ export interface RunResult extends RunKey {
   /** Query id -> outcome, for evaluated queries. */
   perQuery: Record<string, PerQueryResult>;
   cost: RunCost;
+  /** With `--segment-by`: segment value -> query count and mean metrics. */
+  segments?: Record<string, { queries: number; metrics: Record<string, number> }>;
+}
+
+/** What the query set can detect, from the standard deviation of the per-query differences. */
+export interface PowerSummary {
+  alpha: number;
+  power: number;
+  /** Sample standard deviation of the per-query differences. */
+  sdDiff: number;
+  /** Minimum detectable effect: (z_{1−α/2} + z_{power}) · sdDiff / √n. */
+  mde: number;
+  /** The difference that matters (`--effect`, else `--margin`), or null. */
+  effect: number | null;
+  /** Queries needed to detect `effect` at this α and power, or null without an effect. */
+  queriesNeeded: number | null;
+  /**
+   * With an effect: fewer queries than it needs. Without: not significant and the observed
+   * difference is below the MDE, so the set could not have told.
+   */
+  underpowered: boolean;
 }
 
 /** A paired test of one run against the first run, on one metric. */
@@ -124,6 +161,23 @@ export interface RunComparison {
   /** The per-query metric compared, normally `ndcg_at_10`. */
   metric: string;
   result: PairedComparison;
+  /** Queries where the candidate scores higher / the same / lower on `metric`. */
+  wins: number;
+  ties: number;
+  losses: number;
+  /** Holm–Bonferroni adjusted p over all comparisons of this evaluation. */
+  pHolm: number;
+  /** Benjamini–Hochberg adjusted p (false discovery rate) over the same comparisons. */
+  pBH: number;
+  /** The correction `significant` uses (`--correction`, default holm) and its adjusted p. */
+  correction: Correction;
+  pAdjusted: number;
+  alpha: number;
+  /** pAdjusted < alpha. */
+  significant: boolean;
+  power: PowerSummary;
+  /** TOST against `--margin`; null without a margin. */
+  equivalence: EquivalenceResult | null;
 }
 
 /** Everything `rag eval` found; written as results.json. */
@@ -140,6 +194,10 @@ export interface EvalResults {
   runs: RunResult[];
   /** Every run after the first against the first. */
   comparisons: RunComparison[];
+  /** The queries.jsonl field the runs' `segments` split by (`--segment-by`). */
+  segmentBy?: string;
+  /** Title and start of every document some run placed in a query's top documents. */
+  documents?: Record<string, DocumentPreview>;
 }
 
 /** `model (mode)`, the label of a run in reports and messages. */

@@ -4,6 +4,14 @@ import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
 import type { GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate } from '../../eval/runner.js';
+import { headlineMetric } from '../../eval/compare.js';
+import type { ComparisonOptions } from '../../eval/compare.js';
+import { describeEquivalence } from '../../eval/equivalence.js';
+import { explainLosses, explanationLines, findRun } from '../../eval/explain.js';
+import type { Correction } from '../../eval/multiple-testing.js';
+import { powerWarnings, segmentTable } from '../../eval/report/format.js';
+import { shortlist } from '../../embed/shortlist.js';
+import { parseShortlistSpec } from '../shortlist-options.js';
 import type { DatasetWarnings, EvalResults } from '../../eval/types.js';
 import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
@@ -30,6 +38,15 @@ export interface EvalCommandOptions extends ModelFlags {
   baseline?: string;
   maxDrop?: number;
   min?: string[];
+  correction: Correction;
+  margin?: number;
+  effect?: number;
+  failUnlessEquivalent?: boolean;
+  shortlist?: string;
+  explain?: string[];
+  explainLimit: number;
+  explainSegment?: string;
+  segmentBy?: string;
   cache: boolean;
   json?: boolean;
 }
@@ -58,6 +75,27 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   if (maxDrop !== undefined && opts.baseline === undefined) {
     throw new RagError('usage', '--max-drop needs --baseline FILE (a results.json from an earlier `rag eval`)');
   }
+  for (const [flag, v] of [['--margin', opts.margin], ['--effect', opts.effect]] as const) {
+    if (v !== undefined && !(v > 0 && v < 1)) throw new RagError('usage', `invalid ${flag} ${v}: expected a number between 0 and 1 (0.01 = one point of nDCG)`);
+  }
+  if (opts.failUnlessEquivalent && opts.margin === undefined) {
+    throw new RagError('usage', '--fail-unless-equivalent needs --margin X (e.g. --margin 0.01)');
+  }
+  if (opts.explain !== undefined && opts.explain.length !== 2) {
+    throw new RagError('usage', `--explain takes two runs, A and B (got ${opts.explain.length}): e.g. --explain hash:dense hash:bm25`);
+  }
+  if (opts.explainSegment !== undefined && (opts.explain === undefined || opts.segmentBy === undefined)) {
+    throw new RagError('usage', '--explain-segment needs --explain A B and --segment-by FIELD');
+  }
+  const models = modelsToEvaluate(opts);
+  if (opts.failUnlessEquivalent && opts.baseline === undefined && (models?.length ?? 1) * modes.length < 2) {
+    throw new RagError('usage', '--fail-unless-equivalent needs --baseline FILE or at least two runs (models x modes) to compare');
+  }
+  const statistics: Omit<ComparisonOptions, 'seed'> = {
+    correction: opts.correction,
+    ...(opts.margin === undefined ? {} : { margin: opts.margin }),
+    ...(opts.effect === undefined ? {} : { effect: opts.effect }),
+  };
   const baseline = opts.baseline === undefined ? undefined : await readBaseline(opts.baseline);
   if (opts.out !== undefined) await assertFolderPath(opts.out, { what: '--out', kind: 'a folder for the reports', flag: '--out' });
 
@@ -65,7 +103,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   let label = '';
   const results = await evaluate({
     dataset: opts.dataset,
-    ...(opts.model === undefined ? {} : { models: opts.model }),
+    ...(models === undefined ? {} : { models }),
+    statistics,
+    ...(opts.segmentBy === undefined ? {} : { segmentBy: opts.segmentBy }),
     ...(opts.index === undefined ? {} : { index: opts.index }),
     modelOptions: modelOptionsFrom(opts),
     modes,
@@ -103,18 +143,33 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   });
 
   const gate =
-    baseline !== undefined || floors.length > 0
-      ? checkGate(results, baseline, { ...(baseline === undefined ? {} : { maxDrop: maxDrop ?? DEFAULT_MAX_DROP }), min: floors })
+    baseline !== undefined || floors.length > 0 || opts.failUnlessEquivalent
+      ? checkGate(results, baseline, {
+          ...(baseline === undefined ? {} : { maxDrop: maxDrop ?? DEFAULT_MAX_DROP, baselineFile: opts.baseline! }),
+          min: floors,
+          // Pair with the baseline on the metric the run's own comparisons use.
+          statistics: { ...statistics, metric: headlineMetric(results.runs) },
+          failUnlessEquivalent: opts.failUnlessEquivalent ?? false,
+        })
       : undefined;
+
+  const explanation =
+    opts.explain === undefined
+      ? undefined
+      : explainLosses(results, findRun(results, opts.explain[0]!), findRun(results, opts.explain[1]!), {
+          limit: opts.explainLimit,
+          ...(opts.explainSegment === undefined ? {} : { segment: opts.explainSegment }),
+        });
 
   const outDir = path.resolve(opts.out ?? `rag-eval-${timestamp()}`);
   const written = await writeReports(outDir, results, gate);
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
   if (opts.json) {
-    printJson(jsonView(results, gate, written.results), results.formatVersion);
+    printJson({ ...jsonView(results, gate, written.results), ...(explanation === undefined ? {} : { explain: explanation }) }, results.formatVersion);
   } else {
     printTable(results);
+    if (explanation !== undefined) process.stdout.write(`\n${explanationLines(explanation).join('\n')}\n`);
     log(err.dim(`reports: ${displayDir(outDir)}/ (results.json, report.md, report.html, junit.xml, per-query.jsonl)${summaryFile ? ' and the GitHub step summary' : ''}`));
   }
   if (gate) {
@@ -128,6 +183,19 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
     }
   }
   return 'ok';
+}
+
+/** --model values, then the --shortlist models not already named; undefined for the default model. */
+function modelsToEvaluate(opts: EvalCommandOptions): string[] | undefined {
+  if (opts.shortlist === undefined) return opts.model;
+  const filters = parseShortlistSpec(opts.shortlist);
+  const listed = shortlist(filters).map((m) => m.alias);
+  if (listed.length === 0) {
+    throw new RagError('usage', `no model matches --shortlist "${opts.shortlist}"`, { hint: `see \`rag models ${opts.shortlist}\`` });
+  }
+  const named = opts.model ?? [];
+  const lower = new Set(named.map((m) => m.toLowerCase()));
+  return [...named, ...listed.filter((a) => !lower.has(a.toLowerCase()))];
 }
 
 function parseMode(mode: string): RetrievalMode {
@@ -168,18 +236,42 @@ function printTable(results: EvalResults): void {
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [out.bold(line(header)), ...rows.map(line)];
   if (results.comparisons.length) {
-    lines.push('', out.bold(`vs ${results.comparisons[0]!.baseline.model} (${results.comparisons[0]!.baseline.mode}), nDCG@10:`));
+    const first = results.comparisons[0]!;
+    const significance =
+      first.correction === 'none' ? `significant: raw p < ${first.alpha}` : `significant: ${first.correction === 'holm' ? 'Holm' : 'BH'}-adjusted p < ${first.alpha}`;
+    lines.push('', out.bold(`vs ${first.baseline.model} (${first.baseline.mode}), ${first.metric.replace('_at_', '@')}, ${significance}:`));
     for (const c of results.comparisons) {
       const r = c.result;
-      const sign = r.meanDiff >= 0 ? '+' : '';
-      lines.push(
-        `  ${c.candidate.model} (${c.candidate.mode}): ${sign}${r.meanDiff.toFixed(4)}  95% CI [${r.ci[0].toFixed(4)}, ${r.ci[1].toFixed(4)}]  p=${r.pValue < 0.001 ? r.pValue.toExponential(1) : r.pValue.toFixed(3)}  (${r.n} queries)`,
-      );
+      const parts = [
+        `${signed(r.meanDiff)}  95% CI [${signed(r.ci[0])}, ${signed(r.ci[1])}]`,
+        `p=${fmtP(r.pValue)}${c.correction === 'none' ? '' : ` p_${c.correction}=${fmtP(c.pAdjusted)}`}`,
+        c.significant ? 'significant' : 'not significant',
+        `W/T/L ${c.wins}/${c.ties}/${c.losses}`,
+        `MDE ${c.power.mde.toFixed(4)}`,
+        ...(c.equivalence === null ? [] : [describeEquivalence(c.equivalence)]),
+        `${r.n} queries`,
+      ];
+      lines.push(`  ${c.candidate.model} (${c.candidate.mode}): ${parts.join('  ')}`);
     }
+    for (const w of powerWarnings(results)) lines.push(out.yellow(`  note: ${w}`));
+  }
+  const segments = segmentTable(results);
+  if (segments !== undefined) {
+    const w = segments.header.map((h, i) => Math.max(h.length, ...segments.rows.map((r) => r[i]!.length)));
+    const seg = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+    lines.push('', out.bold(`per ${results.segmentBy}:`), out.bold(seg(segments.header)), ...segments.rows.map(seg));
   }
   const evaluated = results.runs[0]?.evaluatedQueries ?? 0;
   lines.push('', out.dim(`${evaluated} queries · ${results.dataset.documents} documents · k = ${results.ks.join(',')}`));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function signed(v: number): string {
+  return `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+}
+
+function fmtP(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 
 function fmt(v: number | undefined): string {

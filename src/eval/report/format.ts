@@ -1,7 +1,9 @@
 /**
  * Shared pieces of the human-readable reports: which columns to show, number formats, escaping.
  */
-import type { DatasetWarnings, EvalResults, RunCost, RunResult } from '../types.js';
+import { describeEquivalence } from '../equivalence.js';
+import type { GateResult } from '../gate.js';
+import type { DatasetWarnings, EvalResults, RunComparison, RunCost, RunResult } from '../types.js';
 import { metricKey, parseMetricKey } from '../metrics.js';
 
 /** Metric columns of the summary tables, in order, when computed. */
@@ -115,4 +117,106 @@ export function escapeMarkdownCell(s: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\r?\n/g, ' ');
+}
+
+const CORRECTION_LABELS: Record<RunComparison['correction'], string> = { none: 'uncorrected', holm: 'Holm', bh: 'BH' };
+
+/** Header of the comparison tables (the equivalence column only when a margin was given). */
+export function comparisonHeader(comparisons: readonly RunComparison[]): string[] {
+  const c = comparisons[0];
+  const adjusted = c === undefined || c.correction === 'none' ? [] : [`p (${CORRECTION_LABELS[c.correction]})`];
+  const equivalence = comparisons.some((x) => x.equivalence !== null) ? ['Equivalence'] : [];
+  return ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p', ...adjusted, 'Significant', 'W/T/L', 'MDE', ...equivalence, 'Queries'];
+}
+
+/** One comparison's cells, in {@link comparisonHeader} order. */
+export function comparisonCells(comparisons: readonly RunComparison[], c: RunComparison): string[] {
+  const withAdjusted = comparisons[0]?.correction !== 'none';
+  const withEquivalence = comparisons.some((x) => x.equivalence !== null);
+  return [
+    c.candidate.model,
+    c.candidate.mode,
+    metricLabel(c.metric),
+    fmtSigned(c.result.meanDiff),
+    `[${fmtSigned(c.result.ci[0])}, ${fmtSigned(c.result.ci[1])}]`,
+    fmtP(c.result.pValue),
+    ...(withAdjusted ? [fmtP(c.pAdjusted)] : []),
+    significanceCell(c),
+    `${c.wins}/${c.ties}/${c.losses}`,
+    c.power.mde.toFixed(4),
+    ...(withEquivalence ? [c.equivalence === null ? '–' : `${describeEquivalence(c.equivalence)} (p ${fmtP(c.equivalence.pValue)})`] : []),
+    String(c.result.n),
+  ];
+}
+
+/** "yes" / "no", with "(underpowered)" where the set could not have told; text, not colour. */
+export function significanceCell(c: RunComparison): string {
+  return `${c.significant ? 'yes' : 'no'}${c.power.underpowered ? ' (underpowered)' : ''}`;
+}
+
+/** How the comparison columns were computed, one paragraph. */
+export function comparisonMethodNote(results: EvalResults): string {
+  const c = results.comparisons[0];
+  if (c === undefined) return '';
+  const m = c.result.method;
+  const correction =
+    c.correction === 'none'
+      ? `"Significant": raw p < ${c.alpha} (no correction for the ${results.comparisons.length} comparisons).`
+      : `"Significant": ${CORRECTION_LABELS[c.correction]}-adjusted p < ${c.alpha} over all ${results.comparisons.length} comparison(s) of this evaluation (${c.correction === 'holm' ? 'family-wise error rate' : 'false discovery rate'}).`;
+  const equivalence = results.comparisons.some((x) => x.equivalence !== null)
+    ? ` Equivalence: two one-sided paired t tests (TOST) against ±margin at α = ${c.alpha}, i.e. the ${Math.round((1 - 2 * c.alpha) * 100)}% CI of Δ inside the margins.`
+    : '';
+  return (
+    `Δ = candidate − baseline per query. ${Math.round(c.result.confidence * 100)}% CI: paired bootstrap (${m.resamples} resamples); ` +
+    `p: two-sided paired sign-flip test (${m.permutations} permutations); seed ${m.seed}. ${correction} ` +
+    `W/T/L: queries the candidate wins, ties, loses. MDE: smallest Δ this query set detects at α = ${c.power.alpha}, power ${c.power.power} ` +
+    `((z₁₋α/₂ + z_power) · sd / √n).${equivalence}`
+  );
+}
+
+/** One plain sentence per comparison that is underpowered, for the reports and the terminal. */
+export function powerWarnings(results: EvalResults): string[] {
+  return results.comparisons
+    .filter((c) => c.power.underpowered)
+    .map((c) => {
+      const who = `${c.candidate.model} (${c.candidate.mode})`;
+      const p = c.power;
+      if (p.effect !== null && p.queriesNeeded !== null) {
+        return `${who}: underpowered for Δ = ${p.effect}: ${c.result.n} queries, about ${p.queriesNeeded} needed (sd of differences ${p.sdDiff.toFixed(4)}); this set detects Δ ≥ ${p.mde.toFixed(4)}.`;
+      }
+      return `${who}: underpowered: the observed Δ ${fmtSigned(c.result.meanDiff)} is below the ${p.mde.toFixed(4)} this set of ${c.result.n} queries can detect, so "not significant" does not mean "no difference" (use --margin to test equivalence).`;
+    });
+}
+
+/** "passed (9 checks)" or "FAILED: 2 of 9 checks failed". */
+export function gateHeadline(gate: GateResult): string {
+  const n = gate.checks.length;
+  return gate.passed ? `passed (${n} check${n === 1 ? '' : 's'})` : `FAILED: ${gate.violations.length} of ${n} check${n === 1 ? '' : 's'} failed`;
+}
+
+/** Which baseline file the gate read, in words that do not confuse it with the first run. */
+export function gateBaselineLine(gate: GateResult): string | undefined {
+  if (gate.baselineFile === null) return undefined;
+  return `Baseline file: ${gate.baselineFile} (each run is matched with the run of the same model and mode in it).`;
+}
+
+/** Checks with the failures first, each marked in words (not only by colour). */
+export function orderedGateChecks(gate: GateResult): Array<{ mark: 'FAIL' | 'pass'; message: string }> {
+  return [
+    ...gate.checks.filter((c) => !c.passed).map((c) => ({ mark: 'FAIL' as const, message: c.message })),
+    ...gate.checks.filter((c) => c.passed).map((c) => ({ mark: 'pass' as const, message: c.message })),
+  ];
+}
+
+/** Header and rows of the per-segment table (one row per run × segment), or undefined without --segment-by. */
+export function segmentTable(results: EvalResults): { header: string[]; rows: string[][] } | undefined {
+  if (results.segmentBy === undefined) return undefined;
+  const columns = metricColumns(results).slice(0, 3);
+  const rows: string[][] = [];
+  for (const run of results.runs) {
+    for (const [seg, s] of Object.entries(run.segments ?? {})) {
+      rows.push([run.model, run.mode, seg, String(s.queries), ...columns.map((k) => fmtMetric(s.metrics[k]))]);
+    }
+  }
+  return { header: ['Model', 'Mode', results.segmentBy, 'Queries', ...columns.map(metricLabel)], rows };
 }

@@ -6,15 +6,24 @@
  */
 import type { GateResult } from '../gate.js';
 import { metricKey } from '../metrics.js';
+import { compareQueryIds, explainLosses } from '../explain.js';
+import type { ExplainedQuery } from '../explain.js';
 import type { EvalResults, RunResult } from '../types.js';
 import { runLabel } from '../types.js';
 import {
+  comparisonCells,
+  comparisonHeader,
+  comparisonMethodNote,
+  powerWarnings,
+  segmentTable,
   COST_COLUMNS,
   datasetNotes,
   escapeXml as e,
-  fmtMetric,
-  fmtP,
   fmtSigned,
+  gateBaselineLine,
+  gateHeadline,
+  orderedGateChecks,
+  fmtMetric,
   metricColumns,
   metricLabel,
   perQueryValues,
@@ -126,25 +135,68 @@ function htmlTable(header: string[], rows: string[][], numericFrom: number): str
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-/** The queries the first run does worst on (lowest nDCG@10, ties by id). */
+function ranksText(ranks: Record<string, number | null>): string {
+  const parts = Object.entries(ranks).map(([doc, rank]) => `${doc} ${rank === null ? 'not retrieved' : `#${rank}`}`);
+  return parts.length === 0 ? 'no relevant document' : parts.join(', ');
+}
+
+/**
+ * The queries hardest for all runs together: lowest mean nDCG@10 over the runs, ties in natural id
+ * order, with each run's score and the ranks it gave every relevant document.
+ */
 function hardestQueries(results: EvalResults, limit: number): string {
-  const first = results.runs[0];
-  if (first === undefined) return '';
   const texts = new Map(results.queries.map((q) => [q.id, q.text]));
-  const worst = Object.entries(first.perQuery)
-    .map(([id, r]) => ({ id, v: r.metrics[HIST_METRIC] ?? 0, ranks: r.ranks }))
-    .sort((a, b) => a.v - b.v || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, limit);
-  const header = ['Query', 'Text', `Ranks of relevant docs (${runLabel(first)})`, ...results.runs.map((r) => `${metricLabel(HIST_METRIC)} ${runLabel(r)}`)];
-  const rows = worst.map((w) => [
+  const ids = [...new Set(results.runs.flatMap((r) => Object.keys(r.perQuery)))];
+  const scored = ids.map((id) => {
+    const values = results.runs.map((r) => r.perQuery[id]?.metrics[HIST_METRIC]).filter((v): v is number => v !== undefined);
+    return { id, mean: values.reduce((a, v) => a + v, 0) / Math.max(1, values.length), zeroEverywhere: values.length === results.runs.length && values.every((v) => v === 0) };
+  });
+  scored.sort((a, b) => a.mean - b.mean || compareQueryIds(a.id, b.id));
+  const shown = scored.slice(0, limit);
+  const zero = scored.filter((q) => q.zeroEverywhere).length;
+  const intro = `<p>${zero} of ${scored.length} evaluated queries score 0 on every run. Showing the ${shown.length} of ${scored.length} with the lowest mean ${e(metricLabel(HIST_METRIC))} over the runs; every query is in <a href="per-query.jsonl">per-query.jsonl</a> next to this report.</p>`;
+  const header = ['Query', 'Text', `Mean ${metricLabel(HIST_METRIC)}`, ...results.runs.map((r) => `${runLabel(r)}: ${metricLabel(HIST_METRIC)} · ranks of relevant docs`)];
+  const rows = shown.map((w) => [
     w.id,
     texts.get(w.id) ?? '',
-    Object.entries(w.ranks)
-      .map(([doc, rank]) => `${doc}: ${rank === null ? 'not retrieved' : `#${rank}`}`)
-      .join(', '),
-    ...results.runs.map((r) => fmtMetric(r.perQuery[w.id]?.metrics[HIST_METRIC])),
+    fmtMetric(w.mean),
+    ...results.runs.map((r) => {
+      const q = r.perQuery[w.id];
+      return q === undefined ? '–' : `${fmtMetric(q.metrics[HIST_METRIC])} · ${ranksText(q.ranks)}`;
+    }),
   ]);
-  return htmlTable(header, rows, 3);
+  return intro + htmlTable(header, rows, 2);
+}
+
+function docList(run: ExplainedQuery['a']): string {
+  if (run.top.length === 0) return '<p>(top documents not recorded)</p>';
+  const items = run.top.map((d) => {
+    const mark = d.grade > 0 ? `<strong>✓ relevant${d.grade > 1 ? ` (grade ${d.grade})` : ''}</strong> ` : '';
+    const title = d.title === undefined ? '' : ` · ${e(d.title)}`;
+    const snippet = d.snippet === undefined ? '' : `<br><small>${e(d.snippet)}</small>`;
+    return `<li>${mark}<code>${e(d.docId)}</code>${title}${snippet}</li>`;
+  });
+  return `<ol>${items.join('')}</ol><p>Ranks of relevant docs: ${e(ranksText(run.ranks))}</p>`;
+}
+
+/** For each comparison, the queries where the candidate loses most against the first run. */
+function lossSections(results: EvalResults, limit: number): string {
+  const first = results.runs[0];
+  if (first === undefined) return '';
+  const parts: string[] = [];
+  for (const run of results.runs.slice(1)) {
+    const x = explainLosses(results, first, run, { limit });
+    parts.push(`<h3>${e(runLabel(run))} against ${e(runLabel(first))}</h3>`);
+    parts.push(`<p>${x.losses} of ${x.paired} queries score lower on ${e(metricLabel(x.metric))}; the ${x.queries.length} largest losses:</p>`);
+    for (const q of x.queries) {
+      parts.push(
+        `<details><summary><code>${e(q.id)}</code> Δ ${e(fmtSigned(q.delta))} · ${e(q.text)}</summary><div class="pair">` +
+          `<div><h4>${e(runLabel(q.a.run))}: ${e(fmtMetric(q.a.score))}</h4>${docList(q.a)}</div>` +
+          `<div><h4>${e(runLabel(q.b.run))}: ${e(fmtMetric(q.b.score))}</h4>${docList(q.b)}</div></div></details>`,
+      );
+    }
+  }
+  return parts.join('\n');
 }
 
 const CSS = `
@@ -158,6 +210,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .hists{display:flex;flex-wrap:wrap;gap:1em}
 .hists figure{margin:0}
 .fail{color:#b00020}.pass{color:#1b7a1b}
+.pair{display:flex;gap:2em}.pair>div{flex:1}
+details{margin:.4em 0}summary{cursor:pointer}
 code{background:#f5f5f5;padding:1px 4px}
 `;
 
@@ -186,39 +240,38 @@ export function renderHtml(results: EvalResults, gate?: GateResult): string {
     ),
   );
 
+  const segments = segmentTable(results);
+  if (segments !== undefined) {
+    out.push(`<h2>Per ${e(results.segmentBy ?? '')}</h2>`);
+    out.push(htmlTable(segments.header, segments.rows, 3));
+  }
+
   if (results.comparisons.length > 0) {
     const base = results.comparisons[0]?.baseline;
-    out.push(`<h2>Compared with ${e(base === undefined ? 'the first run' : runLabel(base))}</h2>`);
-    out.push(
-      htmlTable(
-        ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p-value', 'Queries'],
-        results.comparisons.map((c) => [
-          c.candidate.model,
-          c.candidate.mode,
-          metricLabel(c.metric),
-          fmtSigned(c.result.meanDiff),
-          `[${fmtSigned(c.result.ci[0])}, ${fmtSigned(c.result.ci[1])}]`,
-          fmtP(c.result.pValue),
-          String(c.result.n),
-        ]),
-        3,
-      ),
-    );
-    const m = results.comparisons[0]?.result.method;
-    if (m !== undefined) {
-      out.push(
-        `<p>Δ = candidate − baseline per query. CI: paired bootstrap (${m.resamples} resamples); p: two-sided paired sign-flip test (${m.permutations} permutations); seed ${m.seed}.</p>`,
-      );
-    }
+    out.push(`<h2>Compared with the first run${base === undefined ? '' : `: ${e(runLabel(base))}`}</h2>`);
+    out.push(htmlTable(comparisonHeader(results.comparisons), results.comparisons.map((c) => comparisonCells(results.comparisons, c)), 3));
+    out.push(`<p>${e(comparisonMethodNote(results))}</p>`);
+    const warnings = powerWarnings(results);
+    if (warnings.length > 0) out.push(`<ul class="warnings">${warnings.map((w) => `<li>⚠ ${e(w)}</li>`).join('')}</ul>`);
   }
 
   if (gate !== undefined) {
-    out.push(`<h2>Gate: <span class="${gate.passed ? 'pass' : 'fail'}">${gate.passed ? 'passed' : 'FAILED'}</span></h2><ul>`);
-    for (const c of gate.checks) out.push(`<li class="${c.passed ? 'pass' : 'fail'}">${e(c.message)}</li>`);
-    for (const r of gate.missingFromBaseline) out.push(`<li>${e(`${runLabel(r)}: not in the baseline, not checked`)}</li>`);
-    for (const r of gate.missingFromCurrent) out.push(`<li>${e(`${runLabel(r)}: in the baseline but not evaluated now`)}</li>`);
+    out.push(`<h2>Gate: <span class="${gate.passed ? 'pass' : 'fail'}">${e(gateHeadline(gate))}</span></h2>`);
+    const baselineLine = gateBaselineLine(gate);
+    if (baselineLine !== undefined) out.push(`<p>${e(baselineLine)}</p>`);
+    out.push('<ul>');
+    for (const c of orderedGateChecks(gate)) {
+      out.push(`<li class="${c.mark === 'FAIL' ? 'fail' : 'pass'}"><strong>${c.mark === 'FAIL' ? '✗ FAIL' : '✓ pass'}</strong>: ${e(c.message)}</li>`);
+    }
+    for (const r of gate.missingFromBaseline) out.push(`<li>${e(`${runLabel(r)}: not in the baseline file, not checked`)}</li>`);
+    for (const r of gate.missingFromCurrent) out.push(`<li>${e(`${runLabel(r)}: in the baseline file but not evaluated now`)}</li>`);
     for (const note of gate.notes) out.push(`<li>${e(note)}</li>`);
     out.push('</ul>');
+    if (gate.baselineComparisons.length > 0) {
+      out.push('<h3>Paired comparison with the baseline file</h3>');
+      out.push(htmlTable(comparisonHeader(gate.baselineComparisons), gate.baselineComparisons.map((c) => comparisonCells(gate.baselineComparisons, c)), 3));
+      out.push('<p>Δ = now − baseline file, per query, same run (model and mode).</p>');
+    }
   }
 
   out.push('<h2>Recall@k</h2>');
@@ -236,6 +289,10 @@ export function renderHtml(results: EvalResults, gate?: GateResult): string {
 
   out.push('<h2>Hardest queries</h2>');
   out.push(hardestQueries(results, 10));
+  if (results.runs.length > 1) {
+    out.push(`<h2>Where each run loses most against the first run</h2>`);
+    out.push(lossSections(results, 5));
+  }
 
   out.push('<h2>Dataset notes</h2><ul>');
   const notes = datasetNotes(results);

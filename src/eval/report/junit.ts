@@ -5,7 +5,8 @@
 import type { GateResult } from '../gate.js';
 import type { EvalResults } from '../types.js';
 import { runLabel } from '../types.js';
-import { escapeXml as x, fmtMetric, metricColumns } from './format.js';
+import { describeEquivalence } from '../equivalence.js';
+import { escapeXml as x, fmtMetric, fmtP, metricColumns } from './format.js';
 
 function attrs(values: Record<string, string | number>): string {
   return Object.entries(values)
@@ -21,9 +22,15 @@ export function renderJunit(results: EvalResults, gate?: GateResult): string {
 
   const runCases = results.runs.map((r) => {
     const summary = columns.map((k) => `${k}=${fmtMetric(r.metrics[k])}`).join(' ');
+    const c = results.comparisons.find((x) => x.candidate.model === r.model && x.candidate.mode === r.mode);
+    // The run's comparison with the first run, so CI test views show the verdicts too.
+    const vs =
+      c === undefined
+        ? ''
+        : `\nvs ${runLabel(c.baseline)}: ${c.metric} delta=${c.result.meanDiff.toFixed(4)} ci=[${c.result.ci[0].toFixed(4)}, ${c.result.ci[1].toFixed(4)}] p=${fmtP(c.result.pValue)} p_adjusted(${c.correction})=${fmtP(c.pAdjusted)} ${c.significant ? 'significant' : 'not significant'}${c.power.underpowered ? ' underpowered' : ''} wins/ties/losses=${c.wins}/${c.ties}/${c.losses} mde=${c.power.mde.toFixed(4)}${c.equivalence === null ? '' : ` ${describeEquivalence(c.equivalence)}`}`;
     return [
       `    <testcase${attrs({ classname: 'rag.eval.runs', name: runLabel(r), time: r.cost.wallSeconds.toFixed(3) })}>`,
-      `      <system-out>${x(`${summary} evaluated=${r.evaluatedQueries} skipped=${r.skippedQueries.length}`)}</system-out>`,
+      `      <system-out>${x(`${summary} evaluated=${r.evaluatedQueries} skipped=${r.skippedQueries.length}${vs}`)}</system-out>`,
       '    </testcase>',
     ].join('\n');
   });

@@ -6,14 +6,20 @@ import type { GateResult } from '../gate.js';
 import type { EvalResults } from '../types.js';
 import { runLabel } from '../types.js';
 import {
+  comparisonCells,
+  comparisonHeader,
+  comparisonMethodNote,
   COST_COLUMNS,
   datasetNotes,
   escapeMarkdownCell as cell,
+  gateBaselineLine,
+  gateHeadline,
+  orderedGateChecks,
   fmtMetric,
-  fmtP,
-  fmtSigned,
   metricColumns,
   metricLabel,
+  powerWarnings,
+  segmentTable,
 } from './format.js';
 
 function table(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
@@ -50,42 +56,53 @@ export function renderMarkdown(results: EvalResults, gate?: GateResult): string 
     '',
   );
 
+  const segments = segmentTable(results);
+  if (segments !== undefined) {
+    out.push(`## Per ${cell(results.segmentBy ?? '')}`, '');
+    out.push(...table(segments.header.map(cell), segments.header.map((_, i): 'l' | 'r' => (i < 3 ? 'l' : 'r')), segments.rows.map((r) => r.map(cell))), '');
+  }
+
   if (results.comparisons.length > 0) {
     const base = results.comparisons[0]?.baseline;
-    out.push(`## Compared with ${base === undefined ? 'the first run' : cell(runLabel(base))}`, '');
+    out.push(`## Compared with the first run${base === undefined ? '' : `: ${cell(runLabel(base))}`}`, '');
+    const header = comparisonHeader(results.comparisons);
     out.push(
       ...table(
-        ['Model', 'Mode', 'Metric', 'Δ', '95% CI', 'p-value', 'Queries'],
-        ['l', 'l', 'l', 'r', 'r', 'r', 'r'],
-        results.comparisons.map((c) => [
-          cell(c.candidate.model),
-          c.candidate.mode,
-          metricLabel(c.metric),
-          fmtSigned(c.result.meanDiff),
-          `[${fmtSigned(c.result.ci[0])}, ${fmtSigned(c.result.ci[1])}]`,
-          fmtP(c.result.pValue),
-          String(c.result.n),
-        ]),
+        header,
+        header.map((_, i): 'l' | 'r' => (i < 3 ? 'l' : 'r')),
+        results.comparisons.map((c) => comparisonCells(results.comparisons, c).map(cell)),
       ),
       '',
     );
-    const m = results.comparisons[0]?.result.method;
-    if (m !== undefined) {
-      out.push(
-        `Δ = candidate − baseline per query. ${Math.round((results.comparisons[0]?.result.confidence ?? 0.95) * 100)}% CI: paired bootstrap (${m.resamples} resamples); p: two-sided paired sign-flip test (${m.permutations} permutations); seed ${m.seed}.`,
-        '',
-      );
-    }
+    out.push(cell(comparisonMethodNote(results)), '');
+    const warnings = powerWarnings(results);
+    for (const w of warnings) out.push(`- ⚠ ${cell(w)}`);
+    if (warnings.length > 0) out.push('');
   }
 
   if (gate !== undefined) {
-    out.push(`## Gate: ${gate.passed ? 'passed' : `FAILED (${gate.violations.length} violation${gate.violations.length === 1 ? '' : 's'})`}`, '');
-    for (const v of gate.violations) out.push(`- ❌ ${cell(v.message)}`);
-    for (const r of gate.missingFromBaseline) out.push(`- ${cell(runLabel(r))}: not in the baseline, not checked`);
-    for (const r of gate.missingFromCurrent) out.push(`- ${cell(runLabel(r))}: in the baseline but not evaluated now`);
+    out.push(`## Gate: ${gateHeadline(gate)}`, '');
+    const baselineLine = gateBaselineLine(gate);
+    if (baselineLine !== undefined) out.push(cell(baselineLine), '');
+    for (const c of orderedGateChecks(gate)) out.push(`- ${c.mark === 'FAIL' ? '❌ FAIL' : '✅ pass'}: ${cell(c.message)}`);
+    for (const r of gate.missingFromBaseline) out.push(`- ${cell(runLabel(r))}: not in the baseline file, not checked`);
+    for (const r of gate.missingFromCurrent) out.push(`- ${cell(runLabel(r))}: in the baseline file but not evaluated now`);
     for (const n of gate.notes) out.push(`- ${cell(n)}`);
-    if (gate.violations.length === 0) out.push(`- ✅ ${gate.checks.length} check(s) passed`);
     out.push('');
+    if (gate.baselineComparisons.length > 0) {
+      out.push(`### Paired comparison with the baseline file`, '');
+      const header = comparisonHeader(gate.baselineComparisons);
+      out.push(
+        ...table(
+          header,
+          header.map((_, i): 'l' | 'r' => (i < 3 ? 'l' : 'r')),
+          gate.baselineComparisons.map((c) => comparisonCells(gate.baselineComparisons, c).map(cell)),
+        ),
+        '',
+        'Δ = now − baseline file, per query, same run (model and mode).',
+        '',
+      );
+    }
   }
 
   const notes = datasetNotes(results);

@@ -18,6 +18,8 @@ export interface PerQueryLine {
     mode: string;
     ranks: Record<string, number | null>;
     metrics: Record<string, number>;
+    /** The run's first retrieved documents, best first (when recorded). */
+    top?: string[];
   }>;
 }
 
@@ -28,7 +30,7 @@ export function perQueryLines(results: EvalResults): PerQueryLine[] {
     for (const run of results.runs) {
       const r = run.perQuery[q.id];
       if (r === undefined) continue;
-      runs.push({ model: run.model, mode: run.mode, ranks: { ...r.ranks }, metrics: { ...r.metrics } });
+      runs.push({ model: run.model, mode: run.mode, ranks: { ...r.ranks }, metrics: { ...r.metrics }, ...(r.top === undefined ? {} : { top: [...r.top] }) });
     }
     return { id: q.id, text: q.text, relevant: { ...q.relevant }, evaluated: runs.length > 0, runs };
   });

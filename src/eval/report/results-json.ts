@@ -77,7 +77,7 @@ function numbers(rec: Record<string, number>): Record<string, number | null> {
 function orderedRun(run: RunResult): Record<string, unknown> {
   const perQuery: Record<string, unknown> = {};
   for (const [qid, r] of Object.entries(run.perQuery)) {
-    perQuery[qid] = { metrics: numbers(r.metrics), ranks: { ...r.ranks } };
+    perQuery[qid] = { metrics: numbers(r.metrics), ranks: { ...r.ranks }, ...(r.top === undefined ? {} : { top: [...r.top] }) };
   }
   const c = run.cost;
   return {
@@ -99,6 +99,9 @@ function orderedRun(run: RunResult): Record<string, unknown> {
       wallSeconds: finite(c.wallSeconds),
     },
     perQuery,
+    ...(run.segments === undefined
+      ? {}
+      : { segments: Object.fromEntries(Object.entries(run.segments).map(([k, v]) => [k, { queries: v.queries, metrics: numbers(v.metrics) }])) }),
   };
 }
 
@@ -118,7 +121,43 @@ function orderedComparison(c: RunComparison): Record<string, unknown> {
       pValue: r.pValue,
       method: { ...r.method },
     },
+    wins: c.wins,
+    ties: c.ties,
+    losses: c.losses,
+    pHolm: c.pHolm,
+    pBH: c.pBH,
+    correction: c.correction,
+    pAdjusted: c.pAdjusted,
+    alpha: c.alpha,
+    significant: c.significant,
+    power: {
+      alpha: c.power.alpha,
+      power: c.power.power,
+      sdDiff: c.power.sdDiff,
+      mde: c.power.mde,
+      effect: c.power.effect,
+      queriesNeeded: c.power.queriesNeeded,
+      underpowered: c.power.underpowered,
+    },
+    equivalence:
+      c.equivalence === null
+        ? null
+        : {
+            margin: c.equivalence.margin,
+            alpha: c.equivalence.alpha,
+            pValue: c.equivalence.pValue,
+            pLower: c.equivalence.pLower,
+            pUpper: c.equivalence.pUpper,
+            ci: [c.equivalence.ci[0], c.equivalence.ci[1]],
+            verdict: c.equivalence.verdict,
+          },
   };
+}
+
+function orderedDocuments(docs: NonNullable<EvalResults['documents']>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [id, d] of Object.entries(docs)) out[id] = { ...(d.title === undefined ? {} : { title: d.title }), snippet: d.snippet };
+  return out;
 }
 
 /** results.json text: fixed key order, sanitized configs, trailing newline. */
@@ -146,9 +185,11 @@ export function serializeResults(results: EvalResults): string {
       },
     },
     ks: [...results.ks],
+    ...(results.segmentBy === undefined ? {} : { segmentBy: results.segmentBy }),
     runs: results.runs.map(orderedRun),
     comparisons: results.comparisons.map(orderedComparison),
-    queries: results.queries.map((q) => ({ id: q.id, text: q.text, relevant: { ...q.relevant } })),
+    queries: results.queries.map((q) => ({ id: q.id, text: q.text, relevant: { ...q.relevant }, ...(q.segment === undefined ? {} : { segment: q.segment }) })),
+    ...(results.documents === undefined ? {} : { documents: orderedDocuments(results.documents) }),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
@@ -158,6 +199,8 @@ export interface BaselineRun {
   model: string;
   mode: RetrievalMode;
   metrics: Record<string, number>;
+  /** Query id -> metrics, when the file has them (every results.json rag writes does). */
+  perQuery?: Record<string, Record<string, number>>;
 }
 
 export interface BaselineResults {
@@ -188,7 +231,18 @@ export function parseBaseline(value: unknown, source: string): BaselineResults {
     if (!isRecord(r.metrics)) throw new RagError('baseline-invalid', `${source}: runs[${i}].metrics must be an object`);
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.metrics)) if (typeof v === 'number') metrics[k] = v;
-    return { model: r.model, mode, metrics };
+    const run: BaselineRun = { model: r.model, mode, metrics };
+    if (isRecord(r.perQuery)) {
+      const perQuery: Record<string, Record<string, number>> = {};
+      for (const [qid, q] of Object.entries(r.perQuery)) {
+        if (!isRecord(q) || !isRecord(q.metrics)) continue;
+        const m: Record<string, number> = {};
+        for (const [k, v] of Object.entries(q.metrics)) if (typeof v === 'number') m[k] = v;
+        perQuery[qid] = m;
+      }
+      if (Object.keys(perQuery).length > 0) run.perQuery = perQuery;
+    }
+    return run;
   });
   const out: BaselineResults = { formatVersion: RESULTS_FORMAT_VERSION, runs };
   if (isRecord(value.dataset) && typeof value.dataset.fingerprint === 'string') {
