@@ -85,12 +85,13 @@ describe('--json shapes', () => {
 
   it('rag models', async () => {
     const out = parsed(await rag(['models', '--json']));
-    assert.equal(out['formatVersion'], 1);
+    assert.equal(out['formatVersion'], 2);
     const models = out['models'];
     assert.ok(Array.isArray(models) && models.length > 5);
-    // The union over all entries: a key only some models have (matryoshka) is pinned too.
-    const union: Record<string, Shape> = {};
-    for (const m of models) Object.assign(union, shapeOf(m));
+    // The union over all entries, one level deep: keys only some models have are pinned too.
+    // (card holds one {value, source} per known fact, so its keys vary by model.)
+    const union: Record<string, string> = {};
+    for (const m of models) for (const [k, v] of Object.entries(m as object)) union[k] = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
     assert.deepEqual(union, {
       alias: 'string',
       provider: 'string',
@@ -100,10 +101,17 @@ describe('--json shapes', () => {
       passagePrefix: 'string',
       dimension: 'number',
       maxTokens: 'number',
-      languages: ['string'],
-      matryoshka: 'boolean',
+      languages: 'array',
       notes: 'string',
+      card: 'object',
+      weights: 'object',
+      matryoshka: 'boolean',
     });
+    for (const m of models) {
+      for (const fact of Object.values((m as { card: Record<string, unknown> }).card)) {
+        if (typeof fact === 'object' && fact !== null) assert.equal(typeof (fact as { source?: unknown }).source, 'string');
+      }
+    }
   });
 
   it('rag cache info and clear', async () => {
