@@ -27,12 +27,14 @@ if [ ! -f "$("$PG_CONFIG" --sharedir)/extension/vector.control" ]; then
     if [ -f "$candidate" ]; then tarball="$candidate"; break; fi
   done
   if [ -z "$tarball" ]; then
-    echo "install-system-packages: pgvector-0.8.6.tar.gz not found beside the repository (../shared/vendor)" >&2
-    exit 1
+    # The real-server tests then skip (or fail, when RAG_REQUIRE_PG=1 asks for them).
+    echo "install-system-packages: pgvector-0.8.6.tar.gz not found beside the repository (../shared/vendor); pgvector not installed" >&2
   fi
+  if [ -n "$tarball" ]; then
   build="$(mktemp -d)"
   tar -xzf "$tarball" -C "$build"
   make -C "$build"/pgvector-0.8.6 PG_CONFIG="$PG_CONFIG" OPTFLAGS="" >/dev/null
   make -C "$build"/pgvector-0.8.6 PG_CONFIG="$PG_CONFIG" install >/dev/null
   rm -rf "$build"
+  fi
 fi
