@@ -2,7 +2,7 @@
  * The process exit codes (README: "Exit status"). Only main.ts turns outcomes and errors into
  * them: commands return a {@link CommandStatus} or throw.
  */
-import { RagError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 export const EXIT = {
   ok: 0,
@@ -34,8 +34,4 @@ export function exitCodeForStatus(status: CommandStatus): number {
 
 export function exitCodeForError(code: ErrorCode): number {
   return code === 'interrupted' ? EXIT.interrupted : EXIT.userError;
-}
-
-export function isRagError(error: unknown): error is RagError {
-  return error instanceof RagError;
 }
