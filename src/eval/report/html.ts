@@ -132,7 +132,9 @@ function htmlTable(header: string[], rows: string[][], numericFrom: number): str
   const body = rows
     .map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="num"' : ''}>${e(c)}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  // Wide tables scroll inside their own box, so on a phone the page itself never scrolls sideways;
+  // focusable, so the box can be scrolled by keyboard.
+  return `<div class="scroll" tabindex="0"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 function ranksText(ranks: Record<string, number | null>): string {
@@ -201,6 +203,7 @@ function lossSections(results: EvalResults, limit: number): string {
 
 const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:1em 0;font-size:14px}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f5f5f5}
@@ -212,7 +215,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .fail{color:#b00020}.pass{color:#1b7a1b}
 .pair{display:flex;gap:2em}.pair>div{flex:1}
 details{margin:.4em 0}summary{cursor:pointer}
-code{background:#f5f5f5;padding:1px 4px}
+code{background:#f5f5f5;padding:1px 4px;overflow-wrap:anywhere}
+.chart{max-width:100%;height:auto}
 `;
 
 /** Renders report.html. */
