@@ -158,50 +158,29 @@ export class PgIndex implements IndexReader {
     }
   }
 
-  /** @internal Reads the index through `db`; undefined when there is none. */
-  static async load(pool: pg.Pool, location: PgLocation, db: Queryable = pool): Promise<PgIndex | undefined> {
-    const tables = tablesOf(location.table);
-    const state = await tableState(db, tables);
-    if (state === 'absent') return undefined;
-    if (state === 'foreign') {
-      throw new RagError('index-location', `table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
-    }
-    let meta: MetaRow | undefined;
-    try {
-      meta = (await db.query<MetaRow>(`SELECT * FROM ${tables.q.meta}`)).rows[0];
-    } catch (error) {
-      if (errorCode(error) === '42703' || errorCode(error) === '42P01') throw damagedPg(location, 'its tables do not have the expected columns', error);
-      throw error;
-    }
-    if (meta === undefined) throw damagedPg(location, `${tables.meta} has no row`);
-    if (meta.format_version > PG_FORMAT_VERSION) {
-      throw new RagError('index-newer', `index ${location.display} was written by a newer rag (format ${meta.format_version}); upgrade rag or use another table`);
-    }
-    const index = new PgIndex(
-      pool,
-      location,
-      {
-        formatVersion: meta.format_version,
-        generation: Number(meta.generation),
-        createdAt: meta.created_at.toISOString(),
-        updatedAt: meta.updated_at.toISOString(),
-        model: meta.model,
-        modelFingerprint: meta.model_fingerprint,
-        chunking: meta.chunking,
-        hnsw: meta.hnsw,
-        counts: { documents: Number(meta.documents), chunks: Number(meta.chunks) },
-      },
-      true,
-    );
-    index.stats = meta.corpus_stats ?? undefined;
-    const docs = await db.query<DocumentRow>(
-      `SELECT doc_id, source, origin, format, title, content_hash, chunk_ids FROM ${tables.q.documents} ORDER BY seq`,
-    );
-    for (const row of docs.rows) index.docs.set(row.doc_id, documentFromRow(row));
-    if (index.docs.size !== index.info.counts.documents) {
-      throw damagedPg(location, `${tables.documents} holds ${index.docs.size} documents, but ${tables.meta} says ${index.info.counts.documents}`);
-    }
+  /**
+   * @internal Reads the index through `db`; undefined when there is none. Without `db` the
+   * reads run in one REPEATABLE READ snapshot, so a commit landing between the meta row and the
+   * documents cannot make a consistent index look damaged.
+   */
+  static async load(pool: pg.Pool, location: PgLocation, db?: Queryable): Promise<PgIndex | undefined> {
+    if (db !== undefined) return PgIndex.loadFrom(pool, location, db);
+    return inSnapshot(pool, (client) => PgIndex.loadFrom(pool, location, client));
+  }
+
+  private static async loadFrom(pool: pg.Pool, location: PgLocation, db: Queryable): Promise<PgIndex | undefined> {
+    const state = await readState(db, location);
+    if (state === undefined) return undefined;
+    const index = new PgIndex(pool, location, state.info, true);
+    index.setState(state);
     return index;
+  }
+
+  private setState(state: IndexState): void {
+    this.info = state.info;
+    this.stats = state.stats;
+    this.docs.clear();
+    for (const [id, doc] of state.docs) this.docs.set(id, doc);
   }
 
   /** @internal An index that does not exist yet; the first write creates its tables. */
@@ -251,22 +230,43 @@ export class PgIndex implements IndexReader {
     return rows.map(chunkFromRow);
   }
 
+  /**
+   * Every chunk with its document, read in one REPEATABLE READ snapshot. If a writer committed
+   * since this view was loaded, the view first moves to that snapshot's documents, so the
+   * chunks and documents handed out always belong to the same commit.
+   */
   async *allChunks(): AsyncGenerator<{ chunk: Chunk; document: StoredDocument }> {
     if (!this.created) return;
-    const docs = [...this.docs.values()];
-    for (let i = 0; i < docs.length; i += STREAM_BATCH_DOCUMENTS) {
-      const batch = docs.slice(i, i + STREAM_BATCH_DOCUMENTS);
-      const rows = await this.query<ChunkRow>(
-        `SELECT id, doc_id, ord, text, metadata FROM ${this.tables.q.chunks} WHERE doc_id = ANY($1::text[])`,
-        [batch.map((d) => d.docId)],
-      );
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      for (const document of batch) {
-        for (const id of document.chunkIds) {
-          const row = byId.get(id);
-          if (row !== undefined) yield { chunk: chunkFromRow(row), document };
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const generation = await client.query<{ generation: string }>(`SELECT generation FROM ${this.tables.q.meta}`);
+      if (Number(generation.rows[0]?.generation) !== this.info.generation) {
+        const state = await readState(client, this.pgLocation);
+        if (state === undefined) throw noIndex(this.pgLocation.display);
+        this.setState(state);
+      }
+      const docs = [...this.docs.values()];
+      for (let i = 0; i < docs.length; i += STREAM_BATCH_DOCUMENTS) {
+        const batch = docs.slice(i, i + STREAM_BATCH_DOCUMENTS);
+        const { rows } = await client.query<ChunkRow>(
+          `SELECT id, doc_id, ord, text, metadata FROM ${this.tables.q.chunks} WHERE doc_id = ANY($1::text[])`,
+          [batch.map((d) => d.docId)],
+        );
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const document of batch) {
+          for (const id of document.chunkIds) {
+            const row = byId.get(id);
+            if (row !== undefined) yield { chunk: chunkFromRow(row), document };
+          }
         }
       }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw pgError(error, this.pgLocation);
+    } finally {
+      client.release();
     }
   }
 
@@ -353,6 +353,69 @@ export class PgIndex implements IndexReader {
     this.info = info;
     this.created = true;
   }
+}
+
+interface IndexState {
+  info: PgIndexInfo;
+  docs: Map<string, StoredDocument>;
+  stats: Buffer | undefined;
+}
+
+/** Runs `fn` on one connection inside a read-only REPEATABLE READ transaction. */
+async function inSnapshot<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The meta row and documents as `db` sees them; undefined when the tables do not exist. */
+async function readState(db: Queryable, location: PgLocation): Promise<IndexState | undefined> {
+  const tables = tablesOf(location.table);
+  const state = await tableState(db, tables);
+  if (state === 'absent') return undefined;
+  if (state === 'foreign') {
+    throw new RagError('index-location', `table ${location.table} in ${location.display} exists and is not a rag index; choose another table=NAME`);
+  }
+  let meta: MetaRow | undefined;
+  try {
+    meta = (await db.query<MetaRow>(`SELECT * FROM ${tables.q.meta}`)).rows[0];
+  } catch (error) {
+    if (errorCode(error) === '42703' || errorCode(error) === '42P01') throw damagedPg(location, 'its tables do not have the expected columns', error);
+    throw error;
+  }
+  if (meta === undefined) throw damagedPg(location, `${tables.meta} has no row`);
+  if (meta.format_version > PG_FORMAT_VERSION) {
+    throw new RagError('index-newer', `index ${location.display} was written by a newer rag (format ${meta.format_version}); upgrade rag or use another table`);
+  }
+  const info: PgIndexInfo = {
+    formatVersion: meta.format_version,
+    generation: Number(meta.generation),
+    createdAt: meta.created_at.toISOString(),
+    updatedAt: meta.updated_at.toISOString(),
+    model: meta.model,
+    modelFingerprint: meta.model_fingerprint,
+    chunking: meta.chunking,
+    hnsw: meta.hnsw,
+    counts: { documents: Number(meta.documents), chunks: Number(meta.chunks) },
+  };
+  const docs = new Map<string, StoredDocument>();
+  const rows = await db.query<DocumentRow>(
+    `SELECT doc_id, source, origin, format, title, content_hash, chunk_ids FROM ${tables.q.documents} ORDER BY seq`,
+  );
+  for (const row of rows.rows) docs.set(row.doc_id, documentFromRow(row));
+  if (docs.size !== info.counts.documents) {
+    throw damagedPg(location, `${tables.documents} holds ${docs.size} documents, but ${tables.meta} says ${info.counts.documents}`);
+  }
+  return { info, docs, stats: meta.corpus_stats ?? undefined };
 }
 
 /** @internal Whether an index's tables are absent, all there, or only some (not ours). */

@@ -107,6 +107,39 @@ export async function dropPgIndex(url: string, options: PgPoolOptions = {}): Pro
   }
 }
 
+/**
+ * Holds a session advisory lock on `<table>_eval` until the returned release is called: eval's
+ * per-model tables (`<table>_eval<i>`) are dropped and rebuilt by each run, so two evals on the
+ * same table= take turns instead of dropping each other's tables. Waits as long as it takes
+ * (`onWait` is told once); the lock goes away with the connection if the process dies.
+ */
+export async function lockPgEvalTables(url: string, options: PgPoolOptions & { onWait?: (message: string) => void } = {}): Promise<() => Promise<void>> {
+  const location = parsePgLocation(url, options.env);
+  const pool = createPool(location, { ...options, max: 1 });
+  const key = `${location.table}_eval`;
+  try {
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [LOCK_NAMESPACE, key]);
+      if (rows[0]?.locked !== true) {
+        options.onWait?.(`waiting for another rag eval using the ${key}* tables in ${location.display} to finish`);
+        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_NAMESPACE, key]);
+      }
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    return async () => {
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, key]).catch(() => undefined);
+      client.release();
+      await endPool(pool);
+    };
+  } catch (error) {
+    await endPool(pool);
+    throw pgError(error, location);
+  }
+}
+
 /** Session advisory lock on the table name, polled until `timeoutMs`. */
 async function lockTable(client: pg.PoolClient, location: PgLocation, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
