@@ -77,7 +77,7 @@ export interface PgCluster {
   /** The CA certificate that signed the server's (for sslrootcert=). */
   caFile: string;
   /** `postgres://USER[:PASSWORD]@127.0.0.1:PORT/DB?table=TABLE…`. */
-  url(options: { user?: string; password?: string | null; database?: string; table: string; extra?: string }): string;
+  url(options: { user?: string; password?: string | null; database?: string; table: string; extra?: string; host?: string }): string;
   /** Runs SQL as the superuser in `database` (default `rag`). */
   sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[], database?: string): Promise<R[]>;
   /** A superuser client on the Unix socket (caller ends it). */
@@ -176,7 +176,7 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
     const port = await freePort();
     const conf = [
       `port = ${port}`,
-      "listen_addresses = '127.0.0.1'",
+      "listen_addresses = '127.0.0.1, 127.0.0.2'",
       `unix_socket_directories = '${socketDir}'`,
       "password_encryption = 'scram-sha-256'",
       'ssl = on',
@@ -190,10 +190,11 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
       "log_min_messages = 'warning'",
     ];
     await writeFile(path.join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
-    // Local socket: trust (the harness); TCP: SCRAM only, with and without TLS.
+    // Local socket: trust (the harness); TCP: SCRAM only, with and without TLS. 127.0.0.2 is a
+    // second address whose name is not in the server certificate (verify-full must refuse it).
     await writeFile(
       path.join(data, 'pg_hba.conf'),
-      ['local all all trust', 'host all all 127.0.0.1/32 scram-sha-256', 'hostssl all all 127.0.0.1/32 scram-sha-256', ''].join('\n'),
+      ['local all all trust', 'host all all 127.0.0.0/8 scram-sha-256', ''].join('\n'),
     );
     const pgCtl = (args: string[]): void => {
       run(path.join(bin, 'pg_ctl'), [...args, '-D', data]);
@@ -227,9 +228,9 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
       port,
       dir,
       caFile: path.join(dir, 'ca.crt'),
-      url: ({ user: u = user, password: p = password, database = 'rag', table, extra = '' }) => {
+      url: ({ user: u = user, password: p = password, database = 'rag', table, extra = '', host = '127.0.0.1' }) => {
         const auth = p === null ? encodeURIComponent(u) : `${encodeURIComponent(u)}:${encodeURIComponent(p)}`;
-        return `postgres://${auth}@127.0.0.1:${port}/${database}?table=${table}${extra}`;
+        return `postgres://${auth}@${host}:${port}/${database}?table=${table}${extra}`;
       },
       sql,
       connect,
