@@ -84,7 +84,7 @@ export interface PgCluster {
   connect(database?: string): Promise<pg.Client>;
   /** `pg_ctl stop -m immediate`: the server dies as if killed (no shutdown checkpoint). */
   crash(): Promise<void>;
-  /** `pg_ctl start -w` again on the same port. */
+  /** `pg_ctl start -w` again on the same port (nothing if it runs). */
   start(): Promise<void>;
   /** The server log so far (for failure messages). */
   log(): Promise<string>;
@@ -200,6 +200,7 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
       run(path.join(bin, 'pg_ctl'), [...args, '-D', data]);
     };
     const startServer = async (): Promise<void> => {
+      if (started) return;
       pgCtl(['start', '-w', '-t', '60', '-l', logFile]);
       started = true;
       live.add(entry);
