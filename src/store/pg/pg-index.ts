@@ -4,8 +4,8 @@
  *
  * - `NAME`: one row per chunk: id, doc_id, ord, text, metadata (jsonb: page, offsets, headings)
  *   and `embedding vector(d)`, with an HNSW index `USING hnsw (embedding vector_cosine_ops)`
- *   when d ≤ {@link PG_HNSW_MAX_DIMENSION} (pgvector's limit for `vector`; larger vectors are
- *   searched exactly).
+ *   when d ≤ {@link PG_HNSW_MAX_DIMENSION} (pgvector's limit for `vector`), else over a
+ *   halfvec expression ({@link annExpression}) whose candidates are re-ranked exactly.
  * - `NAME_documents`: one row per document (content hash for incremental ingest, chunk ids).
  * - `NAME_meta`: one row: format version, model and fingerprint, chunking, HNSW parameters,
  *   counts, and the model's corpus statistics blob.
@@ -30,6 +30,26 @@ export const PG_FORMAT_VERSION = 1;
 
 /** pgvector refuses an HNSW index on `vector` columns of more dimensions than this. */
 export const PG_HNSW_MAX_DIMENSION = 2000;
+
+/** pgvector's HNSW limit for `halfvec` (16-bit floats). */
+export const PG_HALFVEC_MAX_DIMENSION = 4000;
+
+/**
+ * What the HNSW index is built over, as an SQL expression of `column`: the `vector` itself up
+ * to 2000 dimensions; above that its 16-bit `halfvec` cast, and above 4000 the halfvec of its
+ * first 4000 components (pgvector cannot index more). The last two only choose candidates,
+ * which are then re-ranked by the exact cosine of the full vectors (see searchVector).
+ */
+export function annExpression(column: string, dimension: number): string {
+  if (dimension <= PG_HNSW_MAX_DIMENSION) return column;
+  if (dimension <= PG_HALFVEC_MAX_DIMENSION) return `(${column})::halfvec(${dimension})`;
+  return `subvector(${column}, 1, ${PG_HALFVEC_MAX_DIMENSION})::halfvec(${PG_HALFVEC_MAX_DIMENSION})`;
+}
+
+/** The operator class of the HNSW index over {@link annExpression}. */
+export function annOperatorClass(dimension: number): string {
+  return dimension <= PG_HNSW_MAX_DIMENSION ? 'vector_cosine_ops' : 'halfvec_cosine_ops';
+}
 
 /** pgvector's range for `hnsw.ef_search`. */
 const MAX_EF_SEARCH = 1000;
@@ -119,6 +139,8 @@ export class PgIndex implements IndexReader {
   private stats: Buffer | undefined;
   /** Whether the table exists yet (false for a new index until its first commit). */
   private created: boolean;
+  /** Whether the chunks table has an HNSW index (else dense searches scan exactly). */
+  private annIndex = false;
 
   private constructor(pool: pg.Pool, location: PgLocation, info: PgIndexInfo, created: boolean) {
     this.pool = pool;
@@ -177,6 +199,7 @@ export class PgIndex implements IndexReader {
   }
 
   private setState(state: IndexState): void {
+    this.annIndex = state.annIndex;
     this.info = state.info;
     this.stats = state.stats;
     this.docs.clear();
@@ -204,9 +227,9 @@ export class PgIndex implements IndexReader {
     return this.info.counts.chunks;
   }
 
-  /** Whether dense searches use the HNSW index (false above {@link PG_HNSW_MAX_DIMENSION}: exact scans). */
+  /** Whether dense searches use an HNSW index (false for a table created before rag indexed > 2000 dimensions: exact scans). */
   get hasHnswIndex(): boolean {
-    return this.info.model.dimension <= PG_HNSW_MAX_DIMENSION;
+    return this.annIndex;
   }
 
   documents(): IterableIterator<StoredDocument> {
@@ -274,25 +297,44 @@ export class PgIndex implements IndexReader {
    * Top-k by cosine similarity in pgvector. Runs in a transaction that sets `hnsw.ef_search`
    * (`SET LOCAL`, so pooled connections keep their defaults) to `ef` or `efFor(k, chunks)`,
    * capped at pgvector's 1000; a k above that cap scans exactly instead, since the HNSW scan
-   * would return at most ef_search rows.
+   * would return at most ef_search rows. Above 2000 dimensions the index (over halfvec, see
+   * {@link annExpression}) picks ef_search candidates and the exact cosine of the full vectors
+   * ranks them, so scores are exact and only the candidate set is approximate.
    */
-  async searchVector(vector: Float32Array, k: number, options: { ef?: number } = {}): Promise<SearchHit[]> {
+  async searchVector(vector: Float32Array, k: number, options: { ef?: number; exact?: boolean } = {}): Promise<SearchHit[]> {
     const limit = Math.min(Math.floor(k), this.chunkCount);
     if (limit <= 0 || !this.created) return [];
-    if (vector.length !== this.info.model.dimension) {
-      throw new Error(`query vector has dimension ${vector.length}, index expects ${this.info.model.dimension}`);
+    const dimension = this.info.model.dimension;
+    if (vector.length !== dimension) {
+      throw new Error(`query vector has dimension ${vector.length}, index expects ${dimension}`);
     }
-    const ef = Math.max(limit, options.ef ?? efFor(limit, this.chunkCount));
+    const ef = Math.min(Math.max(limit, options.ef ?? efFor(limit, this.chunkCount)), MAX_EF_SEARCH);
+    const exact = options.exact === true || !this.annIndex || limit > MAX_EF_SEARCH;
+    // Candidates from the halfvec index only pay off when they are fewer than all chunks.
+    const candidates = !exact && dimension > PG_HNSW_MAX_DIMENSION && ef < this.chunkCount;
+    const columns = 'id, doc_id, ord, text, metadata';
+    const { chunks } = this.tables.q;
+    let sql: string;
+    let params: unknown[];
+    if (!candidates) {
+      sql = `SELECT ${columns}, 1 - (embedding <=> $1::vector) AS similarity FROM ${chunks} ORDER BY embedding <=> $1::vector LIMIT $2`;
+      params = [vectorLiteral(vector), limit];
+    } else {
+      sql = `SELECT ${columns}, 1 - (embedding <=> $1::vector) AS similarity
+               FROM (SELECT ${columns}, embedding FROM ${chunks}
+                      ORDER BY ${annExpression('embedding', dimension)} <=> ${annExpression('$1::vector', dimension)} LIMIT $3) AS candidates
+              ORDER BY embedding <=> $1::vector LIMIT $2`;
+      params = [vectorLiteral(vector), limit, ef];
+    }
     const client = await this.connect();
     try {
       await client.query('BEGIN');
-      if (limit > MAX_EF_SEARCH) await client.query('SET LOCAL enable_indexscan = off');
-      else await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(ef, MAX_EF_SEARCH)}`);
-      const { rows } = await client.query<ChunkRow>(
-        `SELECT id, doc_id, ord, text, metadata, 1 - (embedding <=> $1::vector) AS similarity
-           FROM ${this.tables.q.chunks} ORDER BY embedding <=> $1::vector LIMIT $2`,
-        [vectorLiteral(vector), limit],
-      );
+      if (exact) await client.query('SET LOCAL enable_indexscan = off');
+      else await client.query(`SET LOCAL hnsw.ef_search = ${ef}`);
+      // The planner cannot cost the index under the candidate subquery well and picks a full scan
+      // on small tables; rag has already decided the index is worth it here.
+      if (candidates) await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query<ChunkRow>(sql, params);
       await client.query('COMMIT');
       const hits: SearchHit[] = [];
       for (const row of rows) {
@@ -351,6 +393,8 @@ export class PgIndex implements IndexReader {
     }
     if (stats !== undefined) this.stats = stats;
     this.info = info;
+    // A table is created with its HNSW index, in the same transaction.
+    if (!this.created) this.annIndex = true;
     this.created = true;
   }
 }
@@ -359,6 +403,8 @@ interface IndexState {
   info: PgIndexInfo;
   docs: Map<string, StoredDocument>;
   stats: Buffer | undefined;
+  /** Whether the chunks table has its HNSW index (tables made before rag indexed > 2000 dimensions have none). */
+  annIndex: boolean;
 }
 
 /** Runs `fn` on one connection inside a read-only REPEATABLE READ transaction. */
@@ -415,7 +461,8 @@ async function readState(db: Queryable, location: PgLocation): Promise<IndexStat
   if (docs.size !== info.counts.documents) {
     throw damagedPg(location, `${tables.documents} holds ${docs.size} documents, but ${tables.meta} says ${info.counts.documents}`);
   }
-  return { info, docs, stats: meta.corpus_stats ?? undefined };
+  const ann = await db.query<{ ann: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ann', [tables.q.hnswIndex]);
+  return { info, docs, stats: meta.corpus_stats ?? undefined, annIndex: ann.rows[0]?.ann === true };
 }
 
 /** @internal Whether an index's tables are absent, all there, or only some (not ours). */

@@ -12,9 +12,10 @@ import type { IndexWriter } from '../reader.js';
 import { createPool, endPool, pgError, type PgPoolOptions } from './connect.js';
 import { parsePgLocation, type PgLocation } from './location.js';
 import {
+  annExpression,
+  annOperatorClass,
   metadataOf,
   PG_FORMAT_VERSION,
-  PG_HNSW_MAX_DIMENSION,
   PgIndex,
   tableState,
   tablesOf,
@@ -61,9 +62,9 @@ export async function writePgIndex<T>(url: string, init: IndexInit, fn: (tx: Ind
     const existing = rebuild ? undefined : await PgIndex.load(pool, location, client);
     if (existing !== undefined) assertWritable(existing, init);
     const store = existing ?? PgIndex.empty(pool, location, init);
-    if (existing === undefined && init.model.dimension > PG_HNSW_MAX_DIMENSION) {
+    if (existing !== undefined && !existing.hasHnswIndex) {
       options.onWarning?.(
-        `${init.model.dimension}-dimensional vectors are above pgvector's HNSW limit of ${PG_HNSW_MAX_DIMENSION}: ${location.table} gets no HNSW index and every dense query scans all chunks (use a model of ≤ ${PG_HNSW_MAX_DIMENSION} dimensions for large corpora)`,
+        `${location.table} has no HNSW index (made by a rag that did not index ${init.model.dimension}-dimensional vectors): every dense query scans all chunks; \`rag ingest --rebuild\` creates one`,
       );
     }
 
@@ -272,9 +273,9 @@ async function commit(
 
     // A new table gets its HNSW index after the bulk load: building once is much faster than
     // maintaining the graph row by row.
-    if (isNew && dimension <= PG_HNSW_MAX_DIMENSION) {
+    if (isNew) {
       await client.query(
-        `CREATE INDEX ${q.hnswIndex} ON ${q.chunks} USING hnsw (embedding vector_cosine_ops) WITH (m = ${before.hnsw.M}, ef_construction = ${before.hnsw.efConstruction})`,
+        `CREATE INDEX ${q.hnswIndex} ON ${q.chunks} USING hnsw ((${annExpression('embedding', dimension)}) ${annOperatorClass(dimension)}) WITH (m = ${before.hnsw.M}, ef_construction = ${before.hnsw.efConstruction})`,
       );
     }
 
