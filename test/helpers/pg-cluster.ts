@@ -96,6 +96,8 @@ export interface PgClusterOptions {
   /** Role with a SCRAM password that owns database `rag` (default `rag` / {@link DEFAULT_PASSWORD}). */
   user?: string;
   password?: string;
+  /** Extra postgresql.conf lines (benchmarks raise maintenance_work_mem, shared_buffers). */
+  settings?: string[];
 }
 
 export const DEFAULT_PASSWORD = 'rag-Pa55:w@rd/Ω';
@@ -188,6 +190,7 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
       'max_connections = 60',
       'shared_buffers = 64MB',
       "log_min_messages = 'warning'",
+      ...(options.settings ?? []),
     ];
     await writeFile(path.join(data, 'postgresql.conf'), `\n${conf.join('\n')}\n`, { flag: 'a' });
     // Local socket: trust (the harness); TCP: SCRAM only, with and without TLS. 127.0.0.2 is a
