@@ -104,3 +104,24 @@ describe('real PostgreSQL: HNSW above 2000 dimensions', { skip }, () => {
     assert.equal(defs.length, 1);
   });
 });
+
+describe('real PostgreSQL: HNSW settings in the URL', { skip }, () => {
+  test('hnsw_m and hnsw_ef_construction apply when the table is created; later they are kept and ingest warns', async () => {
+    const dir = path.join(work, 'settings');
+    await writeCorpus(dir, { prefix: 's', count: 20 });
+    const url = cluster.url({ table: 'tuned', extra: '&hnsw_m=8&hnsw_ef_construction=40' });
+    const first = await runCli(['ingest', dir, '--index', url, '--no-cache'], { cwd: work });
+    assert.equal(first.code, 0, first.stderr);
+    const defs = await cluster.sql<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE indexname = 'tuned_embedding_hnsw'");
+    assert.match(defs[0]!.indexdef, /WITH \(m='8', ef_construction='40'\)$/);
+    const meta = await cluster.sql<{ hnsw: { M: number; efConstruction: number } }>('SELECT hnsw FROM tuned_meta');
+    assert.equal(meta[0]!.hnsw.M, 8);
+    assert.equal(meta[0]!.hnsw.efConstruction, 40);
+    const other = await runCli(['ingest', dir, '--index', cluster.url({ table: 'tuned', extra: '&hnsw_m=24' }), '--no-cache'], { cwd: work });
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stderr, /warning: tuned was created with hnsw_m=8 hnsw_ef_construction=40; the URL's settings apply only to a new table \(use --rebuild\)/);
+    const bad = await runCli(['query', 'x', '--index', cluster.url({ table: 'tuned', extra: '&hnsw_m=16&hnsw_ef_construction=20' })], { cwd: work });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^rag: --index postgres:\/\/rag@127\.0\.0\.1:\d+\/rag\?table=tuned&hnsw_m=16&hnsw_ef_construction=20: hnsw_ef_construction must be at least twice hnsw_m/);
+  });
+});

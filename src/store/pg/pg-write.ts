@@ -61,7 +61,16 @@ export async function writePgIndex<T>(url: string, init: IndexInit, fn: (tx: Ind
     }
     const existing = rebuild ? undefined : await PgIndex.load(pool, location, client);
     if (existing !== undefined) assertWritable(existing, init);
-    const store = existing ?? PgIndex.empty(pool, location, init);
+    const wanted = {
+      ...(location.hnswM === undefined ? {} : { M: location.hnswM }),
+      ...(location.hnswEfConstruction === undefined ? {} : { efConstruction: location.hnswEfConstruction }),
+    };
+    if (existing !== undefined && Object.entries(wanted).some(([key, value]) => existing.manifest.hnsw[key as 'M' | 'efConstruction'] !== value)) {
+      options.onWarning?.(
+        `${location.table} was created with hnsw_m=${existing.manifest.hnsw.M} hnsw_ef_construction=${existing.manifest.hnsw.efConstruction}; the URL's settings apply only to a new table (use --rebuild)`,
+      );
+    }
+    const store = existing ?? PgIndex.empty(pool, location, { ...init, hnsw: { ...init.hnsw, ...wanted } });
     if (existing !== undefined && !existing.hasHnswIndex) {
       options.onWarning?.(
         `${location.table} has no HNSW index (made by a rag that did not index ${init.model.dimension}-dimensional vectors): every dense query scans all chunks; \`rag ingest --rebuild\` creates one`,
