@@ -30,6 +30,9 @@ const INSERT_BATCH_ROWS = 200;
 /** First key of our advisory locks (the second is the table name's hash): "rag" in ASCII. */
 const LOCK_NAMESPACE = 0x726167;
 
+/** First key of eval's lock on its per-model tables (apart from ingests' locks, whatever the table is called). */
+const EVAL_LOCK_NAMESPACE = LOCK_NAMESPACE + 1;
+
 export interface PgWriteOptions extends PgPoolOptions {
   /** How long to wait for another writer's lock. Default 10 s. */
   lockTimeoutMs?: number;
@@ -130,17 +133,17 @@ export async function lockPgEvalTables(url: string, options: PgPoolOptions & { o
   try {
     const client = await pool.connect();
     try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [LOCK_NAMESPACE, key]);
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [EVAL_LOCK_NAMESPACE, key]);
       if (rows[0]?.locked !== true) {
         options.onWait?.(`waiting for another rag eval using the ${key}* tables in ${location.display} to finish`);
-        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_NAMESPACE, key]);
+        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [EVAL_LOCK_NAMESPACE, key]);
       }
     } catch (error) {
       client.release();
       throw error;
     }
     return async () => {
-      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, key]).catch(() => undefined);
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [EVAL_LOCK_NAMESPACE, key]).catch(() => undefined);
       client.release();
       await endPool(pool);
     };
