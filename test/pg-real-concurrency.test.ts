@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PgIndex } from '../src/store/pg/pg-index.js';
 import { collect, REPO, runCli, spawnCli, tempDir, type CliResult } from './helpers/cli.js';
 import { pgSkip, startPgCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { writeCorpus } from './helpers/pg-corpus.js';
@@ -159,6 +160,33 @@ describe('real PostgreSQL: concurrency', { skip }, () => {
     assertConsistent(counts);
     assert.equal(counts.documents, 100);
     assert.ok(readers >= 4 && sqlChecks >= 1, `${readers} CLI readers, ${sqlChecks} snapshot checks ran`);
+  });
+
+  test('an index opened before a commit streams its chunks (BM25) from one commit, with matching documents', async () => {
+    const dir = path.join(work, 'stale');
+    await writeCorpus(dir, { prefix: 's', count: 12, version: 1 });
+    const url = cluster.url({ table: 'stale' });
+    ok(await runCli(['ingest', dir, '--index', url, '--no-cache'], { cwd: work }), 'ingest v1');
+    const reader = await PgIndex.open(url);
+    try {
+      const oldHashes = new Map([...reader.documents()].map((d) => [d.docId, d.contentHash]));
+      await writeCorpus(dir, { prefix: 's', count: 12, version: 2 });
+      ok(await runCli(['ingest', dir, '--index', url, '--no-cache'], { cwd: work }), 'ingest v2');
+      const seen = new Map<string, { hash: string; texts: string[] }>();
+      for await (const { chunk, document } of reader.allChunks()) {
+        const entry = seen.get(document.docId) ?? { hash: document.contentHash, texts: [] };
+        entry.texts.push(chunk.text);
+        seen.set(document.docId, entry);
+      }
+      assert.equal(seen.size, 12);
+      for (const [docId, { hash, texts }] of seen) {
+        assert.notEqual(hash, oldHashes.get(docId), `${docId}: the document is the new commit's`);
+        for (const text of texts) assert.match(text, /vtag2/, `${docId}: its chunks are the new commit's`);
+        assert.equal(texts.length, reader.getDocument(docId)!.chunkIds.length, `${docId}: all its chunks`);
+      }
+    } finally {
+      await reader.close();
+    }
   });
 
   test('two rag eval --index postgres runs on the same table= at once both finish with the same scores', async () => {
