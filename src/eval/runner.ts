@@ -18,7 +18,7 @@ import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
 import { openRetriever } from '../retrieve/open.js';
 import type { Retriever } from '../retrieve/types.js';
-import { dropIndex, openIndex, writeAnyIndex } from '../store/open.js';
+import { dropIndex, lockEvalTables, openIndex, writeAnyIndex } from '../store/open.js';
 import { isPostgresLocation } from '../store/pg/location.js';
 import type { IndexReader } from '../store/reader.js';
 import { checkDocuments, datasetInfo, evalQueries, loadDataset, removeSelfMatches } from './dataset.js';
@@ -36,7 +36,9 @@ export type EvalEvent =
   | { type: 'run-start'; model: string; mode: RetrievalMode; index: number; total: number }
   | { type: 'embed-progress'; done: number; total: number }
   | { type: 'query-progress'; done: number; total: number }
-  | { type: 'run-end'; run: RunResult };
+  | { type: 'run-end'; run: RunResult }
+  /** Another eval holds the PostgreSQL eval tables under the same table=; this one waits. */
+  | { type: 'waiting'; message: string };
 
 export interface EvalOptions {
   /** A BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a documents folder with queries.jsonl. */
@@ -105,8 +107,15 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const total = models.length * modes.length;
   const pgBase = options.index !== undefined && isPostgresLocation(options.index) ? options.index.trim() : undefined;
   const workParent = pgBase === undefined ? (options.index ?? options.workDir ?? os.tmpdir()) : os.tmpdir();
-  await mkdir(workParent, { recursive: true });
-  const workRoot = await mkdtemp(path.join(workParent, 'rag-eval-'));
+  const unlock = pgBase === undefined ? undefined : await lockEvalTables(pgBase, { onWait: (message) => emit({ type: 'waiting', message }) });
+  let workRoot: string;
+  try {
+    await mkdir(workParent, { recursive: true });
+    workRoot = await mkdtemp(path.join(workParent, 'rag-eval-'));
+  } catch (error) {
+    await unlock?.();
+    throw error;
+  }
   const created: string[] = [];
   try {
     for (const choice of models) {
@@ -177,7 +186,11 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     }
   } finally {
     await rm(workRoot, { recursive: true, force: true });
-    for (const location of created) await dropIndex(location);
+    try {
+      for (const location of created) await dropIndex(location);
+    } finally {
+      await unlock?.();
+    }
   }
 
   return {

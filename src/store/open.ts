@@ -75,6 +75,16 @@ export async function writeAnyIndex<T>(
   });
 }
 
+/**
+ * For a PostgreSQL `location`, waits for and takes the lock on eval's per-model tables under it
+ * (see lockPgEvalTables); for a directory there is nothing shared to lock. Returns the release.
+ */
+export async function lockEvalTables(location: string, options: OpenIndexOptions & { onWait?: (message: string) => void } = {}): Promise<() => Promise<void>> {
+  if (!isPostgresLocation(location)) return async () => undefined;
+  const { lockPgEvalTables } = await import('./pg/pg-write.js');
+  return lockPgEvalTables(location, options);
+}
+
 /** Deletes an index (eval's temporary per-model indexes): its tables, or nothing for a directory (the caller removes it). */
 export async function dropIndex(location: string, options: OpenIndexOptions = {}): Promise<void> {
   if (!isPostgresLocation(location)) return;

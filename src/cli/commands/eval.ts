@@ -122,6 +122,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
           log(err.dim(`dataset ${opts.dataset}: ${event.documents} documents, ${event.queries} labelled queries`));
           for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow('warning:')} ${line}`);
           break;
+        case 'waiting':
+          log(err.dim(event.message));
+          break;
         case 'run-start':
           label = `[${event.index}/${event.total}] ${event.model} ${event.mode}`;
           break;

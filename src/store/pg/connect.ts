@@ -63,6 +63,10 @@ export function createPool(location: PgLocation, options: PgPoolOptions = {}): p
   // An idle client losing its connection (server restart) must not crash the process; the next
   // query gets a fresh connection or a clear error.
   pool.on('error', () => undefined);
+  // pg-pool drops its error listener while a client is checked out (an ingest holds one for its
+  // whole run): without one of ours, the server dying would crash the process with an unhandled
+  // 'error' event. The client's next query then fails, and pgError turns that into one line.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   poolSockets.set(pool, sockets);
   return pool;
 }
@@ -138,6 +142,9 @@ export function pgError(error: unknown, location: PgLocation): unknown {
       return wrap('database-privilege', `PostgreSQL user ${location.user} lacks a privilege rag needs on ${location.database} (${firstLine(message)})`);
     case '53300':
       return wrap('database-unavailable', `PostgreSQL at ${where} has too many connections; try again later or raise max_connections`);
+    case '57P01':
+    case '57P02':
+      return wrap('database-unreachable', `PostgreSQL at ${where} shut down or restarted while rag was using it; its unfinished transaction was rolled back: run the command again once the server is back`);
     case '57P03':
       return wrap('database-unavailable', `PostgreSQL at ${where} is starting up or shutting down; try again shortly`);
   }
@@ -150,8 +157,8 @@ export function pgError(error: unknown, location: PgLocation): unknown {
   if (/timeout expired|Connection terminated due to connection timeout/i.test(message)) {
     return wrap('database-unreachable', `cannot connect to PostgreSQL at ${where} within ${location.connectTimeoutSeconds} s; check the host and port`);
   }
-  if (/Connection terminated unexpectedly/i.test(message)) {
-    return wrap('database-unreachable', `PostgreSQL at ${where} closed the connection unexpectedly; check the server log`);
+  if (/Connection terminated unexpectedly|not queryable|Connection terminated$/i.test(message)) {
+    return wrap('database-unreachable', `PostgreSQL at ${where} closed the connection unexpectedly (server stopped or restarted?); anything not yet committed was rolled back: run the command again once the server is back`);
   }
   return error;
 }

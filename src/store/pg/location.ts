@@ -13,7 +13,7 @@ export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as c
 export type SslMode = (typeof SSL_MODES)[number];
 
 /** Query parameters this URL understands; anything else is refused so a typo is not ignored. */
-const KNOWN_PARAMS = new Set(['table', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'connect_timeout']);
+const KNOWN_PARAMS = new Set(['table', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'connect_timeout', 'hnsw_m', 'hnsw_ef_construction']);
 
 /** Lowercase identifiers only, short enough for the suffixes of the side tables (63-byte limit). */
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
@@ -32,6 +32,9 @@ export interface PgLocation {
   sslKey: string | undefined;
   applicationName: string;
   connectTimeoutSeconds: number;
+  /** HNSW `m` and `ef_construction` for a table this URL creates (undefined: rag's defaults). */
+  hnswM: number | undefined;
+  hnswEfConstruction: number | undefined;
   /** The URL without the password: safe for messages, summaries and reports. */
   display: string;
 }
@@ -76,7 +79,23 @@ export function parsePgLocation(location: string, env: NodeJS.ProcessEnv = proce
   if (!Number.isFinite(connectTimeoutSeconds) || connectTimeoutSeconds < 0) {
     throw new RagError('index-location', `--index ${redacted}: connect_timeout must be a number of seconds`);
   }
+  const integer = (name: string, min: number, max: number): number | undefined => {
+    const text = url.searchParams.get(name);
+    if (text === null) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RagError('index-location', `--index ${redacted}: ${name} must be an integer from ${min} to ${max} (pgvector's range)`);
+    }
+    return value;
+  };
+  const hnswM = integer('hnsw_m', 2, 100);
+  const hnswEfConstruction = integer('hnsw_ef_construction', 4, 1000);
+  if (hnswEfConstruction !== undefined && hnswEfConstruction < 2 * (hnswM ?? 16)) {
+    throw new RagError('index-location', `--index ${redacted}: hnsw_ef_construction must be at least twice hnsw_m (pgvector's rule)`);
+  }
   return {
+    hnswM,
+    hnswEfConstruction,
     host: decode(url.hostname).replace(/^\[(.*)\]$/, '$1') || env['PGHOST'] || 'localhost',
     port,
     database,

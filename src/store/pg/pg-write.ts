@@ -12,9 +12,10 @@ import type { IndexWriter } from '../reader.js';
 import { createPool, endPool, pgError, type PgPoolOptions } from './connect.js';
 import { parsePgLocation, type PgLocation } from './location.js';
 import {
+  annExpression,
+  annOperatorClass,
   metadataOf,
   PG_FORMAT_VERSION,
-  PG_HNSW_MAX_DIMENSION,
   PgIndex,
   tableState,
   tablesOf,
@@ -28,6 +29,9 @@ const INSERT_BATCH_ROWS = 200;
 
 /** First key of our advisory locks (the second is the table name's hash): "rag" in ASCII. */
 const LOCK_NAMESPACE = 0x726167;
+
+/** First key of eval's lock on its per-model tables (apart from ingests' locks, whatever the table is called). */
+const EVAL_LOCK_NAMESPACE = LOCK_NAMESPACE + 1;
 
 export interface PgWriteOptions extends PgPoolOptions {
   /** How long to wait for another writer's lock. Default 10 s. */
@@ -60,10 +64,19 @@ export async function writePgIndex<T>(url: string, init: IndexInit, fn: (tx: Ind
     }
     const existing = rebuild ? undefined : await PgIndex.load(pool, location, client);
     if (existing !== undefined) assertWritable(existing, init);
-    const store = existing ?? PgIndex.empty(pool, location, init);
-    if (existing === undefined && init.model.dimension > PG_HNSW_MAX_DIMENSION) {
+    const wanted = {
+      ...(location.hnswM === undefined ? {} : { M: location.hnswM }),
+      ...(location.hnswEfConstruction === undefined ? {} : { efConstruction: location.hnswEfConstruction }),
+    };
+    if (existing !== undefined && Object.entries(wanted).some(([key, value]) => existing.manifest.hnsw[key as 'M' | 'efConstruction'] !== value)) {
       options.onWarning?.(
-        `${init.model.dimension}-dimensional vectors are above pgvector's HNSW limit of ${PG_HNSW_MAX_DIMENSION}: ${location.table} gets no HNSW index and every dense query scans all chunks (use a model of ≤ ${PG_HNSW_MAX_DIMENSION} dimensions for large corpora)`,
+        `${location.table} was created with hnsw_m=${existing.manifest.hnsw.M} hnsw_ef_construction=${existing.manifest.hnsw.efConstruction}; the URL's settings apply only to a new table (use --rebuild)`,
+      );
+    }
+    const store = existing ?? PgIndex.empty(pool, location, { ...init, hnsw: { ...init.hnsw, ...wanted } });
+    if (existing !== undefined && !existing.hasHnswIndex) {
+      options.onWarning?.(
+        `${location.table} has no HNSW index (made by a rag that did not index ${init.model.dimension}-dimensional vectors): every dense query scans all chunks; \`rag ingest --rebuild\` creates one`,
       );
     }
 
@@ -104,6 +117,39 @@ export async function dropPgIndex(url: string, options: PgPoolOptions = {}): Pro
     throw pgError(error, location);
   } finally {
     await endPool(pool);
+  }
+}
+
+/**
+ * Holds a session advisory lock on `<table>_eval` until the returned release is called: eval's
+ * per-model tables (`<table>_eval<i>`) are dropped and rebuilt by each run, so two evals on the
+ * same table= take turns instead of dropping each other's tables. Waits as long as it takes
+ * (`onWait` is told once); the lock goes away with the connection if the process dies.
+ */
+export async function lockPgEvalTables(url: string, options: PgPoolOptions & { onWait?: (message: string) => void } = {}): Promise<() => Promise<void>> {
+  const location = parsePgLocation(url, options.env);
+  const pool = createPool(location, { ...options, max: 1 });
+  const key = `${location.table}_eval`;
+  try {
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [EVAL_LOCK_NAMESPACE, key]);
+      if (rows[0]?.locked !== true) {
+        options.onWait?.(`waiting for another rag eval using the ${key}* tables in ${location.display} to finish`);
+        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [EVAL_LOCK_NAMESPACE, key]);
+      }
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    return async () => {
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [EVAL_LOCK_NAMESPACE, key]).catch(() => undefined);
+      client.release();
+      await endPool(pool);
+    };
+  } catch (error) {
+    await endPool(pool);
+    throw pgError(error, location);
   }
 }
 
@@ -239,9 +285,9 @@ async function commit(
 
     // A new table gets its HNSW index after the bulk load: building once is much faster than
     // maintaining the graph row by row.
-    if (isNew && dimension <= PG_HNSW_MAX_DIMENSION) {
+    if (isNew) {
       await client.query(
-        `CREATE INDEX ${q.hnswIndex} ON ${q.chunks} USING hnsw (embedding vector_cosine_ops) WITH (m = ${before.hnsw.M}, ef_construction = ${before.hnsw.efConstruction})`,
+        `CREATE INDEX ${q.hnswIndex} ON ${q.chunks} USING hnsw ((${annExpression('embedding', dimension)}) ${annOperatorClass(dimension)}) WITH (m = ${before.hnsw.M}, ef_construction = ${before.hnsw.efConstruction})`,
       );
     }
 
