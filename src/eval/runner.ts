@@ -121,7 +121,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
             const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
             emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
             const started = performance.now();
-            const retriever = openRetriever(built.store, embedder, mode);
+            const scriptFold = options.modelOptions?.scriptFold;
+            const retriever = openRetriever(built.store, embedder, mode, scriptFold === undefined ? {} : { scriptFold });
             const rankings = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
             const querySeconds = (performance.now() - started) / 1000;
             const scored = evaluateRun(rankings, qrels, ks);

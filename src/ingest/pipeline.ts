@@ -156,7 +156,11 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 
   // Fail on a wrong model before reading any document. A local model's tokenizer and ONNX
   // session load only once a document needs them: a re-run with nothing changed never does.
-  const embedder = await openModelFor(rebuild && options.model !== undefined ? undefined : existing, options.model, {
+  // A rebuild may change the model or its script fold: then the old index does not constrain it.
+  const newModel =
+    rebuild &&
+    (options.model !== undefined || (options.modelOptions?.scriptFold !== undefined && existing?.manifest.model.provider === 'builtin'));
+  const embedder = await openModelFor(newModel ? undefined : existing, options.model, {
     deferLoad: true,
     ...options.modelOptions,
     cache: options.cache ?? true,
