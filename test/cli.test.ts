@@ -130,10 +130,18 @@ describe('rag query', () => {
     assert.match(heads[0]!, /^1\. 0\.\d{3} {2}tech\/vector-index-hnsw\.md · 向量数据库与 HNSW 索引 › HNSW 是怎么加速检索的$/);
     assert.match(heads[1]!, /^2\. 0\.\d{3} {2}\S+\.(md|txt|html)( · .+)?$/);
     assert.match(heads[2]!, /^3\. 0\.\d{3} {2}\S+\.(md|txt|html)( · .+)?$/);
-    // Each result: its header and an indented snippet, results separated by a blank line.
-    assert.equal(out.length, 8);
-    assert.match(out[1]!, /^ {3}\S/);
-    assert.equal(out[2], '');
+    // Each result: its header and an indented snippet (one line per line of the chunk: paragraphs,
+    // table rows and code lines stay apart), results separated by a blank line.
+    const blocks = r.stdout.replace(/\n$/, '').split('\n\n');
+    assert.equal(blocks.length, 3);
+    for (const block of blocks) {
+      const [head, ...snippet] = block.split('\n');
+      assert.match(head!, /^\d+\. /);
+      assert.ok(snippet.length >= 1 && snippet.length <= 8, block);
+      for (const line of snippet) assert.match(line, /^ {3}\S/);
+      // Markdown syntax is stripped from what the terminal shows.
+      for (const line of snippet) assert.doesNotMatch(line, /^ {3}#{1,6} |!\[|\|\s*-{3}/);
+    }
   });
 
   it('--json: results with rank, score, docId, source, page and text, scores descending, -k respected', async () => {

@@ -7,7 +7,7 @@ import { EXIT, exitCodeForError, exitCodeForStatus, type CommandStatus } from '.
 import { addModelOptions } from './model-options.js';
 import { byteSize, collect, intList, number, positiveInt } from './options.js';
 import { addShortlistOptions } from './shortlist-options.js';
-import { chunkingOptions, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
+import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err } from './ui.js';
 import { packageVersion } from '../version.js';
 
@@ -45,7 +45,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
   chunkingOptions(ingest)
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect);
-  lockTimeoutOption(ingest).option('--max-file-size <size>', 'skip files larger than this, e.g. 200MB (default 50MB)', byteSize);
+  encodingOption(lockTimeoutOption(ingest)).option('--max-file-size <size>', 'skip files larger than this, e.g. 200MB (default 50MB)', byteSize);
   noCacheOption(ingest)
     .option('--rebuild', 'build the index again from scratch from <paths> (a damaged index, or to re-embed everything)')
     .option('--commit-every <n>', 'commit after every n new or changed documents (default: about once a minute)', positiveInt);
@@ -71,7 +71,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--k <list>', 'cutoffs for the metrics', intList, [...DEFAULT_KS])
     .option('--split <name>', 'qrels split of a BEIR dataset', DEFAULT_SPLIT)
     .option('--index <dir|url>', 'where the per-model indexes are built and deleted afterwards: a folder (default: the temp dir) or postgres://…?table=NAME (tables NAME_eval<i>)');
-  chunkingOptions(evaluate)
+  encodingOption(chunkingOptions(evaluate))
     .option('--ignore-identical-ids', 'drop retrieved documents whose id equals the query id (BEIR/MTEB ArguAna-style)')
     .option('--limit <n>', 'evaluate only the first n queries (quick checks)', positiveInt)
     .option('--out <dir>', 'where to write results.json, report.md, report.html, junit.xml, per-query.jsonl')

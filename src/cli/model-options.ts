@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { ResolveOptions } from '../embed/types.js';
 import { positiveInt } from './options.js';
+import { DEFAULT_SCRIPT_FOLD, SCRIPT_FOLDS, type ScriptFold } from '../text/script-fold.js';
 
 /** The options that say how to load a model, shared by ingest, query and eval. */
 export function addModelOptions(command: Command): Command {
@@ -9,7 +10,11 @@ export function addModelOptions(command: Command): Command {
     .addOption(new Option('--pooling <pooling>', 'pooling for hf:/folder models without a sentence-transformers config').choices(['cls', 'mean', 'last_token']))
     .option('--offline', 'never use the network: hub models must already be in the cache')
     .option('--base-url <url>', 'API base URL for openai: models (default $OPENAI_BASE_URL) or ollama: (default $OLLAMA_HOST)')
-    .option('--dimensions <n>', 'shorter vectors: Matryoshka truncation or the API dimensions parameter', positiveInt);
+    .option('--dimensions <n>', 'shorter vectors: Matryoshka truncation or the API dimensions parameter', positiveInt)
+    .addOption(
+      new Option('--script-fold <fold>', `Simplified/Traditional folding for BM25, the hash model and highlights (default ${DEFAULT_SCRIPT_FOLD}; a hash index keeps the fold it was built with)`)
+        .choices([...SCRIPT_FOLDS]),
+    );
 }
 
 export interface ModelFlags {
@@ -18,6 +23,7 @@ export interface ModelFlags {
   offline?: boolean;
   baseUrl?: string;
   dimensions?: number;
+  scriptFold?: ScriptFold;
 }
 
 export function modelOptionsFrom(flags: ModelFlags): ResolveOptions {
@@ -27,5 +33,6 @@ export function modelOptionsFrom(flags: ModelFlags): ResolveOptions {
   if (flags.offline) out.offline = true;
   if (flags.baseUrl !== undefined) out.baseUrl = flags.baseUrl;
   if (flags.dimensions !== undefined) out.dimensions = flags.dimensions;
+  if (flags.scriptFold !== undefined) out.scriptFold = flags.scriptFold;
   return out;
 }

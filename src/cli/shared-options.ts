@@ -7,6 +7,7 @@ import { DEFAULT_CHUNKING } from '../model/chunking.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../store/lock.js';
 import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
 import { nonNegativeInt, number, positiveInt } from './options.js';
+import { parseEncoding } from '../ingest/encoding.js';
 
 const INDEX_HELP = 'index directory, or postgres://USER@HOST:PORT/DB?table=NAME (pgvector)';
 
@@ -35,4 +36,13 @@ export function chunkingOptions(command: Command): Command {
     .option('--chunk-size <n>', `chunk size (default ${tokens.chunkSize} tokens for models with a tokenizer, capped by the model's window; else ${characters.chunkSize} characters)`, positiveInt)
     .option('--chunk-overlap <n>', `overlap between chunks, rounded to whole sentences (default ${tokens.chunkOverlap} tokens or ${characters.chunkOverlap} characters)`, nonNegativeInt)
     .addOption(new Option('--chunk-unit <unit>', 'measure chunks in model tokens (default with a tokenizer) or characters').choices(['tokens', 'characters']));
+}
+
+/** `--encoding`: decode text inputs as this instead of detecting (documents, corpus, queries, qrels). */
+export function encodingOption(command: Command): Command {
+  return command.option(
+    '--encoding <name>',
+    'read text files in this encoding instead of detecting it: utf-8, gb18030 (gbk), big5 (big5-hkscs), utf-16le, utf-16be',
+    parseEncoding,
+  );
 }

@@ -53,7 +53,7 @@ export async function openModelFor(existing: ExistingIndex | undefined, choice: 
     embedder = await resolveModel(spec, { ...defaults, ...withoutUndefined(resolveOptions) });
   }
   if (existing !== undefined && built !== undefined) {
-    assertCompatible(existing.location, built, { modelId: embedder.info.id, modelFingerprint: embedder.fingerprint });
+    assertCompatible(existing.location, built, { modelId: embedder.info.id, modelFingerprint: embedder.fingerprint, model: embedder.info });
   }
   if (options.cache && embedder.cacheable) {
     const cache = await EmbeddingCache.open(embedder.fingerprint, embedder.info.dimension, {

@@ -9,6 +9,7 @@
 import { RagError } from '../errors.js';
 import type { ModelInfo, ProviderName } from '../model/model-info.js';
 import { findModel } from './aliases.js';
+import { isScriptFold } from '../text/script-fold.js';
 import type { Embedder, ResolveOptions } from './types.js';
 
 /** What opens a model the way an index recorded it: the `--model` value and the options it was built with. */
@@ -36,11 +37,15 @@ const builtin: ModelProvider = {
   name: 'builtin',
   claims: (spec) => spec.toLowerCase() === 'hash',
   idOf: () => 'hash',
-  async open() {
+  async open(_spec, options) {
     const { HashEmbedder } = await import('./hash.js');
-    return new HashEmbedder();
+    return new HashEmbedder(options.scriptFold === undefined ? {} : { scriptFold: options.scriptFold });
   },
-  reopen: () => ({ spec: 'hash', options: {} }),
+  // An index built before script folding existed has no `scriptFold` param: it was built with none.
+  reopen: (info) => {
+    const fold = info.params?.['scriptFold'];
+    return { spec: 'hash', options: { scriptFold: isScriptFold(fold) ? fold : 'none' } };
+  },
 };
 
 function scheme(spec: string): string {

@@ -1,3 +1,4 @@
+import type { ScriptFold } from '../text/script-fold.js';
 import type { ModelInfo, Pooling } from '../model/model-info.js';
 
 export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
@@ -32,6 +33,11 @@ export interface ResolveOptions {
    * then load on first use or `load()` (see `TransformersLoadOptions.deferLoad`). Default false.
    */
   deferLoad?: boolean;
+  /**
+   * Simplified/Traditional folding for lexical models (`hash`; see script-fold.ts). Neural
+   * models ignore it: they read the original text, having been trained on both scripts.
+   */
+  scriptFold?: ScriptFold;
 }
 
 

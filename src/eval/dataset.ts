@@ -11,10 +11,13 @@
  * Labels that name unknown documents or queries are dropped and counted in `warnings`.
  */
 import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RagError } from '../errors.js';
+import { assertDecoded, decodeText, encodingLabel, lineDecoder, type TextEncoding } from '../ingest/encoding.js';
 import type { CountedIds, DatasetInfo, DatasetWarnings, EvalQuery } from './types.js';
 
 /** The qrels split a BEIR dataset is scored on unless told otherwise (`qrels/test.tsv`). */
@@ -41,6 +44,8 @@ export interface LabeledDataset {
   /** `sha256:<hex>` over the dataset files' bytes. */
   fingerprint: string;
   warnings: DatasetWarnings;
+  /** Dataset files read in an encoding other than UTF-8 (GB18030, Big5), for a notice naming it. */
+  encodings: Array<{ file: string; encoding: TextEncoding }>;
 }
 
 /** Options of {@link loadDataset}. */
@@ -54,6 +59,8 @@ export interface LoadDatasetOptions {
    * the ids found in `corpus.jsonl` / the documents folder.
    */
   documentIds?: Iterable<string>;
+  /** Read queries.jsonl, qrels and corpus.jsonl in this encoding instead of detecting it (`--encoding`). */
+  encoding?: TextEncoding;
 }
 
 const MAX_EXAMPLES = 10;
@@ -79,17 +86,67 @@ async function exists(p: string): Promise<'file' | 'dir' | undefined> {
   }
 }
 
+/** How much of a line file decides its encoding. */
+const ENCODING_PROBE_BYTES = 1 << 20;
+
+/**
+ * The encoding of a dataset file (queries.jsonl, qrels, corpus.jsonl), judged on its first MiB cut
+ * at a line break, by the same decoder as documents: BOM, UTF-8, GB18030/GBK or Big5 (HKSCS).
+ * `forced` (`--encoding`) replaces the detection. Throws `encoding-unknown` rather than letting
+ * a query set be read as mojibake.
+ */
+export async function detectFileEncoding(file: string, forced?: TextEncoding): Promise<TextEncoding> {
+  const handle = await open(file, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(ENCODING_PROBE_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+    if (bytesRead === buf.length) {
+      const lastBreak = head.lastIndexOf(0x0a);
+      if (lastBreak > 0) head = head.subarray(0, lastBreak);
+    }
+  } finally {
+    await handle.close();
+  }
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    throw new RagError('encoding-unknown', `${file}: UTF-16 line files are not supported`, { hint: 'save it as UTF-8' });
+  }
+  if (forced !== undefined) {
+    if (forced === 'utf-16le' || forced === 'utf-16be') throw new RagError('usage', `--encoding ${forced} is not supported for dataset files; save them as UTF-8`);
+    const decoded = decodeText(head, { encoding: forced });
+    if (decoded.replaced > Math.max(2, decoded.text.length * 0.01)) {
+      throw new RagError('encoding-unknown', `${file}: not ${encodingLabel(forced)} as --encoding says (${decoded.replaced} invalid byte sequences)`, {
+        hint: 'leave --encoding out to detect it, or name the right one',
+      });
+    }
+    return forced;
+  }
+  if (isUtf8(head)) return 'utf-8';
+  const decoded = assertDecoded(decodeText(head), file);
+  if (decoded.replaced > 0 && decoded.encoding !== 'utf-8') {
+    throw new RagError('encoding-unknown', `${file}: ${decoded.replaced} byte sequences are invalid in ${encodingLabel(decoded.encoding)}, the closest encoding`, {
+      hint: 'convert it to UTF-8, or name its encoding with --encoding',
+    });
+  }
+  return decoded.encoding;
+}
+
 /**
  * Reads a text file line by line: yields [1-based line number, line]. Lines end at \n, \r\n or a
  * lone \r (as readline splits them). Splitting the bytes ourselves and decoding whole lines took
- * half the time of readline on SciFact's corpus, and never holds the whole file.
+ * half the time of readline on SciFact's corpus, and never holds the whole file. Lines are
+ * decoded in `encoding` (UTF-8 by default; see {@link detectFileEncoding}): a 0x0A or 0x0D byte is
+ * always a line break in UTF-8, GB18030 and Big5.
  */
-export async function* readLines(file: string): AsyncGenerator<[number, string]> {
+export async function* readLines(file: string, encoding: TextEncoding = 'utf-8'): AsyncGenerator<[number, string]> {
   let n = 0;
   let carry: Buffer | undefined;
   let pendingCr = false;
+  const decodeLine = lineDecoder(encoding === 'utf-16le' || encoding === 'utf-16be' ? 'utf-8' : encoding);
   const emit = function* (bytes: Buffer): Generator<[number, string]> {
-    for (const line of bytes.toString('utf8').split('\r')) {
+    for (const line of decodeLine(bytes).split('\r')) {
       n += 1;
       // A UTF-8 byte order mark would otherwise make the first line invalid JSON.
       yield [n, n === 1 ? line.replace(/^\uFEFF/, '') : line];
@@ -145,11 +202,11 @@ function idValue(v: unknown): string | undefined {
  * Ids of the documents in a BEIR `corpus.jsonl`, in file order, without loading their text.
  * Throws a RagError naming the line for malformed lines, missing or duplicate `_id`.
  */
-export async function readCorpusIds(file: string): Promise<string[]> {
+export async function readCorpusIds(file: string, encoding?: TextEncoding): Promise<string[]> {
   if ((await exists(file)) !== 'file') throw new RagError('dataset-invalid', `corpus file not found: ${file}`);
   const ids: string[] = [];
   const seen = new Map<string, number>();
-  for await (const [lineNo, line] of readLines(file)) {
+  for await (const [lineNo, line] of readLines(file, encoding ?? (await detectFileEncoding(file)))) {
     if (line.trim() === '') continue;
     const obj = parseJsonLine(file, lineNo, line);
     const id = idValue(obj._id);
@@ -233,9 +290,15 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
     );
   }
 
+  const encodings: LabeledDataset['encodings'] = [];
+  const encodingOf = async (file: string): Promise<TextEncoding> => {
+    const encoding = await detectFileEncoding(file, options.encoding);
+    if (encoding !== 'utf-8') encodings.push({ file, encoding });
+    return encoding;
+  };
   const allQueries = new Map<string, string>();
   const queryLines = new Map<string, number>();
-  for await (const [lineNo, line] of readLines(queriesFile)) {
+  for await (const [lineNo, line] of readLines(queriesFile, await encodingOf(queriesFile))) {
     if (line.trim() === '') continue;
     const obj = parseJsonLine(queriesFile, lineNo, line);
     const id = idValue(obj._id);
@@ -247,12 +310,12 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
     allQueries.set(id, obj.text);
   }
 
-  const docIds = new Set(options.documentIds ?? (await readCorpusIds(corpusFile)));
+  const docIds = new Set(options.documentIds ?? (await readCorpusIds(corpusFile, await encodingOf(corpusFile))));
   const unknownDocuments = new Counter();
   const unknownQueries = new Counter();
   const duplicateLabels = new Counter();
   const labels = new Map<string, Map<string, number>>();
-  for await (const [lineNo, raw] of readLines(qrelsFile)) {
+  for await (const [lineNo, raw] of readLines(qrelsFile, await encodingOf(qrelsFile))) {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '') continue;
     const cols = line.split('\t');
@@ -322,6 +385,7 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
       duplicateLabels: duplicateLabels.done(),
       unjudgedQueries: unjudgedQueries.done(),
     },
+    encodings,
   };
 }
 
@@ -348,7 +412,8 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
   const qrels = new Map<string, Map<string, number>>();
   const unknownDocuments = new Counter();
   const duplicateLabels = new Counter();
-  for await (const [lineNo, line] of readLines(queriesFile)) {
+  const queriesEncoding = await detectFileEncoding(queriesFile, options.encoding);
+  for await (const [lineNo, line] of readLines(queriesFile, queriesEncoding)) {
     if (line.trim() === '') continue;
     const obj = parseJsonLine(queriesFile, lineNo, line);
     if (!('query' in obj)) throw new RagError('dataset-invalid', `${queriesFile} line ${lineNo}: missing "query"`);
@@ -418,6 +483,7 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
       duplicateLabels: duplicateLabels.done(),
       unjudgedQueries: { count: 0, examples: [] },
     },
+    encodings: queriesEncoding === 'utf-8' ? [] : [{ file: queriesFile, encoding: queriesEncoding }],
   };
 }
 

@@ -17,6 +17,7 @@ import type { ModelChoice } from '../embed/open-model.js';
 import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
 import { openRetriever } from '../retrieve/open.js';
+import type { TextEncoding } from '../ingest/encoding.js';
 import type { Retriever } from '../retrieve/types.js';
 import { dropIndex, lockEvalTables, openIndex, writeAnyIndex } from '../store/open.js';
 import { isPostgresLocation } from '../store/pg/location.js';
@@ -32,7 +33,7 @@ import type { DatasetWarnings, DocumentPreview, EvalResults, JsonValue, PerQuery
 
 export type EvalEvent =
   /** `warnings`: labels dropped for naming unknown documents or queries, duplicate labels (also in results.json). */
-  | { type: 'dataset'; documents: number; queries: number; warnings: DatasetWarnings }
+  | { type: 'dataset'; documents: number; queries: number; warnings: DatasetWarnings; encodings: Array<{ file: string; encoding: TextEncoding }> }
   | { type: 'run-start'; model: string; mode: RetrievalMode; index: number; total: number }
   | { type: 'embed-progress'; done: number; total: number }
   | { type: 'query-progress'; done: number; total: number }
@@ -68,6 +69,8 @@ export interface EvalOptions {
    * model i gets the tables `<table>_eval<i>` (dropped first if left over, and dropped afterwards).
    */
   index?: string;
+  /** Read documents and dataset files in this encoding instead of detecting it (`--encoding`). */
+  encoding?: TextEncoding;
   /** Seed of the bootstrap and randomization tests (default 42). */
   seed?: number;
   /** A queries.jsonl field (e.g. `language`): every run also gets its metrics per value of it. */
@@ -90,8 +93,12 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const models = options.models?.length ? options.models : [DEFAULT_MODEL];
   const ks = [...new Set(options.ks?.length ? options.ks : [...DEFAULT_KS])].sort((a, b) => a - b);
 
-  const dataset = await loadDataset(options.dataset, { ...(options.split === undefined ? {} : { split: options.split }) });
-  const documents = await loadDocuments(dataset);
+  const dataset = await loadDataset(options.dataset, {
+    ...(options.split === undefined ? {} : { split: options.split }),
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+  });
+  const encodingNotes = [...dataset.encodings];
+  const documents = await loadDocuments(dataset, options.encoding, encodingNotes);
   // Labels are checked against what actually loaded: a file that failed would otherwise count as a miss.
   const validated = checkDocuments(dataset, documents.map((d) => d.docId));
   let queries = evalQueries(validated);
@@ -100,7 +107,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const segmentOf = options.segmentBy === undefined ? undefined : await readQuerySegments(options.dataset, options.segmentBy);
   if (segmentOf !== undefined) queries = queries.map((q) => ({ ...q, segment: segmentOf.get(q.id) ?? NO_SEGMENT }));
   const qrels = new Map(queries.map((q) => [q.id, new Map(Object.entries(q.relevant))]));
-  emit({ type: 'dataset', documents: documents.length, queries: queries.length, warnings: validated.warnings });
+  emit({ type: 'dataset', documents: documents.length, queries: queries.length, warnings: validated.warnings, encodings: encodingNotes });
 
   const maxK = ks[ks.length - 1]!;
   const runs: RunResult[] = [];
@@ -138,7 +145,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
             const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
             emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
             const started = performance.now();
-            const retriever = openRetriever(built.store, embedder, mode);
+            const scriptFold = options.modelOptions?.scriptFold;
+            const retriever = openRetriever(built.store, embedder, mode, scriptFold === undefined ? {} : { scriptFold });
             const rankings = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
             const querySeconds = (performance.now() - started) / 1000;
             const scored = evaluateRun(rankings, qrels, ks);
@@ -388,7 +396,7 @@ function runConfig(
   };
 }
 
-async function loadDocuments(dataset: LabeledDataset): Promise<LoadedDocument[]> {
+async function loadDocuments(dataset: LabeledDataset, encoding: TextEncoding | undefined, notes: Array<{ file: string; encoding: TextEncoding }>): Promise<LoadedDocument[]> {
   // No size limit: a labelled dataset is read whole on purpose, and one BEIR corpus.jsonl holds
   // every document (ingest's --max-file-size is about stray huge files in a folder).
   const unlimited = { maxFileSize: Number.POSITIVE_INFINITY };
@@ -397,8 +405,10 @@ async function loadDocuments(dataset: LabeledDataset): Promise<LoadedDocument[]>
   const docs: LoadedDocument[] = [];
   for (const file of discovered.files) {
     if (excluded.has(file.relPath)) continue;
-    const { documents } = await loadFile(file, unlimited);
-    docs.push(...documents);
+    const loaded = await loadFile(file, encoding === undefined ? unlimited : { ...unlimited, encoding });
+    // Which legacy encoding a document was read in is worth a notice.
+    if (loaded.encoding !== undefined && loaded.encoding !== 'utf-8') notes.push({ file: file.absPath, encoding: loaded.encoding });
+    docs.push(...loaded.documents);
   }
   if (docs.length === 0) throw new RagError('dataset-invalid', `dataset ${dataset.root} has no documents to index`);
   return docs;

@@ -1,24 +1,74 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import type * as Iconv from 'iconv-lite';
+import { RagError } from '../errors.js';
 
-// iconv-lite takes ~20 ms to load and only GB18030 text needs it: loaded (synchronously, since
-// decoding is synchronous) the first time such text is met.
+// iconv-lite takes ~20 ms to load and only GB18030 and Big5 text needs it: loaded (synchronously,
+// since decoding is synchronous) the first time such text is met.
 const requireFromHere = createRequire(import.meta.url);
 let iconvModule: typeof Iconv | undefined;
-function gb18030(bytes: Uint8Array): string {
+function iconv(): typeof Iconv {
   iconvModule ??= requireFromHere('iconv-lite') as typeof Iconv;
-  return iconvModule.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
+  return iconvModule;
+}
+function legacy(bytes: Uint8Array, name: 'gb18030' | 'big5hkscs'): string {
+  return iconv().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
+}
+function gb18030(bytes: Uint8Array): string {
+  return legacy(bytes, 'gb18030');
+}
+/** Big5 with the Hong Kong (HKSCS) extension, a superset of Big5 and of Microsoft's CP950 for text. */
+function big5(bytes: Uint8Array): string {
+  return legacy(bytes, 'big5hkscs');
 }
 
 /** The encodings {@link decodeText} can report. */
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030' | 'big5';
+
+/** What `--encoding` accepts (aliases map onto {@link TextEncoding}). */
+export const ENCODING_NAMES: Readonly<Record<string, TextEncoding>> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  'utf-16le': 'utf-16le',
+  'utf-16be': 'utf-16be',
+  gb18030: 'gb18030',
+  gbk: 'gb18030',
+  gb2312: 'gb18030',
+  cp936: 'gb18030',
+  big5: 'big5',
+  'big5-hkscs': 'big5',
+  big5hkscs: 'big5',
+  cp950: 'big5',
+};
+
+/** Checks a user-given encoding name (`--encoding`). */
+export function parseEncoding(name: string): TextEncoding {
+  const found = ENCODING_NAMES[name.trim().toLowerCase()];
+  if (found !== undefined) return found;
+  throw new RagError('usage', `unknown encoding '${name}'; use one of utf-8, gb18030 (also gbk, gb2312), big5 (also big5-hkscs, cp950), utf-16le, utf-16be`);
+}
+
+/** How an encoding is named to users: `GB18030`, `Big5 (HKSCS)`, `UTF-8`. */
+export function encodingLabel(encoding: TextEncoding): string {
+  return encoding === 'big5' ? 'Big5 (HKSCS)' : encoding.toUpperCase();
+}
 
 export interface DecodedText {
   text: string;
   encoding: TextEncoding;
   /** Invalid byte sequences that were replaced by U+FFFD (0 for clean text). */
   replaced: number;
+  /**
+   * Set when no supported encoding fits the bytes (neither UTF-8 nor GB18030 nor Big5 decodes
+   * them without many errors or unlikely characters): `text` is then the least bad guess and
+   * should not be indexed; see {@link assertDecoded}.
+   */
+  undecodable?: true;
+}
+
+export interface DecodeOptions {
+  /** Decode as this encoding instead of detecting one (a BOM still wins: it cannot lie). */
+  encoding?: TextEncoding;
 }
 
 /**
@@ -27,12 +77,13 @@ export interface DecodedText {
  * Order of preference: a byte-order mark (UTF-8, UTF-16 LE/BE; the mark is stripped), then
  * strict UTF-8, then UTF-8 with a few invalid sequences (at least four valid multi-byte
  * characters per invalid sequence: a UTF-8 file with stray bytes, which must not turn into
- * mojibake as a whole), then GB18030. GB18030 is a superset of GBK and GB2312, so legacy Chinese
- * files (and files mixing ASCII with GBK) decode correctly instead of turning into mojibake.
- * Invalid sequences become U+FFFD and are counted in `replaced`; use {@link looksLikeText} to
- * decide whether a buffer is text at all.
+ * mojibake as a whole), then GB18030 or Big5 (HKSCS), whichever fits better (see bestLegacy).
+ * GB18030 is a superset of GBK and GB2312, so legacy Chinese files (and files mixing ASCII with
+ * GBK or Big5) decode correctly instead of turning into mojibake. `options.encoding` replaces
+ * the detection. Invalid sequences become U+FFFD and are counted in `replaced`; `undecodable`
+ * says no encoding fits; use {@link looksLikeText} to decide whether a buffer is text at all.
  */
-export function decodeText(buf: Buffer): DecodedText {
+export function decodeText(buf: Buffer, options: DecodeOptions = {}): DecodedText {
   if (hasPrefix(buf, UTF8_BOM)) {
     const { text, invalid } = utf8WithErrors(buf.subarray(3), false);
     return { text, encoding: 'utf-8', replaced: invalid };
@@ -43,15 +94,114 @@ export function decodeText(buf: Buffer): DecodedText {
   if (hasPrefix(buf, UTF16BE_BOM)) {
     return { text: decodeUtf16be(buf.subarray(2)), encoding: 'utf-16be', replaced: 0 };
   }
+  if (options.encoding !== undefined) return decodeAs(buf, options.encoding);
   const utf8 = tryUtf8(buf, false);
   if (utf8 !== null) return { text: utf8, encoding: 'utf-8', replaced: 0 };
   const lenient = utf8WithErrors(buf, false);
   if (mostlyUtf8(lenient)) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
-  const gb = gb18030(buf);
-  const gbInvalid = countReplacements(gb) - genuineReplacements(buf);
-  // Neither fits well: keep whichever loses fewer bytes.
-  if (gbInvalid >= lenient.invalid) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
-  return { text: gb, encoding: 'gb18030', replaced: Math.max(0, gbInvalid) };
+  return bestLegacy(buf, lenient);
+}
+
+/** `buf` decoded as `encoding`, with its invalid sequences counted. */
+function decodeAs(buf: Buffer, encoding: TextEncoding): DecodedText {
+  switch (encoding) {
+    case 'utf-8': {
+      const { text, invalid } = utf8WithErrors(buf, false);
+      return { text, encoding, replaced: invalid };
+    }
+    case 'utf-16le':
+      return { text: decodeUtf16le(buf), encoding, replaced: 0 };
+    case 'utf-16be':
+      return { text: decodeUtf16be(buf), encoding, replaced: 0 };
+    case 'gb18030':
+    case 'big5': {
+      const text = encoding === 'gb18030' ? gb18030(buf) : big5(buf);
+      return { text, encoding, replaced: Math.max(0, countReplacements(text) - genuineReplacements(buf)) };
+    }
+  }
+}
+
+/**
+ * GB18030 or Big5, by a scored decode: both decode most byte pairs without an error (their
+ * ranges overlap), so each decode is judged by how many of its Han characters are common ones
+ * (the 3,755 of GB2312 level 1 and the 5,401 of Big5's common set, in either script), plus its
+ * invalid sequences and private-use characters (what Big5 read as GBK turns into). The wrong
+ * reading of real text lands on rare characters for a third or more of its Han characters.
+ */
+function bestLegacy(buf: Buffer, lenient: { text: string; invalid: number }): DecodedText {
+  const candidates = (['gb18030', 'big5'] as const).map((encoding) => {
+    const text = encoding === 'gb18030' ? gb18030(buf) : big5(buf);
+    const invalid = Math.max(0, countReplacements(text) - genuineReplacements(buf));
+    const { han, common, privateUse } = characterCounts(text);
+    return { encoding, text, invalid, han, privateUse, badness: 4 * (invalid + privateUse) + (han - common) };
+  });
+  candidates.sort((a, b) => a.badness - b.badness);
+  const best = candidates[0]!;
+  const utf8Badness = 4 * lenient.invalid;
+  if (utf8Badness < best.badness) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid, ...undecodable(lenient.text, lenient.invalid, 0, 0) };
+  return {
+    text: best.text,
+    encoding: best.encoding,
+    replaced: best.invalid,
+    ...undecodable(best.text, best.invalid + best.privateUse, best.han, best.badness - 4 * (best.invalid + best.privateUse)),
+  };
+}
+
+/** Too many errors, private-use or rare characters for the text to be what the file says. */
+function undecodable(text: string, errors: number, han: number, rareHan: number): { undecodable?: true } {
+  const length = Math.max(1, text.length);
+  const bad = errors > Math.max(2, length * 0.01) || (han >= 20 && rareHan > han * 0.25);
+  return bad ? { undecodable: true } : {};
+}
+
+let commonHanSet: Set<number> | undefined;
+
+/** GB2312 level 1 (rows 0xB0-0xD7) and Big5's common characters (0xA440-0xC67E), decoded once. */
+function commonHan(): Set<number> {
+  if (commonHanSet !== undefined) return commonHanSet;
+  const gb: number[] = [];
+  for (let lead = 0xb0; lead <= 0xd7; lead++) for (let trail = 0xa1; trail <= 0xfe; trail++) gb.push(lead, trail);
+  const b5: number[] = [];
+  for (let lead = 0xa4; lead <= 0xc6; lead++) {
+    for (let trail = 0x40; trail <= 0xfe; trail++) if (trail <= 0x7e || trail >= 0xa1) b5.push(lead, trail);
+  }
+  const set = new Set<number>();
+  for (const text of [gb18030(Uint8Array.from(gb)), big5(Uint8Array.from(b5))]) {
+    for (const ch of text) if (HAN.test(ch)) set.add(ch.codePointAt(0)!);
+  }
+  commonHanSet = set;
+  return set;
+}
+
+const HAN = /\p{Script=Han}/u;
+
+function characterCounts(text: string): { han: number; common: number; privateUse: number } {
+  const common = commonHan();
+  let han = 0;
+  let known = 0;
+  let privateUse = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xe000 && cp <= 0xf8ff) privateUse++;
+    else if (cp >= 0x2e80 && HAN.test(ch)) {
+      han++;
+      if (common.has(cp)) known++;
+    }
+  }
+  return { han, common: known, privateUse };
+}
+
+/**
+ * Throws an `encoding-unknown` RagError naming `file` when {@link decodeText} found no encoding
+ * that fits, instead of letting mojibake into an index or a query set.
+ */
+export function assertDecoded(decoded: DecodedText, file: string): DecodedText {
+  if (decoded.undecodable) {
+    throw new RagError('encoding-unknown', `${file}: not text in UTF-8, GB18030/GBK or Big5 (HKSCS); nothing decodes it cleanly`, {
+      hint: 'convert it to UTF-8, or name its encoding with --encoding (e.g. --encoding big5)',
+    });
+  }
+  return decoded;
 }
 
 /**
@@ -61,23 +211,23 @@ export function decodeText(buf: Buffer): DecodedText {
  * become one string. Splitting the bytes is safe in UTF-8 and GB18030, where a 0x0A byte is
  * always a line feed; UTF-16 files (rare for line records) are decoded whole.
  */
-export function* decodeLines(buf: Buffer): Generator<string> {
+export function* decodeLines(buf: Buffer, options: DecodeOptions = {}): Generator<string> {
   let body = buf;
   let decode: (line: Buffer) => string;
-  if (hasPrefix(buf, UTF16LE_BOM) || hasPrefix(buf, UTF16BE_BOM)) {
-    const lines = decodeText(buf).text.split('\n');
+  if (hasPrefix(buf, UTF16LE_BOM) || hasPrefix(buf, UTF16BE_BOM) || options.encoding === 'utf-16le' || options.encoding === 'utf-16be') {
+    const lines = decodeText(buf, options).text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     yield* lines;
     return;
   }
+  const encoding = hasPrefix(buf, UTF8_BOM) || isUtf8(buf) ? 'utf-8' : (options.encoding ?? lineEncoding(buf));
   if (hasPrefix(buf, UTF8_BOM)) {
     body = buf.subarray(3);
     decode = (line) => utf8WithErrors(line, false).text;
-  } else if (isUtf8(buf)) {
-    decode = (line) => line.toString('utf8');
-  } else if (decodeText(buf.subarray(0, ENCODING_PROBE_BYTES)).encoding === 'utf-8') {
-    // UTF-8 with stray bytes (decodeText's rule, judged on the head: the whole may not fit a string).
-    decode = (line) => utf8WithErrors(line, false).text;
+  } else if (encoding === 'utf-8') {
+    decode = isUtf8(buf) ? (line) => line.toString('utf8') : (line) => utf8WithErrors(line, false).text;
+  } else if (encoding === 'big5') {
+    decode = (line) => big5(line);
   } else {
     decode = (line) => gb18030(line);
   }
@@ -88,6 +238,31 @@ export function* decodeLines(buf: Buffer): Generator<string> {
     yield decode(body.subarray(start, end));
     start = end + 1;
   }
+}
+
+/** Decodes one line (no BOM, no line break) of a file in `encoding`; UTF-16 is not line-splittable this way. */
+export function lineDecoder(encoding: Exclude<TextEncoding, 'utf-16le' | 'utf-16be'>): (line: Buffer) => string {
+  switch (encoding) {
+    case 'utf-8':
+      return (line) => line.toString('utf8');
+    case 'gb18030':
+      return (line) => gb18030(line);
+    case 'big5':
+      return (line) => big5(line);
+  }
+}
+
+/**
+ * The encoding of a file of line records that is not clean UTF-8, judged on its head (the whole
+ * may not fit a string), cut at a line break so no character is split.
+ */
+export function lineEncoding(buf: Buffer): TextEncoding {
+  let head = buf.subarray(0, ENCODING_PROBE_BYTES);
+  if (head.length < buf.length) {
+    const lastBreak = head.lastIndexOf(0x0a);
+    if (lastBreak > 0) head = head.subarray(0, lastBreak);
+  }
+  return decodeText(head).encoding;
 }
 
 /**
@@ -111,12 +286,14 @@ export function looksLikeText(head: Buffer): boolean {
   if (utf8 !== null) return controlRatio(utf8) < MAX_CONTROL_RATIO;
   const lenient = utf8WithErrors(body, true);
   if (mostlyUtf8(lenient)) return controlRatio(lenient.text) < MAX_CONTROL_RATIO;
-  // A cut head may end inside a GB18030 sequence (up to 3 bytes): those decode to U+FFFD.
-  const gb = gb18030(head.subarray(0, Math.max(0, head.length - 3)));
-  let replacements = 0;
-  for (const ch of gb) if (ch === '\uFFFD') replacements++;
-  if (replacements > Math.max(1, gb.length * 0.001)) return false;
-  return controlRatio(gb) < MAX_CONTROL_RATIO;
+  // A cut head may end inside a GB18030 or Big5 sequence (up to 3 bytes): those decode to U+FFFD.
+  const cut = head.subarray(0, Math.max(0, head.length - 3));
+  for (const text of [gb18030(cut), big5(cut)]) {
+    let replacements = 0;
+    for (const ch of text) if (ch === '\uFFFD') replacements++;
+    if (replacements <= Math.max(1, text.length * 0.001)) return controlRatio(text) < MAX_CONTROL_RATIO;
+  }
+  return false;
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];

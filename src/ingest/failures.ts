@@ -21,6 +21,8 @@ import path from 'node:path';
  * - `no-text`: a PDF without a text layer (scanned pages).
  * - `corrupt`: could not be parsed (truncated or damaged PDF/DOCX, malformed corpus line ...).
  * - `invalid-encoding`: ingested, but some bytes were not valid text and were replaced by U+FFFD.
+ * - `unknown-encoding`: text in no encoding rag detects (or not in the one given with `--encoding`).
+ * - `legacy-encoding`: ingested from GB18030/GBK or Big5; the notice names the encoding used.
  */
 export type NoticeCode =
   | 'unsupported'
@@ -37,13 +39,16 @@ export type NoticeCode =
   | 'encrypted'
   | 'no-text'
   | 'corrupt'
-  | 'invalid-encoding';
+  | 'invalid-encoding'
+  | 'unknown-encoding'
+  | 'legacy-encoding';
 
 /**
  * `skipped`: not a document, nothing to do. `failed`: a document whose content could not be
  * indexed; its previously stored version, if any, is kept. `warning`: ingested, with a caveat.
+ * `note`: ingested as it should be, with something worth knowing (the encoding it was read in).
  */
-export type NoticeKind = 'skipped' | 'failed' | 'warning';
+export type NoticeKind = 'skipped' | 'failed' | 'warning' | 'note';
 
 const KIND: Readonly<Record<NoticeCode, NoticeKind>> = {
   unsupported: 'skipped',
@@ -61,6 +66,8 @@ const KIND: Readonly<Record<NoticeCode, NoticeKind>> = {
   'no-text': 'failed',
   corrupt: 'failed',
   'invalid-encoding': 'warning',
+  'unknown-encoding': 'failed',
+  'legacy-encoding': 'note',
 };
 
 /** Whether a notice of this code means the file was skipped, failed, or ingested with a warning. */

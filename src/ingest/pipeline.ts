@@ -1,3 +1,4 @@
+import type { TextEncoding } from './encoding.js';
 import path from 'node:path';
 import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
@@ -71,6 +72,8 @@ export interface IngestOptions {
   cacheDir?: string;
   /** Files larger than this many bytes are not read (default 50 MiB, `DEFAULT_MAX_FILE_SIZE`). */
   maxFileSize?: number;
+  /** Decode text files as this encoding instead of detecting it (`--encoding`); a BOM still wins. */
+  encoding?: TextEncoding;
   /**
    * When to commit during a long run, so a crash or interrupt keeps the work done (default: about
    * once a minute). Each commit rewrites the index files.
@@ -156,7 +159,11 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 
   // Fail on a wrong model before reading any document. A local model's tokenizer and ONNX
   // session load only once a document needs them: a re-run with nothing changed never does.
-  const embedder = await openModelFor(rebuild && options.model !== undefined ? undefined : existing, options.model, {
+  // A rebuild may change the model or its script fold: then the old index does not constrain it.
+  const newModel =
+    rebuild &&
+    (options.model !== undefined || (options.modelOptions?.scriptFold !== undefined && existing?.manifest.model.provider === 'builtin'));
+  const embedder = await openModelFor(newModel ? undefined : existing, options.model, {
     deferLoad: true,
     ...options.modelOptions,
     cache: options.cache ?? true,
@@ -375,6 +382,7 @@ async function openExisting(location: string, warn: (message: string) => void): 
 
 async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): Promise<LoadedBatch> {
   const limit = options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
+  const loadOptions = options.encoding === undefined ? limit : { ...limit, encoding: options.encoding };
   const discovered = await discoverFiles(options.paths, {
     ...(options.include === undefined ? {} : { include: options.include }),
     ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
@@ -391,7 +399,7 @@ async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): 
     if (options.signal?.aborted) throw new IngestInterruptedError(0, 0);
     try {
       await options.onBeforeRead?.(file);
-      const { documents: docs, warnings } = await loadFile(file, limit);
+      const { documents: docs, warnings } = await loadFile(file, loadOptions);
       if (docs.length === 1 && docs[0]!.format !== 'beir' && docs[0]!.text.trim() === '') {
         notify(makeNotice(file.absPath, 'empty', 'no text (only whitespace)'));
         continue;

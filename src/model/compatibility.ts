@@ -21,6 +21,8 @@ export interface WantedIdentity {
   modelId?: string;
   /** The loaded model's fingerprint: catches the same model under other settings. */
   modelFingerprint?: string;
+  /** The loaded model's info: lets a mismatch name the setting that differs. */
+  model?: ModelInfo;
   /** Chunking settings asked for; only the fields given must match. */
   chunking?: Partial<ChunkingOptions>;
 }
@@ -35,6 +37,12 @@ export function assertCompatible(location: string, built: IndexIdentity, wanted:
   }
   if (wanted.modelFingerprint !== undefined && wanted.modelFingerprint !== built.modelFingerprint) {
     const id = wanted.modelId ?? builtId;
+    const fold = scriptFoldMismatch(built.model, wanted.model);
+    if (id === builtId && fold !== undefined) {
+      throw new RagError('model-mismatch', `index ${location} was built with --script-fold ${fold.built}, not ${fold.wanted}`, {
+        hint: `use --script-fold ${fold.built}, or rebuild it with \`rag ingest --rebuild --script-fold ${fold.wanted} --index ${location} <paths>\``,
+      });
+    }
     const message =
       id === builtId
         ? `index ${location} was built with ${builtId} under other settings (fingerprint ${short(built.modelFingerprint)}, now ${short(wanted.modelFingerprint)})`
@@ -61,6 +69,14 @@ export function assertCompatible(location: string, built: IndexIdentity, wanted:
     `index ${location} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}${unit}`,
     { hint: 'use those or ingest into another --index' },
   );
+}
+
+/** The `scriptFold` model parameter (absent = `none`, as before folding existed) when it is what differs. */
+function scriptFoldMismatch(built: ModelInfo, wanted: ModelInfo | undefined): { built: string; wanted: string } | undefined {
+  if (wanted === undefined || built.provider !== 'builtin' || wanted.provider !== 'builtin') return undefined;
+  const a = String(built.params?.['scriptFold'] ?? 'none');
+  const b = String(wanted.params?.['scriptFold'] ?? 'none');
+  return a === b ? undefined : { built: a, wanted: b };
 }
 
 function short(fingerprint: string): string {

@@ -1,5 +1,6 @@
 import { RagError } from '../errors.js';
-import { analyzeForBm25 } from '../text/analyze.js';
+import { bm25Analyzer } from '../text/analyze.js';
+import type { ScriptFold } from '../text/script-fold.js';
 
 /** BM25 parameters. */
 export interface Bm25Options {
@@ -12,6 +13,8 @@ export interface Bm25Options {
    * (Chinese as character bigrams); pass e.g. jieba-based analysis to compare.
    */
   analyzer?: (text: string) => string[];
+  /** Simplified/Traditional folding of the default analyzer (ignored with `analyzer`). Default `t2s`. */
+  scriptFold?: ScriptFold;
 }
 
 /** One search result; `score` is a BM25 score, higher is better. */
@@ -63,7 +66,7 @@ export class Bm25Index {
     }
     this.k1 = k1;
     this.b = b;
-    this.#analyze = options.analyzer ?? analyzeForBm25;
+    this.#analyze = options.analyzer ?? bm25Analyzer(options.scriptFold);
   }
 
   /** Number of indexed documents. */

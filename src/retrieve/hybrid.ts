@@ -19,8 +19,17 @@ export class HybridRetriever implements Retriever {
   async search(query: string, k: number): Promise<RetrievedChunk[]> {
     const depth = Math.max(k, this.depth);
     const [a, b] = await Promise.all([this.dense.search(query, depth), this.lexical.search(query, depth)]);
-    return fuseRankings([a, b], k);
+    const denseRank = rankOf(a);
+    const bm25Rank = rankOf(b);
+    return fuseRankings([a, b], k).map((hit) => ({
+      ...hit,
+      componentRanks: { dense: denseRank.get(hit.chunk.id) ?? null, bm25: bm25Rank.get(hit.chunk.id) ?? null },
+    }));
   }
+}
+
+function rankOf(ranking: readonly RetrievedChunk[]): Map<string, number> {
+  return new Map(ranking.map((hit, i) => [hit.chunk.id, i + 1]));
 }
 
 /** Reciprocal-rank fusion of several rankings; ties broken by chunk id so results never depend on input order. */

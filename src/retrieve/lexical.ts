@@ -2,6 +2,7 @@ import type { Chunk } from '../model/document.js';
 import type { StoredDocument } from '../model/document.js';
 import type { IndexReader } from '../store/reader.js';
 import { Bm25Index } from './bm25.js';
+import { DEFAULT_SCRIPT_FOLD, type ScriptFold } from '../text/script-fold.js';
 import type { RetrievedChunk, Retriever } from './types.js';
 
 /**
@@ -12,11 +13,20 @@ import type { RetrievedChunk, Retriever } from './types.js';
  */
 export class Bm25Retriever implements Retriever {
   readonly mode = 'bm25' as const;
-  private readonly bm25 = new Bm25Index();
+  private readonly bm25: Bm25Index;
   private readonly chunks = new Map<string, { chunk: Chunk; document: StoredDocument }>();
   private built: Promise<void> | undefined;
 
-  constructor(private readonly store: IndexReader) {}
+  /**
+   * `scriptFold` applies to the chunks and the queries alike; the postings are rebuilt from the
+   * original chunk text on every open, so any fold may be used with any index.
+   */
+  constructor(
+    private readonly store: IndexReader,
+    readonly scriptFold: ScriptFold = DEFAULT_SCRIPT_FOLD,
+  ) {
+    this.bm25 = new Bm25Index({ scriptFold });
+  }
 
   async search(query: string, k: number): Promise<RetrievedChunk[]> {
     this.built ??= this.build();

@@ -11,6 +11,8 @@ import { openRetriever } from './open.js';
 import { makeSnippet } from './snippet.js';
 import type { Snippet } from './snippet.js';
 import { DEFAULT_K, DEFAULT_MODE, type RetrievalMode } from './types.js';
+import { lexicalScriptFold } from './open.js';
+import type { ScriptFold } from '../text/script-fold.js';
 
 export interface QueryOptions {
   text: string;
@@ -24,6 +26,11 @@ export interface QueryOptions {
   model?: ModelChoice;
   /** How to load the model (dtype, offline, base URL ...). */
   modelOptions?: ResolveOptions;
+  /**
+   * Simplified/Traditional folding for BM25 and highlights; default the one the index's `hash`
+   * model was built with, else `t2s`. A `hash` index built with another fold is refused.
+   */
+  scriptFold?: ScriptFold;
 }
 
 export interface QueryHit {
@@ -41,6 +48,8 @@ export interface QueryHit {
   headings: string[];
   text: string;
   snippet: Snippet;
+  /** Hybrid mode: the chunk's rank in the dense and the BM25 ranking (null: not in that one's top 100). */
+  componentRanks?: { dense: number | null; bm25: number | null };
 }
 
 export interface QueryResult {
@@ -48,6 +57,8 @@ export interface QueryResult {
   index: string;
   model: string;
   mode: RetrievalMode;
+  /** The Simplified/Traditional fold used for BM25 and highlights. */
+  scriptFold: ScriptFold;
   query: string;
   k: number;
   results: QueryHit[];
@@ -88,12 +99,14 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
         hint: 'run `rag ingest <paths>` to add documents',
       });
     }
-    embedder = await openModelFor(store, options.model, options.modelOptions);
+    const modelOptions = options.scriptFold === undefined ? options.modelOptions : { ...options.modelOptions, scriptFold: options.scriptFold };
+    embedder = await openModelFor(store, options.model, modelOptions);
+    const scriptFold = options.scriptFold ?? lexicalScriptFold(store.manifest.model);
     modelLoaded = performance.now();
     const stats = store.corpusStatistics();
     if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
     const embedTime = { ms: 0 };
-    const hits = await openRetriever(store, timingQueries(embedder, embedTime), mode).search(text, k);
+    const hits = await openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold }).search(text, k);
     const results: QueryHit[] = hits.map((hit, i) => ({
       rank: i + 1,
       score: hit.score,
@@ -106,13 +119,15 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       end: hit.chunk.end,
       headings: hit.chunk.headings,
       text: hit.chunk.text,
-      snippet: makeSnippet(text, hit.chunk.text),
+      snippet: makeSnippet(text, hit.chunk.text, { scriptFold }),
+      ...(hit.componentRanks === undefined ? {} : { componentRanks: hit.componentRanks }),
     }));
     const finished = performance.now();
     return {
       index: displayLocation(indexDir),
       model: embedder.info.id,
       mode,
+      scriptFold,
       query: text,
       k,
       results,

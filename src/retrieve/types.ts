@@ -13,6 +13,11 @@ export interface RetrievedChunk {
   chunk: Chunk;
   document: StoredDocument;
   score: number;
+  /**
+   * Hybrid results: the chunk's 1-based rank in each fused ranking (null when that ranking did
+   * not return it), since a fused score alone (0.033, 0.032 ...) says little.
+   */
+  componentRanks?: { dense: number | null; bm25: number | null };
 }
 
 /** Turns a query into ranked chunks of one index. */

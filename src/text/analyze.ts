@@ -3,6 +3,7 @@ import { normalizeText } from './normalize.js';
 import { characterBigrams, splitRuns } from './scripts.js';
 import { segmentChinese } from './jieba.js';
 import { ENGLISH_STOPWORDS } from './stopwords.js';
+import { DEFAULT_SCRIPT_FOLD, foldScript, type ScriptFold } from './script-fold.js';
 
 /** How CJK runs are turned into tokens; several may be combined. */
 export interface CjkTokenOptions {
@@ -25,6 +26,11 @@ export interface AnalysisOptions {
   wordCharNgrams: readonly number[];
   /** Prefix each token with its kind (`w:`, `z:`, `b:`, `u:`, `g:`), so a jieba word and the same bigram stay apart. */
   tagKinds: boolean;
+  /**
+   * Simplified/Traditional folding of CJK runs (after NFKC), so `检索` and `檢索` give the same
+   * tokens; see script-fold.ts. Absent means `none` (the analysis before folding existed).
+   */
+  scriptFold?: ScriptFold;
 }
 
 /**
@@ -39,6 +45,7 @@ export const BM25_ANALYSIS: Readonly<AnalysisOptions> = Object.freeze({
   stem: true,
   wordCharNgrams: Object.freeze([]),
   tagKinds: false,
+  scriptFold: DEFAULT_SCRIPT_FOLD,
 });
 
 /**
@@ -49,16 +56,18 @@ export const BM25_ANALYSIS: Readonly<AnalysisOptions> = Object.freeze({
 export function analyzeText(text: string, options: Readonly<AnalysisOptions>): string[] {
   const tokens: string[] = [];
   const tag = options.tagKinds;
-  for (const run of splitRuns(normalizeText(text))) {
+  // One OpenCC call per text rather than per CJK run: the calls, not the characters, cost most.
+  for (const run of splitRuns(foldScript(normalizeText(text), options.scriptFold ?? 'none'))) {
     if (run.kind === 'cjk') {
+      const cjk = run.text;
       if (options.cjk.words) {
-        for (const word of segmentChinese(run.text)) tokens.push(tag ? `z:${word}` : word);
+        for (const word of segmentChinese(cjk)) tokens.push(tag ? `z:${word}` : word);
       }
       if (options.cjk.bigrams) {
-        for (const gram of characterBigrams(run.text)) tokens.push(tag ? `b:${gram}` : gram);
+        for (const gram of characterBigrams(cjk)) tokens.push(tag ? `b:${gram}` : gram);
       }
       if (options.cjk.unigrams) {
-        for (const char of run.text) tokens.push(tag ? `u:${char}` : char);
+        for (const char of cjk) tokens.push(tag ? `u:${char}` : char);
       }
       continue;
     }
@@ -94,6 +103,7 @@ export const HASH_ANALYSIS: Readonly<AnalysisOptions> = Object.freeze({
   stem: true,
   wordCharNgrams: Object.freeze([3]),
   tagKinds: true,
+  scriptFold: DEFAULT_SCRIPT_FOLD,
 });
 
 /** Features for the `hash` embedder: {@link analyzeText} with {@link HASH_ANALYSIS} unless given other options. */
@@ -101,7 +111,13 @@ export function analyzeForHash(text: string, options: Readonly<AnalysisOptions> 
   return analyzeText(text, options);
 }
 
-/** Tokens for {@link Bm25Index}: {@link analyzeText} with {@link BM25_ANALYSIS}. */
-export function analyzeForBm25(text: string): string[] {
-  return analyzeText(text, BM25_ANALYSIS);
+/** Tokens for {@link Bm25Index}: {@link analyzeText} with {@link BM25_ANALYSIS}, under another script fold if given. */
+export function analyzeForBm25(text: string, scriptFold: ScriptFold = DEFAULT_SCRIPT_FOLD): string[] {
+  return analyzeText(text, scriptFold === BM25_ANALYSIS.scriptFold ? BM25_ANALYSIS : { ...BM25_ANALYSIS, scriptFold });
+}
+
+/** A BM25 analyzer bound to one script fold (documents and queries must share it). */
+export function bm25Analyzer(scriptFold: ScriptFold = DEFAULT_SCRIPT_FOLD): (text: string) => string[] {
+  const options: Readonly<AnalysisOptions> = { ...BM25_ANALYSIS, scriptFold };
+  return (text) => analyzeText(text, options);
 }

@@ -1,3 +1,4 @@
+import { encodingLabel, type TextEncoding } from '../../ingest/encoding.js';
 import path from 'node:path';
 import { RagError } from '../../errors.js';
 import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
@@ -49,6 +50,7 @@ export interface EvalCommandOptions extends ModelFlags {
   segmentBy?: string;
   cache: boolean;
   json?: boolean;
+  encoding?: TextEncoding;
 }
 
 /** One line per kind of dropped or doubtful label; unjudged queries are normal in BEIR and not listed. */
@@ -62,6 +64,11 @@ function datasetWarningLines(w: DatasetWarnings): string[] {
   add(w.unknownQueries, 'labels naming unknown queries (not in queries.jsonl), dropped');
   add(w.duplicateLabels, 'labels repeating a (query, document) pair, the last one kept');
   return lines;
+}
+
+function displayFile(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 /** Default allowed drop when only --baseline is given. */
@@ -115,12 +122,14 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
     ...(opts.chunkOverlap === undefined ? {} : { chunkOverlap: opts.chunkOverlap }),
     ...(opts.ignoreIdenticalIds ? { ignoreIdenticalIds: true } : {}),
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
     cache: opts.cache,
     onEvent: (event) => {
       switch (event.type) {
         case 'dataset':
           log(err.dim(`dataset ${opts.dataset}: ${event.documents} documents, ${event.queries} labelled queries`));
           for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow('warning:')} ${line}`);
+          for (const { file, encoding } of event.encodings) log(err.dim(`note: ${displayFile(file)} read as ${encodingLabel(encoding)}${opts.encoding === undefined ? ' (detected)' : ''}`));
           break;
         case 'waiting':
           log(err.dim(event.message));

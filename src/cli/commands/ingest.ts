@@ -1,3 +1,4 @@
+import type { TextEncoding } from '../../ingest/encoding.js';
 import path from 'node:path';
 import { ingest } from '../../ingest/pipeline.js';
 import { isPostgresLocation } from '../../store/pg/location.js';
@@ -20,6 +21,7 @@ export interface IngestCommandOptions extends ModelFlags {
   exclude?: string[];
   lockTimeout: number;
   maxFileSize?: number;
+  encoding?: TextEncoding;
   cache: boolean;
   rebuild?: boolean;
   commitEvery?: number;
@@ -45,6 +47,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
     ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
     lockTimeoutMs: opts.lockTimeout * 1000,
     ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }),
+    ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
     cache: opts.cache,
     ...(opts.rebuild === true ? { rebuild: true } : {}),
     ...(opts.commitEvery === undefined ? {} : { commitEvery: { documents: opts.commitEvery } }),
@@ -95,6 +98,7 @@ const NOTICE_LABEL = {
   failed: err.red('failed'),
   skipped: err.yellow('skipped'),
   warning: err.yellow('warning'),
+  note: err.dim('note'),
 } as const;
 
 function printSummary(s: IngestSummary): void {

@@ -25,6 +25,7 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
     mode: opts.mode,
     ...(opts.model === undefined ? {} : { model: opts.model }),
     modelOptions: modelOptionsFrom(opts),
+    ...(opts.scriptFold === undefined ? {} : { scriptFold: opts.scriptFold }),
   });
   if (opts.json) {
     printJson({
@@ -55,11 +56,20 @@ function printResults(result: QueryResult): void {
     const where = [hit.source, hit.page === null ? '' : `p. ${hit.page}`, hit.headings.length ? hit.headings.join(' › ') : '']
       .filter(Boolean)
       .join(out.dim(' · '));
-    lines.push(`${out.bold(`${hit.rank}.`)} ${out.green(hit.score.toFixed(3))}  ${out.cyan(where)}`);
-    lines.push(`   ${highlight(hit.snippet)}`);
+    lines.push(`${out.bold(`${hit.rank}.`)} ${out.green(scoreLabel(hit))}  ${out.cyan(where)}`);
+    // A snippet keeps its lines (table rows, code lines, paragraphs): each is indented under the header.
+    for (const line of highlight(hit.snippet).split('\n')) lines.push(`   ${line}`);
     lines.push('');
   }
   process.stdout.write(lines.join('\n'));
+}
+
+/** The score, or for hybrid hits the ranks it was fused from: `bm25 #2 · dense #5`. */
+function scoreLabel(hit: QueryResult['results'][number]): string {
+  const ranks = hit.componentRanks;
+  if (ranks === undefined) return hit.score.toFixed(3);
+  const rank = (r: number | null): string => (r === null ? '–' : `#${r}`);
+  return `bm25 ${rank(ranks.bm25)} · dense ${rank(ranks.dense)}`;
 }
 
 function highlight(snippet: Snippet): string {

@@ -1,4 +1,4 @@
-import { decodeLines } from '../encoding.js';
+import { decodeLines, type DecodeOptions } from '../encoding.js';
 import type { LoadedDocument } from '../types.js';
 import { makeDocument } from './content-hash.js';
 import { LoaderError } from './loader-error.js';
@@ -14,12 +14,12 @@ import { LoaderError } from './loader-error.js';
  *
  * @throws LoaderError with `location` `line N` (1-based).
  */
-export function loadBeirCorpus(buf: Buffer, relPath: string): LoadedDocument[] {
+export function loadBeirCorpus(buf: Buffer, relPath: string, decode: DecodeOptions = {}): LoadedDocument[] {
   const documents: LoadedDocument[] = [];
   const firstLineOfId = new Map<string, number>();
   let lineNo = 0;
   // Line by line: a corpus file can be bigger than the longest string V8 can hold.
-  for (const line of decodeLines(buf)) {
+  for (const line of decodeLines(buf, decode)) {
     lineNo++;
     if (line.trim() === '') continue;
     const location = `line ${lineNo}`;

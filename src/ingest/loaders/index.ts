@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { RagError } from '../../errors.js';
 import type { SourceFile } from '../discover.js';
-import { decodeText } from '../encoding.js';
+import { decodeText, encodingLabel, type TextEncoding } from '../encoding.js';
 import { codeForSystemError, describeSystemError } from '../failures.js';
 import type { NoticeCode } from '../failures.js';
 import { DEFAULT_MAX_FILE_SIZE, FileTooLargeError, readBounded } from '../limits.js';
@@ -26,11 +26,15 @@ export interface LoadedFile {
   documents: LoadedDocument[];
   /** Caveats about a file that was loaded, e.g. invalid bytes replaced by U+FFFD. */
   warnings: Array<{ code: NoticeCode; reason: string }>;
+  /** The encoding a text file was decoded from, when it was not plain UTF-8 (absent for PDF and DOCX). */
+  encoding?: TextEncoding;
 }
 
 export interface LoadFileOptions {
   /** Refuse files larger than this many bytes (default {@link DEFAULT_MAX_FILE_SIZE}); never read more. */
   maxFileSize?: number;
+  /** Decode text files as this encoding instead of detecting it (`--encoding`); a BOM still wins. */
+  encoding?: TextEncoding;
 }
 
 /**
@@ -78,20 +82,47 @@ export async function loadFile(file: SourceFile, options: LoadFileOptions = {}):
   if (format === null) throw new FileLoadError(file.absPath, 'not a supported document type', { code: 'unsupported' });
 
   const warnings: LoadedFile['warnings'] = [];
-  // Checked here once, not in every text loader; valid UTF-8 (the usual case) costs one fast scan.
-  if (format !== 'pdf' && format !== 'docx' && !isUtf8(buf)) {
-    const { replaced, encoding } = decodeText(buf);
+  // Decoded here once, not in every text loader: the loaders then read UTF-8. Valid UTF-8 (the
+  // usual case) costs one fast scan. A large corpus.jsonl is decoded line by line by its loader.
+  const forced = options.encoding;
+  let used: TextEncoding | undefined;
+  if (format !== 'pdf' && format !== 'docx' && (!isUtf8(buf) || (forced !== undefined && forced !== 'utf-8'))) {
+    const decoded = decodeText(buf, forced === undefined ? {} : { encoding: forced });
+    const { replaced, encoding } = decoded;
+    if (decoded.undecodable) {
+      throw new FileLoadError(file.absPath, 'not text in UTF-8, GB18030/GBK or Big5 (HKSCS): nothing decodes it cleanly; convert it to UTF-8 or name its encoding with --encoding', {
+        code: 'unknown-encoding',
+      });
+    }
+    if (forced !== undefined && replaced > Math.max(2, decoded.text.length * 0.01)) {
+      throw new FileLoadError(file.absPath, `not ${encodingLabel(forced)} as --encoding says: ${replaced} invalid byte sequences`, { code: 'unknown-encoding' });
+    }
     if (replaced > 0) {
       const what = replaced === 1 ? 'invalid byte sequence' : 'invalid byte sequences';
       warnings.push({
         code: 'invalid-encoding',
-        reason: `not valid ${encoding.toUpperCase()}: ${replaced} ${what} replaced with U+FFFD, the rest ingested`,
+        reason: `not valid ${encodingLabel(encoding)}: ${replaced} ${what} replaced with U+FFFD, the rest ingested`,
       });
+    } else if (encoding === 'gb18030' || encoding === 'big5') {
+      warnings.push({ code: 'legacy-encoding', reason: `read as ${encodingLabel(encoding)}${forced === undefined ? ' (detected)' : ''}` });
     }
+    if (format !== 'beir') buf = Buffer.from(decoded.text, 'utf8');
+    used = encoding;
   }
 
+  const found = await loadDecoded(file, format, buf, warnings, forced);
+  return used === undefined ? found : { ...found, encoding: used };
+}
+
+async function loadDecoded(
+  file: SourceFile,
+  format: NonNullable<ReturnType<typeof detectFormat>>,
+  buf: Buffer,
+  warnings: LoadedFile['warnings'],
+  forced: TextEncoding | undefined,
+): Promise<LoadedFile> {
   try {
-    if (format === 'beir') return { documents: loadBeirCorpus(buf, file.relPath), warnings };
+    if (format === 'beir') return { documents: loadBeirCorpus(buf, file.relPath, forced === undefined ? {} : { encoding: forced }), warnings };
     const base = { docId: file.relPath, source: file.relPath, format };
     switch (format) {
       case 'markdown':
