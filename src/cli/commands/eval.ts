@@ -4,6 +4,7 @@ import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
 import type { GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate } from '../../eval/runner.js';
+import { judgedWarnings } from '../../eval/judged.js';
 import type { DatasetWarnings, EvalResults } from '../../eval/types.js';
 import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
@@ -95,7 +96,7 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
         case 'run-end':
           bar.done();
           log(
-            `${label}: nDCG@10 ${fmt(event.run.metrics.ndcg_at_10)} · recall@10 ${fmt(event.run.metrics.recall_at_10)} · ${formatSeconds(event.run.cost.wallSeconds)}`,
+            `${label}: nDCG@10 ${fmt(event.run.metrics.ndcg_at_10)} · recall@10 ${fmt(event.run.metrics.recall_at_10)} · judged@10 ${fmt(event.run.metrics.judged_at_10)} · ${formatSeconds(event.run.cost.wallSeconds)}`,
           );
           break;
       }
@@ -111,6 +112,8 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   const written = await writeReports(outDir, results, gate);
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
+  // On stderr in --json mode too: a lower-bound score must not pass unnoticed.
+  for (const warning of judgedWarnings(results.runs)) log(`${err.yellow('warning:')} ${warning}`);
   if (opts.json) {
     printJson(jsonView(results, gate, written.results), results.formatVersion);
   } else {
@@ -149,7 +152,7 @@ function jsonView(results: EvalResults, gate: GateResult | undefined, resultsFil
 }
 
 function printTable(results: EvalResults): void {
-  const metrics = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10', 'map_at_10', 'recall_at_100'].filter((m) =>
+  const metrics = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10', 'map_at_10', 'recall_at_100', 'judged_at_10'].filter((m) =>
     results.runs.some((r) => r.metrics[m] !== undefined),
   );
   const header = ['model', 'mode', ...metrics.map((m) => m.replace('_at_', '@')), 'embed', 'chunks/s', 'dim', 'index', 'truncated', 'wall'];
