@@ -5,7 +5,7 @@ import { DEFAULT_KS } from '../eval/metrics.js';
 import { DEFAULT_K, DEFAULT_MODE, RETRIEVAL_MODES } from '../retrieve/types.js';
 import { EXIT, exitCodeForError, exitCodeForStatus, type CommandStatus } from './exit-codes.js';
 import { addModelOptions } from './model-options.js';
-import { byteSize, collect, intList, number, positiveInt } from './options.js';
+import { byteSize, collect, intList, nonNegativeInt, number, positiveInt } from './options.js';
 import { chunkingOptions, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err } from './ui.js';
 import { packageVersion } from '../version.js';
@@ -78,6 +78,30 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--max-drop <x>', 'fail when a headline metric drops by more than this vs --baseline', number)
     .option('--min <metric=value>', 'fail when a metric is below a floor, e.g. ndcg_at_10=0.6 (repeatable)', collect);
   addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
+
+  const queries = program.command('queries').description('make evaluation queries for your own documents');
+  const generate = queries
+    .command('generate')
+    .description('a chat model writes queries for sampled passages (in their language), filtered and labelled: a dataset for rag eval')
+    .argument('[paths...]', 'files or folders of documents (or use --index)')
+    .option('--index <dir|url>', 'sample the chunks of an existing index instead of reading paths')
+    .requiredOption('--llm <spec>', 'chat model: openai:MODEL (OPENAI_BASE_URL, OPENAI_API_KEY) or ollama:MODEL (OLLAMA_HOST)')
+    .requiredOption('--count <n>', 'queries to ask for (passages = count / styles)', positiveInt)
+    .requiredOption('--out <dir>', 'dataset folder to write (corpus.jsonl, queries.jsonl, qrels/test.tsv, generation.json)')
+    .option('--seed <n>', 'seed of the passage sample', nonNegativeInt, 42)
+    .option('--styles <list>', 'query styles: question, keywords, paraphrase (default all three)', collect)
+    .option('--prompt <file>', 'prompt template with {{passage}} and {{count}} (optional {{styles}}, {{language}})')
+    .option('--check', 'ask the model whether each passage answers its query; drop "no"')
+    .option('--keep-leaky', 'keep queries that copy a long span of their passage (flagged in metadata)')
+    .option('--base-url <url>', 'OpenAI-compatible API root, e.g. http://localhost:8000/v1 (default $OPENAI_BASE_URL)')
+    .option('--concurrency <n>', 'requests in flight', positiveInt, 4);
+  generate
+    .option('--chunk-size <n>', 'chunk size in characters for documents read from paths (default 800)', positiveInt)
+    .option('--chunk-overlap <n>', 'overlap in characters (default 100)', nonNegativeInt)
+    .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
+    .option('--dry-run', 'print the plan (passages, calls, estimated tokens) and stop');
+  jsonOption(generate).action(run(async (ctx, paths: string[], opts) => (await import('./commands/queries.js')).runQueriesGenerate(paths, opts, ctx)));
 
   const models = program.command('models').description('list the model aliases with provider, pooling, prefixes, dimension and maximum tokens');
   jsonOption(models).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
