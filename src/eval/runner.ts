@@ -16,6 +16,7 @@ import { openModelFor } from '../embed/open-model.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
+import type { Chunk } from '../model/document.js';
 import { openRetriever } from '../retrieve/open.js';
 import type { Retriever } from '../retrieve/types.js';
 import { dropIndex, openIndex, writeAnyIndex } from '../store/open.js';
@@ -34,7 +35,15 @@ export type EvalEvent =
   | { type: 'run-start'; model: string; mode: RetrievalMode; index: number; total: number }
   | { type: 'embed-progress'; done: number; total: number }
   | { type: 'query-progress'; done: number; total: number }
-  | { type: 'run-end'; run: RunResult };
+  | { type: 'run-end'; run: RunResult }
+  /** Each query's ranked documents with the chunk that ranked each one (what `rag label` pools). */
+  | { type: 'rankings'; model: string; mode: RetrievalMode; rankings: ReadonlyMap<string, ReadonlyArray<RankedDocument>> };
+
+/** A document in a ranking, represented by its best chunk. */
+export interface RankedDocument {
+  docId: string;
+  chunk: Chunk;
+}
 
 export interface EvalOptions {
   /** A BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a documents folder with queries.jsonl. */
@@ -122,7 +131,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
             emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
             const started = performance.now();
             const retriever = openRetriever(built.store, embedder, mode);
-            const rankings = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
+            const ranked = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
+            const rankings = new Map([...ranked].map(([qid, docs]) => [qid, docs.map((d) => d.docId)]));
+            emit({ type: 'rankings', model: modelLabel, mode, rankings: ranked });
             const querySeconds = (performance.now() - started) / 1000;
             const scored = evaluateRun(rankings, qrels, ks);
             const perQuery: Record<string, PerQueryResult> = {};
@@ -290,12 +301,12 @@ async function rankDocuments(
   chunkCount: number,
   ignoreIdenticalIds: boolean,
   emit: (e: EvalEvent) => void,
-): Promise<Map<string, string[]>> {
-  const rankings = new Map<string, string[]>();
+): Promise<Map<string, RankedDocument[]>> {
+  const rankings = new Map<string, RankedDocument[]>();
   let done = 0;
   for (const q of queries) {
     let depth = Math.min(chunkCount, maxK * 2);
-    let docs: string[] = [];
+    let docs: RankedDocument[] = [];
     for (;;) {
       const hits = await retriever.search(q.text, depth);
       docs = [];
@@ -304,9 +315,12 @@ async function rankDocuments(
         const id = hit.chunk.docId;
         if (seen.has(id)) continue;
         seen.add(id);
-        docs.push(id);
+        docs.push({ docId: id, chunk: hit.chunk });
       }
-      if (ignoreIdenticalIds) docs = removeSelfMatches(q.id, docs);
+      if (ignoreIdenticalIds) {
+        const kept = new Set(removeSelfMatches(q.id, docs.map((d) => d.docId)));
+        docs = docs.filter((d) => kept.has(d.docId));
+      }
       if (docs.length >= maxK || depth >= chunkCount || hits.length < depth) break;
       depth = Math.min(chunkCount, depth * 2);
     }
