@@ -149,7 +149,7 @@ describe('rag label page', { skip }, () => {
     assert.ok(box !== null);
     assert.ok(box.width >= 44 && box.height >= 44, `tap target ${box.width}x${box.height}`);
     assert.ok(box.y + box.height <= 844 && box.x >= 0 && box.x + box.width <= 390, 'visible without scrolling');
-    const scrollWidth = await page.evaluate('document.documentElement.scrollWidth');
+    const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
     assert.ok(scrollWidth <= 390, `no horizontal scrolling (${scrollWidth})`);
     const before = (await qrelLines()).length;
     const pair = await shown(page);

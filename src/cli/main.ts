@@ -103,6 +103,18 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--dry-run', 'print the plan (passages, calls, estimated tokens) and stop');
   jsonOption(generate).action(run(async (ctx, paths: string[], opts) => (await import('./commands/queries.js')).runQueriesGenerate(paths, opts, ctx)));
 
+  const label = program
+    .command('label')
+    .description('judge pooled results in a local browser page (keyboard 0-3); labels go to the dataset\'s qrels at once')
+    .requiredOption('--dataset <dir>', 'a BEIR dataset folder (e.g. made by rag queries generate)')
+    .option('--model <id>', 'model whose results are pooled (repeatable; default hash)', collect)
+    .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
+    .option('--pool-depth <k>', 'pool the top k documents of every run per query', positiveInt, 10)
+    .option('--split <name>', 'qrels split to write', DEFAULT_SPLIT)
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', nonNegativeInt)
+    .option('--judge <name>', 'who judges, recorded in judgments.jsonl (default: your user name)');
+  addModelOptions(noCacheOption(label)).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));
+
   const models = program.command('models').description('list the model aliases with provider, pooling, prefixes, dimension and maximum tokens');
   jsonOption(models).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
 
