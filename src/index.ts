@@ -69,3 +69,21 @@ export { checkGate, parseMetricFloor } from './eval/gate.js';
 export type { GateResult } from './eval/gate.js';
 export { readBaseline, writeReports } from './eval/report/index.js';
 export type { EvalResults, RunResult } from './eval/types.js';
+
+// Building your own labelled set
+export { judgedWarnings, JUDGED_WARNING_THRESHOLD } from './eval/judged.js';
+export { generateQueries, GENERATION_FORMAT_VERSION } from './eval/querygen/generate.js';
+export type { GenerateEvent, GenerateOptions, GenerateResult, GeneratedQuery, GenerationCounts, GenerationPlan, GenerationReport } from './eval/querygen/generate.js';
+export { QUERY_STYLES } from './eval/querygen/prompts.js';
+export type { QueryStyle } from './eval/querygen/prompts.js';
+export { buildPool } from './eval/label/pool.js';
+export type { Pool, PooledPair, PoolOptions } from './eval/label/pool.js';
+export { JudgmentStore } from './eval/label/judgments.js';
+export type { JudgmentEntry } from './eval/label/judgments.js';
+export { startLabelServer } from './eval/label/server.js';
+export type { LabelServer, LabelServerOptions } from './eval/label/server.js';
+export { createOllamaChat } from './llm/ollama-chat.js';
+export { createOpenAIChat } from './llm/openai-chat.js';
+export { openChatModel } from './llm/open-chat.js';
+export { extractJsonObject } from './llm/json-reply.js';
+export type { ChatMessage, ChatModel, ChatReply, ChatRequestOptions } from './llm/types.js';

@@ -58,17 +58,21 @@ function features(text: string): Set<string> {
   return out;
 }
 
-function jaccard(a: Set<string>, b: Set<string>): number {
+/**
+ * Dice rather than Jaccard: one character inserted into a short Chinese query changes two of its
+ * ten bigrams, which drops Jaccard to ~0.79 for what is plainly the same query; Dice stays ~0.88.
+ */
+function dice(a: Set<string>, b: Set<string>): number {
   if (a.size === 0 && b.size === 0) return 1;
   let shared = 0;
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   for (const x of small) if (large.has(x)) shared++;
-  return shared / (a.size + b.size - shared);
+  return (2 * shared) / (a.size + b.size);
 }
 
 /**
  * Keeps the first of each group of duplicates: `check` answers `exact` (same normalised text),
- * `near` (Jaccard of CJK bigrams and words >= 0.8) or undefined, and remembers what it accepted.
+ * `near` (Dice similarity of CJK bigrams and words >= 0.8) or undefined, and remembers what it accepted.
  */
 export class DuplicateFilter {
   private readonly exact = new Set<string>();
@@ -87,7 +91,7 @@ export class DuplicateFilter {
       for (const i of this.byFeature.get(x) ?? []) {
         if (seen.has(i)) continue;
         seen.add(i);
-        if (jaccard(f, this.kept[i]!) >= this.threshold) return 'near';
+        if (dice(f, this.kept[i]!) >= this.threshold) return 'near';
       }
     }
     this.exact.add(normal);
