@@ -112,8 +112,12 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--pool-depth <k>', 'pool the top k documents of every run per query', positiveInt, 10)
     .option('--split <name>', 'qrels split to write', DEFAULT_SPLIT)
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', nonNegativeInt)
-    .option('--judge <name>', 'who judges, recorded in judgments.jsonl (default: your user name)');
-  addModelOptions(noCacheOption(label)).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));
+    .option('--judge <name>', 'who judges, recorded in judgments.jsonl (default: your user name)')
+    .option('--llm <spec>', 'instead of the page: a chat model (openai:MODEL, ollama:MODEL) grades the pools into qrels/<split>.llm.tsv')
+    .option('--llm-base-url <url>', 'OpenAI-compatible API root for --llm (default $OPENAI_BASE_URL)')
+    .option('--concurrency <n>', 'chat requests in flight for --llm', positiveInt, 4)
+    .option('--agreement', "print Cohen's kappa and the confusion table between your judgments and the model's");
+  addModelOptions(jsonOption(noCacheOption(label))).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));
 
   const models = program.command('models').description('list the model aliases with provider, pooling, prefixes, dimension and maximum tokens');
   jsonOption(models).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));

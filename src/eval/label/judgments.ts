@@ -10,6 +10,40 @@ import { RagError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { JUDGMENT_LOG } from '../querygen/generate.js';
 
+/** The log of a chat model's judgments, apart from people's. */
+export const MODEL_JUDGMENT_LOG = 'judgments.llm.jsonl';
+
+export function modelQrelsFile(dataset: string, split: string): string {
+  return path.join(dataset, 'qrels', `${split}.llm.tsv`);
+}
+
+/**
+ * The labels people gave, replayed from the judgment log (the last entry per pair wins; undone
+ * pairs drop out). Generated labels in the qrels are not in the log, so they never count as a person's.
+ */
+export async function personLabels(dataset: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  let text = '';
+  try {
+    text = await readFile(path.join(dataset, JUDGMENT_LOG), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const e = JSON.parse(line) as Partial<JudgmentEntry>;
+      if (typeof e.queryId !== 'string' || typeof e.docId !== 'string') continue;
+      const key = `${e.queryId}\t${e.docId}`;
+      if (typeof e.grade === 'number') out.set(key, e.grade);
+      else out.delete(key);
+    } catch {
+      // A torn last line (killed while appending): its judgment is in the qrels already, the log misses it.
+    }
+  }
+  return out;
+}
+
 export interface JudgmentEntry {
   time: string;
   who: string;
@@ -33,14 +67,23 @@ export class JudgmentStore {
     private readonly labels: Map<string, number>,
   ) {}
 
-  /** Opens the qrels of a BEIR dataset's split (created with a header when absent). */
+  /** Opens the qrels of a BEIR dataset's split, where people's judgments go (the file must exist). */
   static async open(dataset: string, split: string): Promise<JudgmentStore> {
-    const qrelsFile = path.join(dataset, 'qrels', `${split}.tsv`);
+    return JudgmentStore.openFile(path.join(dataset, 'qrels', `${split}.tsv`), path.join(dataset, JUDGMENT_LOG), false);
+  }
+
+  /** The separate qrels a chat model's judgments go to (`qrels/<split>.llm.tsv`, created when absent). */
+  static async openModel(dataset: string, split: string): Promise<JudgmentStore> {
+    return JudgmentStore.openFile(modelQrelsFile(dataset, split), path.join(dataset, MODEL_JUDGMENT_LOG), true);
+  }
+
+  private static async openFile(qrelsFile: string, logFile: string, create: boolean): Promise<JudgmentStore> {
     const labels = new Map<string, number>();
     let text: string;
     try {
       text = await readFile(qrelsFile, 'utf8');
     } catch {
+      if (create) return new JudgmentStore(qrelsFile, logFile, labels);
       throw new RagError('dataset-invalid', `rag label needs a BEIR dataset: ${qrelsFile} is missing`, {
         hint: 'make one with `rag queries generate`, or convert your queries.jsonl to corpus.jsonl, queries.jsonl and qrels/test.tsv',
       });
@@ -55,7 +98,12 @@ export class JudgmentStore {
       }
       labels.set(`${q}\t${d}`, grade);
     }
-    return new JudgmentStore(qrelsFile, path.join(dataset, JUDGMENT_LOG), labels);
+    return new JudgmentStore(qrelsFile, logFile, labels);
+  }
+
+  /** Every label, `queryId\tdocId` -> grade. */
+  entries(): ReadonlyMap<string, number> {
+    return this.labels;
   }
 
   grade(queryId: string, docId: string): number | undefined {
