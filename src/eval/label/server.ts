@@ -218,12 +218,12 @@ const STYLE = `
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e8eb; --muted: #9aa3ad; --bg: #15181c; --card: #1f2329; --mark: #6b5a12; --accent: #7ea2ff; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: var(--fg); background: var(--bg); }
-main { max-width: 52rem; margin: 0 auto; padding: 1rem 1rem 9rem; }
+main { max-width: 52rem; margin: 0 auto; padding: 1rem 1rem 13rem; }
 header { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: baseline; justify-content: space-between; color: var(--muted); font-size: .9rem; }
 progress { width: 100%; height: .5rem; margin: .5rem 0 1rem; accent-color: var(--accent); }
 h1 { font-size: 1.35rem; line-height: 1.35; margin: .25rem 0 1rem; }
 h1 small { display: block; font-size: .8rem; font-weight: normal; color: var(--muted); }
-.passage { background: var(--card); border-radius: .5rem; padding: 1rem; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 60vh; overflow-y: auto; }
+.passage { background: var(--card); border-radius: .5rem; padding: 1rem; white-space: pre-wrap; overflow-wrap: anywhere; max-height: calc(100vh - 24rem); min-height: 8rem; overflow-y: auto; }
 mark { background: var(--mark); color: inherit; border-radius: .15rem; padding: 0 .05rem; }
 .meta { color: var(--muted); font-size: .85rem; margin: .5rem 0 0; overflow-wrap: anywhere; }
 .controls { position: fixed; left: 0; right: 0; bottom: 0; background: var(--bg); border-top: 1px solid var(--card); padding: .5rem; }
