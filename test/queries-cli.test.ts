@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { lines, REPO, runCli, tempDir } from './helpers/cli.js';
+import { collect, lines, REPO, runCli, spawnCli, tempDir } from './helpers/cli.js';
 import { startFakeChatServer, type FakeChatServer } from './helpers/fake-chat-server.js';
 
 let server: FakeChatServer;
@@ -53,6 +53,22 @@ describe('rag queries generate', () => {
     assert.match(lines(r.stderr)[0]!, /^20 documents, \d+ chunks \(\d+ usable\) -> 1 passages, 1 calls to openai:gpt-4o-mini$/);
     assert.deepEqual(lines(r.stderr).slice(1), [`rag: the chat endpoint at ${server.origin}/v1/chat/completions rejected the API key (401); set OPENAI_API_KEY`]);
     assert.ok(!(r.stderr + r.stdout).includes('VERYSECRET'));
+  });
+
+  it('stops on Ctrl-C with exit 130, keeping the replies it got for the next run', async () => {
+    const slow = await startFakeChatServer({ delayMs: 300 });
+    try {
+      const child = spawnCli(['queries', 'generate', ZH_DOCS, '--llm', 'ollama:m', '--count', '60', '--out', 'genint', '--concurrency', '1'], { cwd, env: { OLLAMA_HOST: slow.origin } });
+      const done = collect(child, 60_000);
+      while (slow.requests.length < 3) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGINT');
+      const r = await done;
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stderr, /rag: stopped; [23] replies are cached; run the same command again to continue/);
+      assert.ok(!existsSync(path.join(cwd, 'genint', 'queries.jsonl')));
+    } finally {
+      await slow.close();
+    }
   });
 
   it('refuses an unknown --llm provider', async () => {

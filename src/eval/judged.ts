@@ -14,7 +14,7 @@ export const JUDGED_K = 10;
 export const JUDGED_WARNING_THRESHOLD = 0.8;
 
 /** One sentence per run whose judged@10 is below the threshold (none when judged@10 was not computed). */
-export function judgedWarnings(runs: readonly RunResult[], threshold = JUDGED_WARNING_THRESHOLD): string[] {
+export function judgedWarnings(runs: readonly RunResult[], dataset = 'DIR', threshold = JUDGED_WARNING_THRESHOLD): string[] {
   const key = metricKey('judged', JUDGED_K);
   const out: string[] = [];
   for (const run of runs) {
@@ -22,7 +22,7 @@ export function judgedWarnings(runs: readonly RunResult[], threshold = JUDGED_WA
     if (judged === undefined || judged >= threshold) continue;
     out.push(
       `${runLabel(run)}: judged@${JUDGED_K} is ${judged.toFixed(2)} (< ${threshold}), so its scores are a lower bound; ` +
-        `judge its pool with \`rag label --dataset DIR --model ${run.model} --mode ${run.mode}\``,
+        `judge its pool with \`rag label --dataset ${dataset} --model ${run.model} --mode ${run.mode}\``,
     );
   }
   return out;

@@ -113,7 +113,7 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
   // On stderr in --json mode too: a lower-bound score must not pass unnoticed.
-  for (const warning of judgedWarnings(results.runs)) log(`${err.yellow('warning:')} ${warning}`);
+  for (const warning of judgedWarnings(results.runs, opts.dataset)) log(`${err.yellow('warning:')} ${warning}`);
   if (opts.json) {
     printJson(jsonView(results, gate, written.results), results.formatVersion);
   } else {

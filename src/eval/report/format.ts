@@ -90,7 +90,7 @@ export function datasetNotes(results: EvalResults): string[] {
     const list = [...unranked];
     notes.push(`${list.length} query(ies) got no ranking and scored 0${ex(list, list.length)}`);
   }
-  notes.push(...judgedWarnings(results.runs));
+  notes.push(...judgedWarnings(results.runs, results.dataset.path));
   return notes;
 }
 
