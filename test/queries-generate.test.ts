@@ -11,6 +11,7 @@ import path from 'node:path';
 import { generateQueries, type GeneratedQuery } from '../src/eval/querygen/generate.js';
 import { loadDataset } from '../src/eval/dataset.js';
 import { evaluate } from '../src/eval/runner.js';
+import { ingest } from '../src/ingest/pipeline.js';
 import { openChatModel } from '../src/llm/open-chat.js';
 import { hasCode } from '../src/errors.js';
 import { realisticQueries, startFakeChatServer, type FakeChatServer } from './helpers/fake-chat-server.js';
@@ -111,6 +112,34 @@ describe('queries generate: languages and endpoints', () => {
     const results = await evaluate({ dataset: out, modes: ['bm25'], ks: [10] });
     assert.equal(results.runs[0]!.evaluatedQueries, queries.length);
     assert.ok((results.runs[0]!.metrics['recall_at_10'] ?? 0) > 0.3);
+  });
+});
+
+describe('queries generate: from an index', () => {
+  it('samples the chunks of an existing index and rebuilds each document from its chunk spans', async () => {
+    reset();
+    const index = path.join(tmp, 'index-en');
+    await ingest({ paths: [EN_DOCS], index });
+    const out = path.join(tmp, 'from-index');
+    const llm = openChatModel('ollama:m', { host: server.origin, ...FAST });
+    const { report } = await generateQueries({ index, llm, count: 9, out });
+    assert.deepEqual(report!.settings.source, { index });
+    assert.equal(report!.plan.documents, 18);
+    const queries = await readQueriesFile(out);
+    assert.ok(queries.length > 0);
+    const corpus = new Map(
+      (await readFile(path.join(out, 'corpus.jsonl'), 'utf8')).trim().split('\n').map((l) => {
+        const d = JSON.parse(l) as { _id: string; text: string };
+        return [d._id, d.text];
+      }),
+    );
+    // Every passage sits at its span in the rebuilt text, so the provenance is exact.
+    for (const q of queries) {
+      const sent = server.requests.find((r) => r.passage !== undefined && corpus.get(q.metadata.docId)!.slice(q.metadata.start, q.metadata.end) === r.passage);
+      assert.ok(sent, `${q._id}: passage not at its span`);
+    }
+    const results = await evaluate({ dataset: out, modes: ['bm25'], ks: [10] });
+    assert.equal(results.runs[0]!.evaluatedQueries, queries.length);
   });
 });
 

@@ -75,6 +75,10 @@ describe('passages', () => {
     const code = '```\n' + 'const totals = computeTotals(orders, customers);\nfor (const row of totals) printRow(row);\n'.repeat(3) + '```\nok';
     assert.equal(skipReason(code), 'markup');
     assert.equal(skipReason('Backups are taken every night at two and kept for thirty days in a second region, then deleted.'), undefined);
+    // CMRC 2018 prose with taxonomy pipes is a passage, not a table.
+    assert.equal(skipReason('黄足笛鲷，又称焦黄笛鲷，俗名赤笔仔、红公眉，为辐鳍鱼纲|鲈形目|鲈亚目|笛鲷科的其中一个种。本鱼分布于印度太平洋区，包括东非、马达加斯加、模里西斯、塞席尔群岛、马尔地夫、红海、波斯湾。'), undefined);
+    // SciFact's tables of contents are dot leaders and page numbers.
+    assert.equal(skipReason('. . . . . . . . . . . . . . . . . . . 169 Alleviation of Histidine Toxicity . . . . . . . . . . . . . . . . . . . . . . . . . . . . . ... . . . . . . . . . . . . . . . . . . . . . . . . 170 METHIONINE TOXICITY 171 General'), 'markup');
   });
 });
 

@@ -55,7 +55,10 @@ export function skipReason(text: string, rules: PassageRules = DEFAULT_PASSAGE_R
 function isMarkupLine(line: string): boolean {
   const t = line.trim();
   if (t === '') return false;
-  if (t.startsWith('|') || (t.match(/\|/g) ?? []).length >= 2) return true; // a table row
+  // A table row: `| a | b |`, or `a | b | c` without sentences in it. Prose with a few pipes
+  // (Wikipedia's taxonomy lines, 辐鳍鱼纲|鲈形目|鲈亚目的一种。) is not one.
+  const pipes = (t.match(/\|/g) ?? []).length;
+  if (t.startsWith('|') || t.endsWith('|') || (pipes >= 2 && !/[。！？；，]|[.!?;,]\s/.test(t))) return true;
   if (/^<[^>]+>$/.test(t)) return true; // a line that is only a tag
   const letters = (t.match(/[\p{L}\p{N}]/gu) ?? []).length;
   return letters / t.length < 0.4; // rules, separators, formulas, ASCII art
