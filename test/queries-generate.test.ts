@@ -97,6 +97,20 @@ describe('queries generate: languages and endpoints', () => {
     assert.ok(!written.includes('SECRET'), 'the key never reaches generation.json');
   });
 
+  it('asks again without response_format when a server refuses it, and keeps it off', async () => {
+    reset();
+    const base = server.respond;
+    server.respond = (r) =>
+      r.body['response_format'] !== undefined
+        ? { status: 400, body: '{"error":{"message":"response_format is not supported by this model"}}' }
+        : base(r);
+    const llm = openChatModel('openai:local', { baseUrl: `${server.origin}/v1`, ...FAST });
+    const { report } = await generateQueries({ paths: [EN_DOCS], llm, count: 9, out: path.join(tmp, 'nojson'), concurrency: 1 });
+    assert.equal(report!.counts.kept, 9);
+    // One refused request, then three without the field.
+    assert.deepEqual(server.requests.map((r) => r.body['response_format'] === undefined), [false, true, true, true]);
+  });
+
   it('produces a BEIR folder that loads and evaluates as is, labelled at document level', async () => {
     const out = path.join(tmp, 'zh');
     const dataset = await loadDataset(out);

@@ -31,7 +31,12 @@ export function createOpenAIChat(model: string, options: OpenAIChatOptions = {})
   const where = displayUrl(endpoint);
   const retry = retryOptionsFrom(options, { timeoutMs: 120_000, maxRetries: 5 });
   const headers: Record<string, string> = apiKey === '' ? {} : { authorization: `Bearer ${apiKey}` };
+  // Some OpenAI-compatible servers refuse response_format (400 naming it): asked once more without
+  // it, and not again for the rest of the run; the prompt itself asks for JSON either way.
+  let jsonMode = true;
+  let refusedJsonMode = false;
   const onFailure = ({ status, body }: HttpFailure): RagError => {
+    if (status === 400 && /response_format|json_object|json mode/i.test(body)) refusedJsonMode = true;
     if (status === 401 || status === 403) {
       return new RagError('endpoint-rejected', `the chat endpoint at ${where} ${apiKey === '' ? 'requires an API key' : 'rejected the API key'} (${status})`, { hint: 'set OPENAI_API_KEY' });
     }
@@ -45,26 +50,38 @@ export function createOpenAIChat(model: string, options: OpenAIChatOptions = {})
     name: model,
     endpoint: where,
     async chat(messages: readonly ChatMessage[], request: ChatRequestOptions = {}): Promise<ChatReply> {
-      const body = {
-        model,
-        messages,
-        temperature: request.temperature ?? 0.7,
-        response_format: { type: 'json_object' },
-        ...(request.seed === undefined ? {} : { seed: request.seed }),
-      };
-      const reply = await postJson(endpoint, body, {
-        ...retry,
-        headers,
-        secrets,
-        describe: `the chat endpoint at ${where}`,
-        unreachableHint: 'check OPENAI_BASE_URL / --base-url and your network',
-        onFailure,
-        ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }),
-        ...(request.signal === undefined ? {} : { signal: request.signal }),
-      });
-      return readReply(reply);
+      const askedForJson = jsonMode;
+      try {
+        return await send(messages, request, askedForJson);
+      } catch (error) {
+        // Requests in flight when the refusal came all retry, once each, without it.
+        if (!askedForJson || !refusedJsonMode) throw error;
+        jsonMode = false;
+        return send(messages, request, false);
+      }
     },
   };
+
+  async function send(messages: readonly ChatMessage[], request: ChatRequestOptions, json: boolean): Promise<ChatReply> {
+    const body = {
+      model,
+      messages,
+      temperature: request.temperature ?? 0.7,
+      ...(json ? { response_format: { type: 'json_object' } } : {}),
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+    };
+    const reply = await postJson(endpoint, body, {
+      ...retry,
+      headers,
+      secrets,
+      describe: `the chat endpoint at ${where}`,
+      unreachableHint: 'check OPENAI_BASE_URL / --base-url and your network',
+      onFailure,
+      ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+    return readReply(reply);
+  }
 }
 
 /** `choices[0].message.content` and `usage`; a reply without content is empty text (counted as unreadable upstream). */
