@@ -93,7 +93,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--prompt <file>', 'prompt template with {{passage}} and {{count}} (optional {{styles}}, {{language}})')
     .option('--check', 'ask the model whether each passage answers its query; drop "no"')
     .option('--keep-leaky', 'keep queries that copy a long span of their passage (flagged in metadata)')
-    .option('--base-url <url>', 'OpenAI-compatible API root, e.g. http://localhost:8000/v1 (default $OPENAI_BASE_URL)')
+    .option('--base-url <url>', 'where the chat model runs: an OpenAI-compatible API root such as http://localhost:8000/v1 (default $OPENAI_BASE_URL), or the Ollama host (default $OLLAMA_HOST)')
     .option('--concurrency <n>', 'requests in flight', positiveInt, 4);
   generate
     .option('--chunk-size <n>', 'chunk size in characters for documents read from paths (default 800)', positiveInt)
@@ -114,7 +114,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', nonNegativeInt)
     .option('--judge <name>', 'who judges, recorded in judgments.jsonl (default: your user name)')
     .option('--llm <spec>', 'instead of the page: a chat model (openai:MODEL, ollama:MODEL) grades the pools into qrels/<split>.llm.tsv')
-    .option('--llm-base-url <url>', 'OpenAI-compatible API root for --llm (default $OPENAI_BASE_URL)')
+    .option('--llm-base-url <url>', 'where the --llm model runs (default $OPENAI_BASE_URL, or $OLLAMA_HOST for ollama:)')
     .option('--concurrency <n>', 'chat requests in flight for --llm', positiveInt, 4)
     .option('--agreement', "print Cohen's kappa and the confusion table between your judgments and the model's");
   addModelOptions(jsonOption(noCacheOption(label))).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));

@@ -40,7 +40,7 @@ export async function runLabel(opts: LabelCommandOptions, context: CommandContex
   // Opened first: a dataset without qrels fails before minutes of pooling.
   const store = await JudgmentStore.open(opts.dataset, opts.split);
   if (opts.agreement) return printAgreement(opts);
-  const llm = opts.llm === undefined ? undefined : openChatModel(opts.llm, opts.llmBaseUrl === undefined ? {} : { baseUrl: opts.llmBaseUrl });
+  const llm = opts.llm === undefined ? undefined : openChatModel(opts.llm, opts.llmBaseUrl === undefined ? {} : { baseUrl: opts.llmBaseUrl, host: opts.llmBaseUrl });
   const pool = await buildPool({
     dataset: opts.dataset,
     ...(opts.model === undefined ? {} : { models: opts.model }),

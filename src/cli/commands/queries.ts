@@ -29,7 +29,7 @@ export interface QueriesGenerateOptions {
 }
 
 export async function runQueriesGenerate(paths: string[], opts: QueriesGenerateOptions, context: CommandContext): Promise<CommandStatus> {
-  const llm = openChatModel(opts.llm, opts.baseUrl === undefined ? {} : { baseUrl: opts.baseUrl });
+  const llm = openChatModel(opts.llm, opts.baseUrl === undefined ? {} : { baseUrl: opts.baseUrl, host: opts.baseUrl });
   let promptTemplate: string | undefined;
   if (opts.prompt !== undefined) {
     try {
