@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { escapeXml as e } from '../report/format.js';
+import { passageLanguage } from '../querygen/passages.js';
 import { highlight } from './highlight.js';
 import type { JudgmentStore } from './judgments.js';
 import type { Pool, PooledPair } from './pool.js';
@@ -263,7 +264,9 @@ function renderPage(s: PageState): string {
       .join('');
   const percent = s.total === 0 ? 100 : Math.round((s.judged / s.total) * 100);
   const undo = `<form method="post" action="/undo">${hidden()}<button id="undo" type="submit"${s.lastPair === undefined ? ' disabled' : ''}>← undo</button></form>`;
-  const head = `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>rag label · ${s.judged}/${s.total}</title><style nonce="${s.nonce}">${STYLE}</style></head><body><main>`;
+  // The language picks fonts and line breaking: Chinese queries get zh-Hans, the rest en.
+  const lang = s.pair !== undefined && passageLanguage(`${s.pair.query} ${s.pair.passage}`) === 'zh' ? 'zh-Hans' : 'en';
+  const head = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>rag label · ${s.judged}/${s.total}</title><style nonce="${s.nonce}">${STYLE}</style></head><body><main>`;
   const progress = `<header><span>${s.judged} of ${s.total} judged (${percent}%)</span>${s.lastPair === undefined ? '' : `<span>last: ${e(s.lastPair.docId)}</span>`}</header><progress max="${Math.max(1, s.total)}" value="${s.judged}" aria-label="progress">${percent}%</progress>`;
   if (s.pair === undefined) {
     return `${head}${progress}<div class="done"><h1>All ${s.total} pooled pairs are judged.</h1><p>The labels are in the dataset's qrels; run <code>rag eval</code> on it.</p></div><div class="controls"><div class="row2">${undo}</div></div><script nonce="${s.nonce}">${SCRIPT}</script></main></body></html>`;
