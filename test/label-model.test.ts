@@ -1,7 +1,7 @@
 /** Model judging of the pools (loopback chat server), and person-vs-model agreement. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { cp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { agreement } from '../src/eval/label/agreement.js';
 import { JudgmentStore, personLabels } from '../src/eval/label/judgments.js';
@@ -40,6 +40,17 @@ describe('agreement', () => {
     assert.deepEqual(a.confusion, [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 2]]);
     assert.equal(a.binaryKappa, 1);
     assert.equal(agreement(new Map([['a', 1]]), new Map([['a', 1]])).kappa, null, 'one grade only: kappa undefined');
+  });
+});
+
+describe('judgment store', () => {
+  it('keeps nothing in memory that could not be saved', async () => {
+    const copy = path.join(tmp, 'copy');
+    await cp(dataset, copy, { recursive: true });
+    const store = await JudgmentStore.open(copy, 'test');
+    await rm(path.join(copy, 'qrels'), { recursive: true });
+    await assert.rejects(store.set('q', 'd', 2, { who: 'ana', action: 'judge', pool: { runs: [], depth: 1 } }), /ENOENT/);
+    assert.equal(store.isJudged('q', 'd'), false);
   });
 });
 

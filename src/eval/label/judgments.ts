@@ -131,6 +131,12 @@ export class JudgmentStore {
       await writeFileAtomic(this.qrelsFile, content);
       await appendFile(this.logFile, line);
     });
+    // A judgment that could not be saved (disk full, folder gone) is not kept in memory either:
+    // the page reports the failure and shows the same pair again.
+    write.catch(() => {
+      if (previous === null) this.labels.delete(key);
+      else this.labels.set(key, previous);
+    });
     this.writes = write.catch(() => undefined);
     return write.then(() => logged);
   }
