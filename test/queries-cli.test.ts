@@ -50,7 +50,7 @@ describe('rag queries generate', () => {
     });
     assert.equal(r.code, 2, r.stderr);
     // The plan line (progress), then the one error line.
-    assert.match(lines(r.stderr)[0]!, /^20 documents, \d+ chunks \(\d+ usable\) -> 1 passages, 1 calls to openai:gpt-4o-mini$/);
+    assert.match(lines(r.stderr)[0]!, /^20 documents, \d+ chunks \(\d+ usable\) -> 1 passage, 1 call to openai:gpt-4o-mini$/);
     assert.deepEqual(lines(r.stderr).slice(1), [`rag: the chat endpoint at ${server.origin}/v1/chat/completions rejected the API key (401); set OPENAI_API_KEY`]);
     assert.ok(!(r.stderr + r.stdout).includes('VERYSECRET'));
   });

@@ -95,5 +95,6 @@ export async function runQueriesGenerate(paths: string[], opts: QueriesGenerateO
 }
 
 function planLine(p: GenerationPlan, llm: string): string {
-  return `${p.documents} documents, ${p.chunks} chunks (${p.eligibleChunks} usable) -> ${p.passages} passages, ${p.calls} calls to ${llm}`;
+  const n = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
+  return `${n(p.documents, 'document')}, ${n(p.chunks, 'chunk')} (${p.eligibleChunks} usable) -> ${n(p.passages, 'passage')}, ${n(p.calls, 'call')} to ${llm}`;
 }
