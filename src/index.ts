@@ -126,3 +126,21 @@ export type { EvalResults, RunComparison, RunResult } from './eval/types.js';
 
 // The tool's own version, from package.json.
 export { packageVersion } from './version.js';
+
+// Building your own labelled set
+export { judgedWarnings, JUDGED_WARNING_THRESHOLD } from './eval/judged.js';
+export { generateQueries, GENERATION_FORMAT_VERSION } from './eval/querygen/generate.js';
+export type { GenerateEvent, GenerateOptions, GenerateResult, GeneratedQuery, GenerationCounts, GenerationPlan, GenerationReport } from './eval/querygen/generate.js';
+export { QUERY_STYLES } from './eval/querygen/prompts.js';
+export type { QueryStyle } from './eval/querygen/prompts.js';
+export { buildPool } from './eval/label/pool.js';
+export type { Pool, PooledPair, PoolOptions } from './eval/label/pool.js';
+export { JudgmentStore } from './eval/label/judgments.js';
+export type { JudgmentEntry } from './eval/label/judgments.js';
+export { startLabelServer } from './eval/label/server.js';
+export type { LabelServer, LabelServerOptions } from './eval/label/server.js';
+export { createOllamaChat } from './llm/ollama-chat.js';
+export { createOpenAIChat } from './llm/openai-chat.js';
+export { openChatModel } from './llm/open-chat.js';
+export { extractJsonObject } from './llm/json-reply.js';
+export type { ChatMessage, ChatModel, ChatReply, ChatRequestOptions } from './llm/types.js';

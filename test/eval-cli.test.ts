@@ -34,6 +34,7 @@ interface JsonEval {
 
 /** The first, ungated evaluation: every later test compares against its numbers. */
 let first: JsonEval;
+let firstStderr = '';
 let summaryFile: string;
 const ndcg = (mode: string): number => first.runs.find((r) => r.mode === mode)!.metrics['ndcg_at_10']!;
 
@@ -47,10 +48,33 @@ before(async () => {
   );
   assert.equal(r.code, 0, r.stderr);
   first = JSON.parse(r.stdout) as JsonEval;
+  firstStderr = r.stderr;
   assert.ok(!r.stderr.includes('\x1b['));
 });
 after(async () => {
   await rm(cwd, { recursive: true, force: true });
+});
+
+describe('judged@10', () => {
+  it('is in every run and warns, on stderr, for each run below 0.8', async () => {
+    const results = JSON.parse(await readFile(path.join(cwd, 'out', 'results.json'), 'utf8')) as { runs: JsonRun[] };
+    const warned = lines(firstStderr).filter((l) => l.startsWith('warning:') && l.includes('judged@10'));
+    let low = 0;
+    for (const [i, run] of first.runs.entries()) {
+      const judged = run.metrics['judged_at_10']!;
+      assert.ok(judged > 0 && judged <= 1, `${run.mode}: ${judged}`);
+      assert.equal(results.runs[i]!.metrics['judged_at_10'], judged);
+      if (judged < 0.8) {
+        low += 1;
+        assert.ok(warned.some((l) => l.startsWith(`warning: hash (${run.mode}): judged@10 is ${judged.toFixed(2)}`)), firstStderr);
+      }
+    }
+    // The sample labels one to three documents per query: most of every top 10 is unjudged.
+    assert.equal(warned.length, low);
+    assert.ok(low > 0);
+    const md = await readFile(path.join(cwd, 'out', 'report.md'), 'utf8');
+    assert.match(md, /\| Judged@10 \|/);
+  });
 });
 
 describe('rag eval --json --out', () => {

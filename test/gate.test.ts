@@ -36,7 +36,7 @@ describe('parsing gate options', () => {
     assert.deepEqual(parseMetricFloor('Recall@100=0.9'), { metric: 'recall_at_100', value: 0.9 });
     assert.throws(() => parseMetricFloor('f1_at_10=0.5'), {
       name: 'RagError',
-      message: 'unknown metric "f1_at_10": use NAME_at_K with NAME one of ndcg, recall, precision, mrr, map, hit_rate (e.g. ndcg_at_10)',
+      message: 'unknown metric "f1_at_10": use NAME_at_K with NAME one of ndcg, recall, precision, mrr, map, hit_rate, judged (e.g. ndcg_at_10)',
     });
     assert.throws(() => parseMetricFloor('ndcg_at_10'), {
       message: 'invalid --min "ndcg_at_10": expected METRIC=VALUE, e.g. ndcg_at_10=0.6',

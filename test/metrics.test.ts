@@ -202,7 +202,7 @@ describe('evaluateRun', () => {
     assert.equal(r.evaluatedQueries, 0);
     assert.deepEqual(r.skippedQueries, ['q']);
     assert.equal(r.mean.ndcg_at_10, 0);
-    assert.equal(Object.keys(r.mean).length, 6 * DEFAULT_KS.length);
+    assert.equal(Object.keys(r.mean).length, 7 * DEFAULT_KS.length);
   });
 });
 

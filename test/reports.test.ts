@@ -167,11 +167,11 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(results, fixtureGate(results));
     const lines = md.split('\n');
     assert.equal(lines[0], '# Retrieval evaluation: mini');
-    assert.ok(lines.includes('| Model | Mode | nDCG@10 | Recall@10 | MRR@10 | MAP@10 | Embed s | Chunks/s | Dim | Index MB | Truncated | Wall s |'));
+    assert.ok(lines.includes('| Model | Mode | nDCG@10 | Recall@10 | MRR@10 | MAP@10 | Judged@10 | Embed s | Chunks/s | Dim | Index MB | Truncated | Wall s |'));
     // hash: q1 nDCG 1, q2 nDCG (1 + 2/log2 3) / (2 + 1/log2 3) = 0.85972 -> mean 0.92986
-    assert.ok(lines.includes('| hash | dense | 0.9299 | 1.0000 | 1.0000 | 1.0000 | 12.3 | 81 | 384 | 3.0 | 2 | 20.5 |'), md);
+    assert.ok(lines.includes('| hash | dense | 0.9299 | 1.0000 | 1.0000 | 1.0000 | 0.1500 | 12.3 | 81 | 384 | 3.0 | 2 | 20.5 |'), md);
     // B: q1 nDCG 1/log2 3 = 0.63093, q2 1 -> 0.81546; MRR (0.5 + 1)/2; MAP (0.5 + 1)/2
-    assert.ok(lines.includes('| e5 "small" &lt;q8&gt; & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
+    assert.ok(lines.includes('| e5 "small" &lt;q8&gt; & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.1500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
     assert.ok(lines.includes('## Compared with the first run: hash (dense)'));
     // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1 (Holm of
     // one p is itself). One win, one loss. MDE = 2.8016 · sd / √2 with sd = 0.5094 / √2 = 0.3602.
@@ -191,6 +191,8 @@ describe('renderMarkdown', () => {
     assert.ok(lines.includes('- e5 "small" &lt;q8&gt; & co (bm25): not in the baseline file, not checked'));
     assert.ok(lines.includes('- 1 label(s) dropped: document not in the corpus (e.g. q1 -&gt; instal.md)'), md);
     assert.ok(lines.includes('- 1 query(ies) skipped (no relevant document, not in the averages) (e.g. q3)'), md);
+    // judged@10: q1 has 1 of its 10 slots judged, q2 2 of 10 -> 0.15, far below 0.8.
+    assert.ok(lines.some((l) => l.startsWith('- hash (dense): judged@10 is 0.15 (&lt; 0.8), so its scores are a lower bound')), md);
   });
 });
 

@@ -5,7 +5,7 @@ import { DEFAULT_KS } from '../eval/metrics.js';
 import { DEFAULT_K, DEFAULT_MODE, RETRIEVAL_MODES } from '../retrieve/types.js';
 import { EXIT, exitCodeForError, exitCodeForStatus, type CommandStatus } from './exit-codes.js';
 import { addModelOptions } from './model-options.js';
-import { byteSize, collect, intList, number, positiveInt } from './options.js';
+import { byteSize, collect, intList, nonNegativeInt, number, positiveInt } from './options.js';
 import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err } from './ui.js';
@@ -88,6 +88,46 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--explain-limit <n>', 'how many losing queries --explain shows', positiveInt, 10)
     .option('--shortlist <filters>', 'evaluate the models `rag models FILTERS` lists, e.g. "--lang zh --max-params 500M" (added to --model)');
   addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
+
+  const queries = program.command('queries').description('make evaluation queries for your own documents');
+  const generate = queries
+    .command('generate')
+    .description('a chat model writes queries for sampled passages (in their language), filtered and labelled: a dataset for rag eval')
+    .argument('[paths...]', 'files or folders of documents (or use --index)')
+    .option('--index <dir|url>', 'sample the chunks of an existing index instead of reading paths')
+    .requiredOption('--llm <spec>', 'chat model: openai:MODEL (OPENAI_BASE_URL, OPENAI_API_KEY) or ollama:MODEL (OLLAMA_HOST)')
+    .requiredOption('--count <n>', 'queries to ask for (passages = count / styles)', positiveInt)
+    .requiredOption('--out <dir>', 'dataset folder to write (corpus.jsonl, queries.jsonl, qrels/test.tsv, generation.json)')
+    .option('--seed <n>', 'seed of the passage sample', nonNegativeInt, 42)
+    .option('--styles <list>', 'query styles: question, keywords, paraphrase (default all three)', collect)
+    .option('--prompt <file>', 'prompt template with {{passage}} and {{count}} (optional {{styles}}, {{language}})')
+    .option('--check', 'ask the model whether each passage answers its query; drop "no"')
+    .option('--keep-leaky', 'keep queries that copy a long span of their passage (flagged in metadata)')
+    .option('--base-url <url>', 'where the chat model runs: an OpenAI-compatible API root such as http://localhost:8000/v1 (default $OPENAI_BASE_URL), or the Ollama host (default $OLLAMA_HOST)')
+    .option('--concurrency <n>', 'requests in flight', positiveInt, 4);
+  generate
+    .option('--chunk-size <n>', 'chunk size in characters for documents read from paths (default 800)', positiveInt)
+    .option('--chunk-overlap <n>', 'overlap in characters (default 100)', nonNegativeInt)
+    .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
+    .option('--dry-run', 'print the plan (passages, calls, estimated tokens) and stop');
+  jsonOption(generate).action(run(async (ctx, paths: string[], opts) => (await import('./commands/queries.js')).runQueriesGenerate(paths, opts, ctx)));
+
+  const label = program
+    .command('label')
+    .description('judge pooled results in a local browser page (keyboard 0-3); labels go to the dataset\'s qrels at once')
+    .requiredOption('--dataset <dir>', 'a BEIR dataset folder (e.g. made by rag queries generate)')
+    .option('--model <id>', 'model whose results are pooled (repeatable; default hash)', collect)
+    .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
+    .option('--pool-depth <k>', 'pool the top k documents of every run per query', positiveInt, 10)
+    .option('--split <name>', 'qrels split to write', DEFAULT_SPLIT)
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', nonNegativeInt)
+    .option('--judge <name>', 'who judges, recorded in judgments.jsonl (default: your user name)')
+    .option('--llm <spec>', 'instead of the page: a chat model (openai:MODEL, ollama:MODEL) grades the pools into qrels/<split>.llm.tsv')
+    .option('--llm-base-url <url>', 'where the --llm model runs (default $OPENAI_BASE_URL, or $OLLAMA_HOST for ollama:)')
+    .option('--concurrency <n>', 'chat requests in flight for --llm', positiveInt, 4)
+    .option('--agreement', "print Cohen's kappa and the confusion table between your judgments and the model's");
+  addModelOptions(jsonOption(noCacheOption(label))).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));
 
   const models = program
     .command('models')

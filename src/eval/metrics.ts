@@ -10,7 +10,7 @@ import { RagError } from '../errors.js';
 export const DEFAULT_KS = [1, 3, 5, 10, 100] as const;
 
 /** Metric families, in the order their keys appear in results. */
-export const METRIC_NAMES = ['ndcg', 'recall', 'precision', 'mrr', 'map', 'hit_rate'] as const;
+export const METRIC_NAMES = ['ndcg', 'recall', 'precision', 'mrr', 'map', 'hit_rate', 'judged'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** Key of one metric at one cut-off, e.g. `metricKey('ndcg', 10) === 'ndcg_at_10'`. */
@@ -75,6 +75,9 @@ function dedupe(ranked: readonly string[]): string[] {
  *   ranking is shorter than k). `hit_rate`: 1 if any relevant document is retrieved.
  * - `mrr`: 1 / rank of the first relevant document, 0 if none within k.
  * - `map`: average precision cut at k.
+ * - `judged`: the fraction of the top k (divided by k, as precision) that carry any label, grade 0
+ *   included: how much of the ranking the metrics above actually saw. Unjudged documents count as
+ *   not relevant, so a run with low judged@k may be better than its scores say (ir_measures' Judged@k).
  */
 export function scoreQuery(
   ranked: readonly string[],
@@ -92,6 +95,7 @@ export function scoreQuery(
   const idcg: number[] = [0];
   const hits: number[] = [0];
   const precisionSum: number[] = [0];
+  const judged: number[] = [0];
   let firstRelevantRank = 0;
   for (let i = 1; i <= maxK; i += 1) {
     const id = list[i - 1];
@@ -103,6 +107,7 @@ export function scoreQuery(
     dcg.push((dcg[i - 1] ?? 0) + gain / discount);
     idcg.push((idcg[i - 1] ?? 0) + (grades[i - 1] ?? 0) / discount);
     hits.push(h);
+    judged.push((judged[i - 1] ?? 0) + (id !== undefined && relevant.has(id) ? 1 : 0));
     precisionSum.push((precisionSum[i - 1] ?? 0) + (isRel === 1 ? h / i : 0));
     if (isRel === 1 && firstRelevantRank === 0) firstRelevantRank = i;
   }
@@ -137,6 +142,9 @@ export function scoreQuery(
             break;
           case 'hit_rate':
             value = h > 0 ? 1 : 0;
+            break;
+          case 'judged':
+            value = (judged[k] ?? 0) / k;
             break;
         }
       }

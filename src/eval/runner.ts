@@ -16,6 +16,7 @@ import { openModelFor } from '../embed/open-model.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
+import type { Chunk } from '../model/document.js';
 import { openRetriever } from '../retrieve/open.js';
 import type { TextEncoding } from '../ingest/encoding.js';
 import type { Retriever } from '../retrieve/types.js';
@@ -38,8 +39,14 @@ export type EvalEvent =
   | { type: 'embed-progress'; done: number; total: number }
   | { type: 'query-progress'; done: number; total: number }
   | { type: 'run-end'; run: RunResult }
-  /** Another eval holds the PostgreSQL eval tables under the same table=; this one waits. */
-  | { type: 'waiting'; message: string };
+  | { type: 'waiting'; message: string }
+  | { type: 'rankings'; model: string; mode: RetrievalMode; rankings: ReadonlyMap<string, ReadonlyArray<RankedDocument>> };
+
+/** A document in a ranking, represented by its best chunk. */
+export interface RankedDocument {
+  docId: string;
+  chunk: Chunk;
+}
 
 export interface EvalOptions {
   /** A BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a documents folder with queries.jsonl. */
@@ -147,7 +154,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
             const started = performance.now();
             const scriptFold = options.modelOptions?.scriptFold;
             const retriever = openRetriever(built.store, embedder, mode, scriptFold === undefined ? {} : { scriptFold });
-            const rankings = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
+            const ranked = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
+            const rankings = new Map([...ranked].map(([qid, docs]) => [qid, docs.map((d) => d.docId)]));
+            emit({ type: 'rankings', model: modelLabel, mode, rankings: ranked });
             const querySeconds = (performance.now() - started) / 1000;
             const scored = evaluateRun(rankings, qrels, ks);
             const perQuery: Record<string, PerQueryResult> = {};
@@ -337,12 +346,12 @@ async function rankDocuments(
   chunkCount: number,
   ignoreIdenticalIds: boolean,
   emit: (e: EvalEvent) => void,
-): Promise<Map<string, string[]>> {
-  const rankings = new Map<string, string[]>();
+): Promise<Map<string, RankedDocument[]>> {
+  const rankings = new Map<string, RankedDocument[]>();
   let done = 0;
   for (const q of queries) {
     let depth = Math.min(chunkCount, maxK * 2);
-    let docs: string[] = [];
+    let docs: RankedDocument[] = [];
     for (;;) {
       const hits = await retriever.search(q.text, depth);
       docs = [];
@@ -351,9 +360,12 @@ async function rankDocuments(
         const id = hit.chunk.docId;
         if (seen.has(id)) continue;
         seen.add(id);
-        docs.push(id);
+        docs.push({ docId: id, chunk: hit.chunk });
       }
-      if (ignoreIdenticalIds) docs = removeSelfMatches(q.id, docs);
+      if (ignoreIdenticalIds) {
+        const kept = new Set(removeSelfMatches(q.id, docs.map((d) => d.docId)));
+        docs = docs.filter((d) => kept.has(d.docId));
+      }
       if (docs.length >= maxK || depth >= chunkCount || hits.length < depth) break;
       depth = Math.min(chunkCount, depth * 2);
     }

@@ -13,6 +13,7 @@ import type { Correction } from '../../eval/multiple-testing.js';
 import { powerWarnings, segmentTable } from '../../eval/report/format.js';
 import { shortlist } from '../../embed/shortlist.js';
 import { parseShortlistSpec } from '../shortlist-options.js';
+import { judgedWarnings } from '../../eval/judged.js';
 import type { DatasetWarnings, EvalResults } from '../../eval/types.js';
 import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
@@ -147,7 +148,7 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
         case 'run-end':
           bar.done();
           log(
-            `${label}: nDCG@10 ${fmt(event.run.metrics.ndcg_at_10)} · recall@10 ${fmt(event.run.metrics.recall_at_10)} · ${formatSeconds(event.run.cost.wallSeconds)}`,
+            `${label}: nDCG@10 ${fmt(event.run.metrics.ndcg_at_10)} · recall@10 ${fmt(event.run.metrics.recall_at_10)} · judged@10 ${fmt(event.run.metrics.judged_at_10)} · ${formatSeconds(event.run.cost.wallSeconds)}`,
           );
           break;
       }
@@ -177,6 +178,8 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
   const written = await writeReports(outDir, results, gate);
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
+  // On stderr in --json mode too: a lower-bound score must not pass unnoticed.
+  for (const warning of judgedWarnings(results.runs, opts.dataset)) log(`${err.yellow('warning:')} ${warning}`);
   if (opts.json) {
     printJson({ ...jsonView(results, gate, written.results), ...(explanation === undefined ? {} : { explain: explanation }) }, results.formatVersion);
   } else {
@@ -229,7 +232,7 @@ function jsonView(results: EvalResults, gate: GateResult | undefined, resultsFil
 }
 
 function printTable(results: EvalResults): void {
-  const metrics = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10', 'map_at_10', 'recall_at_100'].filter((m) =>
+  const metrics = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10', 'map_at_10', 'recall_at_100', 'judged_at_10'].filter((m) =>
     results.runs.some((r) => r.metrics[m] !== undefined),
   );
   const header = ['model', 'mode', ...metrics.map((m) => m.replace('_at_', '@')), 'embed', 'chunks/s', 'dim', 'index', 'truncated', 'wall'];

@@ -5,9 +5,10 @@ import { describeEquivalence } from '../equivalence.js';
 import type { GateResult } from '../gate.js';
 import type { DatasetWarnings, EvalResults, RunComparison, RunCost, RunResult } from '../types.js';
 import { metricKey, parseMetricKey } from '../metrics.js';
+import { judgedWarnings } from '../judged.js';
 
 /** Metric columns of the summary tables, in order, when computed. */
-const PREFERRED_COLUMNS = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10', 'map_at_10', 'recall_at_100'];
+const PREFERRED_COLUMNS = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10', 'map_at_10', 'recall_at_100', 'judged_at_10'];
 
 /** The metric columns to show: the preferred ones that exist, else nDCG and recall at each k. */
 export function metricColumns(results: EvalResults): string[] {
@@ -24,6 +25,7 @@ const FAMILY_LABELS: Record<string, string> = {
   mrr: 'MRR',
   map: 'MAP',
   hit_rate: 'Hit',
+  judged: 'Judged',
 };
 
 /** `ndcg_at_10` -> `nDCG@10`. */
@@ -90,6 +92,7 @@ export function datasetNotes(results: EvalResults): string[] {
     const list = [...unranked];
     notes.push(`${list.length} query(ies) got no ranking and scored 0${ex(list, list.length)}`);
   }
+  notes.push(...judgedWarnings(results.runs, results.dataset.path));
   return notes;
 }
 
