@@ -100,7 +100,8 @@ export async function makeMessyFolder(root: string, bigFile: string): Promise<Me
   return [
     { rel: 'good/garden.md', code: null },
     { rel: 'good/向量.txt', code: null },
-    { rel: 'gbk.txt', code: null },
+    // A note, not a problem: the file is ingested, and the notice names the encoding it was read in.
+    { rel: 'gbk.txt', code: 'legacy-encoding' },
     { rel: 'invalid-utf8.txt', code: 'invalid-encoding' },
     { rel: 'empty.txt', code: 'empty' },
     { rel: 'blank.md', code: 'empty' },
