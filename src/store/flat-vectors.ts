@@ -76,7 +76,7 @@ export function scanTopK(
   if (positions.length < d / 4) sparseDots(positions, values, rows, d, n, scores);
   else if (simd !== undefined && SimdDots.supports(d, n)) simd.kernel.dots(q, rows, d, n, simd.version, scores);
   else denseDots(q, rows, d, n, scores);
-  return selectTop(scores, labels, n, k, filter);
+  return topOfScores(scores, labels, n, k, filter);
 }
 
 /**
@@ -84,7 +84,7 @@ export function scanTopK(
  * worst kept hit at its root: a row that does not beat the root costs one comparison, and one
  * that does costs log k (eval asks for k = 200, where a sorted insert list spent a third of the scan).
  */
-function selectTop(scores: Float64Array, labels: ArrayLike<number>, n: number, k: number, filter?: (label: number) => boolean): LabelHit[] {
+export function topOfScores(scores: Float64Array, labels: ArrayLike<number>, n: number, k: number, filter?: (label: number) => boolean): LabelHit[] {
   const sims = new Float64Array(k);
   const heapLabels = new Float64Array(k);
   let size = 0;
