@@ -97,7 +97,8 @@ export type { PgLocation, SslMode } from './store/pg/location.js';
 export { openRetriever } from './retrieve/open.js';
 export { DenseRetriever } from './retrieve/dense.js';
 export { Bm25Retriever } from './retrieve/lexical.js';
-export { fuseRankings, HybridRetriever } from './retrieve/hybrid.js';
+export { DEFAULT_FUSION, fuseConvex, fuseRankings, HybridRetriever } from './retrieve/hybrid.js';
+export type { Fusion } from './retrieve/hybrid.js';
 export { Bm25Index } from './retrieve/bm25.js';
 export type { RetrievalMode, RetrievedChunk, Retriever } from './retrieve/types.js';
 

@@ -3,13 +3,15 @@ import type { ModelInfo } from '../model/model-info.js';
 import type { IndexReader } from '../store/reader.js';
 import { DEFAULT_SCRIPT_FOLD, isScriptFold, type ScriptFold } from '../text/script-fold.js';
 import { DenseRetriever } from './dense.js';
-import { HybridRetriever } from './hybrid.js';
+import { HybridRetriever, type Fusion } from './hybrid.js';
 import { Bm25Retriever } from './lexical.js';
 import type { RetrievalMode, Retriever } from './types.js';
 
 export interface OpenRetrieverOptions {
   /** Script fold of the BM25 side; default {@link lexicalScriptFold} of the index's model. */
   scriptFold?: ScriptFold;
+  /** How hybrid mode fuses its two rankings (default RRF, k = 60). */
+  fusion?: Fusion;
 }
 
 /**
@@ -32,6 +34,6 @@ export function openRetriever(store: IndexReader, embedder: Embedder, mode: Retr
     case 'bm25':
       return new Bm25Retriever(store, fold);
     case 'hybrid':
-      return new HybridRetriever(new DenseRetriever(store, embedder), new Bm25Retriever(store, fold));
+      return new HybridRetriever(new DenseRetriever(store, embedder), new Bm25Retriever(store, fold), undefined, options.fusion);
   }
 }

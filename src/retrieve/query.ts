@@ -12,6 +12,7 @@ import { makeSnippet } from './snippet.js';
 import type { Snippet } from './snippet.js';
 import { DEFAULT_K, DEFAULT_MODE, type RetrievalMode } from './types.js';
 import { lexicalScriptFold } from './open.js';
+import { DEFAULT_FUSION, type Fusion } from './hybrid.js';
 import type { ScriptFold } from '../text/script-fold.js';
 
 export interface QueryOptions {
@@ -31,6 +32,8 @@ export interface QueryOptions {
    * model was built with, else `t2s`. A `hash` index built with another fold is refused.
    */
   scriptFold?: ScriptFold;
+  /** Hybrid mode: how the dense and BM25 rankings are fused (default RRF, k = 60). */
+  fusion?: Fusion;
 }
 
 export interface QueryHit {
@@ -59,6 +62,8 @@ export interface QueryResult {
   mode: RetrievalMode;
   /** The Simplified/Traditional fold used for BM25 and highlights. */
   scriptFold: ScriptFold;
+  /** Hybrid mode only: how the rankings were fused. */
+  fusion?: Fusion;
   query: string;
   k: number;
   results: QueryHit[];
@@ -106,7 +111,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     const stats = store.corpusStatistics();
     if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
     const embedTime = { ms: 0 };
-    const hits = await openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold }).search(text, k);
+    const hits = await openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) }).search(text, k);
     const results: QueryHit[] = hits.map((hit, i) => ({
       rank: i + 1,
       score: hit.score,
@@ -128,6 +133,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       model: embedder.info.id,
       mode,
       scriptFold,
+      ...(mode === 'hybrid' ? { fusion: options.fusion ?? DEFAULT_FUSION } : {}),
       query: text,
       k,
       results,

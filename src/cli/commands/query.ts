@@ -2,11 +2,12 @@ import { query } from '../../retrieve/query.js';
 import type { QueryResult } from '../../retrieve/query.js';
 import type { Snippet } from '../../retrieve/snippet.js';
 import type { RetrievalMode } from '../../retrieve/types.js';
+import { fusionFrom, type FusionFlags } from '../fusion-options.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { err, log, out, printJson } from '../ui.js';
 
-export interface QueryCommandOptions extends ModelFlags {
+export interface QueryCommandOptions extends ModelFlags, FusionFlags {
   index: string;
   k: number;
   mode: RetrievalMode;
@@ -18,6 +19,7 @@ export interface QueryCommandOptions extends ModelFlags {
 export async function runQuery(text: string, opts: QueryCommandOptions): Promise<void> {
   // The process clock starts at process start: this is node's boot plus loading the CLI.
   const startup = performance.now() / 1000;
+  const fusion = fusionFrom(opts, opts.mode);
   const result = await query({
     text,
     index: opts.index,
@@ -26,12 +28,14 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
     ...(opts.model === undefined ? {} : { model: opts.model }),
     modelOptions: modelOptionsFrom(opts),
     ...(opts.scriptFold === undefined ? {} : { scriptFold: opts.scriptFold }),
+    ...(fusion === undefined ? {} : { fusion }),
   });
   if (opts.json) {
     printJson({
       query: result.query,
       model: result.model,
       mode: result.mode,
+      ...(result.fusion === undefined ? {} : { fusion: result.fusion }),
       index: result.index,
       results: result.results.map(({ snippet, ...hit }) => ({ ...hit, snippet: snippet.text })),
       ...(opts.timings ? { timings: { startup, ...result.timings } } : {}),
