@@ -99,6 +99,11 @@ export { DenseRetriever } from './retrieve/dense.js';
 export { Bm25Retriever } from './retrieve/lexical.js';
 export { DEFAULT_FUSION, fuseConvex, fuseRankings, HybridRetriever } from './retrieve/hybrid.js';
 export type { Fusion } from './retrieve/hybrid.js';
+export { DEFAULT_RERANK_DEPTH, RerankingRetriever } from './retrieve/rerank.js';
+export { createHttpReranker } from './rerank/http-rerank.js';
+export type { HttpRerankOptions } from './rerank/http-rerank.js';
+export { openReranker } from './rerank/open-reranker.js';
+export type { Reranker } from './rerank/types.js';
 export { Bm25Index } from './retrieve/bm25.js';
 export type { RetrievalMode, RetrievedChunk, Retriever } from './retrieve/types.js';
 

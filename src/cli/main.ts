@@ -7,6 +7,7 @@ import { EXIT, exitCodeForError, exitCodeForStatus, type CommandStatus } from '.
 import { addModelOptions } from './model-options.js';
 import { byteSize, collect, intList, nonNegativeInt, number, positiveInt } from './options.js';
 import { fusionOptions } from './fusion-options.js';
+import { rerankOptions } from './rerank-options.js';
 import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err } from './ui.js';
@@ -61,7 +62,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .addOption(new Option('--mode <mode>', 'retrieval mode').choices(RETRIEVAL_MODES).default(DEFAULT_MODE))
     .option('--model <id>', 'must match the model the index was built with (default: that model)')
     .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json');
-  fusionOptions(query);
+  rerankOptions(fusionOptions(query));
   addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
   const evaluate = program

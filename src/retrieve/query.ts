@@ -13,6 +13,8 @@ import type { Snippet } from './snippet.js';
 import { DEFAULT_K, DEFAULT_MODE, type RetrievalMode } from './types.js';
 import { lexicalScriptFold } from './open.js';
 import { DEFAULT_FUSION, type Fusion } from './hybrid.js';
+import { DEFAULT_RERANK_DEPTH, RerankingRetriever } from './rerank.js';
+import type { Reranker } from '../rerank/types.js';
 import type { ScriptFold } from '../text/script-fold.js';
 
 export interface QueryOptions {
@@ -34,11 +36,18 @@ export interface QueryOptions {
   scriptFold?: ScriptFold;
   /** Hybrid mode: how the dense and BM25 rankings are fused (default RRF, k = 60). */
   fusion?: Fusion;
+  /** A second stage: the top `rerankDepth` chunks of the mode's ranking, reordered by this reranker. */
+  rerank?: Reranker;
+  /** How many first-stage chunks the reranker scores (default 100, at least k). */
+  rerankDepth?: number;
 }
 
 export interface QueryHit {
   rank: number;
-  /** Similarity, higher is better: cosine for dense, BM25 score for bm25, fused reciprocal rank for hybrid. */
+  /**
+   * Higher is better: cosine for dense, BM25 score for bm25, the fused score for hybrid, and
+   * the reranker's relevance score when a reranker ran.
+   */
   score: number;
   docId: string;
   source: string;
@@ -53,6 +62,8 @@ export interface QueryHit {
   snippet: Snippet;
   /** Hybrid mode: the chunk's rank in the dense and the BM25 ranking (null: not in that one's top 100). */
   componentRanks?: { dense: number | null; bm25: number | null };
+  /** With a reranker: the chunk's rank before reranking. */
+  firstStageRank?: number;
 }
 
 export interface QueryResult {
@@ -64,6 +75,8 @@ export interface QueryResult {
   scriptFold: ScriptFold;
   /** Hybrid mode only: how the rankings were fused. */
   fusion?: Fusion;
+  /** With a reranker: which, and how deep it read the first stage. */
+  rerank?: { id: string; depth: number };
   query: string;
   k: number;
   results: QueryHit[];
@@ -111,7 +124,10 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     const stats = store.corpusStatistics();
     if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
     const embedTime = { ms: 0 };
-    const hits = await openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) }).search(text, k);
+    const first = openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) });
+    const rerankDepth = Math.max(k, options.rerankDepth ?? DEFAULT_RERANK_DEPTH);
+    const retriever = options.rerank === undefined ? first : new RerankingRetriever(first, options.rerank, rerankDepth);
+    const hits = await retriever.search(text, k);
     const results: QueryHit[] = hits.map((hit, i) => ({
       rank: i + 1,
       score: hit.score,
@@ -126,6 +142,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       text: hit.chunk.text,
       snippet: makeSnippet(text, hit.chunk.text, { scriptFold }),
       ...(hit.componentRanks === undefined ? {} : { componentRanks: hit.componentRanks }),
+      ...(hit.firstStageRank === undefined ? {} : { firstStageRank: hit.firstStageRank }),
     }));
     const finished = performance.now();
     return {
@@ -134,6 +151,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       mode,
       scriptFold,
       ...(mode === 'hybrid' ? { fusion: options.fusion ?? DEFAULT_FUSION } : {}),
+      ...(options.rerank === undefined ? {} : { rerank: { id: options.rerank.id, depth: rerankDepth } }),
       query: text,
       k,
       results,

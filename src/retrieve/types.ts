@@ -18,6 +18,8 @@ export interface RetrievedChunk {
    * not return it), since a fused score alone (0.033, 0.032 ...) says little.
    */
   componentRanks?: { dense: number | null; bm25: number | null };
+  /** Reranked results: the chunk's 1-based rank in the first stage, before the reranker. */
+  firstStageRank?: number;
 }
 
 /** Turns a query into ranked chunks of one index. */

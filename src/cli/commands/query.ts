@@ -3,11 +3,12 @@ import type { QueryResult } from '../../retrieve/query.js';
 import type { Snippet } from '../../retrieve/snippet.js';
 import type { RetrievalMode } from '../../retrieve/types.js';
 import { fusionFrom, type FusionFlags } from '../fusion-options.js';
+import { rerankerFrom, type RerankFlags } from '../rerank-options.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { err, log, out, printJson } from '../ui.js';
 
-export interface QueryCommandOptions extends ModelFlags, FusionFlags {
+export interface QueryCommandOptions extends ModelFlags, FusionFlags, RerankFlags {
   index: string;
   k: number;
   mode: RetrievalMode;
@@ -20,6 +21,7 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
   // The process clock starts at process start: this is node's boot plus loading the CLI.
   const startup = performance.now() / 1000;
   const fusion = fusionFrom(opts, opts.mode);
+  const reranker = rerankerFrom(opts);
   const result = await query({
     text,
     index: opts.index,
@@ -29,6 +31,7 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
     modelOptions: modelOptionsFrom(opts),
     ...(opts.scriptFold === undefined ? {} : { scriptFold: opts.scriptFold }),
     ...(fusion === undefined ? {} : { fusion }),
+    ...(reranker === undefined ? {} : { rerank: reranker, ...(opts.rerankDepth === undefined ? {} : { rerankDepth: opts.rerankDepth }) }),
   });
   if (opts.json) {
     printJson({
@@ -36,13 +39,15 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
       model: result.model,
       mode: result.mode,
       ...(result.fusion === undefined ? {} : { fusion: result.fusion }),
+      ...(result.rerank === undefined ? {} : { rerank: result.rerank }),
       index: result.index,
       results: result.results.map(({ snippet, ...hit }) => ({ ...hit, snippet: snippet.text })),
       ...(opts.timings ? { timings: { startup, ...result.timings } } : {}),
     });
     return;
   }
-  log(err.dim(`model: ${result.model} · mode: ${result.mode} · ${result.results.length} result${result.results.length === 1 ? '' : 's'} in ${Math.round(result.seconds * 1000)} ms`));
+  const stage = result.rerank === undefined ? '' : ` · reranked by ${result.rerank.id} (top ${result.rerank.depth})`;
+  log(err.dim(`model: ${result.model} · mode: ${result.mode}${stage} · ${result.results.length} result${result.results.length === 1 ? '' : 's'} in ${Math.round(result.seconds * 1000)} ms`));
   if (opts.timings) log(err.dim(describeTimings(startup, result)));
   printResults(result);
 }
@@ -70,6 +75,7 @@ function printResults(result: QueryResult): void {
 
 /** The score, or for hybrid hits the ranks it was fused from: `bm25 #2 · dense #5`. */
 function scoreLabel(hit: QueryResult['results'][number]): string {
+  if (hit.firstStageRank !== undefined) return `${hit.score.toFixed(3)} (was #${hit.firstStageRank})`;
   const ranks = hit.componentRanks;
   if (ranks === undefined) return hit.score.toFixed(3);
   const rank = (r: number | null): string => (r === null ? '–' : `#${r}`);
