@@ -17,6 +17,7 @@
  * (no per-element parsing). Exact size = 24 + 4n + 4nd, which the manifest's byte count and
  * the reader both check.
  */
+import { readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
@@ -208,7 +209,18 @@ export class FlatVectors {
    * turns it into a user-facing "damaged" message).
    */
   static async read(path: string, dimension: number, liveLabels: Iterable<number>): Promise<FlatVectors> {
-    const buffer = await readWhole(path);
+    return FlatVectors.parse(await readWhole(path), dimension, liveLabels);
+  }
+
+  /**
+   * {@link read} without awaiting: for an index whose vectors are loaded on first use by a
+   * synchronous caller (`IndexStore.search`, `vectorOf`).
+   */
+  static readSync(path: string, dimension: number, liveLabels: Iterable<number>): FlatVectors {
+    return FlatVectors.parse(readFileSync(path), dimension, liveLabels);
+  }
+
+  private static parse(buffer: Buffer, dimension: number, liveLabels: Iterable<number>): FlatVectors {
     if (buffer.length < HEADER_BYTES || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a rag vector file');
     const format = buffer.readUInt32LE(8);
     if (format !== FILE_FORMAT) throw new Error(`has vector file format ${format}, expected ${FILE_FORMAT}`);

@@ -36,6 +36,14 @@ export interface SearchOptions {
   exact?: boolean;
 }
 
+export interface OpenStoreOptions {
+  /**
+   * Leave the vector and graph files on disk until a search or a write needs them: an unchanged
+   * re-ingest and a BM25 query then never read them. Their sizes are still checked on open.
+   */
+  lazyVectors?: boolean;
+}
+
 /** How many times open() re-reads the manifest when a concurrent commit removed files it named. */
 const OPEN_RETRIES = 5;
 
@@ -55,6 +63,8 @@ export class IndexStore implements IndexReader {
   private readonly chunks = new Map<string, ChunkRecord>();
   private readonly byLabel = new Map<number, ChunkRecord>();
   private vectors: StoredVectors | undefined;
+  /** Opened with `lazyVectors` and not read yet: {@link loadVectors} / {@link loadedVectors}. */
+  private vectorsPending = false;
   private stats: Buffer | undefined;
   private nextLabel = 0;
   /** Not committed yet: a new index or a rebuild. Its first commit writes every file. */
@@ -79,11 +89,11 @@ export class IndexStore implements IndexReader {
    * Loads the current generation of the index in `dir`. Throws RagError when there is no index,
    * when it was written by a newer rag, or when a file is missing or damaged.
    */
-  static async open(dir: string): Promise<IndexStore> {
+  static async open(dir: string, options: OpenStoreOptions = {}): Promise<IndexStore> {
     for (let attempt = 0; ; attempt++) {
       const manifest = await readManifest(dir);
       try {
-        return await IndexStore.load(dir, manifest);
+        return await IndexStore.load(dir, manifest, options.lazyVectors === true);
       } catch (error) {
         if (!(error instanceof MissingFileError)) throw error;
         // A writer may have committed and removed this generation's files after we read the
@@ -116,11 +126,11 @@ export class IndexStore implements IndexReader {
     return this.fresh;
   }
 
-  private static async load(dir: string, manifest: Manifest): Promise<IndexStore> {
+  private static async load(dir: string, manifest: Manifest, lazyVectors: boolean): Promise<IndexStore> {
     const store = new IndexStore(dir, manifest);
     const { chunks: chunksFile, vectors: vectorsFile, flatVectors: flatFile, stats: statsFile } = manifest.files;
     const path = (file: ManifestFile): string => join(dir, file.name);
-    const display = (file: ManifestFile): string => join(dir, file.name);
+    const display = path;
 
     await checkSize(dir, chunksFile);
     try {
@@ -148,41 +158,15 @@ export class IndexStore implements IndexReader {
       );
     }
 
-    const params = { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction };
-    const dimension = manifest.model.dimension;
-    let graph: VectorIndex | undefined;
-    if (vectorsFile !== undefined) {
-      await checkSize(dir, vectorsFile);
-      try {
-        graph = await VectorIndex.read(path(vectorsFile), dimension, params, store.byLabel.keys());
-      } catch (error) {
-        if (!(await fileExists(path(vectorsFile)))) throw new MissingFileError(vectorsFile.name);
-        throw damaged(dir, `${display(vectorsFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
-      }
-    }
-    if (manifest.formatVersion === 1) {
-      // Format 1 kept the vectors only in the graph: copy them out (what the first exact search
-      // did anyway); the next commit writes them as a flat file.
-      if (graph !== undefined) {
-        const g = graph;
-        const entries = [...store.byLabel.keys()].sort((a, b) => a - b).map((label): [number, Float32Array] => [label, g.vector(label)!]);
-        store.vectors = new StoredVectors(FlatVectors.from(dimension, entries), params, graph);
-      } else if (store.chunks.size > 0) {
-        throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
-      }
-    } else if (flatFile !== undefined) {
-      await checkSize(dir, flatFile);
-      let flat: FlatVectors;
-      try {
-        flat = await FlatVectors.read(path(flatFile), dimension, store.byLabel.keys());
-      } catch (error) {
-        if (isErrno(error, 'ENOENT')) throw new MissingFileError(flatFile.name);
-        throw damaged(dir, `${display(flatFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
-      }
-      store.vectors = new StoredVectors(flat, params, graph);
-    } else if (store.chunks.size > 0) {
+    // The vector and graph files: sizes checked now (cheap, and a truncated file is found when
+    // the index opens); contents read now, or on first use when opened with `lazyVectors`.
+    if (vectorsFile !== undefined) await checkSize(dir, vectorsFile);
+    if (manifest.formatVersion >= 2 && flatFile !== undefined) await checkSize(dir, flatFile);
+    if ((manifest.formatVersion === 1 ? vectorsFile : flatFile) === undefined && store.chunks.size > 0) {
       throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
     }
+    if (lazyVectors) store.vectorsPending = true;
+    else await store.readVectors(false);
 
     if (statsFile !== undefined) {
       await checkSize(dir, statsFile);
@@ -194,6 +178,126 @@ export class IndexStore implements IndexReader {
       }
     }
     return store;
+  }
+
+  /**
+   * Reads the vector (and graph) files of this view's generation. `sync` for the synchronous
+   * accessors ({@link search}, {@link vectorOf}) of a store opened with `lazyVectors`.
+   */
+  private readVectors(sync: true): void;
+  private readVectors(sync: false): Promise<void>;
+  private readVectors(sync: boolean): void | Promise<void> {
+    const dir = this.dir;
+    const manifest = this.currentManifest;
+    const { vectors: vectorsFile, flatVectors: flatFile } = manifest.files;
+    const params = { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction };
+    const dimension = manifest.model.dimension;
+    const labels = (): IterableIterator<number> => this.byLabel.keys();
+    const failed = (file: ManifestFile, error: unknown): Error => {
+      if (isErrno(error, 'ENOENT')) return new MissingFileError(file.name);
+      return damaged(dir, `${join(dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
+    };
+    const install = (graph: VectorIndex | undefined, flat: FlatVectors | undefined): void => {
+      this.vectorsPending = false;
+      if (manifest.formatVersion === 1) {
+        // Format 1 kept the vectors only in the graph: copy them out (what the first exact search
+        // did anyway); the next commit writes them as a flat file.
+        if (graph === undefined) return;
+        const entries = [...this.byLabel.keys()].sort((a, b) => a - b).map((label): [number, Float32Array] => [label, graph.vector(label)!]);
+        this.vectors = new StoredVectors(FlatVectors.from(dimension, entries), params, graph);
+      } else if (flat !== undefined) {
+        this.vectors = new StoredVectors(flat, params, graph);
+      }
+    };
+    const flatNeeded = manifest.formatVersion >= 2 ? flatFile : undefined;
+    if (sync) {
+      let graph: VectorIndex | undefined;
+      let flat: FlatVectors | undefined;
+      if (vectorsFile !== undefined) {
+        try {
+          graph = VectorIndex.readSync(join(dir, vectorsFile.name), dimension, params, labels());
+        } catch (error) {
+          throw failed(vectorsFile, error);
+        }
+      }
+      if (flatNeeded !== undefined) {
+        try {
+          flat = FlatVectors.readSync(join(dir, flatNeeded.name), dimension, labels());
+        } catch (error) {
+          throw failed(flatNeeded, error);
+        }
+      }
+      install(graph, flat);
+      return;
+    }
+    return (async () => {
+      let graph: VectorIndex | undefined;
+      let flat: FlatVectors | undefined;
+      if (vectorsFile !== undefined) {
+        try {
+          graph = await VectorIndex.read(join(dir, vectorsFile.name), dimension, params, labels());
+        } catch (error) {
+          // hnswlib's own error for a missing file is not an errno: look.
+          if (!(await fileExists(join(dir, vectorsFile.name)))) throw new MissingFileError(vectorsFile.name);
+          throw failed(vectorsFile, error);
+        }
+      }
+      if (flatNeeded !== undefined) {
+        try {
+          flat = await FlatVectors.read(join(dir, flatNeeded.name), dimension, labels());
+        } catch (error) {
+          throw failed(flatNeeded, error);
+        }
+      }
+      install(graph, flat);
+    })();
+  }
+
+  /** Whether the vectors of this view are still on disk only (opened with `lazyVectors`). */
+  get vectorsLoaded(): boolean {
+    return !this.vectorsPending;
+  }
+
+  /**
+   * Reads the vectors now if they were left on disk (`lazyVectors`); a no-op otherwise. When a
+   * commit by another process removed this generation's files meanwhile, the view moves to the
+   * current generation as a whole (never this generation's chunks with another's vectors).
+   */
+  async loadVectors(): Promise<void> {
+    if (!this.vectorsPending) return;
+    try {
+      await this.readVectors(false);
+    } catch (error) {
+      if (!(error instanceof MissingFileError)) throw error;
+      const now = await IndexStore.open(this.dir);
+      if (now.manifest.generation === this.currentManifest.generation) throw damaged(this.dir, `${join(this.dir, error.message)} is missing`);
+      this.adopt(now);
+    }
+  }
+
+  private adopt(other: IndexStore): void {
+    this.currentManifest = other.currentManifest;
+    for (const [from, to] of [[other.docs, this.docs], [other.chunks, this.chunks], [other.byLabel, this.byLabel]] as const) {
+      (to as Map<unknown, unknown>).clear();
+      for (const [k, v] of from as Map<unknown, unknown>) (to as Map<unknown, unknown>).set(k, v);
+    }
+    this.vectors = other.vectors;
+    this.stats = other.stats;
+    this.nextLabel = other.nextLabel;
+    this.vectorsPending = false;
+  }
+
+  /** For the synchronous accessors: the vectors, read now if still on disk. */
+  private get loadedVectors(): StoredVectors | undefined {
+    if (this.vectorsPending) {
+      try {
+        this.readVectors(true);
+      } catch (error) {
+        if (error instanceof MissingFileError) throw damaged(this.dir, `${join(this.dir, error.message)} is missing`);
+        throw error;
+      }
+    }
+    return this.vectors;
   }
 
   /** The manifest of the generation this view shows. */
@@ -238,10 +342,11 @@ export class IndexStore implements IndexReader {
    * a per-query ef otherwise (see vector-store.ts and hnsw.ts).
    */
   search(vector: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
-    if (this.vectors === undefined) return [];
+    const vectors = this.loadedVectors;
+    if (vectors === undefined) return [];
     const { filter } = options;
     const byLabel = this.byLabel;
-    const hits = this.vectors.search(vector, k, {
+    const hits = vectors.search(vector, k, {
       ef: options.ef,
       exact: options.exact,
       filter:
@@ -281,6 +386,7 @@ export class IndexStore implements IndexReader {
 
   /** {@link search} for callers that work with any {@link IndexReader}. */
   async searchVector(vector: Float32Array, k: number, options: { ef?: number } = {}): Promise<SearchHit[]> {
+    await this.loadVectors();
     return this.search(vector, k, options.ef === undefined ? {} : { ef: options.ef });
   }
 
@@ -294,7 +400,7 @@ export class IndexStore implements IndexReader {
   /** The stored vector of a chunk (unit length: the cosine index normalises on insert). */
   vectorOf(chunkId: string): Float32Array | undefined {
     const record = this.chunks.get(chunkId);
-    return record === undefined ? undefined : this.vectors?.vector(record.label);
+    return record === undefined ? undefined : this.loadedVectors?.vector(record.label);
   }
 
   /** Bytes the current generation occupies on disk (manifest and the files it names). */
@@ -315,6 +421,8 @@ export class IndexStore implements IndexReader {
   /** @internal Applies staged operations in order; the view then shows the new state. */
   applyOperations(operations: Iterable<Operation>, dimension: number, graphWork = EXACT_SEARCH_WORK): void {
     const ops = [...operations];
+    // The writer awaits loadVectors() first; this only catches a caller that did not.
+    if (this.vectorsPending) void this.loadedVectors;
     let adding = 0;
     for (const op of ops) if (op.kind === 'put') adding += op.chunks.length;
     if (adding > 0 && this.vectors === undefined) {

@@ -41,7 +41,8 @@ export async function openIndex(location: string, options: OpenIndexOptions = {}
     const { PgIndex } = await import('./pg/pg-index.js');
     return PgIndex.open(location, options);
   }
-  return IndexStore.open(location);
+  // Vectors are read on the first vector search: a BM25 query never needs them.
+  return IndexStore.open(location, { lazyVectors: true });
 }
 
 /** Whether `location` holds an index. */

@@ -74,7 +74,8 @@ export async function writeIndex<T>(
       // is overwritten before the new manifest replaces the old one.
       store = IndexStore.empty(dir, init, await lastGeneration(dir));
     } else if (exists) {
-      store = await IndexStore.open(dir);
+      // Vectors stay on disk until a commit needs them: an unchanged re-ingest never reads them.
+      store = await IndexStore.open(dir, { lazyVectors: true });
       assertWritable(store, init);
     } else {
       await assertUsableDirectory(dir);
@@ -91,6 +92,7 @@ export async function writeIndex<T>(
       dimension,
       async (operations, stats) => {
         const ops = [...operations];
+        await store.loadVectors();
         store.applyOperations(ops, dimension, options.graphWork);
         await store.commit(init, stats, ops.length > 0);
       },
@@ -101,6 +103,7 @@ export async function writeIndex<T>(
     const stats = tx.statsChange();
     const changed = tx.operations.size > 0;
     if (changed || stats !== undefined || store.uncommitted) {
+      await store.loadVectors();
       store.applyOperations(tx.operations.values(), dimension, options.graphWork);
       await store.commit(init, stats, changed);
     }
