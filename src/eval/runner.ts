@@ -151,7 +151,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
         if (pgBase !== undefined) await dropIndex(location);
         created.push(location);
         const chunkCache = await openChunkCache(embedder, chunking, options);
-        const built = await buildIndex(embedder, loaded, chunking, chunkCache, location, emit);
+        const built = await buildIndex(embedder, loaded, chunking, chunkCache, location, modes.some((m) => m !== 'dense'), emit);
         try {
           for (const mode of modes) {
             const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
@@ -273,6 +273,7 @@ async function buildIndex(
   chunking: ChunkingOptions,
   chunkCache: ChunkCache | undefined,
   location: string,
+  lexical: boolean,
   emit: (e: EvalEvent) => void,
 ): Promise<BuiltIndex> {
   const started = performance.now();
@@ -285,6 +286,7 @@ async function buildIndex(
     paths: [],
     commitEvery: null,
     durable: false,
+    lexicalPostings: lexical,
     onCommitted: (committed) => (written = committed),
     chunkCache,
     onEvent: (event) => {

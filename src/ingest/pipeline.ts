@@ -220,6 +220,8 @@ export interface WritePlan {
   lockTimeoutMs?: number;
   /** Directories only: false for a throwaway index (see WriteIndexOptions.durable). */
   durable?: boolean;
+  /** Directories only: store BM25 postings (default true); eval turns it off for dense-only runs. */
+  lexicalPostings?: boolean;
   /** Directories only: receives the index as committed (eval searches it without re-reading). */
   onCommitted?: (store: IndexReader) => void;
   /** Chunk lists cached across runs (saved here); token counts from it go on to the embedder. */
@@ -407,6 +409,7 @@ export async function writeDocuments(plan: WritePlan): Promise<{ summary: Ingest
         ...(plan.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: plan.lockTimeoutMs }),
         ...(plan.rebuild === true ? { rebuild: true } : {}),
         ...(plan.durable === undefined ? {} : { durable: plan.durable }),
+        ...(plan.lexicalPostings === undefined ? {} : { lexical: plan.lexicalPostings }),
         ...(plan.onCommitted === undefined ? {} : { onCommitted: plan.onCommitted }),
         onWarning: (message) => {
           earlyWarnings.push(message);

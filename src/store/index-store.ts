@@ -12,14 +12,17 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
-import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord } from './chunk-file.js';
+import { ChunkFileError, chunkFileLines, readChunkFile, readChunkFileSync, type ChunkRecord } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { removeUnreferenced } from './directory.js';
 import { FlatVectors } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
-import type { IndexReader, SearchHit } from './reader.js';
+import { analyzedChunks, chunkAnalyzer, lexicalScriptFold, readPostings, serializePostings, type AnalyzedChunk } from './lexical-file.js';
+import type { IndexReader, SearchHit, StoredPostings } from './reader.js';
+import type { ScriptFold } from '../text/script-fold.js';
 import { newManifestFields, type IndexInit, type Operation } from './transaction.js';
 import { StoredVectors } from './vector-store.js';
+import { RagError } from '../errors.js';
 import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, readManifest, type Manifest, type ManifestFile } from './manifest.js';
 
 export type { SearchHit } from './reader.js';
@@ -42,6 +45,12 @@ export interface OpenStoreOptions {
    * re-ingest and a BM25 query then never read them. Their sizes are still checked on open.
    */
   lazyVectors?: boolean;
+  /**
+   * Also leave the chunks (their text) on disk, reading only the documents (ids, content hashes):
+   * what a writer needs to see that nothing changed. Implies `lazyVectors`. Writers only (they
+   * hold the lock, so the files cannot change before the chunks are read).
+   */
+  lazyChunks?: boolean;
 }
 
 /** How many times open() re-reads the manifest when a concurrent commit removed files it named. */
@@ -93,7 +102,7 @@ export class IndexStore implements IndexReader {
     for (let attempt = 0; ; attempt++) {
       const manifest = await readManifest(dir);
       try {
-        return await IndexStore.load(dir, manifest, options.lazyVectors === true);
+        return await IndexStore.load(dir, manifest, options.lazyVectors === true || options.lazyChunks === true, options.lazyChunks === true);
       } catch (error) {
         if (!(error instanceof MissingFileError)) throw error;
         // A writer may have committed and removed this generation's files after we read the
@@ -126,35 +135,88 @@ export class IndexStore implements IndexReader {
     return this.fresh;
   }
 
-  private static async load(dir: string, manifest: Manifest, lazyVectors: boolean): Promise<IndexStore> {
+  /** What reading the chunk file does with each document: `withDocuments` false when only the chunks are read (late). */
+  private chunkFileReceiver(withDocuments: boolean): (document: StoredDocument, records: ChunkRecord[]) => void {
+    return (document, records) => {
+      if (withDocuments) {
+        if (this.docs.has(document.docId)) throw new ChunkFileError(`repeats document ${JSON.stringify(document.docId)}`);
+        this.docs.set(document.docId, document);
+      }
+      for (const record of records) {
+        if (this.chunks.has(record.chunk.id) || this.byLabel.has(record.label)) {
+          throw new ChunkFileError(`repeats chunk ${JSON.stringify(record.chunk.id)} or its label`);
+        }
+        this.chunks.set(record.chunk.id, record);
+        this.byLabel.set(record.label, record);
+        this.nextLabel = Math.max(this.nextLabel, record.label + 1);
+      }
+    };
+  }
+
+  /** Chunks counted but not read yet (opened with `lazyChunks`); undefined once they are in memory. */
+  private pendingChunks: number | undefined;
+
+  /**
+   * @internal Reads the chunks of a store opened with `lazyChunks` (a no-op otherwise). Only for
+   * a writer, which holds the lock: the file cannot be replaced under it.
+   */
+  async loadChunks(): Promise<void> {
+    if (this.pendingChunks === undefined) return;
+    await this.readChunks(false);
+  }
+
+  private readChunks(sync: true): void;
+  private readChunks(sync: false): Promise<void>;
+  private readChunks(sync: boolean): void | Promise<void> {
+    const file = this.currentManifest.files.chunks;
+    const path = join(this.dir, file.name);
+    const receive = this.chunkFileReceiver(false);
+    const done = (): void => {
+      if (this.chunks.size !== this.pendingChunks) throw damaged(this.dir, `${path} changed while the index was open`);
+      this.pendingChunks = undefined;
+    };
+    const fail = (error: unknown): never => {
+      if (error instanceof ChunkFileError) throw damaged(this.dir, `${path} ${error.message}`);
+      throw error;
+    };
+    if (sync) {
+      try {
+        readChunkFileSync(path, receive);
+      } catch (error) {
+        fail(error);
+      }
+      done();
+      return;
+    }
+    return readChunkFile(path, receive).then(done, fail);
+  }
+
+  /** For the synchronous accessors: the chunk map, read now if it is still on disk. */
+  private get chunkMap(): Map<string, ChunkRecord> {
+    if (this.pendingChunks !== undefined) this.readChunks(true);
+    return this.chunks;
+  }
+
+  private static async load(dir: string, manifest: Manifest, lazyVectors: boolean, lazyChunks: boolean): Promise<IndexStore> {
     const store = new IndexStore(dir, manifest);
     const { chunks: chunksFile, vectors: vectorsFile, flatVectors: flatFile, stats: statsFile } = manifest.files;
     const path = (file: ManifestFile): string => join(dir, file.name);
     const display = path;
 
     await checkSize(dir, chunksFile);
+    let counted: { documents: number; chunks: number };
     try {
-      await readChunkFile(path(chunksFile), (document, records) => {
-        if (store.docs.has(document.docId)) throw new ChunkFileError(`repeats document ${JSON.stringify(document.docId)}`);
-        store.docs.set(document.docId, document);
-        for (const record of records) {
-          if (store.chunks.has(record.chunk.id) || store.byLabel.has(record.label)) {
-            throw new ChunkFileError(`repeats chunk ${JSON.stringify(record.chunk.id)} or its label`);
-          }
-          store.chunks.set(record.chunk.id, record);
-          store.byLabel.set(record.label, record);
-          store.nextLabel = Math.max(store.nextLabel, record.label + 1);
-        }
-      });
+      counted = await readChunkFile(path(chunksFile), store.chunkFileReceiver(true), { skipChunks: lazyChunks });
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new MissingFileError(chunksFile.name);
       if (error instanceof ChunkFileError) throw damaged(dir, `${display(chunksFile)} ${error.message}`);
       throw error;
     }
-    if (store.docs.size !== manifest.counts.documents || store.chunks.size !== manifest.counts.chunks) {
+    if (lazyChunks) store.pendingChunks = counted.chunks;
+    if (store.docs.size !== manifest.counts.documents || store.chunkCount !== manifest.counts.chunks) {
       throw damaged(
         dir,
-        `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunks.size} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
+        `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunkCount} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
       );
     }
 
@@ -162,7 +224,7 @@ export class IndexStore implements IndexReader {
     // the index opens); contents read now, or on first use when opened with `lazyVectors`.
     if (vectorsFile !== undefined) await checkSize(dir, vectorsFile);
     if (manifest.formatVersion >= 2 && flatFile !== undefined) await checkSize(dir, flatFile);
-    if ((manifest.formatVersion === 1 ? vectorsFile : flatFile) === undefined && store.chunks.size > 0) {
+    if ((manifest.formatVersion === 1 ? vectorsFile : flatFile) === undefined && store.chunkCount > 0) {
       throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
     }
     if (lazyVectors) store.vectorsPending = true;
@@ -187,6 +249,11 @@ export class IndexStore implements IndexReader {
   private readVectors(sync: true): void;
   private readVectors(sync: false): Promise<void>;
   private readVectors(sync: boolean): void | Promise<void> {
+    // Vectors are matched to chunks by label.
+    if (this.pendingChunks !== undefined) {
+      if (sync) this.readChunks(true);
+      else return this.readChunks(false).then(() => this.readVectors(false));
+    }
     const dir = this.dir;
     const manifest = this.currentManifest;
     const { vectors: vectorsFile, flatVectors: flatFile } = manifest.files;
@@ -285,6 +352,7 @@ export class IndexStore implements IndexReader {
     this.stats = other.stats;
     this.nextLabel = other.nextLabel;
     this.vectorsPending = false;
+    this.pendingChunks = undefined;
   }
 
   /** For the synchronous accessors: the vectors, read now if still on disk. */
@@ -320,7 +388,7 @@ export class IndexStore implements IndexReader {
   }
 
   getChunk(chunkId: string): Chunk | undefined {
-    return this.chunks.get(chunkId)?.chunk;
+    return this.chunkMap.get(chunkId)?.chunk;
   }
 
   get documentCount(): number {
@@ -328,12 +396,41 @@ export class IndexStore implements IndexReader {
   }
 
   get chunkCount(): number {
-    return this.chunks.size;
+    return this.pendingChunks ?? this.chunks.size;
   }
 
   /** The model's corpus statistics blob, if one was stored. */
   corpusStatistics(): Buffer | undefined {
     return this.stats;
+  }
+
+  /**
+   * The BM25 postings written with this generation, resolved to chunks, when there are any for
+   * `scriptFold` (undefined otherwise: an index from before they were written, another fold).
+   */
+  async lexicalPostings(scriptFold: ScriptFold): Promise<StoredPostings | undefined> {
+    await this.loadChunks();
+    const file = this.currentManifest.files.lexical;
+    if (file === undefined || this.fresh) return undefined;
+    const path = join(this.dir, file.name);
+    let stored;
+    try {
+      await checkSize(this.dir, file);
+      stored = await readPostings(path);
+    } catch (error) {
+      if (error instanceof MissingFileError || isErrno(error, 'ENOENT')) throw damaged(this.dir, `${path} is missing`);
+      if (error instanceof Error && !(error instanceof RagError)) throw damaged(this.dir, `${path} cannot be read (${error.message})`, error);
+      throw error;
+    }
+    if (stored === undefined || stored.scriptFold !== scriptFold) return undefined;
+    if (stored.labels.length !== this.chunks.size) throw damaged(this.dir, `${path} holds ${stored.labels.length} chunks, the index ${this.chunks.size}`);
+    const entries = stored.labels.map((label) => {
+      const record = this.byLabel.get(label);
+      const document = record && this.docs.get(record.chunk.docId);
+      if (record === undefined || document === undefined) throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
+      return { chunk: record.chunk, document };
+    });
+    return { entries, lengths: stored.lengths, postings: stored.postings };
   }
 
   /**
@@ -367,6 +464,7 @@ export class IndexStore implements IndexReader {
   }
 
   async chunksOf(document: StoredDocument): Promise<Chunk[]> {
+    await this.loadChunks();
     const chunks: Chunk[] = [];
     for (const id of document.chunkIds) {
       const chunk = this.chunks.get(id)?.chunk;
@@ -376,6 +474,7 @@ export class IndexStore implements IndexReader {
   }
 
   async *allChunks(): AsyncGenerator<{ chunk: Chunk; document: StoredDocument }> {
+    await this.loadChunks();
     for (const document of this.docs.values()) {
       for (const id of document.chunkIds) {
         const chunk = this.chunks.get(id)?.chunk;
@@ -399,7 +498,7 @@ export class IndexStore implements IndexReader {
 
   /** The stored vector of a chunk (unit length: the cosine index normalises on insert). */
   vectorOf(chunkId: string): Float32Array | undefined {
-    const record = this.chunks.get(chunkId);
+    const record = this.chunkMap.get(chunkId);
     return record === undefined ? undefined : this.loadedVectors?.vector(record.label);
   }
 
@@ -412,7 +511,7 @@ export class IndexStore implements IndexReader {
     } catch {
       // A view of an index that was never committed has no manifest yet.
     }
-    for (const file of [chunks, vectors, flatVectors, statsFile]) if (file !== undefined) total += file.bytes;
+    for (const file of [chunks, vectors, flatVectors, statsFile, this.currentManifest.files.lexical]) if (file !== undefined) total += file.bytes;
     return total;
   }
 
@@ -423,6 +522,7 @@ export class IndexStore implements IndexReader {
     const ops = [...operations];
     // The writer awaits loadVectors() first; this only catches a caller that did not.
     if (this.vectorsPending) void this.loadedVectors;
+    if (this.pendingChunks !== undefined) this.readChunks(true);
     let adding = 0;
     for (const op of ops) if (op.kind === 'put') adding += op.chunks.length;
     if (adding > 0 && this.vectors === undefined) {
@@ -467,6 +567,37 @@ export class IndexStore implements IndexReader {
   /** @internal false when the files need not survive a power loss (see {@link WriteIndexOptions.durable}). */
   durable = true;
 
+  /** @internal Whether commits write BM25 postings (see WriteIndexOptions.lexical). */
+  writesLexical = true;
+
+  /** Label → BM25 analysis of the last commit's chunks, kept for the next commit of this writer. */
+  private analyzed: Map<number, AnalyzedChunk> | undefined;
+
+  /**
+   * The postings of the chunks now in the view: those of the previous generation's file (or of
+   * this writer's last commit) carried over by label, only new chunks analysed.
+   */
+  private async postingsText(old: Manifest): Promise<string> {
+    const fold = lexicalScriptFold(this.currentManifest.model);
+    if (this.analyzed === undefined) {
+      this.analyzed = new Map();
+      if (old.files.lexical !== undefined && !this.fresh) {
+        // Unreadable or of another fold: everything is analysed again, which is always correct.
+        const previous = await readPostings(join(this.dir, old.files.lexical.name)).catch(() => undefined);
+        if (previous !== undefined && previous.scriptFold === fold) this.analyzed = analyzedChunks(previous);
+      }
+    }
+    const analyzed = this.analyzed;
+    for (const label of [...analyzed.keys()]) if (!this.byLabel.has(label)) analyzed.delete(label);
+    let analyze: ((text: string) => AnalyzedChunk) | undefined;
+    for (const [label, record] of this.byLabel) {
+      if (analyzed.has(label)) continue;
+      analyze ??= chunkAnalyzer(fold);
+      analyzed.set(label, analyze(record.chunk.text));
+    }
+    return serializePostings(fold, analyzed);
+  }
+
   #atomic(step: CommitStep): AtomicWriteOptions {
     return { beforeRename: () => crashPoint(step), durable: this.durable };
   }
@@ -509,6 +640,14 @@ export class IndexStore implements IndexReader {
         delete files.vectors;
       }
       vectors?.markWritten();
+    }
+    if (!this.writesLexical) {
+      // A writer that does not keep postings must not leave stale ones behind.
+      if (documentsChanged || fresh) delete files.lexical;
+    } else if (documentsChanged || fresh || files.lexical === undefined) {
+      const text = await this.postingsText(old);
+      await writeFileAtomic(join(dir, names.lexical), text, { durable: this.durable });
+      files.lexical = { name: names.lexical, bytes: Buffer.byteLength(text) };
     }
     if (stats !== undefined) {
       await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });

@@ -28,6 +28,8 @@ export interface WriteAnyIndexOptions extends OpenIndexOptions {
   onCommitted?: WriteIndexOptions['onCommitted'];
   /** Directories only: see {@link WriteIndexOptions.durable}. */
   durable?: boolean;
+  /** Directories only: see {@link WriteIndexOptions.lexical}. */
+  lexical?: boolean;
 }
 
 /** A PostgreSQL URL as given; a directory made absolute. */
@@ -73,6 +75,7 @@ export async function writeAnyIndex<T>(
     ...(options.rebuild === true ? { rebuild: true } : {}),
     ...(options.onCommitted === undefined ? {} : { onCommitted: options.onCommitted }),
     ...(options.durable === undefined ? {} : { durable: options.durable }),
+    ...(options.lexical === undefined ? {} : { lexical: options.lexical }),
   });
 }
 

@@ -20,6 +20,11 @@ export interface WriteIndexOptions {
    */
   durable?: boolean;
   /**
+   * Write BM25 postings with each commit (lexical-file.ts), so BM25 queries need not analyse every
+   * chunk. Default true; false for an index nobody will BM25-search (eval's dense-only runs).
+   */
+  lexical?: boolean;
+  /**
    * Receives the store as committed, for a caller that goes on to read the index it wrote
    * (eval's private per-model index) without loading its files back.
    */
@@ -74,14 +79,16 @@ export async function writeIndex<T>(
       // is overwritten before the new manifest replaces the old one.
       store = IndexStore.empty(dir, init, await lastGeneration(dir));
     } else if (exists) {
-      // Vectors stay on disk until a commit needs them: an unchanged re-ingest never reads them.
-      store = await IndexStore.open(dir, { lazyVectors: true });
+      // Chunks and vectors stay on disk until a change needs them: an unchanged re-ingest reads
+      // the manifest and the documents' content hashes only.
+      store = await IndexStore.open(dir, { lazyChunks: true });
       assertWritable(store, init);
     } else {
       await assertUsableDirectory(dir);
       store = IndexStore.empty(dir, init);
     }
     if (options.durable === false) store.durable = false;
+    if (options.lexical === false) store.writesLexical = false;
     // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
     // generation) can go. (Not when rebuilding: the old generation stays until replaced.)
     if (!store.uncommitted) await removeUnreferenced(dir, store.manifest);
