@@ -8,6 +8,7 @@ import { readFile, rm, stat, unlink, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { resolveModel } from '../src/embed/registry.js';
 import { ingest } from '../src/ingest/pipeline.js';
 import { Bm25Retriever } from '../src/retrieve/lexical.js';
 import { lexicalScriptFold } from '../src/retrieve/open.js';
@@ -102,6 +103,35 @@ describe('BM25 postings stored at ingest', () => {
     await writeFile(path.join(docs, 'new.txt'), 'graph cosine neighbour.\n');
     await ingest({ paths: [docs], index: oldIndex });
     assert.ok((JSON.parse(await readFile(file, 'utf8')) as { files: { lexical?: unknown } }).files.lexical);
+  });
+});
+
+describe('a one-shot vector search', () => {
+  it('streams the vector file and finds exactly what a search over the loaded vectors finds', async () => {
+    const root = await tempDir('stream');
+    try {
+      const docs = path.join(root, 'docs');
+      const index = path.join(root, 'idx');
+      await writeCorpus(docs, 80, 11);
+      await ingest({ paths: [docs], index, chunkSize: 100, chunkOverlap: 0 });
+      const loaded = await IndexStore.open(index);
+      const embedder = await resolveModel('hash');
+      embedder.corpusStatistics!.load(loaded.corpusStatistics()!);
+      for (const q of QUERIES) {
+        const vector = await embedder.embedQuery(q);
+        // A fresh lazily opened store per query: its first search streams.
+        const lazy = await IndexStore.open(index, { lazyVectors: true });
+        const streamed = await lazy.searchVector(vector, 25);
+        assert.equal(lazy.vectorsLoaded, false, 'the first search should not load the vectors');
+        const want = loaded.search(vector, 25).map((h) => [h.chunk.id, h.similarity]);
+        assert.deepEqual(streamed.map((h) => [h.chunk.id, h.similarity]), want, q);
+        // A second search loads them (a long-lived reader should not re-read the file each time).
+        assert.deepEqual((await lazy.searchVector(vector, 25)).map((h) => [h.chunk.id, h.similarity]), want);
+        assert.equal(lazy.vectorsLoaded, true);
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

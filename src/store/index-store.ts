@@ -15,7 +15,7 @@ import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, typ
 import { ChunkFileError, chunkFileLines, readChunkFile, readChunkFileSync, type ChunkRecord } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { removeUnreferenced } from './directory.js';
-import { FlatVectors } from './flat-vectors.js';
+import { FlatVectors, scanVectorFile, type LabelHit } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
 import { analyzedChunks, chunkAnalyzer, lexicalScriptFold, readPostings, serializePostings, type AnalyzedChunk } from './lexical-file.js';
 import type { IndexReader, SearchHit, StoredPostings } from './reader.js';
@@ -355,6 +355,37 @@ export class IndexStore implements IndexReader {
     this.pendingChunks = undefined;
   }
 
+  /** Whether a vector search already streamed the file: a second one loads it instead. */
+  private streamed = false;
+
+  /**
+   * The first vector search of a store whose vectors are still on disk, when the index has no
+   * graph (every search is an exact scan): scans the file a block at a time without keeping it
+   * (a one-shot `rag query`). Undefined when the vectors must be loaded instead.
+   */
+  private async streamedSearch(vector: Float32Array, k: number): Promise<SearchHit[] | undefined> {
+    const manifest = this.currentManifest;
+    const file = manifest.files.flatVectors;
+    if (!this.vectorsPending || this.streamed || manifest.formatVersion < 2 || manifest.files.vectors !== undefined || file === undefined) return undefined;
+    this.streamed = true;
+    await this.loadChunks();
+    let hits: LabelHit[];
+    try {
+      hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.byLabel.keys(), vector, k);
+    } catch (error) {
+      // Gone (a commit replaced this generation): loading handles that by moving to the new one.
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw damaged(this.dir, `${join(this.dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
+    }
+    const out: SearchHit[] = [];
+    for (const { label, similarity } of hits) {
+      const record = this.byLabel.get(label);
+      const document = record && this.docs.get(record.chunk.docId);
+      if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
+    }
+    return out;
+  }
+
   /** For the synchronous accessors: the vectors, read now if still on disk. */
   private get loadedVectors(): StoredVectors | undefined {
     if (this.vectorsPending) {
@@ -485,6 +516,8 @@ export class IndexStore implements IndexReader {
 
   /** {@link search} for callers that work with any {@link IndexReader}. */
   async searchVector(vector: Float32Array, k: number, options: { ef?: number } = {}): Promise<SearchHit[]> {
+    const streamed = await this.streamedSearch(vector, k);
+    if (streamed !== undefined) return streamed;
     await this.loadVectors();
     return this.search(vector, k, options.ef === undefined ? {} : { ef: options.ef });
   }
