@@ -74,7 +74,11 @@ export function serializePostings(scriptFold: ScriptFold, chunks: ReadonlyMap<nu
       list.push(entry, tf);
     }
   });
-  return JSON.stringify({ format: FILE_FORMAT, analyzer: ANALYZER_VERSION, scriptFold, labels, lengths, postings: Object.fromEntries(postings) });
+  // Written piecewise: JSON.stringify of one object with ~50k keys was a third of the time here.
+  const parts: string[] = [];
+  for (const [term, list] of postings) parts.push(`${JSON.stringify(term)}:[${list.join(',')}]`);
+  const head = JSON.stringify({ format: FILE_FORMAT, analyzer: ANALYZER_VERSION, scriptFold, labels, lengths });
+  return `${head.slice(0, -1)},"postings":{${parts.join(',')}}}`;
 }
 
 /**
