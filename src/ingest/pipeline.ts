@@ -255,168 +255,168 @@ export async function writeDocuments(plan: WritePlan): Promise<{ summary: Ingest
   // Warnings from the store while it opens (before the callback runs) go into the summary too.
   const earlyWarnings: string[] = [];
   const summary = await writeAnyIndex(
-      plan.location,
-      { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
-      async (tx) => {
-        const before = tx.store;
-        const chunksBefore = before.chunkCount;
-        const stats = embedder.corpusStatistics;
-        const previousStats = before.corpusStatistics();
-        if (stats && previousStats) stats.load(previousStats);
+    plan.location,
+    { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
+    async (tx) => {
+      const before = tx.store;
+      const chunksBefore = before.chunkCount;
+      const stats = embedder.corpusStatistics;
+      const previousStats = before.corpusStatistics();
+      if (stats && previousStats) stats.load(previousStats);
 
-        const chunkStarted = performance.now();
-        const writerWarnings = [...earlyWarnings];
-        const counts = { added: 0, updated: 0, unchanged: 0, removed: 0 };
-        let removedChunks = 0;
-        const seen = new Set<string>();
-        const warnings: string[] = writerWarnings;
-        const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; tokens: number[] | undefined; replaces: boolean }> = [];
-        let tokenizerLoaded = lengthOf === undefined;
+      const chunkStarted = performance.now();
+      const writerWarnings = [...earlyWarnings];
+      const counts = { added: 0, updated: 0, unchanged: 0, removed: 0 };
+      let removedChunks = 0;
+      const seen = new Set<string>();
+      const warnings: string[] = writerWarnings;
+      const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; tokens: number[] | undefined; replaces: boolean }> = [];
+      let tokenizerLoaded = lengthOf === undefined;
 
-        for (const { doc, origin } of loaded.documents) {
-          if (seen.has(doc.docId)) {
-            throw new RagError('duplicate-document', 
-              `two documents have the id "${doc.docId}" (the second from ${doc.source}); ingest them into separate --index directories or rename one`,
-            );
-          }
-          seen.add(doc.docId);
-          const old = before.getDocument(doc.docId);
-          if (old && old.origin !== origin) {
-            // Ids are paths relative to the ingested folder, so two folders can both have `a.md`.
-            // Replacing is right when a folder moved; say so, since it is wrong when they differ.
-            const message = `${doc.docId} from ${origin} replaces the document of the same id ingested from ${old.origin}`;
-            warnings.push(message);
-            emit({ type: 'warning', message });
-          }
-          if (old && old.contentHash === doc.contentHash) {
-            counts.unchanged++;
-            continue;
-          }
-          let cached = chunkCache?.get(doc);
-          if (cached === undefined) {
-            if (!tokenizerLoaded) {
-              await embedder.load?.();
-              tokenizerLoaded = true;
-            }
-            const length = lengthOf ?? characterLength;
-            const chunks = chunkDocument(doc, chunking, length);
-            // Measured anyway while chunking; passed on so the embedder need not tokenize again.
-            const tokens = chunking.lengthUnit === 'tokens' ? chunks.map((c) => length(c.text)) : undefined;
-            chunkCache?.put(doc, chunks, tokens);
-            cached = tokens === undefined ? { chunks } : { chunks, tokens };
-          }
-          const { chunks } = cached;
-          const stored: StoredDocument = {
-            docId: doc.docId,
-            source: doc.source,
-            origin,
-            format: doc.format,
-            contentHash: doc.contentHash,
-            chunkIds: chunks.map((c) => c.id),
-            ...(doc.title === undefined ? {} : { title: doc.title }),
-          };
-          toEmbed.push({ stored, chunks, tokens: cached.tokens, replaces: old !== undefined });
+      for (const { doc, origin } of loaded.documents) {
+        if (seen.has(doc.docId)) {
+          throw new RagError('duplicate-document', 
+            `two documents have the id "${doc.docId}" (the second from ${doc.source}); ingest them into separate --index directories or rename one`,
+          );
         }
-        await chunkCache?.save();
-
-        // Documents previously ingested from these same paths that are gone now.
-        const origins = new Set(loaded.documents.map((d) => d.origin));
-        for (const p of plan.paths) origins.add(path.resolve(p));
-        for (const old of before.documents()) {
-          if (seen.has(old.docId) || !origins.has(old.origin)) continue;
-          if (failedThisRun(loaded.notices, old.origin, fileOfSource(old))) continue;
-          removedChunks += await dropDocument(tx, before, old, stats);
-          counts.removed++;
+        seen.add(doc.docId);
+        const old = before.getDocument(doc.docId);
+        if (old && old.origin !== origin) {
+          // Ids are paths relative to the ingested folder, so two folders can both have `a.md`.
+          // Replacing is right when a folder moved; say so, since it is wrong when they differ.
+          const message = `${doc.docId} from ${origin} replaces the document of the same id ingested from ${old.origin}`;
+          warnings.push(message);
+          emit({ type: 'warning', message });
         }
-        timings.chunkSeconds = (performance.now() - chunkStarted) / 1000;
-
-        // Embed and store in groups, committing as the schedule says: an interrupted run keeps
-        // what was committed and a re-run skips it as unchanged.
-        const totalTexts = toEmbed.reduce((n, d) => n + d.chunks.length, 0);
-        const schedule = new CommitSchedule(plan.commitEvery);
-        let embeddedTexts = 0;
-        let truncated = 0;
-        let staged = 0;
-        let committed = 0;
-        const interrupted = (): IngestInterruptedError => new IngestInterruptedError(committed, toEmbed.length);
-        for (const group of embedGroups(toEmbed, () => schedule.groupDocuments)) {
-          if (signal?.aborted) throw interrupted();
-          const texts = group.flatMap((d) => d.chunks.map((c) => c.text));
-          const tokenCounts = group.every((d) => d.tokens !== undefined) ? group.flatMap((d) => d.tokens!) : undefined;
-          const embedStarted = performance.now();
-          const result = await embedder
-            .embedDocuments(texts, {
-              ...(signal === undefined ? {} : { signal }),
-              ...(tokenCounts === undefined ? {} : { tokenCounts }),
-              onProgress: (p) => emit({ type: 'embed-progress', done: embeddedTexts + p.done, total: totalTexts }),
-            })
-            .catch((error: unknown) => {
-              throw signal?.aborted ? interrupted() : error;
-            });
-          timings.embedSeconds += (performance.now() - embedStarted) / 1000;
-          if (result.vectors.length !== texts.length) {
-            throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
-          }
-          embeddedTexts += texts.length;
-          truncated += result.truncated;
-
-          let offset = 0;
-          for (const { stored, chunks, replaces } of group) {
-            if (replaces) {
-              const old = before.getDocument(stored.docId);
-              if (old) removedChunks += await dropDocument(tx, before, old, stats);
-              counts.updated++;
-            } else {
-              counts.added++;
-            }
-            tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
-            stats?.add(chunks.map((c) => c.text));
-            offset += chunks.length;
-          }
-          staged += group.length;
-          if (staged < toEmbed.length && schedule.staged(group.length)) {
-            if (signal?.aborted) throw interrupted();
-            const startedAt = performance.now();
-            if (stats) tx.setCorpusStatistics(stats.serialize());
-            await tx.commit();
-            committed = staged;
-            schedule.committed(startedAt);
-            emit({ type: 'committed', documents: committed, total: toEmbed.length });
-          }
+        if (old && old.contentHash === doc.contentHash) {
+          counts.unchanged++;
+          continue;
         }
-        if (stats) tx.setCorpusStatistics(stats.serialize());
-        if (totalTexts > 0) emit({ type: 'indexing', chunks: totalTexts });
-
-        const total = chunksBefore - removedChunks + totalTexts;
-        return {
-          index: displayLocation(plan.location),
-          model: embedder.info.id,
-          modelFingerprint: embedder.fingerprint,
-          chunking,
-          documents: {
-            ...counts,
-            skipped: loaded.notices.filter((n) => n.kind === 'skipped').length,
-            failed: loaded.notices.filter((n) => n.kind === 'failed').length,
-          },
-          byReason: countByCode(loaded.notices),
-          chunks: { embedded: totalTexts, truncated, removed: removedChunks, total },
-          notices: loaded.notices,
-          warnings,
-          seconds: 0,
+        let cached = chunkCache?.get(doc);
+        if (cached === undefined) {
+          if (!tokenizerLoaded) {
+            await embedder.load?.();
+            tokenizerLoaded = true;
+          }
+          const length = lengthOf ?? characterLength;
+          const chunks = chunkDocument(doc, chunking, length);
+          // Measured anyway while chunking; passed on so the embedder need not tokenize again.
+          const tokens = chunking.lengthUnit === 'tokens' ? chunks.map((c) => length(c.text)) : undefined;
+          chunkCache?.put(doc, chunks, tokens);
+          cached = tokens === undefined ? { chunks } : { chunks, tokens };
+        }
+        const { chunks } = cached;
+        const stored: StoredDocument = {
+          docId: doc.docId,
+          source: doc.source,
+          origin,
+          format: doc.format,
+          contentHash: doc.contentHash,
+          chunkIds: chunks.map((c) => c.id),
+          ...(doc.title === undefined ? {} : { title: doc.title }),
         };
-      },
-      {
-        ...(plan.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: plan.lockTimeoutMs }),
-        ...(plan.rebuild === true ? { rebuild: true } : {}),
-        ...(plan.durable === undefined ? {} : { durable: plan.durable }),
-        ...(plan.lexicalPostings === undefined ? {} : { lexical: plan.lexicalPostings }),
-        ...(plan.onCommitted === undefined ? {} : { onCommitted: plan.onCommitted }),
-        onWarning: (message) => {
-          earlyWarnings.push(message);
-          warn(message);
+        toEmbed.push({ stored, chunks, tokens: cached.tokens, replaces: old !== undefined });
+      }
+      await chunkCache?.save();
+
+      // Documents previously ingested from these same paths that are gone now.
+      const origins = new Set(loaded.documents.map((d) => d.origin));
+      for (const p of plan.paths) origins.add(path.resolve(p));
+      for (const old of before.documents()) {
+        if (seen.has(old.docId) || !origins.has(old.origin)) continue;
+        if (failedThisRun(loaded.notices, old.origin, fileOfSource(old))) continue;
+        removedChunks += await dropDocument(tx, before, old, stats);
+        counts.removed++;
+      }
+      timings.chunkSeconds = (performance.now() - chunkStarted) / 1000;
+
+      // Embed and store in groups, committing as the schedule says: an interrupted run keeps
+      // what was committed and a re-run skips it as unchanged.
+      const totalTexts = toEmbed.reduce((n, d) => n + d.chunks.length, 0);
+      const schedule = new CommitSchedule(plan.commitEvery);
+      let embeddedTexts = 0;
+      let truncated = 0;
+      let staged = 0;
+      let committed = 0;
+      const interrupted = (): IngestInterruptedError => new IngestInterruptedError(committed, toEmbed.length);
+      for (const group of embedGroups(toEmbed, () => schedule.groupDocuments)) {
+        if (signal?.aborted) throw interrupted();
+        const texts = group.flatMap((d) => d.chunks.map((c) => c.text));
+        const tokenCounts = group.every((d) => d.tokens !== undefined) ? group.flatMap((d) => d.tokens!) : undefined;
+        const embedStarted = performance.now();
+        const result = await embedder
+          .embedDocuments(texts, {
+            ...(signal === undefined ? {} : { signal }),
+            ...(tokenCounts === undefined ? {} : { tokenCounts }),
+            onProgress: (p) => emit({ type: 'embed-progress', done: embeddedTexts + p.done, total: totalTexts }),
+          })
+          .catch((error: unknown) => {
+            throw signal?.aborted ? interrupted() : error;
+          });
+        timings.embedSeconds += (performance.now() - embedStarted) / 1000;
+        if (result.vectors.length !== texts.length) {
+          throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
+        }
+        embeddedTexts += texts.length;
+        truncated += result.truncated;
+
+        let offset = 0;
+        for (const { stored, chunks, replaces } of group) {
+          if (replaces) {
+            const old = before.getDocument(stored.docId);
+            if (old) removedChunks += await dropDocument(tx, before, old, stats);
+            counts.updated++;
+          } else {
+            counts.added++;
+          }
+          tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
+          stats?.add(chunks.map((c) => c.text));
+          offset += chunks.length;
+        }
+        staged += group.length;
+        if (staged < toEmbed.length && schedule.staged(group.length)) {
+          if (signal?.aborted) throw interrupted();
+          const startedAt = performance.now();
+          if (stats) tx.setCorpusStatistics(stats.serialize());
+          await tx.commit();
+          committed = staged;
+          schedule.committed(startedAt);
+          emit({ type: 'committed', documents: committed, total: toEmbed.length });
+        }
+      }
+      if (stats) tx.setCorpusStatistics(stats.serialize());
+      if (totalTexts > 0) emit({ type: 'indexing', chunks: totalTexts });
+
+      const total = chunksBefore - removedChunks + totalTexts;
+      return {
+        index: displayLocation(plan.location),
+        model: embedder.info.id,
+        modelFingerprint: embedder.fingerprint,
+        chunking,
+        documents: {
+          ...counts,
+          skipped: loaded.notices.filter((n) => n.kind === 'skipped').length,
+          failed: loaded.notices.filter((n) => n.kind === 'failed').length,
         },
+        byReason: countByCode(loaded.notices),
+        chunks: { embedded: totalTexts, truncated, removed: removedChunks, total },
+        notices: loaded.notices,
+        warnings,
+        seconds: 0,
+      };
+    },
+    {
+      ...(plan.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: plan.lockTimeoutMs }),
+      ...(plan.rebuild === true ? { rebuild: true } : {}),
+      ...(plan.durable === undefined ? {} : { durable: plan.durable }),
+      ...(plan.lexicalPostings === undefined ? {} : { lexical: plan.lexicalPostings }),
+      ...(plan.onCommitted === undefined ? {} : { onCommitted: plan.onCommitted }),
+      onWarning: (message) => {
+        earlyWarnings.push(message);
+        warn(message);
       },
-    );
+    },
+  );
   return { summary, timings };
 }
 
