@@ -1,15 +1,15 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultCacheDir } from '../embed/cache-dir.js';
 import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { packageVersion } from '../version.js';
-import { characterLength } from '../ingest/chunk.js';
-import { ChunkCache, chunkDocumentsCached } from '../ingest/chunk-cache.js';
-import { discoverFiles } from '../ingest/discover.js';
-import { loadFile } from '../ingest/loaders/index.js';
+import type { ChunkCache } from '../ingest/chunk-cache.js';
+import type { LoadNotice } from '../ingest/discover.js';
+import { loadSources } from '../ingest/load.js';
+import type { LoadedSources } from '../ingest/load.js';
+import { openChunkCache, writeDocuments } from '../ingest/pipeline.js';
 import { chunkingFor } from '../ingest/chunking.js';
 import { DEFAULT_MODEL } from '../embed/registry.js';
 import { openModelFor } from '../embed/open-model.js';
@@ -20,7 +20,7 @@ import type { Chunk } from '../model/document.js';
 import { openRetriever } from '../retrieve/open.js';
 import type { TextEncoding } from '../ingest/encoding.js';
 import type { Retriever } from '../retrieve/types.js';
-import { dropIndex, lockEvalTables, openIndex, writeAnyIndex } from '../store/open.js';
+import { dropIndex, lockEvalTables, openIndex } from '../store/open.js';
 import { isPostgresLocation } from '../store/pg/location.js';
 import type { IndexReader } from '../store/reader.js';
 import { checkDocuments, datasetInfo, evalQueries, loadDataset, removeSelfMatches } from './dataset.js';
@@ -40,6 +40,10 @@ export type EvalEvent =
   | { type: 'query-progress'; done: number; total: number }
   | { type: 'run-end'; run: RunResult }
   | { type: 'waiting'; message: string }
+  /** A file skipped, failed or read in a legacy encoding: exactly the notices `rag ingest` gives. */
+  | { type: 'notice'; notice: LoadNotice }
+  /** E.g. a document id repeated in the corpus, as `rag ingest` warns. */
+  | { type: 'warning'; message: string }
   | { type: 'rankings'; model: string; mode: RetrievalMode; rankings: ReadonlyMap<string, ReadonlyArray<RankedDocument>> };
 
 /** A document in a ranking, represented by its best chunk. */
@@ -105,7 +109,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
   });
   const encodingNotes = [...dataset.encodings];
-  const documents = await loadDocuments(dataset, options.encoding, encodingNotes);
+  const loaded = await loadDocuments(dataset, options.encoding, (notice) => emit({ type: 'notice', notice }));
+  const documents = loaded.documents.map((d) => d.doc);
   // Labels are checked against what actually loaded: a file that failed would otherwise count as a miss.
   const validated = checkDocuments(dataset, documents.map((d) => d.docId));
   let queries = evalQueries(validated);
@@ -146,7 +151,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
         if (pgBase !== undefined) await dropIndex(location);
         created.push(location);
         const chunkCache = await openChunkCache(embedder, chunking, options);
-        const built = await buildIndex(embedder, documents, chunking, chunkCache, location, emit);
+        const built = await buildIndex(embedder, loaded, chunking, chunkCache, location, modes.some((m) => m !== 'dense'), emit);
         try {
           for (const mode of modes) {
             const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
@@ -259,77 +264,44 @@ interface BuiltIndex {
 }
 
 /**
- * The chunk cache for this model and chunking, beside the embedding cache, for the models whose
- * vectors are cached (a model cheap enough not to cache, like `hash`, chunks cheaply too).
- * Token-sized chunks depend on the tokenizer, known through the model's fingerprint.
+ * Builds the per-model index through ingest's own writer (change detection, chunk cache, embedding
+ * groups), as one commit at the end and without fsync: the index is thrown away after the run.
  */
-async function openChunkCache(embedder: Embedder, chunking: ChunkingOptions, options: EvalOptions): Promise<ChunkCache | undefined> {
-  if (options.cache === false || !embedder.cacheable) return undefined;
-  const tokens = chunking.lengthUnit === 'tokens';
-  return ChunkCache.open(options.cacheDir ?? defaultCacheDir(), {
-    chunking,
-    lengthFingerprint: tokens ? embedder.fingerprint : 'characters',
-  });
-}
-
 async function buildIndex(
   embedder: Embedder,
-  documents: LoadedDocument[],
+  loaded: LoadedSources,
   chunking: ChunkingOptions,
   chunkCache: ChunkCache | undefined,
-  dir: string,
+  location: string,
+  lexical: boolean,
   emit: (e: EvalEvent) => void,
 ): Promise<BuiltIndex> {
   const started = performance.now();
-  const lengthOf = chunking.lengthUnit === 'tokens' && embedder.countTokens ? (t: string) => embedder.countTokens!(t) : characterLength;
-  const { perDoc, tokens } = await chunkDocumentsCached(documents, chunking, lengthOf, chunkCache, async () => {
-    if (lengthOf !== characterLength) await embedder.load?.();
-  });
-  await chunkCache?.save();
-  const chunkSeconds = (performance.now() - started) / 1000;
-  const texts = perDoc.flat().map((c) => c.text);
-  const embedStart = performance.now();
-  const result = await embedder.embedDocuments(texts, {
-    onProgress: (p) => emit({ type: 'embed-progress', done: p.done, total: p.total }),
-    ...(tokens === undefined ? {} : { tokenCounts: tokens }),
-  });
-  const embedSeconds = (performance.now() - embedStart) / 1000;
-  const stats = embedder.corpusStatistics;
-  // Documents record where they came from; for a database that is the dataset, not the URL.
-  const origin = isPostgresLocation(dir) ? 'eval' : dir;
   let written: IndexReader | undefined;
-  await writeAnyIndex(dir, { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking }, async (tx) => {
-    let offset = 0;
-    documents.forEach((doc, i) => {
-      const chunks = perDoc[i]!;
-      tx.putDocument(
-        {
-          docId: doc.docId,
-          source: doc.source,
-          origin,
-          format: doc.format,
-          contentHash: doc.contentHash,
-          chunkIds: chunks.map((c) => c.id),
-          ...(doc.title === undefined ? {} : { title: doc.title }),
-        },
-        chunks,
-        result.vectors.slice(offset, offset + chunks.length),
-      );
-      offset += chunks.length;
-    });
-    if (stats) {
-      stats.add(texts);
-      tx.setCorpusStatistics(stats.serialize());
-    }
-  }, { onCommitted: (committed) => (written = committed), durable: false });
+  const { summary, timings } = await writeDocuments({
+    location,
+    embedder,
+    chunking,
+    loaded,
+    paths: [],
+    commitEvery: null,
+    durable: false,
+    lexicalPostings: lexical,
+    onCommitted: (committed) => (written = committed),
+    chunkCache,
+    onEvent: (event) => {
+      if (event.type === 'embed-progress') emit(event);
+      else if (event.type === 'warning') emit(event);
+    },
+  });
   // A directory's store is used as committed; reading its files back cost a warm eval 8%.
-  const store = written ?? (await openIndex(dir));
+  const store = written ?? (await openIndex(location));
   return {
     store,
-    embedded: texts.length,
-    truncated: result.truncated,
-    embedSeconds,
-    chunkSeconds,
+    embedded: summary.chunks.embedded,
+    truncated: summary.chunks.truncated,
+    embedSeconds: timings.embedSeconds,
+    chunkSeconds: timings.chunkSeconds,
     buildSeconds: (performance.now() - started) / 1000,
     indexBytes: await store.sizeBytes(),
   };
@@ -408,22 +380,21 @@ function runConfig(
   };
 }
 
-async function loadDocuments(dataset: LabeledDataset, encoding: TextEncoding | undefined, notes: Array<{ file: string; encoding: TextEncoding }>): Promise<LoadedDocument[]> {
+/**
+ * The dataset's documents, loaded as `rag ingest` loads a folder (same discovery, loaders and
+ * notices), so eval and ingest agree on what a folder holds.
+ */
+async function loadDocuments(dataset: LabeledDataset, encoding: TextEncoding | undefined, onNotice: (notice: LoadNotice) => void): Promise<LoadedSources> {
   // No size limit: a labelled dataset is read whole on purpose, and one BEIR corpus.jsonl holds
   // every document (ingest's --max-file-size is about stray huge files in a folder).
-  const unlimited = { maxFileSize: Number.POSITIVE_INFINITY };
-  const discovered = await discoverFiles([dataset.documentsPath], unlimited);
-  const excluded = new Set(dataset.excludeFromDocuments);
-  const docs: LoadedDocument[] = [];
-  for (const file of discovered.files) {
-    if (excluded.has(file.relPath)) continue;
-    const loaded = await loadFile(file, encoding === undefined ? unlimited : { ...unlimited, encoding });
-    // Which legacy encoding a document was read in is worth a notice.
-    if (loaded.encoding !== undefined && loaded.encoding !== 'utf-8') notes.push({ file: file.absPath, encoding: loaded.encoding });
-    docs.push(...loaded.documents);
-  }
-  if (docs.length === 0) throw new RagError('dataset-invalid', `dataset ${dataset.root} has no documents to index`);
-  return docs;
+  const loaded = await loadSources([dataset.documentsPath], {
+    maxFileSize: Number.POSITIVE_INFINITY,
+    ...(encoding === undefined ? {} : { encoding }),
+    skipFiles: new Set(dataset.excludeFromDocuments.map((rel) => path.resolve(dataset.documentsPath, rel))),
+    onNotice,
+  });
+  if (loaded.documents.length === 0) throw new RagError('dataset-invalid', `dataset ${dataset.root} has no documents to index`);
+  return loaded;
 }
 
 

@@ -12,13 +12,14 @@ import type { IndexReader, IndexWriter } from '../store/reader.js';
 import { CommitSchedule, embedGroups } from './commit-schedule.js';
 import type { CommitEvery } from './commit-schedule.js';
 import { IngestInterruptedError } from './interrupted.js';
-import { discoverFiles, makeNotice } from './discover.js';
 import type { LoadNotice, SourceFile } from './discover.js';
+import { loadSources } from './load.js';
+import type { LoadedSources } from './load.js';
+import { ChunkCache } from './chunk-cache.js';
+import { defaultCacheDir } from '../embed/cache-dir.js';
 import { countByCode, failedThisRun } from './failures.js';
 import type { NoticeCode } from './failures.js';
-import { FileLoadError, loadFile } from './loaders/index.js';
 import { characterLength, chunkDocument } from './chunk.js';
-import type { LoadedDocument } from './types.js';
 import type { Chunk } from '../model/document.js';
 import type { ChunkingOptions } from '../model/chunking.js';
 import { chunkingFor } from './chunking.js';
@@ -132,13 +133,6 @@ export interface IngestSummary {
   seconds: number;
 }
 
-interface LoadedBatch {
-  documents: Array<{ doc: LoadedDocument; origin: string }>;
-  /** Files (and folders) that failed keep their previously stored documents: see failedThisRun. */
-  notices: LoadNotice[];
-  fileCount: number;
-}
-
 /**
  * Loads, chunks, embeds and stores documents, touching only what changed since the last run:
  * unchanged documents (same content hash) are skipped, changed ones re-embedded, and documents
@@ -173,162 +167,34 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const keepChunking = !rebuild || (options.chunkSize === undefined && options.chunkOverlap === undefined && existing?.manifest.modelFingerprint === embedder.fingerprint);
   const chunking = chunkingFor(keepChunking ? existing : undefined, embedder, options);
 
-  const signal = options.signal;
-  const loaded = await loadAll(options, emit);
+  const loaded = await loadSources(options.paths, {
+    ...(options.include === undefined ? {} : { include: options.include }),
+    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+    ...(options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize }),
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onBeforeRead === undefined ? {} : { onBeforeRead: options.onBeforeRead }),
+    onNotice: (notice) => emit({ type: 'notice', notice }),
+  });
+  emit({ type: 'loaded', files: loaded.fileCount, documents: loaded.documents.length });
   // A new (or rebuilt) index embeds every document: load the model before anything is created,
   // so a broken model leaves no empty index folder behind.
   if ((existing === undefined || rebuild) && loaded.documents.length > 0) await embedder.load?.();
-  const lengthOf = embedder.countTokens && chunking.lengthUnit === 'tokens'
-    ? (text: string) => embedder.countTokens!(text)
-    : undefined;
 
-  // Warnings from the store while it opens (before the callback runs) go into the summary too.
-  const earlyWarnings: string[] = [];
   try {
-    const summary = await writeAnyIndex(
-      indexDir,
-      { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
-      async (tx) => {
-        const before = tx.store;
-        const chunksBefore = before.chunkCount;
-        const stats = embedder.corpusStatistics;
-        const previousStats = before.corpusStatistics();
-        if (stats && previousStats) stats.load(previousStats);
-
-        const writerWarnings = [...earlyWarnings];
-        const counts = { added: 0, updated: 0, unchanged: 0, removed: 0 };
-        let removedChunks = 0;
-        const seen = new Set<string>();
-        const warnings: string[] = writerWarnings;
-        const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; replaces: boolean }> = [];
-        let tokenizerLoaded = lengthOf === undefined;
-
-        for (const { doc, origin } of loaded.documents) {
-          if (seen.has(doc.docId)) {
-            throw new RagError('duplicate-document', 
-              `two documents have the id "${doc.docId}" (the second from ${doc.source}); ingest them into separate --index directories or rename one`,
-            );
-          }
-          seen.add(doc.docId);
-          const old = before.getDocument(doc.docId);
-          if (old && old.origin !== origin) {
-            // Ids are paths relative to the ingested folder, so two folders can both have `a.md`.
-            // Replacing is right when a folder moved; say so, since it is wrong when they differ.
-            const message = `${doc.docId} from ${origin} replaces the document of the same id ingested from ${old.origin}`;
-            warnings.push(message);
-            emit({ type: 'warning', message });
-          }
-          if (old && old.contentHash === doc.contentHash) {
-            counts.unchanged++;
-            continue;
-          }
-          if (!tokenizerLoaded) {
-            await embedder.load?.();
-            tokenizerLoaded = true;
-          }
-          const chunks = chunkDocument(doc, chunking, lengthOf ?? characterLength);
-          const stored: StoredDocument = {
-            docId: doc.docId,
-            source: doc.source,
-            origin,
-            format: doc.format,
-            contentHash: doc.contentHash,
-            chunkIds: chunks.map((c) => c.id),
-            ...(doc.title === undefined ? {} : { title: doc.title }),
-          };
-          toEmbed.push({ stored, chunks, replaces: old !== undefined });
-        }
-
-        // Documents previously ingested from these same paths that are gone now.
-        const origins = new Set(loaded.documents.map((d) => d.origin));
-        for (const p of options.paths) origins.add(path.resolve(p));
-        for (const old of before.documents()) {
-          if (seen.has(old.docId) || !origins.has(old.origin)) continue;
-          if (failedThisRun(loaded.notices, old.origin, fileOfSource(old))) continue;
-          removedChunks += await dropDocument(tx, before, old, stats);
-          counts.removed++;
-        }
-
-        // Embed and store in groups, committing as the schedule says: an interrupted run keeps
-        // what was committed and a re-run skips it as unchanged.
-        const totalTexts = toEmbed.reduce((n, d) => n + d.chunks.length, 0);
-        const schedule = new CommitSchedule(rebuild ? null : options.commitEvery);
-        let embeddedTexts = 0;
-        let truncated = 0;
-        let staged = 0;
-        let committed = 0;
-        const interrupted = (): IngestInterruptedError => new IngestInterruptedError(committed, toEmbed.length);
-        for (const group of embedGroups(toEmbed, () => schedule.groupDocuments)) {
-          if (signal?.aborted) throw interrupted();
-          const texts = group.flatMap((d) => d.chunks.map((c) => c.text));
-          const result = await embedder
-            .embedDocuments(texts, {
-              ...(signal === undefined ? {} : { signal }),
-              onProgress: (p) => emit({ type: 'embed-progress', done: embeddedTexts + p.done, total: totalTexts }),
-            })
-            .catch((error: unknown) => {
-              throw signal?.aborted ? interrupted() : error;
-            });
-          if (result.vectors.length !== texts.length) {
-            throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
-          }
-          embeddedTexts += texts.length;
-          truncated += result.truncated;
-
-          let offset = 0;
-          for (const { stored, chunks, replaces } of group) {
-            if (replaces) {
-              const old = before.getDocument(stored.docId);
-              if (old) removedChunks += await dropDocument(tx, before, old, stats);
-              counts.updated++;
-            } else {
-              counts.added++;
-            }
-            tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
-            stats?.add(chunks.map((c) => c.text));
-            offset += chunks.length;
-          }
-          staged += group.length;
-          if (staged < toEmbed.length && schedule.staged(group.length)) {
-            if (signal?.aborted) throw interrupted();
-            const startedAt = performance.now();
-            if (stats) tx.setCorpusStatistics(stats.serialize());
-            await tx.commit();
-            committed = staged;
-            schedule.committed(startedAt);
-            emit({ type: 'committed', documents: committed, total: toEmbed.length });
-          }
-        }
-        if (stats) tx.setCorpusStatistics(stats.serialize());
-        if (totalTexts > 0) emit({ type: 'indexing', chunks: totalTexts });
-
-        const total = chunksBefore - removedChunks + totalTexts;
-        return {
-          index: displayLocation(indexDir),
-          model: embedder.info.id,
-          modelFingerprint: embedder.fingerprint,
-          chunking,
-          documents: {
-            ...counts,
-            skipped: loaded.notices.filter((n) => n.kind === 'skipped').length,
-            failed: loaded.notices.filter((n) => n.kind === 'failed').length,
-          },
-          byReason: countByCode(loaded.notices),
-          chunks: { embedded: totalTexts, truncated, removed: removedChunks, total },
-          notices: loaded.notices,
-          warnings,
-          seconds: 0,
-        };
-      },
-      {
-        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
-        ...(rebuild ? { rebuild } : {}),
-        onWarning: (message) => {
-          earlyWarnings.push(message);
-          warn(message);
-        },
-      },
-    );
+    const { summary } = await writeDocuments({
+      location: indexDir,
+      embedder,
+      chunking,
+      loaded,
+      paths: options.paths,
+      commitEvery: rebuild ? null : options.commitEvery,
+      ...(rebuild ? { rebuild } : {}),
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+      chunkCache: await openChunkCache(embedder, chunking, options),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      onEvent: emit,
+    });
     // Measured after the commit: building and writing the HNSW graph is often most of the run.
     summary.seconds = (performance.now() - started) / 1000;
     return summary;
@@ -337,6 +203,240 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   }
 }
 
+/**
+ * What {@link writeDocuments} stores where: loaded documents into the index at `location`
+ * (resolved), with `embedder` and `chunking` already chosen by the caller.
+ */
+export interface WritePlan {
+  location: string;
+  embedder: Embedder;
+  chunking: ChunkingOptions;
+  loaded: LoadedSources;
+  /** The ingested paths: stored documents from these origins that are gone now are removed. */
+  paths: readonly string[];
+  /** `undefined` = the default schedule, `null` = one commit at the end. */
+  commitEvery: CommitEvery | null | undefined;
+  rebuild?: boolean;
+  lockTimeoutMs?: number;
+  /** Directories only: false for a throwaway index (see WriteIndexOptions.durable). */
+  durable?: boolean;
+  /** Directories only: store BM25 postings (default true); eval turns it off for dense-only runs. */
+  lexicalPostings?: boolean;
+  /** Directories only: receives the index as committed (eval searches it without re-reading). */
+  onCommitted?: (store: IndexReader) => void;
+  /** Chunk lists cached across runs (saved here); token counts from it go on to the embedder. */
+  chunkCache?: ChunkCache | undefined;
+  signal?: AbortSignal;
+  onEvent?: (event: IngestEvent) => void;
+}
+
+export interface WriteTimings {
+  /** Change detection and chunking (or reading the chunk cache). */
+  chunkSeconds: number;
+  /** Inside the embedder. */
+  embedSeconds: number;
+}
+
+/**
+ * The write half of an ingest, shared with `rag eval`: change detection against the stored
+ * content hashes, chunking (through the chunk cache when given), embedding in groups, batched
+ * atomic commits, removal of documents gone from `paths`. Returns the summary (its `seconds`
+ * left 0 for the caller) and where the time went.
+ */
+export async function writeDocuments(plan: WritePlan): Promise<{ summary: IngestSummary; timings: WriteTimings }> {
+  const { embedder, chunking, loaded, signal, chunkCache } = plan;
+  const emit = plan.onEvent ?? (() => undefined);
+  const warn = (message: string): void => emit({ type: 'warning', message });
+  const lengthOf = embedder.countTokens && chunking.lengthUnit === 'tokens'
+    ? (text: string) => embedder.countTokens!(text)
+    : undefined;
+  const timings: WriteTimings = { chunkSeconds: 0, embedSeconds: 0 };
+
+  // Warnings from the store while it opens (before the callback runs) go into the summary too.
+  const earlyWarnings: string[] = [];
+  const summary = await writeAnyIndex(
+    plan.location,
+    { model: embedder.info, modelFingerprint: embedder.fingerprint, chunking },
+    async (tx) => {
+      const before = tx.store;
+      const chunksBefore = before.chunkCount;
+      const stats = embedder.corpusStatistics;
+      const previousStats = before.corpusStatistics();
+      if (stats && previousStats) stats.load(previousStats);
+
+      const chunkStarted = performance.now();
+      const writerWarnings = [...earlyWarnings];
+      const counts = { added: 0, updated: 0, unchanged: 0, removed: 0 };
+      let removedChunks = 0;
+      const seen = new Set<string>();
+      const warnings: string[] = writerWarnings;
+      const toEmbed: Array<{ stored: StoredDocument; chunks: Chunk[]; tokens: number[] | undefined; replaces: boolean }> = [];
+      let tokenizerLoaded = lengthOf === undefined;
+
+      for (const { doc, origin } of loaded.documents) {
+        if (seen.has(doc.docId)) {
+          throw new RagError('duplicate-document', 
+            `two documents have the id "${doc.docId}" (the second from ${doc.source}); ingest them into separate --index directories or rename one`,
+          );
+        }
+        seen.add(doc.docId);
+        const old = before.getDocument(doc.docId);
+        if (old && old.origin !== origin) {
+          // Ids are paths relative to the ingested folder, so two folders can both have `a.md`.
+          // Replacing is right when a folder moved; say so, since it is wrong when they differ.
+          const message = `${doc.docId} from ${origin} replaces the document of the same id ingested from ${old.origin}`;
+          warnings.push(message);
+          emit({ type: 'warning', message });
+        }
+        if (old && old.contentHash === doc.contentHash) {
+          counts.unchanged++;
+          continue;
+        }
+        let cached = chunkCache?.get(doc);
+        if (cached === undefined) {
+          if (!tokenizerLoaded) {
+            await embedder.load?.();
+            tokenizerLoaded = true;
+          }
+          const length = lengthOf ?? characterLength;
+          const chunks = chunkDocument(doc, chunking, length);
+          // Measured anyway while chunking; passed on so the embedder need not tokenize again.
+          const tokens = chunking.lengthUnit === 'tokens' ? chunks.map((c) => length(c.text)) : undefined;
+          chunkCache?.put(doc, chunks, tokens);
+          cached = tokens === undefined ? { chunks } : { chunks, tokens };
+        }
+        const { chunks } = cached;
+        const stored: StoredDocument = {
+          docId: doc.docId,
+          source: doc.source,
+          origin,
+          format: doc.format,
+          contentHash: doc.contentHash,
+          chunkIds: chunks.map((c) => c.id),
+          ...(doc.title === undefined ? {} : { title: doc.title }),
+        };
+        toEmbed.push({ stored, chunks, tokens: cached.tokens, replaces: old !== undefined });
+      }
+      await chunkCache?.save();
+
+      // Documents previously ingested from these same paths that are gone now.
+      const origins = new Set(loaded.documents.map((d) => d.origin));
+      for (const p of plan.paths) origins.add(path.resolve(p));
+      for (const old of before.documents()) {
+        if (seen.has(old.docId) || !origins.has(old.origin)) continue;
+        if (failedThisRun(loaded.notices, old.origin, fileOfSource(old))) continue;
+        removedChunks += await dropDocument(tx, before, old, stats);
+        counts.removed++;
+      }
+      timings.chunkSeconds = (performance.now() - chunkStarted) / 1000;
+
+      // Embed and store in groups, committing as the schedule says: an interrupted run keeps
+      // what was committed and a re-run skips it as unchanged.
+      const totalTexts = toEmbed.reduce((n, d) => n + d.chunks.length, 0);
+      const schedule = new CommitSchedule(plan.commitEvery);
+      let embeddedTexts = 0;
+      let truncated = 0;
+      let staged = 0;
+      let committed = 0;
+      const interrupted = (): IngestInterruptedError => new IngestInterruptedError(committed, toEmbed.length);
+      for (const group of embedGroups(toEmbed, () => schedule.groupDocuments)) {
+        if (signal?.aborted) throw interrupted();
+        const texts = group.flatMap((d) => d.chunks.map((c) => c.text));
+        const tokenCounts = group.every((d) => d.tokens !== undefined) ? group.flatMap((d) => d.tokens!) : undefined;
+        const embedStarted = performance.now();
+        const result = await embedder
+          .embedDocuments(texts, {
+            ...(signal === undefined ? {} : { signal }),
+            ...(tokenCounts === undefined ? {} : { tokenCounts }),
+            onProgress: (p) => emit({ type: 'embed-progress', done: embeddedTexts + p.done, total: totalTexts }),
+          })
+          .catch((error: unknown) => {
+            throw signal?.aborted ? interrupted() : error;
+          });
+        timings.embedSeconds += (performance.now() - embedStarted) / 1000;
+        if (result.vectors.length !== texts.length) {
+          throw new Error(`model ${embedder.info.id} returned ${result.vectors.length} vectors for ${texts.length} texts`);
+        }
+        embeddedTexts += texts.length;
+        truncated += result.truncated;
+
+        let offset = 0;
+        for (const { stored, chunks, replaces } of group) {
+          if (replaces) {
+            const old = before.getDocument(stored.docId);
+            if (old) removedChunks += await dropDocument(tx, before, old, stats);
+            counts.updated++;
+          } else {
+            counts.added++;
+          }
+          tx.putDocument(stored, chunks, result.vectors.slice(offset, offset + chunks.length));
+          stats?.add(chunks.map((c) => c.text));
+          offset += chunks.length;
+        }
+        staged += group.length;
+        if (staged < toEmbed.length && schedule.staged(group.length)) {
+          if (signal?.aborted) throw interrupted();
+          const startedAt = performance.now();
+          if (stats) tx.setCorpusStatistics(stats.serialize());
+          await tx.commit();
+          committed = staged;
+          schedule.committed(startedAt);
+          emit({ type: 'committed', documents: committed, total: toEmbed.length });
+        }
+      }
+      if (stats) tx.setCorpusStatistics(stats.serialize());
+      if (totalTexts > 0) emit({ type: 'indexing', chunks: totalTexts });
+
+      const total = chunksBefore - removedChunks + totalTexts;
+      return {
+        index: displayLocation(plan.location),
+        model: embedder.info.id,
+        modelFingerprint: embedder.fingerprint,
+        chunking,
+        documents: {
+          ...counts,
+          skipped: loaded.notices.filter((n) => n.kind === 'skipped').length,
+          failed: loaded.notices.filter((n) => n.kind === 'failed').length,
+        },
+        byReason: countByCode(loaded.notices),
+        chunks: { embedded: totalTexts, truncated, removed: removedChunks, total },
+        notices: loaded.notices,
+        warnings,
+        seconds: 0,
+      };
+    },
+    {
+      ...(plan.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: plan.lockTimeoutMs }),
+      ...(plan.rebuild === true ? { rebuild: true } : {}),
+      ...(plan.durable === undefined ? {} : { durable: plan.durable }),
+      ...(plan.lexicalPostings === undefined ? {} : { lexical: plan.lexicalPostings }),
+      ...(plan.onCommitted === undefined ? {} : { onCommitted: plan.onCommitted }),
+      onWarning: (message) => {
+        earlyWarnings.push(message);
+        warn(message);
+      },
+    },
+  );
+  return { summary, timings };
+}
+
+/**
+ * The chunk cache for this model and chunking, beside the embedding cache, for the models whose
+ * vectors are cached (a model cheap enough not to cache, like `hash`, chunks cheaply too).
+ * Token-sized chunks depend on the tokenizer, known through the model's fingerprint.
+ */
+export async function openChunkCache(
+  embedder: Embedder,
+  chunking: ChunkingOptions,
+  options: { cache?: boolean; cacheDir?: string },
+): Promise<ChunkCache | undefined> {
+  if (options.cache === false || !embedder.cacheable) return undefined;
+  const tokens = chunking.lengthUnit === 'tokens';
+  return ChunkCache.open(options.cacheDir ?? defaultCacheDir(), {
+    chunking,
+    lengthFingerprint: tokens ? embedder.fingerprint : 'characters',
+  });
+}
 
 /** The file (relative to its origin) a stored document was loaded from. */
 function fileOfSource(doc: StoredDocument): string {
@@ -378,42 +478,4 @@ async function openExisting(location: string, warn: (message: string) => void): 
   const store = await openIndex(location, { onWarning: warn });
   await store.close();
   return store;
-}
-
-async function loadAll(options: IngestOptions, emit: (e: IngestEvent) => void): Promise<LoadedBatch> {
-  const limit = options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
-  const loadOptions = options.encoding === undefined ? limit : { ...limit, encoding: options.encoding };
-  const discovered = await discoverFiles(options.paths, {
-    ...(options.include === undefined ? {} : { include: options.include }),
-    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
-    ...limit,
-  });
-  const notices = [...discovered.notices];
-  for (const n of discovered.notices) emit({ type: 'notice', notice: n });
-  const notify = (notice: LoadNotice): void => {
-    notices.push(notice);
-    emit({ type: 'notice', notice });
-  };
-  const documents: LoadedBatch['documents'] = [];
-  for (const file of discovered.files) {
-    if (options.signal?.aborted) throw new IngestInterruptedError(0, 0);
-    try {
-      await options.onBeforeRead?.(file);
-      const { documents: docs, warnings } = await loadFile(file, loadOptions);
-      if (docs.length === 1 && docs[0]!.format !== 'beir' && docs[0]!.text.trim() === '') {
-        notify(makeNotice(file.absPath, 'empty', 'no text (only whitespace)'));
-        continue;
-      }
-      for (const doc of docs) documents.push({ doc, origin: file.origin });
-      for (const w of warnings) notify(makeNotice(file.absPath, w.code, w.reason));
-    } catch (error) {
-      if (!(error instanceof RagError)) throw error;
-      const notice = error instanceof FileLoadError
-        ? makeNotice(file.absPath, error.notice, error.reason)
-        : makeNotice(file.absPath, 'corrupt', error.message);
-      notify(notice);
-    }
-  }
-  emit({ type: 'loaded', files: discovered.files.length, documents: documents.length });
-  return { documents, notices, fileCount: discovered.files.length };
 }

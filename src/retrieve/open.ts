@@ -1,7 +1,7 @@
 import type { Embedder } from '../embed/types.js';
-import type { ModelInfo } from '../model/model-info.js';
 import type { IndexReader } from '../store/reader.js';
-import { DEFAULT_SCRIPT_FOLD, isScriptFold, type ScriptFold } from '../text/script-fold.js';
+import { lexicalScriptFold } from '../store/lexical-file.js';
+import type { ScriptFold } from '../text/script-fold.js';
 import { DenseRetriever } from './dense.js';
 import { HybridRetriever, type Fusion } from './hybrid.js';
 import { Bm25Retriever } from './lexical.js';
@@ -14,16 +14,7 @@ export interface OpenRetrieverOptions {
   fusion?: Fusion;
 }
 
-/**
- * The script fold BM25 uses over an index unless told otherwise: the one its lexical model (`hash`)
- * was built with, so both halves of a hybrid search fold alike; for neural models {@link DEFAULT_SCRIPT_FOLD}.
- */
-export function lexicalScriptFold(model: ModelInfo): ScriptFold {
-  const recorded = model.params?.['scriptFold'];
-  if (isScriptFold(recorded)) return recorded;
-  // A `hash` index without the parameter was built with none (before folding, or `--script-fold none`).
-  return model.provider === 'builtin' ? 'none' : DEFAULT_SCRIPT_FOLD;
-}
+export { lexicalScriptFold };
 
 /** The retriever for one mode over one index. BM25 needs no model; dense and hybrid do. */
 export function openRetriever(store: IndexReader, embedder: Embedder, mode: RetrievalMode, options: OpenRetrieverOptions = {}): Retriever {

@@ -87,7 +87,10 @@ export interface QueryResult {
 
 /** Seconds spent in each step of one {@link query} call (they add up to about `seconds`). */
 export interface QueryTimings {
-  /** Reading the index: manifest, chunk file, vectors and graph. */
+  /**
+   * Reading the index: manifest and chunk file. The vectors and graph are read by the first
+   * vector search (so they count in `search`), and never in bm25 mode.
+   */
   indexLoad: number;
   /** Opening the embedding model (for a local ONNX model: reading it and starting a session). */
   modelLoad: number;

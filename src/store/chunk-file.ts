@@ -10,7 +10,7 @@
  *
  * The end line makes a truncated file detectable even when it was cut at a line boundary.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { Chunk, StoredDocument } from '../model/document.js';
 
 /**
@@ -47,6 +47,15 @@ export function* chunkFileLines(
 /** Thrown by {@link readChunkFile} with what is wrong (the caller adds the file name and advice). */
 export class ChunkFileError extends Error {}
 
+export interface ReadChunkFileOptions {
+  /**
+   * Do not parse chunk lines: `onDocument` gets no chunk records, and a document's chunks are
+   * only counted against its chunkIds. For a writer that may need no chunk at all (an unchanged
+   * re-ingest reads documents and their content hashes only).
+   */
+  skipChunks?: boolean;
+}
+
 /**
  * Streams a chunk file, calling `onDocument` with each document and its chunk records.
  * Throws ChunkFileError describing the first problem (bad JSON, wrong order, truncation).
@@ -54,77 +63,124 @@ export class ChunkFileError extends Error {}
 export async function readChunkFile(
   path: string,
   onDocument: (document: StoredDocument, chunks: ChunkRecord[]) => void,
+  options: ReadChunkFileOptions = {},
 ): Promise<{ documents: number; chunks: number }> {
-  let lineNo = 0;
-  let sawHeader = false;
-  let end: { documents: number; chunks: number } | undefined;
-  let current: { document: StoredDocument; chunks: ChunkRecord[] } | undefined;
-  let documents = 0;
-  let chunks = 0;
-  const fail = (what: string): never => {
-    throw new ChunkFileError(`line ${lineNo} ${what}`);
-  };
-  const finishDocument = (): void => {
-    if (current === undefined) return;
-    const ids = current.chunks.map((r) => r.chunk.id);
-    const expected = current.document.chunkIds;
-    if (ids.length !== expected.length || ids.some((id, i) => id !== expected[i])) {
-      fail(`ends document ${JSON.stringify(current.document.docId)} with chunks that do not match its chunkIds`);
-    }
-    onDocument(current.document, current.chunks);
-    documents++;
-    current = undefined;
-  };
+  const skip = options.skipChunks === true;
+  const parser = new ChunkFileParser(onDocument, skip);
+  for await (const block of readLineBlocks(path, skip ? CHUNK_LINE_BYTES : undefined)) for (const line of block) parser.line(line);
+  return parser.finish();
+}
 
-  for await (const block of readLineBlocks(path)) for (const line of block) {
-    lineNo++;
-    if (line === '') continue;
-    if (end !== undefined) fail('follows the end marker');
+/** {@link readChunkFile} without awaiting, for a synchronous first use of a lazily opened index. */
+export function readChunkFileSync(path: string, onDocument: (document: StoredDocument, chunks: ChunkRecord[]) => void): { documents: number; chunks: number } {
+  const parser = new ChunkFileParser(onDocument, false);
+  const buffer = readFileSync(path);
+  let start = 0;
+  for (let end = buffer.indexOf(0x0a); end >= 0; end = buffer.indexOf(0x0a, start)) {
+    parser.line(buffer.toString('utf8', start, end));
+    start = end + 1;
+  }
+  if (start < buffer.length) parser.line(buffer.toString('utf8', start));
+  return parser.finish();
+}
+
+const CHUNK_LINE_START = '{"kind":"chunk",';
+const CHUNK_LINE_BYTES = Buffer.from(CHUNK_LINE_START, 'utf8');
+/** Stands for a chunk line not decoded at all (a raw NUL cannot occur in a JSON line). */
+const SKIPPED_CHUNK_LINE = '\u0000';
+
+/** The checks of a chunk file, fed one line at a time. */
+class ChunkFileParser {
+  private lineNo = 0;
+  private sawHeader = false;
+  private end: { documents: number; chunks: number } | undefined;
+  private current: { document: StoredDocument; chunks: ChunkRecord[]; skipped: number } | undefined;
+  private documents = 0;
+  private chunks = 0;
+
+  constructor(
+    private readonly onDocument: (document: StoredDocument, chunks: ChunkRecord[]) => void,
+    private readonly skipChunks: boolean,
+  ) {}
+
+  private fail(what: string): never {
+    throw new ChunkFileError(`line ${this.lineNo} ${what}`);
+  }
+
+  private finishDocument(): void {
+    const current = this.current;
+    if (current === undefined) return;
+    const expected = current.document.chunkIds;
+    const ids = current.chunks.map((r) => r.chunk.id);
+    const matches = this.skipChunks ? current.skipped === expected.length : ids.length === expected.length && ids.every((id, i) => id === expected[i]);
+    if (!matches) this.fail(`ends document ${JSON.stringify(current.document.docId)} with chunks that do not match its chunkIds`);
+    this.onDocument(current.document, current.chunks);
+    this.documents++;
+    this.current = undefined;
+  }
+
+  line(line: string): void {
+    this.lineNo++;
+    if (line === '') return;
+    if (this.end !== undefined) this.fail('follows the end marker');
+    if (this.skipChunks && this.sawHeader && (line === SKIPPED_CHUNK_LINE || line.startsWith(CHUNK_LINE_START))) {
+      // Written by chunkFileLines, so a chunk line always starts like this; checked in full on load.
+      if (this.current === undefined) this.fail('has a chunk before any document');
+      this.current.skipped++;
+      this.chunks++;
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      fail('is not valid JSON');
+      this.fail('is not valid JSON');
     }
-    if (typeof value !== 'object' || value === null) fail('is not a JSON object');
+    if (typeof value !== 'object' || value === null) this.fail('is not a JSON object');
     const record = value as Record<string, unknown>;
-    if (!sawHeader) {
-      if (record['kind'] !== 'header' || record['formatVersion'] !== CHUNK_FILE_VERSION) fail('is not a chunk file header');
-      sawHeader = true;
-      continue;
+    if (!this.sawHeader) {
+      if (record['kind'] !== 'header' || record['formatVersion'] !== CHUNK_FILE_VERSION) this.fail('is not a chunk file header');
+      this.sawHeader = true;
+      return;
     }
     switch (record['kind']) {
       case 'document': {
-        finishDocument();
+        this.finishDocument();
         const document = record['document'];
-        if (!isStoredDocument(document)) fail('has an invalid document');
-        current = { document: document as StoredDocument, chunks: [] };
+        if (!isStoredDocument(document)) this.fail('has an invalid document');
+        this.current = { document: document as StoredDocument, chunks: [], skipped: 0 };
         break;
       }
       case 'chunk': {
         const { label, chunk } = record;
-        if (current === undefined) fail('has a chunk before any document');
-        if (typeof label !== 'number' || !Number.isInteger(label) || label < 0) fail('has an invalid label');
-        if (!isChunk(chunk) || (chunk as Chunk).docId !== current!.document.docId) fail('has an invalid chunk');
-        current!.chunks.push({ label: label as number, chunk: chunk as Chunk });
-        chunks++;
+        const current = this.current;
+        if (current === undefined) this.fail('has a chunk before any document');
+        if (typeof label !== 'number' || !Number.isInteger(label) || label < 0) this.fail('has an invalid label');
+        if (!isChunk(chunk) || (chunk as Chunk).docId !== current.document.docId) this.fail('has an invalid chunk');
+        if (this.skipChunks) current.skipped++;
+        else current.chunks.push({ label: label as number, chunk: chunk as Chunk });
+        this.chunks++;
         break;
       }
       case 'end': {
-        finishDocument();
-        end = { documents: Number(record['documents']), chunks: Number(record['chunks']) };
-        if (end.documents !== documents || end.chunks !== chunks) {
-          fail(`says ${end.documents} documents and ${end.chunks} chunks, but the file has ${documents} and ${chunks}`);
+        this.finishDocument();
+        const end = { documents: Number(record['documents']), chunks: Number(record['chunks']) };
+        this.end = end;
+        if (end.documents !== this.documents || end.chunks !== this.chunks) {
+          this.fail(`says ${end.documents} documents and ${end.chunks} chunks, but the file has ${this.documents} and ${this.chunks}`);
         }
         break;
       }
       default:
-        fail('has an unknown record kind');
+        this.fail('has an unknown record kind');
     }
   }
-  if (!sawHeader) throw new ChunkFileError('is empty');
-  if (end === undefined) throw new ChunkFileError('ends early (no end marker): it was truncated');
-  return { documents, chunks };
+
+  finish(): { documents: number; chunks: number } {
+    if (!this.sawHeader) throw new ChunkFileError('is empty');
+    if (this.end === undefined) throw new ChunkFileError('ends early (no end marker): it was truncated');
+    return { documents: this.documents, chunks: this.chunks };
+  }
 }
 
 /**
@@ -132,26 +188,32 @@ export async function readChunkFile(
  * UTF-8 never part of another character): no regular expression and no promise per line, as
  * with readline.
  */
-async function* readLineBlocks(path: string): AsyncGenerator<string[]> {
+async function* readLineBlocks(path: string, skipPrefix?: Buffer): AsyncGenerator<string[]> {
   let carry: Buffer | undefined;
+  // Lines starting with `skipPrefix` come back as SKIPPED_CHUNK_LINE, never decoded.
+  const decode = (buf: Buffer, start: number, end: number): string =>
+    skipPrefix !== undefined && end - start >= skipPrefix.length && buf.compare(skipPrefix, 0, skipPrefix.length, start, start + skipPrefix.length) === 0
+      ? SKIPPED_CHUNK_LINE
+      : buf.toString('utf8', start, end);
   for await (const block of createReadStream(path, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
     const lines: string[] = [];
     let start = 0;
     let end = block.indexOf(0x0a);
     if (carry !== undefined && end >= 0) {
-      lines.push(Buffer.concat([carry, block.subarray(0, end)]).toString('utf8'));
+      const joined = Buffer.concat([carry, block.subarray(0, end)]);
+      lines.push(decode(joined, 0, joined.length));
       carry = undefined;
       start = end + 1;
       end = block.indexOf(0x0a, start);
     }
     for (; end >= 0; end = block.indexOf(0x0a, start)) {
-      lines.push(block.toString('utf8', start, end));
+      lines.push(decode(block, start, end));
       start = end + 1;
     }
     if (start < block.length) carry = carry === undefined ? block.subarray(start) : Buffer.concat([carry, block.subarray(start)]);
     yield lines;
   }
-  if (carry !== undefined && carry.length > 0) yield [carry.toString('utf8')];
+  if (carry !== undefined && carry.length > 0) yield [decode(carry, 0, carry.length)];
 }
 
 function isStoredDocument(value: unknown): boolean {

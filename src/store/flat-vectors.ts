@@ -17,6 +17,7 @@
  * (no per-element parsing). Exact size = 24 + 4n + 4nd, which the manifest's byte count and
  * the reader both check.
  */
+import { readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
@@ -208,7 +209,18 @@ export class FlatVectors {
    * turns it into a user-facing "damaged" message).
    */
   static async read(path: string, dimension: number, liveLabels: Iterable<number>): Promise<FlatVectors> {
-    const buffer = await readWhole(path);
+    return FlatVectors.parse(await readWhole(path), dimension, liveLabels);
+  }
+
+  /**
+   * {@link read} without awaiting: for an index whose vectors are loaded on first use by a
+   * synchronous caller (`IndexStore.search`, `vectorOf`).
+   */
+  static readSync(path: string, dimension: number, liveLabels: Iterable<number>): FlatVectors {
+    return FlatVectors.parse(readFileSync(path), dimension, liveLabels);
+  }
+
+  private static parse(buffer: Buffer, dimension: number, liveLabels: Iterable<number>): FlatVectors {
     if (buffer.length < HEADER_BYTES || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a rag vector file');
     const format = buffer.readUInt32LE(8);
     if (format !== FILE_FORMAT) throw new Error(`has vector file format ${format}, expected ${FILE_FORMAT}`);
@@ -369,6 +381,81 @@ export class FlatVectors {
       options,
     );
     return header.length + body.length;
+  }
+}
+
+/** Rows read per block by {@link scanVectorFile}: about 8 MiB whatever the dimension. */
+const SCAN_BLOCK_BYTES = 8 << 20;
+/** Distinct SIMD copy versions for streamed blocks (never those of an in-memory matrix, which count up from 0). */
+let streamVersion = -1;
+
+/**
+ * {@link FlatVectors.exactSearch} straight from a vector file, a block of rows at a time, for a
+ * one-shot search: memory holds one ~8 MiB block instead of the whole matrix (SciFact with `hash`:
+ * 107 MB). The same checks as {@link FlatVectors.read}, the same dot products per row and the
+ * same tie order (by label, independent of row order), so the same hits.
+ */
+export async function scanVectorFile(path: string, dimension: number, liveLabels: Iterable<number>, query: Float32Array, k: number): Promise<LabelHit[]> {
+  if (query.length !== dimension) throw new Error(`query vector has dimension ${query.length}, index expects ${dimension}`);
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const header = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
+    if (bytesRead < HEADER_BYTES || !header.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a rag vector file');
+    const format = header.readUInt32LE(8);
+    if (format !== FILE_FORMAT) throw new Error(`has vector file format ${format}, expected ${FILE_FORMAT}`);
+    const d = header.readUInt32LE(12);
+    if (d !== dimension) throw new Error(`holds ${d}-dimensional vectors, expected ${dimension}`);
+    const n = header.readUInt32LE(16);
+    const expectedBytes = HEADER_BYTES + 4 * n + 4 * n * d;
+    if (size !== expectedBytes) throw new Error(`is ${size} bytes but its header says ${expectedBytes}`);
+    const labelBytes = Buffer.allocUnsafe(4 * n);
+    await readFully(handle, labelBytes, HEADER_BYTES);
+    const labels = new Array<number>(n);
+    const present = new Set<number>();
+    for (let i = 0; i < n; i++) present.add((labels[i] = labelBytes.readUInt32LE(4 * i)));
+    if (present.size !== n) throw new Error('repeats a label');
+    let live = 0;
+    for (const label of liveLabels) {
+      if (!present.has(label)) throw new Error(`has no vector for label ${label}`);
+      live++;
+    }
+    if (live !== n) throw new Error(`holds ${n} vectors but the chunk file has ${live} chunks`);
+
+    const limit = Math.min(Math.floor(k), n);
+    if (limit <= 0) return [];
+    const blockRows = Math.max(1, Math.floor(SCAN_BLOCK_BYTES / (4 * d)));
+    const block = Buffer.allocUnsafeSlow(Math.min(blockRows, n) * 4 * d);
+    // The kernel exactly when the in-memory scan of all n rows would use it: the same sums.
+    const kernel = SimdDots.supports(d, n) ? SimdDots.create() : undefined;
+    let best: LabelHit[] = [];
+    for (let first = 0; first < n; first += blockRows) {
+      const rows = Math.min(blockRows, n - first);
+      const bytes = block.subarray(0, rows * 4 * d);
+      await readFully(handle, bytes, HEADER_BYTES + 4 * n + 4 * d * first);
+      let data: Float32Array;
+      if (NATIVE_LE) data = new Float32Array(bytes.buffer, bytes.byteOffset, rows * d);
+      else {
+        data = new Float32Array(rows * d);
+        for (let i = 0; i < data.length; i++) data[i] = bytes.readFloatLE(4 * i);
+      }
+      const simd = kernel === undefined ? undefined : { kernel, version: streamVersion-- };
+      const hits = scanTopK(query, Math.min(limit, rows), labels.slice(first, first + rows), data, d, undefined, simd);
+      best = best.concat(hits).sort((a, b) => b.similarity - a.similarity || a.label - b.label).slice(0, limit);
+    }
+    return best;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, position + offset);
+    if (bytesRead === 0) throw new Error('ends early (truncated while being read)');
+    offset += bytesRead;
   }
 }
 

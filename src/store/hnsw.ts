@@ -9,6 +9,7 @@
  *   {@link VectorIndex.needsRebuild} says when so many slots are dead that a fresh graph is better.
  * - The public API speaks Float32Array and similarity (1 - cosine distance, higher is better).
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type * as Hnswlib from 'hnswlib-node';
@@ -121,12 +122,21 @@ export class VectorIndex {
    * mismatch when the file does not fit (the caller turns it into a user-facing message).
    */
   static async read(path: string, dimension: number, params: HnswParams, liveLabels: Iterable<number>): Promise<VectorIndex> {
-    const header = await readHeader(path);
-    if (header.vectorBytes !== dimension * 4) {
-      throw new Error(`holds ${header.vectorBytes / 4}-dimensional vectors, expected ${dimension}`);
-    }
+    checkVectorBytes(await readHeader(path), dimension);
     const index = new (hnswlib().HierarchicalNSW)('cosine', dimension);
     await index.readIndex(path, true);
+    return VectorIndex.withLabels(index, dimension, params, liveLabels);
+  }
+
+  /** {@link read} without awaiting, for a lazily loaded index read by a synchronous caller. */
+  static readSync(path: string, dimension: number, params: HnswParams, liveLabels: Iterable<number>): VectorIndex {
+    checkVectorBytes(readHeaderSync(path), dimension);
+    const index = new (hnswlib().HierarchicalNSW)('cosine', dimension);
+    index.readIndexSync(path, true);
+    return VectorIndex.withLabels(index, dimension, params, liveLabels);
+  }
+
+  private static withLabels(index: Hnswlib.HierarchicalNSW, dimension: number, params: HnswParams, liveLabels: Iterable<number>): VectorIndex {
     const present = new Set(index.getIdsList());
     const live = new Set<number>();
     for (const label of liveLabels) {
@@ -135,6 +145,7 @@ export class VectorIndex {
     }
     return new VectorIndex(index, dimension, params, live);
   }
+
 
   /** Live (searchable) vectors. */
   get size(): number {
@@ -272,15 +283,41 @@ export class VectorIndex {
  * elementCount, sizeDataPerElement, labelOffset, offsetData. hnswlib itself does not check the
  * vector size against the space it is given, so we do before handing it the file.
  */
-async function readHeader(path: string): Promise<{ maxElements: number; elementCount: number; vectorBytes: number }> {
+async function readHeader(path: string): Promise<HnswHeader> {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(48);
     const { bytesRead } = await handle.read(buffer, 0, 48, 0);
-    if (bytesRead < 48) throw new Error('is too short to be an hnswlib index');
-    const field = (i: number): number => Number(buffer.readBigUInt64LE(i * 8));
-    return { maxElements: field(1), elementCount: field(2), vectorBytes: field(4) - field(5) };
+    return parseHeader(buffer, bytesRead);
   } finally {
     await handle.close();
+  }
+}
+
+function readHeaderSync(path: string): HnswHeader {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(48);
+    return parseHeader(buffer, readSync(fd, buffer, 0, 48, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface HnswHeader {
+  maxElements: number;
+  elementCount: number;
+  vectorBytes: number;
+}
+
+function parseHeader(buffer: Buffer, bytesRead: number): HnswHeader {
+  if (bytesRead < 48) throw new Error('is too short to be an hnswlib index');
+  const field = (i: number): number => Number(buffer.readBigUInt64LE(i * 8));
+  return { maxElements: field(1), elementCount: field(2), vectorBytes: field(4) - field(5) };
+}
+
+function checkVectorBytes(header: HnswHeader, dimension: number): void {
+  if (header.vectorBytes !== dimension * 4) {
+    throw new Error(`holds ${header.vectorBytes / 4}-dimensional vectors, expected ${dimension}`);
   }
 }

@@ -12,14 +12,17 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
-import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord } from './chunk-file.js';
+import { ChunkFileError, chunkFileLines, readChunkFile, readChunkFileSync, type ChunkRecord } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { removeUnreferenced } from './directory.js';
-import { FlatVectors } from './flat-vectors.js';
+import { FlatVectors, scanVectorFile, type LabelHit } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
-import type { IndexReader, SearchHit } from './reader.js';
+import { analyzedChunks, chunkAnalyzer, lexicalScriptFold, readPostings, serializePostings, type AnalyzedChunk } from './lexical-file.js';
+import type { IndexReader, SearchHit, StoredPostings } from './reader.js';
+import type { ScriptFold } from '../text/script-fold.js';
 import { newManifestFields, type IndexInit, type Operation } from './transaction.js';
 import { StoredVectors } from './vector-store.js';
+import { RagError } from '../errors.js';
 import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, readManifest, type Manifest, type ManifestFile } from './manifest.js';
 
 export type { SearchHit } from './reader.js';
@@ -34,6 +37,20 @@ export interface SearchOptions {
    * without a graph (below the size where one is built) always scans.
    */
   exact?: boolean;
+}
+
+export interface OpenStoreOptions {
+  /**
+   * Leave the vector and graph files on disk until a search or a write needs them: an unchanged
+   * re-ingest and a BM25 query then never read them. Their sizes are still checked on open.
+   */
+  lazyVectors?: boolean;
+  /**
+   * Also leave the chunks (their text) on disk, reading only the documents (ids, content hashes):
+   * what a writer needs to see that nothing changed. Implies `lazyVectors`. Writers only (they
+   * hold the lock, so the files cannot change before the chunks are read).
+   */
+  lazyChunks?: boolean;
 }
 
 /** How many times open() re-reads the manifest when a concurrent commit removed files it named. */
@@ -55,6 +72,8 @@ export class IndexStore implements IndexReader {
   private readonly chunks = new Map<string, ChunkRecord>();
   private readonly byLabel = new Map<number, ChunkRecord>();
   private vectors: StoredVectors | undefined;
+  /** Opened with `lazyVectors` and not read yet: {@link loadVectors} / {@link loadedVectors}. */
+  private vectorsPending = false;
   private stats: Buffer | undefined;
   private nextLabel = 0;
   /** Not committed yet: a new index or a rebuild. Its first commit writes every file. */
@@ -79,11 +98,11 @@ export class IndexStore implements IndexReader {
    * Loads the current generation of the index in `dir`. Throws RagError when there is no index,
    * when it was written by a newer rag, or when a file is missing or damaged.
    */
-  static async open(dir: string): Promise<IndexStore> {
+  static async open(dir: string, options: OpenStoreOptions = {}): Promise<IndexStore> {
     for (let attempt = 0; ; attempt++) {
       const manifest = await readManifest(dir);
       try {
-        return await IndexStore.load(dir, manifest);
+        return await IndexStore.load(dir, manifest, options.lazyVectors === true || options.lazyChunks === true, options.lazyChunks === true);
       } catch (error) {
         if (!(error instanceof MissingFileError)) throw error;
         // A writer may have committed and removed this generation's files after we read the
@@ -116,73 +135,100 @@ export class IndexStore implements IndexReader {
     return this.fresh;
   }
 
-  private static async load(dir: string, manifest: Manifest): Promise<IndexStore> {
+  /** What reading the chunk file does with each document: `withDocuments` false when only the chunks are read (late). */
+  private chunkFileReceiver(withDocuments: boolean): (document: StoredDocument, records: ChunkRecord[]) => void {
+    return (document, records) => {
+      if (withDocuments) {
+        if (this.docs.has(document.docId)) throw new ChunkFileError(`repeats document ${JSON.stringify(document.docId)}`);
+        this.docs.set(document.docId, document);
+      }
+      for (const record of records) {
+        if (this.chunks.has(record.chunk.id) || this.byLabel.has(record.label)) {
+          throw new ChunkFileError(`repeats chunk ${JSON.stringify(record.chunk.id)} or its label`);
+        }
+        this.chunks.set(record.chunk.id, record);
+        this.byLabel.set(record.label, record);
+        this.nextLabel = Math.max(this.nextLabel, record.label + 1);
+      }
+    };
+  }
+
+  /** Chunks counted but not read yet (opened with `lazyChunks`); undefined once they are in memory. */
+  private pendingChunks: number | undefined;
+
+  /**
+   * @internal Reads the chunks of a store opened with `lazyChunks` (a no-op otherwise). Only for
+   * a writer, which holds the lock: the file cannot be replaced under it.
+   */
+  async loadChunks(): Promise<void> {
+    if (this.pendingChunks === undefined) return;
+    await this.readChunks(false);
+  }
+
+  private readChunks(sync: true): void;
+  private readChunks(sync: false): Promise<void>;
+  private readChunks(sync: boolean): void | Promise<void> {
+    const file = this.currentManifest.files.chunks;
+    const path = join(this.dir, file.name);
+    const receive = this.chunkFileReceiver(false);
+    const done = (): void => {
+      if (this.chunks.size !== this.pendingChunks) throw damaged(this.dir, `${path} changed while the index was open`);
+      this.pendingChunks = undefined;
+    };
+    const fail = (error: unknown): never => {
+      if (error instanceof ChunkFileError) throw damaged(this.dir, `${path} ${error.message}`);
+      throw error;
+    };
+    if (sync) {
+      try {
+        readChunkFileSync(path, receive);
+      } catch (error) {
+        fail(error);
+      }
+      done();
+      return;
+    }
+    return readChunkFile(path, receive).then(done, fail);
+  }
+
+  /** For the synchronous accessors: the chunk map, read now if it is still on disk. */
+  private get chunkMap(): Map<string, ChunkRecord> {
+    if (this.pendingChunks !== undefined) this.readChunks(true);
+    return this.chunks;
+  }
+
+  private static async load(dir: string, manifest: Manifest, lazyVectors: boolean, lazyChunks: boolean): Promise<IndexStore> {
     const store = new IndexStore(dir, manifest);
     const { chunks: chunksFile, vectors: vectorsFile, flatVectors: flatFile, stats: statsFile } = manifest.files;
     const path = (file: ManifestFile): string => join(dir, file.name);
-    const display = (file: ManifestFile): string => join(dir, file.name);
+    const display = path;
 
     await checkSize(dir, chunksFile);
+    let counted: { documents: number; chunks: number };
     try {
-      await readChunkFile(path(chunksFile), (document, records) => {
-        if (store.docs.has(document.docId)) throw new ChunkFileError(`repeats document ${JSON.stringify(document.docId)}`);
-        store.docs.set(document.docId, document);
-        for (const record of records) {
-          if (store.chunks.has(record.chunk.id) || store.byLabel.has(record.label)) {
-            throw new ChunkFileError(`repeats chunk ${JSON.stringify(record.chunk.id)} or its label`);
-          }
-          store.chunks.set(record.chunk.id, record);
-          store.byLabel.set(record.label, record);
-          store.nextLabel = Math.max(store.nextLabel, record.label + 1);
-        }
-      });
+      counted = await readChunkFile(path(chunksFile), store.chunkFileReceiver(true), { skipChunks: lazyChunks });
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new MissingFileError(chunksFile.name);
       if (error instanceof ChunkFileError) throw damaged(dir, `${display(chunksFile)} ${error.message}`);
       throw error;
     }
-    if (store.docs.size !== manifest.counts.documents || store.chunks.size !== manifest.counts.chunks) {
+    if (lazyChunks) store.pendingChunks = counted.chunks;
+    if (store.docs.size !== manifest.counts.documents || store.chunkCount !== manifest.counts.chunks) {
       throw damaged(
         dir,
-        `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunks.size} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
+        `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunkCount} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
       );
     }
 
-    const params = { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction };
-    const dimension = manifest.model.dimension;
-    let graph: VectorIndex | undefined;
-    if (vectorsFile !== undefined) {
-      await checkSize(dir, vectorsFile);
-      try {
-        graph = await VectorIndex.read(path(vectorsFile), dimension, params, store.byLabel.keys());
-      } catch (error) {
-        if (!(await fileExists(path(vectorsFile)))) throw new MissingFileError(vectorsFile.name);
-        throw damaged(dir, `${display(vectorsFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
-      }
-    }
-    if (manifest.formatVersion === 1) {
-      // Format 1 kept the vectors only in the graph: copy them out (what the first exact search
-      // did anyway); the next commit writes them as a flat file.
-      if (graph !== undefined) {
-        const g = graph;
-        const entries = [...store.byLabel.keys()].sort((a, b) => a - b).map((label): [number, Float32Array] => [label, g.vector(label)!]);
-        store.vectors = new StoredVectors(FlatVectors.from(dimension, entries), params, graph);
-      } else if (store.chunks.size > 0) {
-        throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
-      }
-    } else if (flatFile !== undefined) {
-      await checkSize(dir, flatFile);
-      let flat: FlatVectors;
-      try {
-        flat = await FlatVectors.read(path(flatFile), dimension, store.byLabel.keys());
-      } catch (error) {
-        if (isErrno(error, 'ENOENT')) throw new MissingFileError(flatFile.name);
-        throw damaged(dir, `${display(flatFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
-      }
-      store.vectors = new StoredVectors(flat, params, graph);
-    } else if (store.chunks.size > 0) {
+    // The vector and graph files: sizes checked now (cheap, and a truncated file is found when
+    // the index opens); contents read now, or on first use when opened with `lazyVectors`.
+    if (vectorsFile !== undefined) await checkSize(dir, vectorsFile);
+    if (manifest.formatVersion >= 2 && flatFile !== undefined) await checkSize(dir, flatFile);
+    if ((manifest.formatVersion === 1 ? vectorsFile : flatFile) === undefined && store.chunkCount > 0) {
       throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
     }
+    if (lazyVectors) store.vectorsPending = true;
+    else await store.readVectors(false);
 
     if (statsFile !== undefined) {
       await checkSize(dir, statsFile);
@@ -194,6 +240,163 @@ export class IndexStore implements IndexReader {
       }
     }
     return store;
+  }
+
+  /**
+   * Reads the vector (and graph) files of this view's generation. `sync` for the synchronous
+   * accessors ({@link search}, {@link vectorOf}) of a store opened with `lazyVectors`.
+   */
+  private readVectors(sync: true): void;
+  private readVectors(sync: false): Promise<void>;
+  private readVectors(sync: boolean): void | Promise<void> {
+    // Vectors are matched to chunks by label.
+    if (this.pendingChunks !== undefined) {
+      if (sync) this.readChunks(true);
+      else return this.readChunks(false).then(() => this.readVectors(false));
+    }
+    const dir = this.dir;
+    const manifest = this.currentManifest;
+    const { vectors: vectorsFile, flatVectors: flatFile } = manifest.files;
+    const params = { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction };
+    const dimension = manifest.model.dimension;
+    const labels = (): IterableIterator<number> => this.byLabel.keys();
+    const failed = (file: ManifestFile, error: unknown): Error => {
+      if (isErrno(error, 'ENOENT')) return new MissingFileError(file.name);
+      return damaged(dir, `${join(dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
+    };
+    const install = (graph: VectorIndex | undefined, flat: FlatVectors | undefined): void => {
+      this.vectorsPending = false;
+      if (manifest.formatVersion === 1) {
+        // Format 1 kept the vectors only in the graph: copy them out (what the first exact search
+        // did anyway); the next commit writes them as a flat file.
+        if (graph === undefined) return;
+        const entries = [...this.byLabel.keys()].sort((a, b) => a - b).map((label): [number, Float32Array] => [label, graph.vector(label)!]);
+        this.vectors = new StoredVectors(FlatVectors.from(dimension, entries), params, graph);
+      } else if (flat !== undefined) {
+        this.vectors = new StoredVectors(flat, params, graph);
+      }
+    };
+    const flatNeeded = manifest.formatVersion >= 2 ? flatFile : undefined;
+    if (sync) {
+      let graph: VectorIndex | undefined;
+      let flat: FlatVectors | undefined;
+      if (vectorsFile !== undefined) {
+        try {
+          graph = VectorIndex.readSync(join(dir, vectorsFile.name), dimension, params, labels());
+        } catch (error) {
+          throw failed(vectorsFile, error);
+        }
+      }
+      if (flatNeeded !== undefined) {
+        try {
+          flat = FlatVectors.readSync(join(dir, flatNeeded.name), dimension, labels());
+        } catch (error) {
+          throw failed(flatNeeded, error);
+        }
+      }
+      install(graph, flat);
+      return;
+    }
+    return (async () => {
+      let graph: VectorIndex | undefined;
+      let flat: FlatVectors | undefined;
+      if (vectorsFile !== undefined) {
+        try {
+          graph = await VectorIndex.read(join(dir, vectorsFile.name), dimension, params, labels());
+        } catch (error) {
+          // hnswlib's own error for a missing file is not an errno: look.
+          if (!(await fileExists(join(dir, vectorsFile.name)))) throw new MissingFileError(vectorsFile.name);
+          throw failed(vectorsFile, error);
+        }
+      }
+      if (flatNeeded !== undefined) {
+        try {
+          flat = await FlatVectors.read(join(dir, flatNeeded.name), dimension, labels());
+        } catch (error) {
+          throw failed(flatNeeded, error);
+        }
+      }
+      install(graph, flat);
+    })();
+  }
+
+  /** Whether the vectors of this view are still on disk only (opened with `lazyVectors`). */
+  get vectorsLoaded(): boolean {
+    return !this.vectorsPending;
+  }
+
+  /**
+   * Reads the vectors now if they were left on disk (`lazyVectors`); a no-op otherwise. When a
+   * commit by another process removed this generation's files meanwhile, the view moves to the
+   * current generation as a whole (never this generation's chunks with another's vectors).
+   */
+  async loadVectors(): Promise<void> {
+    if (!this.vectorsPending) return;
+    try {
+      await this.readVectors(false);
+    } catch (error) {
+      if (!(error instanceof MissingFileError)) throw error;
+      const now = await IndexStore.open(this.dir);
+      if (now.manifest.generation === this.currentManifest.generation) throw damaged(this.dir, `${join(this.dir, error.message)} is missing`);
+      this.adopt(now);
+    }
+  }
+
+  private adopt(other: IndexStore): void {
+    this.currentManifest = other.currentManifest;
+    for (const [from, to] of [[other.docs, this.docs], [other.chunks, this.chunks], [other.byLabel, this.byLabel]] as const) {
+      (to as Map<unknown, unknown>).clear();
+      for (const [k, v] of from as Map<unknown, unknown>) (to as Map<unknown, unknown>).set(k, v);
+    }
+    this.vectors = other.vectors;
+    this.stats = other.stats;
+    this.nextLabel = other.nextLabel;
+    this.vectorsPending = false;
+    this.pendingChunks = undefined;
+  }
+
+  /** Whether a vector search already streamed the file: a second one loads it instead. */
+  private streamed = false;
+
+  /**
+   * The first vector search of a store whose vectors are still on disk, when the index has no
+   * graph (every search is an exact scan): scans the file a block at a time without keeping it
+   * (a one-shot `rag query`). Undefined when the vectors must be loaded instead.
+   */
+  private async streamedSearch(vector: Float32Array, k: number): Promise<SearchHit[] | undefined> {
+    const manifest = this.currentManifest;
+    const file = manifest.files.flatVectors;
+    if (!this.vectorsPending || this.streamed || manifest.formatVersion < 2 || manifest.files.vectors !== undefined || file === undefined) return undefined;
+    this.streamed = true;
+    await this.loadChunks();
+    let hits: LabelHit[];
+    try {
+      hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.byLabel.keys(), vector, k);
+    } catch (error) {
+      // Gone (a commit replaced this generation): loading handles that by moving to the new one.
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw damaged(this.dir, `${join(this.dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
+    }
+    const out: SearchHit[] = [];
+    for (const { label, similarity } of hits) {
+      const record = this.byLabel.get(label);
+      const document = record && this.docs.get(record.chunk.docId);
+      if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
+    }
+    return out;
+  }
+
+  /** For the synchronous accessors: the vectors, read now if still on disk. */
+  private get loadedVectors(): StoredVectors | undefined {
+    if (this.vectorsPending) {
+      try {
+        this.readVectors(true);
+      } catch (error) {
+        if (error instanceof MissingFileError) throw damaged(this.dir, `${join(this.dir, error.message)} is missing`);
+        throw error;
+      }
+    }
+    return this.vectors;
   }
 
   /** The manifest of the generation this view shows. */
@@ -216,7 +419,7 @@ export class IndexStore implements IndexReader {
   }
 
   getChunk(chunkId: string): Chunk | undefined {
-    return this.chunks.get(chunkId)?.chunk;
+    return this.chunkMap.get(chunkId)?.chunk;
   }
 
   get documentCount(): number {
@@ -224,7 +427,7 @@ export class IndexStore implements IndexReader {
   }
 
   get chunkCount(): number {
-    return this.chunks.size;
+    return this.pendingChunks ?? this.chunks.size;
   }
 
   /** The model's corpus statistics blob, if one was stored. */
@@ -233,15 +436,45 @@ export class IndexStore implements IndexReader {
   }
 
   /**
+   * The BM25 postings written with this generation, resolved to chunks, when there are any for
+   * `scriptFold` (undefined otherwise: an index from before they were written, another fold).
+   */
+  async lexicalPostings(scriptFold: ScriptFold): Promise<StoredPostings | undefined> {
+    await this.loadChunks();
+    const file = this.currentManifest.files.lexical;
+    if (file === undefined || this.fresh) return undefined;
+    const path = join(this.dir, file.name);
+    let stored;
+    try {
+      await checkSize(this.dir, file);
+      stored = await readPostings(path);
+    } catch (error) {
+      if (error instanceof MissingFileError || isErrno(error, 'ENOENT')) throw damaged(this.dir, `${path} is missing`);
+      if (error instanceof Error && !(error instanceof RagError)) throw damaged(this.dir, `${path} cannot be read (${error.message})`, error);
+      throw error;
+    }
+    if (stored === undefined || stored.scriptFold !== scriptFold) return undefined;
+    if (stored.labels.length !== this.chunks.size) throw damaged(this.dir, `${path} holds ${stored.labels.length} chunks, the index ${this.chunks.size}`);
+    const entries = stored.labels.map((label) => {
+      const record = this.byLabel.get(label);
+      const document = record && this.docs.get(record.chunk.docId);
+      if (record === undefined || document === undefined) throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
+      return { chunk: record.chunk, document };
+    });
+    return { entries, lengths: stored.lengths, postings: stored.postings };
+  }
+
+  /**
    * The `k` chunks most similar to `vector`, most similar first (ties by label, i.e. insertion
    * order). An exact scan while the index has no graph or the query is cheap to scan, HNSW with
    * a per-query ef otherwise (see vector-store.ts and hnsw.ts).
    */
   search(vector: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
-    if (this.vectors === undefined) return [];
+    const vectors = this.loadedVectors;
+    if (vectors === undefined) return [];
     const { filter } = options;
     const byLabel = this.byLabel;
-    const hits = this.vectors.search(vector, k, {
+    const hits = vectors.search(vector, k, {
       ef: options.ef,
       exact: options.exact,
       filter:
@@ -262,6 +495,7 @@ export class IndexStore implements IndexReader {
   }
 
   async chunksOf(document: StoredDocument): Promise<Chunk[]> {
+    await this.loadChunks();
     const chunks: Chunk[] = [];
     for (const id of document.chunkIds) {
       const chunk = this.chunks.get(id)?.chunk;
@@ -271,6 +505,7 @@ export class IndexStore implements IndexReader {
   }
 
   async *allChunks(): AsyncGenerator<{ chunk: Chunk; document: StoredDocument }> {
+    await this.loadChunks();
     for (const document of this.docs.values()) {
       for (const id of document.chunkIds) {
         const chunk = this.chunks.get(id)?.chunk;
@@ -281,6 +516,9 @@ export class IndexStore implements IndexReader {
 
   /** {@link search} for callers that work with any {@link IndexReader}. */
   async searchVector(vector: Float32Array, k: number, options: { ef?: number } = {}): Promise<SearchHit[]> {
+    const streamed = await this.streamedSearch(vector, k);
+    if (streamed !== undefined) return streamed;
+    await this.loadVectors();
     return this.search(vector, k, options.ef === undefined ? {} : { ef: options.ef });
   }
 
@@ -293,8 +531,8 @@ export class IndexStore implements IndexReader {
 
   /** The stored vector of a chunk (unit length: the cosine index normalises on insert). */
   vectorOf(chunkId: string): Float32Array | undefined {
-    const record = this.chunks.get(chunkId);
-    return record === undefined ? undefined : this.vectors?.vector(record.label);
+    const record = this.chunkMap.get(chunkId);
+    return record === undefined ? undefined : this.loadedVectors?.vector(record.label);
   }
 
   /** Bytes the current generation occupies on disk (manifest and the files it names). */
@@ -306,7 +544,7 @@ export class IndexStore implements IndexReader {
     } catch {
       // A view of an index that was never committed has no manifest yet.
     }
-    for (const file of [chunks, vectors, flatVectors, statsFile]) if (file !== undefined) total += file.bytes;
+    for (const file of [chunks, vectors, flatVectors, statsFile, this.currentManifest.files.lexical]) if (file !== undefined) total += file.bytes;
     return total;
   }
 
@@ -315,6 +553,9 @@ export class IndexStore implements IndexReader {
   /** @internal Applies staged operations in order; the view then shows the new state. */
   applyOperations(operations: Iterable<Operation>, dimension: number, graphWork = EXACT_SEARCH_WORK): void {
     const ops = [...operations];
+    // The writer awaits loadVectors() first; this only catches a caller that did not.
+    if (this.vectorsPending) void this.loadedVectors;
+    if (this.pendingChunks !== undefined) this.readChunks(true);
     let adding = 0;
     for (const op of ops) if (op.kind === 'put') adding += op.chunks.length;
     if (adding > 0 && this.vectors === undefined) {
@@ -359,6 +600,37 @@ export class IndexStore implements IndexReader {
   /** @internal false when the files need not survive a power loss (see {@link WriteIndexOptions.durable}). */
   durable = true;
 
+  /** @internal Whether commits write BM25 postings (see WriteIndexOptions.lexical). */
+  writesLexical = true;
+
+  /** Label → BM25 analysis of the last commit's chunks, kept for the next commit of this writer. */
+  private analyzed: Map<number, AnalyzedChunk> | undefined;
+
+  /**
+   * The postings of the chunks now in the view: those of the previous generation's file (or of
+   * this writer's last commit) carried over by label, only new chunks analysed.
+   */
+  private async postingsText(old: Manifest): Promise<string> {
+    const fold = lexicalScriptFold(this.currentManifest.model);
+    if (this.analyzed === undefined) {
+      this.analyzed = new Map();
+      if (old.files.lexical !== undefined && !this.fresh) {
+        // Unreadable or of another fold: everything is analysed again, which is always correct.
+        const previous = await readPostings(join(this.dir, old.files.lexical.name)).catch(() => undefined);
+        if (previous !== undefined && previous.scriptFold === fold) this.analyzed = analyzedChunks(previous);
+      }
+    }
+    const analyzed = this.analyzed;
+    for (const label of [...analyzed.keys()]) if (!this.byLabel.has(label)) analyzed.delete(label);
+    let analyze: ((text: string) => AnalyzedChunk) | undefined;
+    for (const [label, record] of this.byLabel) {
+      if (analyzed.has(label)) continue;
+      analyze ??= chunkAnalyzer(fold);
+      analyzed.set(label, analyze(record.chunk.text));
+    }
+    return serializePostings(fold, analyzed);
+  }
+
   #atomic(step: CommitStep): AtomicWriteOptions {
     return { beforeRename: () => crashPoint(step), durable: this.durable };
   }
@@ -401,6 +673,14 @@ export class IndexStore implements IndexReader {
         delete files.vectors;
       }
       vectors?.markWritten();
+    }
+    if (!this.writesLexical) {
+      // A writer that does not keep postings must not leave stale ones behind.
+      if (documentsChanged || fresh) delete files.lexical;
+    } else if (documentsChanged || fresh || files.lexical === undefined) {
+      const text = await this.postingsText(old);
+      await writeFileAtomic(join(dir, names.lexical), text, { durable: this.durable });
+      files.lexical = { name: names.lexical, bytes: Buffer.byteLength(text) };
     }
     if (stats !== undefined) {
       await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });

@@ -49,17 +49,23 @@ export interface Manifest {
     flatVectors?: ManifestFile;
     /** The model's opaque corpus statistics, when it keeps any. */
     stats?: ManifestFile;
+    /**
+     * BM25 postings (lexical-file.ts), written at commit. Indexes written before it existed lack
+     * it and BM25 analyses their chunks on the fly; being optional, it keeps the format at 2, so
+     * older rag versions still read an index that has it.
+     */
+    lexical?: ManifestFile;
   };
 }
 
 /** The files of generation `gen`. */
-export function generationFileNames(gen: number): { chunks: string; vectors: string; flatVectors: string; stats: string } {
-  return { chunks: `chunks-${gen}.jsonl`, vectors: `vectors-${gen}.hnsw`, flatVectors: `vectors-${gen}.f32`, stats: `stats-${gen}.bin` };
+export function generationFileNames(gen: number): { chunks: string; vectors: string; flatVectors: string; stats: string; lexical: string } {
+  return { chunks: `chunks-${gen}.jsonl`, vectors: `vectors-${gen}.hnsw`, flatVectors: `vectors-${gen}.f32`, stats: `stats-${gen}.bin`, lexical: `lexical-${gen}.json` };
 }
 
 /** Names this store may create in an index directory (data files, their temp files, manifest temps, lock). */
 export const OWN_FILE_PATTERN =
-  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
+  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.json|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
 /** The shared "what to do" for damaged indexes: `rag ingest --rebuild` (index-store.ts, rebuild). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
@@ -132,7 +138,7 @@ export function validateManifest(value: unknown, display: string): Manifest {
   if (!isRecord(counts) || !isCount(counts['documents']) || !isCount(counts['chunks'])) throw bad('counts');
   const files = value['files'];
   if (!isRecord(files) || !isFile(files['chunks'])) throw bad('files.chunks');
-  for (const key of ['vectors', 'flatVectors', 'stats'] as const) {
+  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical'] as const) {
     if (files[key] !== undefined && !isFile(files[key])) throw bad(`files.${key}`);
   }
   // Where the vectors live: the graph in format 1, the flat file from format 2 on.

@@ -28,6 +28,8 @@ export interface WriteAnyIndexOptions extends OpenIndexOptions {
   onCommitted?: WriteIndexOptions['onCommitted'];
   /** Directories only: see {@link WriteIndexOptions.durable}. */
   durable?: boolean;
+  /** Directories only: see {@link WriteIndexOptions.lexical}. */
+  lexical?: boolean;
 }
 
 /** A PostgreSQL URL as given; a directory made absolute. */
@@ -41,7 +43,8 @@ export async function openIndex(location: string, options: OpenIndexOptions = {}
     const { PgIndex } = await import('./pg/pg-index.js');
     return PgIndex.open(location, options);
   }
-  return IndexStore.open(location);
+  // Vectors are read on the first vector search: a BM25 query never needs them.
+  return IndexStore.open(location, { lazyVectors: true });
 }
 
 /** Whether `location` holds an index. */
@@ -72,6 +75,7 @@ export async function writeAnyIndex<T>(
     ...(options.rebuild === true ? { rebuild: true } : {}),
     ...(options.onCommitted === undefined ? {} : { onCommitted: options.onCommitted }),
     ...(options.durable === undefined ? {} : { durable: options.durable }),
+    ...(options.lexical === undefined ? {} : { lexical: options.lexical }),
   });
 }
 

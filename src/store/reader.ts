@@ -5,10 +5,18 @@
  */
 import type { Chunk } from '../model/document.js';
 import type { StoredDocument } from '../model/document.js';
+import type { ScriptFold } from '../text/script-fold.js';
 import type { Manifest } from './manifest.js';
 
 /** The manifest fields both stores keep: what the index was built with, and its size. */
 export type IndexInfo = Pick<Manifest, 'model' | 'modelFingerprint' | 'chunking' | 'hnsw' | 'counts'>;
+
+/** {@link IndexReader.lexicalPostings}: entry i is `entries[i]`, posting lists are [entry, tf, entry, tf, ...]. */
+export interface StoredPostings {
+  entries: Array<{ chunk: Chunk; document: StoredDocument }>;
+  lengths: readonly number[];
+  postings: ReadonlyMap<string, readonly number[]>;
+}
 
 /** One search result. */
 export interface SearchHit {
@@ -34,6 +42,11 @@ export interface IndexReader {
   allChunks(): AsyncIterable<{ chunk: Chunk; document: StoredDocument }>;
   /** The model's corpus statistics blob, if one was stored. */
   corpusStatistics(): Buffer | undefined;
+  /**
+   * BM25 postings stored at ingest for this script fold, when the index has them (HNSW files
+   * written by this version; never PostgreSQL): BM25 then skips analysing every chunk.
+   */
+  lexicalPostings?(scriptFold: ScriptFold): Promise<StoredPostings | undefined>;
   /**
    * The `k` chunks most similar to `vector`, most similar first. `ef` is the HNSW candidate list
    * size (default `efFor(k, chunkCount)`, hnsw.ts), ignored where the search is exact.

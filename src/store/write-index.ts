@@ -20,6 +20,11 @@ export interface WriteIndexOptions {
    */
   durable?: boolean;
   /**
+   * Write BM25 postings with each commit (lexical-file.ts), so BM25 queries need not analyse every
+   * chunk. Default true; false for an index nobody will BM25-search (eval's dense-only runs).
+   */
+  lexical?: boolean;
+  /**
    * Receives the store as committed, for a caller that goes on to read the index it wrote
    * (eval's private per-model index) without loading its files back.
    */
@@ -74,13 +79,16 @@ export async function writeIndex<T>(
       // is overwritten before the new manifest replaces the old one.
       store = IndexStore.empty(dir, init, await lastGeneration(dir));
     } else if (exists) {
-      store = await IndexStore.open(dir);
+      // Chunks and vectors stay on disk until a change needs them: an unchanged re-ingest reads
+      // the manifest and the documents' content hashes only.
+      store = await IndexStore.open(dir, { lazyChunks: true });
       assertWritable(store, init);
     } else {
       await assertUsableDirectory(dir);
       store = IndexStore.empty(dir, init);
     }
     if (options.durable === false) store.durable = false;
+    if (options.lexical === false) store.writesLexical = false;
     // We hold the lock: leftovers of interrupted commits (temp files, an unfinished next
     // generation) can go. (Not when rebuilding: the old generation stays until replaced.)
     if (!store.uncommitted) await removeUnreferenced(dir, store.manifest);
@@ -91,6 +99,7 @@ export async function writeIndex<T>(
       dimension,
       async (operations, stats) => {
         const ops = [...operations];
+        await store.loadVectors();
         store.applyOperations(ops, dimension, options.graphWork);
         await store.commit(init, stats, ops.length > 0);
       },
@@ -101,6 +110,7 @@ export async function writeIndex<T>(
     const stats = tx.statsChange();
     const changed = tx.operations.size > 0;
     if (changed || stats !== undefined || store.uncommitted) {
+      await store.loadVectors();
       store.applyOperations(tx.operations.values(), dimension, options.graphWork);
       await store.commit(init, stats, changed);
     }

@@ -21,6 +21,7 @@ import type { RetrievalMode } from '../../retrieve/types.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
+import { noticeLine } from '../notices.js';
 import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -134,6 +135,14 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
           break;
         case 'waiting':
           log(err.dim(event.message));
+          break;
+        case 'notice':
+          bar.done();
+          log(noticeLine(event.notice));
+          break;
+        case 'warning':
+          bar.done();
+          log(`${err.yellow('warning:')} ${event.message}`);
           break;
         case 'run-start':
           label = `[${event.index}/${event.total}] ${event.model} ${event.mode}`;

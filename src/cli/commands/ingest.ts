@@ -9,6 +9,7 @@ import type { CommandContext } from '../main.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
+import { noticeLine } from '../notices.js';
 import { err, log, out, printJson } from '../ui.js';
 
 export interface IngestCommandOptions extends ModelFlags {
@@ -59,7 +60,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
           break;
         case 'notice':
           bar.done();
-          log(`${NOTICE_LABEL[event.notice.kind]} ${displayPath(event.notice.path)}: ${event.notice.reason}`);
+          log(noticeLine(event.notice));
           break;
         case 'embed-progress':
           if (model !== undefined) {
@@ -94,13 +95,6 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
   return summary.documents.failed > 0 ? 'partly-failed' : 'ok';
 }
 
-const NOTICE_LABEL = {
-  failed: err.red('failed'),
-  skipped: err.yellow('skipped'),
-  warning: err.yellow('warning'),
-  note: err.dim('note'),
-} as const;
-
 function printSummary(s: IngestSummary): void {
   const d = s.documents;
   const where = isPostgresLocation(s.index) ? s.index : path.relative(process.cwd(), s.index) || '.';
@@ -114,9 +108,4 @@ function printSummary(s: IngestSummary): void {
     out.dim(`took ${formatSeconds(s.seconds)}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith('..') ? rel : p;
 }
