@@ -62,6 +62,13 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json');
   addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
+  const inspect = program
+    .command('inspect')
+    .description('list the documents of an index with their chunk counts; with --doc, each chunk with its text, heading path and place in the file')
+    .option('--doc <id|path>', 'show the chunks of this document (its id as `rag inspect` lists it, or the path of its file)');
+  encodingOption(indexOption(inspect));
+  jsonOption(inspect).action(run(async (_ctx, opts) => (await import('./commands/inspect.js')).runInspect(opts)));
+
   const evaluate = program
     .command('eval')
     .description('score retrieval against a labeled query set; compare models and modes; gate CI on regressions')
