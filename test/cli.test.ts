@@ -109,7 +109,7 @@ describe('rag ingest', () => {
 
   it('another --chunk-size than the index was built with: exit 2, one line', async () => {
     const r = await rag(['ingest', ZH, '--index', 'idx', '--chunk-size', '300']);
-    assertOneLineError(r, `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those or ingest into another --index`);
+    assertOneLineError(r, `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those, re-chunk it with --rebuild, or ingest into another --index`);
   });
 });
 

@@ -212,7 +212,7 @@ describe('ingest(): incremental runs over one folder', () => {
       ingest({ paths: [docs], index, chunkSize: 300 }),
       (e: unknown) =>
         e instanceof RagError &&
-        e.message === `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those or ingest into another --index`,
+        e.message === `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those, re-chunk it with --rebuild, or ingest into another --index`,
     );
     await assert.rejects(
       ingest({ paths: [docs], index, model: 'bge-small-zh' }),
