@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { RagError } from '../errors.js';
 import type { Chunk, DocumentFormat, StoredDocument } from '../model/document.js';
-import { openIndex, type OpenIndexOptions } from '../store/open.js';
+import { indexExists, openIndex, type OpenIndexOptions } from '../store/open.js';
 import type { IndexReader } from '../store/reader.js';
 import { closestId } from '../text/closest.js';
 import { decodeText, type TextEncoding } from './encoding.js';
@@ -224,4 +224,28 @@ function position(text: string, starts: number[], offset: number): FilePosition 
   // Columns count code points, so a line of Chinese or emoji reads as an editor shows it.
   const column = [...text.slice(starts[lo]!, offset)].length + 1;
   return { offset, line: lo + 1, column };
+}
+
+/**
+ * The roots (ingested folders or files) an index already holds documents from, when `paths` add
+ * a new one beside them; empty otherwise (no index yet, or every path was ingested before). A
+ * quickstart's sample index silently mixing with the user's own documents is the case to catch.
+ * An index that cannot be read gives `[]`: the ingest itself reports what is wrong with it.
+ */
+export async function otherRoots(location: string, paths: readonly string[], options: OpenIndexOptions = {}): Promise<string[]> {
+  try {
+    if (!(await indexExists(location, options))) return [];
+    const reader = await openIndex(location, options);
+    try {
+      const roots = new Set<string>();
+      for (const doc of reader.documents()) roots.add(doc.origin);
+      const given = paths.map((p) => path.resolve(p));
+      const isNew = given.some((p) => !roots.has(p));
+      return isNew ? [...roots].filter((root) => !given.includes(root)).sort() : [];
+    } finally {
+      await reader.close();
+    }
+  } catch {
+    return [];
+  }
 }
