@@ -200,7 +200,7 @@ describe('rag query', () => {
       const r = await rag(['query', 'x', '--index', 'idx', ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /^rag: .* \(run `rag --help` for usage\)\n$/);
+      assert.match(r.stderr, /^rag: .* \(run `rag query --help` for usage\)\n$/);
     }
   });
 
