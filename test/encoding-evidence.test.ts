@@ -115,6 +115,10 @@ describe('loaders sniff what a file really is', () => {
     await assert.rejects(loadFile(await source('old.docx', ole)), { reason: 'not a .docx (looks like an old binary Word .doc file): save it as .docx in Word or LibreOffice' });
   });
 
+  it('says a corpus.jsonl that is an HTML page is not JSON lines', async () => {
+    await assert.rejects(loadFile(await source('web/corpus.jsonl', html)), { reason: 'not JSON lines (looks like HTML)' });
+  });
+
   it('names what a binary file in a text format looks like', async () => {
     const pdf = makePdf([['正文']]);
     assert.equal(classifyFile('/d/notes.md', pdf).reason, 'binary content in a .md file (looks like a PDF)');

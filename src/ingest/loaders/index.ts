@@ -82,7 +82,7 @@ export async function loadFile(file: SourceFile, options: LoadFileOptions = {}):
   const format = detectFormat(file.absPath, buf.subarray(0, HEAD_BYTES));
   if (format === null) throw new FileLoadError(file.absPath, 'not a supported document type', { code: 'unsupported' });
 
-  if (format === 'pdf' || format === 'docx') {
+  if (format === 'pdf' || format === 'docx' || format === 'beir') {
     const mismatch = formatMismatch(format, buf.subarray(0, HEAD_BYTES));
     if (mismatch !== null) throw new FileLoadError(file.absPath, mismatch, { code: 'corrupt' });
   }

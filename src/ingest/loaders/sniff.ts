@@ -54,10 +54,14 @@ export function sniffKind(head: Buffer): SniffedKind | null {
 
 /**
  * Why `head` is not the format its name says, or null when it may be: a PDF must carry `%PDF-`
- * in its first KiB, a .docx must be a ZIP archive.
+ * in its first KiB, a .docx must be a ZIP archive, a corpus.jsonl must not be an HTML page.
  */
-export function formatMismatch(format: 'pdf' | 'docx', head: Buffer): string | null {
+export function formatMismatch(format: 'pdf' | 'docx' | 'beir', head: Buffer): string | null {
   const kind = sniffKind(head);
+  if (format === 'beir') {
+    // JSON lines start with `{`; a corpus.jsonl saved from a browser is an HTML page.
+    return kind === 'html' || kind === 'xml' ? `not JSON lines (looks like ${describeKind(kind)})` : null;
+  }
   if (format === 'pdf') {
     if (kind === 'pdf') return null;
     return `not a PDF (${kind === null ? 'no %PDF- header: binary data of another kind' : `looks like ${describeKind(kind)}`})`;
