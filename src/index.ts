@@ -68,6 +68,9 @@ export { loadFile, FileLoadError } from './ingest/loaders/index.js';
 export type { LoadedFile, LoadFileOptions } from './ingest/loaders/index.js';
 export type { LengthFunction, LoadedDocument } from './ingest/types.js';
 export { noticeKind } from './ingest/failures.js';
+// Looking inside an index
+export { inspectIndex } from './ingest/inspect.js';
+export type { ChunkSpan, FilePosition, InspectedChunk, InspectedDocument, InspectOptions, InspectResult } from './ingest/inspect.js';
 export type { NoticeCode, NoticeKind } from './ingest/failures.js';
 export { DEFAULT_MAX_FILE_SIZE, formatBytes, parseByteSize } from './ingest/limits.js';
 export { chunkDocument } from './ingest/chunk.js';

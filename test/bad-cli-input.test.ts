@@ -22,7 +22,8 @@ after(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-const USAGE_HINT = ' (run `rag --help` for usage)';
+/** The usage hint names the help of the command that was run. */
+const usageHint = (command = 'rag'): string => ` (run \`${command} --help\` for usage)`;
 
 /** Runs `args`; exit 2, no stdout, and stderr is exactly `rag: <expected>`. */
 async function assertUsageError(args: string[], expected: string): Promise<void> {
@@ -34,16 +35,16 @@ async function assertUsageError(args: string[], expected: string): Promise<void>
 
 describe('unknown flags and commands, missing arguments', () => {
   it('one line each, with the suggestion on the same line', async () => {
-    await assertUsageError(['ingest', 'note.md', '--frobnicate'], `unknown option '--frobnicate'${USAGE_HINT}`);
-    await assertUsageError(['query', 'otters', '--indx', 'idx'], `unknown option '--indx' (Did you mean --index?)${USAGE_HINT}`);
-    await assertUsageError(['eval', '--dataset', 'x', '--bogus'], `unknown option '--bogus'${USAGE_HINT}`);
-    await assertUsageError(['--bogus'], `unknown option '--bogus'${USAGE_HINT}`);
-    await assertUsageError(['serve'], `unknown command 'serve'${USAGE_HINT}`);
-    await assertUsageError(['ingest'], `missing required argument 'paths'${USAGE_HINT}`);
-    await assertUsageError(['query'], `missing required argument 'text'${USAGE_HINT}`);
-    await assertUsageError(['eval'], `required option '--dataset <dir>' not specified${USAGE_HINT}`);
-    await assertUsageError(['query', 'otters', '--mode', 'fuzzy'], `option '--mode <mode>' argument 'fuzzy' is invalid. Allowed choices are dense, bm25, hybrid.${USAGE_HINT}`);
-    await assertUsageError(['ingest', 'note.md', '--chunk-size', '0'], `option '--chunk-size <n>' argument '0' is invalid. expected a positive integer, got "0"${USAGE_HINT}`);
+    await assertUsageError(['ingest', 'note.md', '--frobnicate'], `unknown option '--frobnicate'${usageHint('rag ingest')}`);
+    await assertUsageError(['query', 'otters', '--indx', 'idx'], `unknown option '--indx' (Did you mean --index?)${usageHint('rag query')}`);
+    await assertUsageError(['eval', '--dataset', 'x', '--bogus'], `unknown option '--bogus'${usageHint('rag eval')}`);
+    await assertUsageError(['--bogus'], `unknown option '--bogus'${usageHint()}`);
+    await assertUsageError(['serve'], `unknown command 'serve'${usageHint()}`);
+    await assertUsageError(['ingest'], `missing required argument 'paths'${usageHint('rag ingest')}`);
+    await assertUsageError(['query'], `missing required argument 'text'${usageHint('rag query')}`);
+    await assertUsageError(['eval'], `required option '--dataset <dir>' not specified${usageHint('rag eval')}`);
+    await assertUsageError(['query', 'otters', '--mode', 'fuzzy'], `option '--mode <mode>' argument 'fuzzy' is invalid. Allowed choices are dense, bm25, hybrid.${usageHint('rag query')}`);
+    await assertUsageError(['ingest', 'note.md', '--chunk-size', '0'], `option '--chunk-size <n>' argument '0' is invalid. expected a positive integer, got "0"${usageHint('rag ingest')}`);
   });
 });
 
@@ -52,12 +53,12 @@ describe('-k', () => {
     it(`-k ${JSON.stringify(k)} is refused`, async () => {
       await assertUsageError(
         ['query', 'otters', '--index', 'idx', '-k', k],
-        `option '-k, --k <n>' argument '${k}' is invalid. expected a positive integer, got "${k}"${USAGE_HINT}`,
+        `option '-k, --k <n>' argument '${k}' is invalid. expected a positive integer, got "${k}"${usageHint('rag query')}`,
       );
     });
   }
   it('--k 0 for eval cutoffs is refused too', async () => {
-    await assertUsageError(['eval', '--dataset', 'x', '--k', '1,0,10'], `option '--k <list>' argument '1,0,10' is invalid. expected a positive integer, got "0"${USAGE_HINT}`);
+    await assertUsageError(['eval', '--dataset', 'x', '--k', '1,0,10'], `option '--k <list>' argument '1,0,10' is invalid. expected a positive integer, got "0"${usageHint('rag eval')}`);
   });
 });
 
@@ -89,5 +90,15 @@ describe('an index path that is a file', () => {
     );
     assert.equal(await readFile(path.join(cwd, 'file.txt'), 'utf8'), 'I am a file, not an index.\n');
     assert.deepEqual((await readdir(cwd)).filter((f) => f !== 'queries.jsonl').sort(), before.sort());
+  });
+});
+
+describe('help', () => {
+  it('eval --help says which dataset layouts it reads; chunk options show their defaults', async () => {
+    const r = await runCli(['eval', '--help'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Dataset layouts \(--dataset DIR\):\n {2}BEIR {7}DIR\/corpus\.jsonl/);
+    assert.match(r.stdout, /documents {2}DIR\/queries\.jsonl/);
+    assert.match(r.stdout.replace(/\s+/g, " "), /--chunk-size <n> chunk size \(default 512 tokens [^)]*800 characters\)/);
   });
 });

@@ -160,13 +160,38 @@ describe('chunkDocument', () => {
 
   it('takes fewer sentences, or none, when the overlap would not fit', () => {
     const text = 'Aaaa. Bbbbbbbbbbbbbb. Cc.';
-    // "Bbbbbbbbbbbbbb." (15) is longer than the overlap (8): no overlap.
-    assert.deepEqual(textsOf(chunkDocument(doc(text), chars(21, 8), characterLength)), ['Aaaa. Bbbbbbbbbbbbbb.', 'Cc.']);
+    // "Bbbbbbbbbbbbbb." (15) is longer than the overlap (8): no overlap. (The tail "Cc." alone
+    // would be a sliver, so the split moves to the other sentence boundary.)
+    assert.deepEqual(textsOf(chunkDocument(doc(text), chars(21, 8), characterLength)), ['Aaaa.', 'Bbbbbbbbbbbbbb. Cc.']);
     // Overlap of "Aaaa." (5) would make "Aaaa. Bbbbbbbbbbbbbb." (21) exceed 20: dropped.
     assert.deepEqual(textsOf(chunkDocument(doc('Aaaa. Bbbbbbbbbbbbbb. Cc.'), chars(20, 8), characterLength)), [
       'Aaaa.',
       'Bbbbbbbbbbbbbb. Cc.',
     ]);
+  });
+
+  it('does not leave a tiny last chunk: merges it when both fit, else rebalances the split', () => {
+    // 812 characters of sentences at size 800: greedy packing gave 778 + 34.
+    const sentence = (k: number): string => `这是第${String(k).padStart(2, '0')}句，用来测试最后一块的长度是否合理。`;
+    let text = '';
+    for (let k = 0; text.length < 812; k++) text += sentence(k);
+    const chunks = chunkDocument(doc(text), chars(800, 0), characterLength);
+    assert.equal(chunks.length, 2);
+    const sizes = chunks.map((c) => c.text.length);
+    for (const size of sizes) assert.ok(size <= 800 && size >= 200, `balanced chunks, got ${sizes.join(' + ')}`);
+    assert.equal(chunks.map((c) => c.text).join(''), text, 'nothing lost or doubled without overlap');
+    // With overlap the second chunk repeats whole sentences and still stays within the size.
+    const overlapped = chunkDocument(doc(text), chars(800, 100), characterLength);
+    for (const c of overlapped) assert.ok(c.text.length <= 800);
+    assert.ok(overlapped.at(-1)!.end === text.length && overlapped.at(-1)!.text.length >= 200);
+    // A tail that fits together with the chunk before it is merged into it. With a tokenizer the
+    // sum of the parts overestimates the whole (each gap here counts a token), so greedy packing
+    // leaves "D." (1 token) alone although "Bbbb … D." measures 8 of 10.
+    const roundsUp = (t: string): number => Math.ceil(t.length / 4);
+    const merged = 'Aaaa aaaa aaaa aaaa aaaa a. Bbbb bbbb bbbb b. Cc ccc c. D.';
+    assert.deepEqual(textsOf(chunkDocument(doc(merged), tokens(10), roundsUp)), ['Aaaa aaaa aaaa aaaa aaaa a.', 'Bbbb bbbb bbbb b. Cc ccc c. D.']);
+    const split = 'Aaaa aaaa aaaa. Bbbb bbbb bbbb. Cc.';
+    assert.deepEqual(textsOf(chunkDocument(doc(split), chars(33, 0), characterLength)), ['Aaaa aaaa aaaa.', 'Bbbb bbbb bbbb. Cc.']);
   });
 
   it('hard-splits an overlong sentence, preferring clause marks, then spaces, then length', () => {

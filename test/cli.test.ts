@@ -109,7 +109,7 @@ describe('rag ingest', () => {
 
   it('another --chunk-size than the index was built with: exit 2, one line', async () => {
     const r = await rag(['ingest', ZH, '--index', 'idx', '--chunk-size', '300']);
-    assertOneLineError(r, `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those or ingest into another --index`);
+    assertOneLineError(r, `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those, re-chunk it with --rebuild, or ingest into another --index`);
   });
 });
 
@@ -200,7 +200,7 @@ describe('rag query', () => {
       const r = await rag(['query', 'x', '--index', 'idx', ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /^rag: .* \(run `rag --help` for usage\)\n$/);
+      assert.match(r.stderr, /^rag: .* \(run `rag query --help` for usage\)\n$/);
     }
   });
 

@@ -59,9 +59,9 @@ describe('discoverFiles', () => {
     }
     assert.equal(files.find((f) => f.relPath === 'b.txt')?.size, 3);
     assert.deepEqual(notices, [
-      { path: path.join(root, 'blob'), kind: 'skipped', code: 'binary', reason: 'binary content in a file without extension (not UTF-8, UTF-16 or GB18030 text)' },
+      { path: path.join(root, 'blob'), kind: 'skipped', code: 'binary', reason: 'binary content in a file without extension (not UTF-8, UTF-16, GB18030, Big5 or Windows-1252 text)' },
       { path: path.join(root, 'data.csv'), kind: 'skipped', code: 'unsupported', reason: 'unsupported file type .csv' },
-      { path: path.join(root, 'fake.md'), kind: 'skipped', code: 'binary', reason: 'binary content in a .md file (not UTF-8, UTF-16 or GB18030 text)' },
+      { path: path.join(root, 'fake.md'), kind: 'skipped', code: 'binary', reason: 'binary content in a .md file (looks like a PNG image)' },
       { path: path.join(root, 'image.png'), kind: 'skipped', code: 'unsupported', reason: 'unsupported file type .png' },
       {
         path: path.join(root, 'sub', 'other.jsonl'),

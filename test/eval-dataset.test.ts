@@ -188,7 +188,7 @@ describe('loadDataset (simple layout)', () => {
     assert.equal(ds.qrels.get('q5')?.size, 0);
     assert.deepEqual(ds.warnings.unknownDocuments, {
       count: 2,
-      examples: ['q4 -> guide/instal.md', 'q4 -> .hidden.md'],
+      examples: ['q4 -> guide/instal.md (did you mean guide/install.md?)', 'q4 -> .hidden.md'],
     });
     assert.equal(countQrels(ds.qrels), 4);
 

@@ -171,7 +171,7 @@ describe('ingest(): incremental runs over one folder', () => {
     const skipped = s.notices.filter((n) => n.kind === 'skipped').map((n) => [path.basename(n.path), n.reason]);
     assert.deepEqual(skipped, [
       ['data.xyz', 'unsupported file type .xyz'],
-      ['fake.md', 'binary content in a .md file (not UTF-8, UTF-16 or GB18030 text)'],
+      ['fake.md', 'binary content in a .md file (not UTF-8, UTF-16, GB18030, Big5 or Windows-1252 text)'],
       ['logo.png', 'unsupported file type .png'],
     ]);
     assert.equal(s.chunks.embedded, 0);
@@ -212,7 +212,7 @@ describe('ingest(): incremental runs over one folder', () => {
       ingest({ paths: [docs], index, chunkSize: 300 }),
       (e: unknown) =>
         e instanceof RagError &&
-        e.message === `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those or ingest into another --index`,
+        e.message === `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those, re-chunk it with --rebuild, or ingest into another --index`,
     );
     await assert.rejects(
       ingest({ paths: [docs], index, model: 'bge-small-zh' }),

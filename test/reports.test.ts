@@ -171,25 +171,25 @@ describe('renderMarkdown', () => {
     // hash: q1 nDCG 1, q2 nDCG (1 + 2/log2 3) / (2 + 1/log2 3) = 0.85972 -> mean 0.92986
     assert.ok(lines.includes('| hash | dense | 0.9299 | 1.0000 | 1.0000 | 1.0000 | 0.1500 | 12.3 | 81 | 384 | 3.0 | 2 | 20.5 |'), md);
     // B: q1 nDCG 1/log2 3 = 0.63093, q2 1 -> 0.81546; MRR (0.5 + 1)/2; MAP (0.5 + 1)/2
-    assert.ok(lines.includes('| e5 "small" &lt;q8&gt; & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.1500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
+    assert.ok(lines.includes('| e5 "small" &lt;q8> & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.1500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
     assert.ok(lines.includes('## Compared with the first run: hash (dense)'));
     // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1 (Holm of
     // one p is itself). One win, one loss. MDE = 2.8016 · sd / √2 with sd = 0.5094 / √2 = 0.3602.
     assert.ok(
       lines.some((l) =>
-        /^\| e5 "small" &lt;q8&gt; & co \| bm25 \| nDCG@10 \| −0\.1144 \| \[−0\.\d{4}, [+−]0\.\d{4}\] \| 1\.000 \| 1\.000 \| no \(underpowered\) \| 1\/0\/1 \| 0\.7135 \| 2 \|$/.test(l),
+        /^\| e5 "small" &lt;q8> & co \| bm25 \| nDCG@10 \| −0\.1144 \| \[−0\.\d{4}, [+−]0\.\d{4}\] \| 1\.000 \| 1\.000 \| no \(underpowered\) \| 1\/0\/1 \| 0\.7135 \| 2 \|$/.test(l),
       ),
       md,
     );
     assert.ok(lines.includes('| Model | Mode | Metric | Δ | 95% CI | p | p (Holm) | Significant | W/T/L | MDE | Queries |'), md);
-    assert.ok(lines.some((l) => l.startsWith('- ⚠ e5 "small" &lt;q8&gt; & co (bm25): underpowered: the observed Δ −0.1144 is below the 0.7135')), md);
+    assert.ok(lines.some((l) => l.startsWith('- ⚠ e5 "small" &lt;q8> & co (bm25): underpowered: the observed Δ −0.1144 is below the 0.7135')), md);
     // The count of failed checks, failures before passes, marked in words.
     assert.ok(lines.includes('## Gate: FAILED: 1 of 3 checks failed'), md);
-    const fail = lines.indexOf('- ❌ FAIL: hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -&gt; 0.9299), more than --max-drop 0.02');
+    const fail = lines.indexOf('- ❌ FAIL: hash (dense): ndcg_at_10 dropped 0.0601 (0.9900 -> 0.9299), more than --max-drop 0.02');
     const pass = lines.findIndex((l) => l.startsWith('- ✅ pass: hash (dense): recall_at_10'));
     assert.ok(fail > 0 && pass > fail, md);
-    assert.ok(lines.includes('- e5 "small" &lt;q8&gt; & co (bm25): not in the baseline file, not checked'));
-    assert.ok(lines.includes('- 1 label(s) dropped: document not in the corpus (e.g. q1 -&gt; instal.md)'), md);
+    assert.ok(lines.includes('- e5 "small" &lt;q8> & co (bm25): not in the baseline file, not checked'));
+    assert.ok(lines.includes('- 1 label(s) dropped: document not in the corpus (e.g. q1 -> instal.md)'), md);
     assert.ok(lines.includes('- 1 query(ies) skipped (no relevant document, not in the averages) (e.g. q3)'), md);
     // judged@10: q1 has 1 of its 10 slots judged, q2 2 of 10 -> 0.15, far below 0.8.
     assert.ok(lines.some((l) => l.startsWith('- hash (dense): judged@10 is 0.15 (&lt; 0.8), so its scores are a lower bound')), md);

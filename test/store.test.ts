@@ -320,7 +320,7 @@ describe('errors a user can cause', () => {
     await assert.rejects(writeIndex(dir, { ...init, chunking: { chunkSize: 512, chunkOverlap: 64, lengthUnit: 'tokens' } }, async () => undefined), {
       name: 'RagError',
       code: 'chunking-mismatch',
-      message: `index ${dir} was built with --chunk-size 400 --chunk-overlap 50 --chunk-unit characters; use those or ingest into another --index`,
+      message: `index ${dir} was built with --chunk-size 400 --chunk-overlap 50 --chunk-unit characters; use those, re-chunk it with --rebuild, or ingest into another --index`,
     });
   });
 

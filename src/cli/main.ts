@@ -65,6 +65,13 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
   rerankOptions(fusionOptions(query));
   addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
+  const inspect = program
+    .command('inspect')
+    .description('list the documents of an index with their chunk counts; with --doc, each chunk with its text, heading path and place in the file')
+    .option('--doc <id|path>', 'show the chunks of this document (its id as `rag inspect` lists it, or the path of its file)');
+  encodingOption(indexOption(inspect));
+  jsonOption(inspect).action(run(async (_ctx, opts) => (await import('./commands/inspect.js')).runInspect(opts)));
+
   const evaluate = program
     .command('eval')
     .description('score retrieval against a labeled query set; compare models and modes; gate CI on regressions')
@@ -91,6 +98,16 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--explain-limit <n>', 'how many losing queries --explain shows', positiveInt, 10)
     .option('--shortlist <filters>', 'evaluate the models `rag models FILTERS` lists, e.g. "--lang zh --max-params 500M" (added to --model)');
   addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
+  evaluate.addHelpText(
+    'after',
+    `
+Dataset layouts (--dataset DIR):
+  BEIR       DIR/corpus.jsonl ({"_id", "title", "text"} per line), DIR/queries.jsonl ({"_id", "text"}),
+             DIR/qrels/<split>.tsv (query-id, corpus-id, score; --split, default ${DEFAULT_SPLIT})
+  documents  DIR/queries.jsonl ({"query", "relevant": ["guide/install.md"] or {"path": grade}}) and the
+             documents in DIR/docs/ (or DIR itself): any format rag ingest reads; ids are paths
+             relative to that folder. rag queries generate writes this layout.`,
+  );
 
   const queries = program.command('queries').description('make evaluation queries for your own documents');
   const generate = queries
@@ -157,7 +174,15 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheClear(opts)),
   );
 
+  pointUsageErrorsAtHelp(program);
   return program;
+}
+
+/** Each command's usage errors name that command's help (`rag eval --help`), not only `rag --help`. */
+function pointUsageErrorsAtHelp(command: Command, names: string[] = []): void {
+  const path = ['rag', ...names].join(' ');
+  command.configureOutput({ outputError: (message, write) => write(`${usageLine(message, path)}\n`) });
+  for (const sub of command.commands) pointUsageErrorsAtHelp(sub, [...names, sub.name()]);
 }
 
 /** Runs the CLI; the only place that decides the process exit code. */
@@ -215,9 +240,9 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
 }
 
 /** `error: unknown option '--x'\n(Did you mean --y?)\n` -> `rag: unknown option '--x' (Did you mean --y?) (run ...)`. */
-function usageLine(message: string): string {
+function usageLine(message: string, command = 'rag'): string {
   const text = message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-  return `${err.red('rag:')} ${text} (run \`rag --help\` for usage)`;
+  return `${err.red('rag:')} ${text} (run \`${command} --help\` for usage)`;
 }
 
 /** Errors the environment causes (permissions, full disk) are the user's to fix, not bugs. */

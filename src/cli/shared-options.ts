@@ -42,7 +42,7 @@ export function chunkingOptions(command: Command): Command {
 export function encodingOption(command: Command): Command {
   return command.option(
     '--encoding <name>',
-    'read text files in this encoding instead of detecting it: utf-8, gb18030 (gbk), big5 (big5-hkscs), utf-16le, utf-16be',
+    'read text files in this encoding instead of detecting it: utf-8, gb18030 (gbk), big5 (big5-hkscs), windows-1252 (latin1), utf-16le, utf-16be',
     parseEncoding,
   );
 }

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { RagError } from '../errors.js';
 import { assertDecoded, decodeText, encodingLabel, lineDecoder, type TextEncoding } from '../ingest/encoding.js';
 import type { CountedIds, DatasetInfo, DatasetWarnings, EvalQuery } from './types.js';
+import { closestId } from '../text/closest.js';
 
 /** The qrels split a BEIR dataset is scored on unless told otherwise (`qrels/test.tsv`). */
 export const DEFAULT_SPLIT = 'test';
@@ -74,6 +75,15 @@ class Counter {
   }
   done(): CountedIds {
     return { count: this.n, examples: [...this.ids] };
+  }
+  /** A label naming a document the corpus lacks; the examples say which real id it most likely meant. */
+  addUnknownDocument(queryId: string, docId: string, docIds: ReadonlySet<string>): void {
+    if (this.ids.length >= MAX_EXAMPLES) {
+      this.n += 1;
+      return;
+    }
+    const near = closestId(docId, docIds);
+    this.add(near === undefined ? `${queryId} -> ${docId}` : `${queryId} -> ${docId} (did you mean ${near}?)`);
   }
 }
 
@@ -338,7 +348,7 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
       labels.set(qid, forQuery);
     }
     if (!docIds.has(did)) {
-      unknownDocuments.add(`${qid} -> ${did}`);
+      unknownDocuments.addUnknownDocument(qid, did, docIds);
       continue;
     }
     if (forQuery.has(did)) duplicateLabels.add(`${qid} -> ${did}`);
@@ -452,7 +462,7 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
     for (const [rawId, grade] of graded) {
       const docId = normalizeDocumentId(rawId);
       if (!docIds.has(docId)) {
-        unknownDocuments.add(`${id} -> ${docId}`);
+        unknownDocuments.addUnknownDocument(id, docId, docIds);
         continue;
       }
       if (labels.has(docId)) duplicateLabels.add(`${id} -> ${docId}`);

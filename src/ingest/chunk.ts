@@ -20,7 +20,7 @@ import type { ChunkingOptions } from '../model/chunking.js';
  * different chunks (boundaries, pages, headings): cached chunk lists (src/ingest/chunk-cache.ts)
  * are keyed by it, and a stale one would otherwise be served as if fresh.
  */
-export const CHUNKER_VERSION = 2;
+export const CHUNKER_VERSION = 3;
 
 
 /**
@@ -344,10 +344,13 @@ function packPieces(pieces: readonly Piece[], meter: Meter, chunkOverlap: number
   };
 
   let overlap: Unit[] = [];
+  /** Which pieces each chunk of `out` holds (its overlap lead aside): `[from, to)`. */
+  const held: Array<{ from: number; to: number }> = [];
   let i = 0;
   while (i < pieces.length) {
     const first = pieces[i];
     if (!first) break;
+    const from = i;
     let lead = overlap.slice();
     let leadCost = unitsCost(lead);
     const leadJoin = (): number => {
@@ -387,9 +390,54 @@ function packPieces(pieces: readonly Piece[], meter: Meter, chunkOverlap: number
       span = spanOf();
     }
     out.push(span);
+    held.push({ from, to: i });
     overlap = chunkOverlap > 0 ? trailingUnits([...lead, ...taken.flatMap((p) => p.units)], meter, chunkOverlap) : [];
   }
+  rebalanceTail(out, held, pieces, meter, chunkOverlap);
   return out;
+}
+
+/** A last chunk adding less than this share of `chunkSize` is a tail worth rebalancing. */
+const TINY_TAIL = 0.25;
+
+/**
+ * Greedy packing fills every chunk but the last, which may end up a sliver (812 characters as
+ * 778 + 34): a sliver embeds as noise and crowds results. If what the last chunk adds beyond the
+ * previous one is under {@link TINY_TAIL} of the size, the two are merged when they fit the size
+ * together, else their pieces are split again at the boundary that leaves the smaller of the two
+ * largest; either way no chunk exceeds `chunkSize` (measured whole, overlap included).
+ */
+function rebalanceTail(out: Span[], held: Array<{ from: number; to: number }>, pieces: readonly Piece[], meter: Meter, chunkOverlap: number): void {
+  const n = out.length;
+  if (n < 2) return;
+  const prev = out[n - 2]!;
+  const last = out[n - 1]!;
+  const budget = meter.chunkSize;
+  if (meter.measure(Math.max(prev.end, last.start), last.end) >= budget * TINY_TAIL) return;
+  if (meter.measure(prev.start, last.end) <= budget) {
+    out.splice(n - 2, 2, { start: prev.start, end: last.end });
+    return;
+  }
+  const { from } = held[n - 2]!;
+  const { to } = held[n - 1]!;
+  let best: { a: Span; b: Span; smaller: number } | undefined;
+  for (let split = from + 1; split < to; split++) {
+    const a: Span = { start: prev.start, end: pieces[split - 1]!.end };
+    const aCost = meter.measure(a.start, a.end);
+    if (aCost > budget) continue;
+    let lead = chunkOverlap > 0 ? trailingUnits(pieces.slice(from, split).flatMap((p) => p.units), meter, chunkOverlap) : [];
+    let b: Span = { start: lead[0]?.start ?? pieces[split]!.start, end: last.end };
+    let bCost = meter.measure(b.start, b.end);
+    while (bCost > budget && lead.length > 0) {
+      lead = lead.slice(1);
+      b = { start: lead[0]?.start ?? pieces[split]!.start, end: last.end };
+      bCost = meter.measure(b.start, b.end);
+    }
+    if (bCost > budget) continue;
+    const smaller = Math.min(aCost, bCost);
+    if (best === undefined || smaller > best.smaller) best = { a, b, smaller };
+  }
+  if (best !== undefined && best.smaller > meter.measure(last.start, last.end)) out.splice(n - 2, 2, best.a, best.b);
 }
 
 /** The longest run of trailing units whose total cost is at most `limit`. */

@@ -23,7 +23,7 @@ function big5(bytes: Uint8Array): string {
 }
 
 /** The encodings {@link decodeText} can report. */
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030' | 'big5';
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030' | 'big5' | 'windows-1252';
 
 /** What `--encoding` accepts (aliases map onto {@link TextEncoding}). */
 export const ENCODING_NAMES: Readonly<Record<string, TextEncoding>> = {
@@ -39,18 +39,25 @@ export const ENCODING_NAMES: Readonly<Record<string, TextEncoding>> = {
   'big5-hkscs': 'big5',
   big5hkscs: 'big5',
   cp950: 'big5',
+  'windows-1252': 'windows-1252',
+  cp1252: 'windows-1252',
+  latin1: 'windows-1252',
+  'latin-1': 'windows-1252',
+  'iso-8859-1': 'windows-1252',
 };
 
 /** Checks a user-given encoding name (`--encoding`). */
 export function parseEncoding(name: string): TextEncoding {
   const found = ENCODING_NAMES[name.trim().toLowerCase()];
   if (found !== undefined) return found;
-  throw new RagError('usage', `unknown encoding '${name}'; use one of utf-8, gb18030 (also gbk, gb2312), big5 (also big5-hkscs, cp950), utf-16le, utf-16be`);
+  throw new RagError('usage', `unknown encoding '${name}'; use one of utf-8, gb18030 (also gbk, gb2312), big5 (also big5-hkscs, cp950), windows-1252 (also cp1252, latin1), utf-16le, utf-16be`);
 }
 
 /** How an encoding is named to users: `GB18030`, `Big5 (HKSCS)`, `UTF-8`. */
 export function encodingLabel(encoding: TextEncoding): string {
-  return encoding === 'big5' ? 'Big5 (HKSCS)' : encoding.toUpperCase();
+  if (encoding === 'big5') return 'Big5 (HKSCS)';
+  if (encoding === 'windows-1252') return 'Windows-1252 (Latin-1)';
+  return encoding.toUpperCase();
 }
 
 export interface DecodedText {
@@ -58,6 +65,8 @@ export interface DecodedText {
   encoding: TextEncoding;
   /** Invalid byte sequences that were replaced by U+FFFD (0 for clean text). */
   replaced: number;
+  /** Stray NUL bytes dropped from a text file (a NUL is never part of a character in these encodings). */
+  nulsDropped?: number;
   /**
    * Set when no supported encoding fits the bytes (neither UTF-8 nor GB18030 nor Big5 decodes
    * them without many errors or unlikely characters): `text` is then the least bad guess and
@@ -84,6 +93,23 @@ export interface DecodeOptions {
  * says no encoding fits; use {@link looksLikeText} to decide whether a buffer is text at all.
  */
 export function decodeText(buf: Buffer, options: DecodeOptions = {}): DecodedText {
+  const utf16 = hasPrefix(buf, UTF16LE_BOM) || hasPrefix(buf, UTF16BE_BOM) || options.encoding === 'utf-16le' || options.encoding === 'utf-16be';
+  if (!utf16 && buf.includes(0)) {
+    const { bytes, dropped } = withoutNuls(buf);
+    return { ...decodeBytes(bytes, options), nulsDropped: dropped };
+  }
+  return decodeBytes(buf, options);
+}
+
+/** `buf` without its 0x00 bytes, which in UTF-8, GB18030, Big5 and Windows-1252 only ever encode NUL itself. */
+function withoutNuls(buf: Buffer): { bytes: Buffer; dropped: number } {
+  const out = Buffer.allocUnsafe(buf.length);
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) if (buf[i] !== 0) out[n++] = buf[i]!;
+  return { bytes: out.subarray(0, n), dropped: buf.length - n };
+}
+
+function decodeBytes(buf: Buffer, options: DecodeOptions): DecodedText {
   if (hasPrefix(buf, UTF8_BOM)) {
     const { text, invalid } = utf8WithErrors(buf.subarray(3), false);
     return { text, encoding: 'utf-8', replaced: invalid };
@@ -99,7 +125,89 @@ export function decodeText(buf: Buffer, options: DecodeOptions = {}): DecodedTex
   if (utf8 !== null) return { text: utf8, encoding: 'utf-8', replaced: 0 };
   const lenient = utf8WithErrors(buf, false);
   if (mostlyUtf8(lenient)) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
+  return fromEvidence(buf, lenient);
+}
+
+/**
+ * Not UTF-8: decided from what the bytes above 0x7F look like. GB18030 or Big5 when their reading
+ * turns those bytes into common Han characters and CJK punctuation; Windows-1252 when they are
+ * single accented letters inside words (`café`, `Müller`) or typographic quotes and dashes; else,
+ * with only a handful of invalid sequences, UTF-8 with stray bytes (an English file with a stray
+ * 0x80 must not become `€`, nor a whole file GB18030); else whichever fits least badly, flagged
+ * undecodable when even that is poor.
+ */
+function fromEvidence(buf: Buffer, lenient: { text: string; invalid: number }): DecodedText {
+  const legacyBest = legacyCandidates(buf)[0]!;
+  const high = highBytes(buf);
+  const latin = looksLatin(buf, high);
+  // An accented letter and the ASCII letter after it also make a GBK pair (`è` + `m`), so Latin
+  // text read as GB18030 has Han characters glued inside ASCII words; real Chinese text does not.
+  if (latin && hanInsideWords(legacyBest.text) >= 0.5) return { text: windows1252(buf), encoding: 'windows-1252', replaced: 0 };
+  const legacyClean = legacyBest.invalid + legacyBest.privateUse <= Math.max(2, legacyBest.text.length * 0.01);
+  if (legacyClean && 2 * (legacyBest.common + legacyBest.cjkPunctuation) >= 0.6 * high) {
+    return { text: legacyBest.text, encoding: legacyBest.encoding, replaced: legacyBest.invalid };
+  }
+  if (latin) return { text: windows1252(buf), encoding: 'windows-1252', replaced: 0 };
+  if (lenient.invalid <= Math.max(3, buf.length * 0.002)) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid };
   return bestLegacy(buf, lenient);
+}
+
+/** Share of the Han characters of `text` that touch an ASCII letter (1 when there are none). */
+function hanInsideWords(text: string): number {
+  let han = 0;
+  let glued = 0;
+  const chars = [...text];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch.codePointAt(0)! < 0x2e80 || !HAN.test(ch)) continue;
+    han++;
+    if (/[A-Za-z]/.test(chars[i - 1] ?? '') || /[A-Za-z]/.test(chars[i + 1] ?? '')) glued++;
+  }
+  return han === 0 ? 1 : glued / han;
+}
+
+function highBytes(buf: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) if (buf[i]! >= 0x80) n++;
+  return n;
+}
+
+/** Through iconv-lite: Node 20's TextDecoder('windows-1252') maps 0x80-0x9F to C1 controls (ISO-8859-1), losing “ ” – — €. */
+function windows1252(buf: Uint8Array): string {
+  return iconv().decode(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), 'win1252');
+}
+
+/** Bytes Windows-1252 leaves undefined: a file holding them is not Windows-1252 text. */
+const CP1252_UNDEFINED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+const TYPOGRAPHIC = new Set(['\u2018', '\u2019', '\u201C', '\u201D', '\u2013', '\u2014', '\u2026', '\u00AB', '\u00BB']);
+const ASCII_LETTER = (b: number | undefined): boolean => b !== undefined && ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a));
+
+/**
+ * Latin text in Windows-1252 (or ISO-8859-1, which it extends): almost every byte above 0x7F
+ * stands alone (Chinese legacy encodings pair them) and is a letter next to an ASCII letter or a
+ * typographic quote or dash. A stray byte between spaces (`\x80` read as `€`) is no evidence.
+ */
+function looksLatin(buf: Buffer, high: number): boolean {
+  if (high === 0) return false;
+  let evidence = 0;
+  for (let i = 0; i < buf.length; ) {
+    if (buf[i]! < 0x80) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < buf.length && buf[end]! >= 0x80) end++;
+    const run = windows1252(buf.subarray(i, end));
+    for (let j = i; j < end; j++) if (CP1252_UNDEFINED.has(buf[j]!)) return false;
+    // Runs of one or two: `é`, `ße`-like pairs; GBK and Big5 put every character in two bytes, so
+    // Chinese text makes long runs.
+    if (end - i <= 2) {
+      const inWord = ASCII_LETTER(buf[i - 1]) || ASCII_LETTER(buf[end]);
+      for (const ch of run) if (TYPOGRAPHIC.has(ch) || (inWord && /\p{L}/u.test(ch))) evidence++;
+    }
+    i = end;
+  }
+  return evidence >= 0.8 * high;
 }
 
 /** `buf` decoded as `encoding`, with its invalid sequences counted. */
@@ -113,6 +221,8 @@ function decodeAs(buf: Buffer, encoding: TextEncoding): DecodedText {
       return { text: decodeUtf16le(buf), encoding, replaced: 0 };
     case 'utf-16be':
       return { text: decodeUtf16be(buf), encoding, replaced: 0 };
+    case 'windows-1252':
+      return { text: windows1252(buf), encoding, replaced: 0 };
     case 'gb18030':
     case 'big5': {
       const text = encoding === 'gb18030' ? gb18030(buf) : big5(buf);
@@ -128,15 +238,18 @@ function decodeAs(buf: Buffer, encoding: TextEncoding): DecodedText {
  * invalid sequences and private-use characters (what Big5 read as GBK turns into). The wrong
  * reading of real text lands on rare characters for a third or more of its Han characters.
  */
-function bestLegacy(buf: Buffer, lenient: { text: string; invalid: number }): DecodedText {
+function legacyCandidates(buf: Buffer) {
   const candidates = (['gb18030', 'big5'] as const).map((encoding) => {
     const text = encoding === 'gb18030' ? gb18030(buf) : big5(buf);
     const invalid = Math.max(0, countReplacements(text) - genuineReplacements(buf));
-    const { han, common, privateUse } = characterCounts(text);
-    return { encoding, text, invalid, han, privateUse, badness: 4 * (invalid + privateUse) + (han - common) };
+    const { han, common, privateUse, cjkPunctuation } = characterCounts(text);
+    return { encoding, text, invalid, han, common, privateUse, cjkPunctuation, badness: 4 * (invalid + privateUse) + (han - common) };
   });
-  candidates.sort((a, b) => a.badness - b.badness);
-  const best = candidates[0]!;
+  return candidates.sort((a, b) => a.badness - b.badness);
+}
+
+function bestLegacy(buf: Buffer, lenient: { text: string; invalid: number }): DecodedText {
+  const best = legacyCandidates(buf)[0]!;
   const utf8Badness = 4 * lenient.invalid;
   if (utf8Badness < best.badness) return { text: lenient.text, encoding: 'utf-8', replaced: lenient.invalid, ...undecodable(lenient.text, lenient.invalid, 0, 0) };
   return {
@@ -175,20 +288,22 @@ function commonHan(): Set<number> {
 
 const HAN = /\p{Script=Han}/u;
 
-function characterCounts(text: string): { han: number; common: number; privateUse: number } {
+function characterCounts(text: string): { han: number; common: number; privateUse: number; cjkPunctuation: number } {
   const common = commonHan();
   let han = 0;
   let known = 0;
   let privateUse = 0;
+  let cjkPunctuation = 0;
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
     if (cp >= 0xe000 && cp <= 0xf8ff) privateUse++;
+    else if ((cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xff00 && cp <= 0xffef) || (cp >= 0x2010 && cp <= 0x2027)) cjkPunctuation++;
     else if (cp >= 0x2e80 && HAN.test(ch)) {
       han++;
       if (common.has(cp)) known++;
     }
   }
-  return { han, common: known, privateUse };
+  return { han, common: known, privateUse, cjkPunctuation };
 }
 
 /**
@@ -228,6 +343,8 @@ export function* decodeLines(buf: Buffer, options: DecodeOptions = {}): Generato
     decode = isUtf8(buf) ? (line) => line.toString('utf8') : (line) => utf8WithErrors(line, false).text;
   } else if (encoding === 'big5') {
     decode = (line) => big5(line);
+  } else if (encoding === 'windows-1252') {
+    decode = (line) => windows1252(line);
   } else {
     decode = (line) => gb18030(line);
   }
@@ -249,6 +366,8 @@ export function lineDecoder(encoding: Exclude<TextEncoding, 'utf-16le' | 'utf-16
       return (line) => gb18030(line);
     case 'big5':
       return (line) => big5(line);
+    case 'windows-1252':
+      return (line) => windows1252(line);
   }
 }
 
@@ -269,7 +388,7 @@ export function lineEncoding(buf: Buffer): TextEncoding {
  * Whether the first bytes of a file look like text in an encoding {@link decodeText} supports.
  * `head` may be cut anywhere, even inside a multi-byte character.
  *
- * Binary means: NUL bytes without a UTF-16 byte-order mark, bytes that are neither UTF-8 nor
+ * Binary means: more than a few NUL bytes without a UTF-16 byte-order mark, bytes that are neither UTF-8 nor
  * GB18030 (more than a stray replacement character), or many C0 control characters.
  */
 export function looksLikeText(head: Buffer): boolean {
@@ -280,7 +399,12 @@ export function looksLikeText(head: Buffer): boolean {
     const text = hasPrefix(head, UTF16LE_BOM) ? decodeUtf16le(even.subarray(2)) : decodeUtf16be(even.subarray(2));
     return controlRatio(text) < MAX_CONTROL_RATIO;
   }
-  if (head.includes(0)) return false;
+  if (head.includes(0)) {
+    // A few stray NULs in text are noise (decodeText drops them); binary formats are full of them.
+    const { bytes, dropped } = withoutNuls(head);
+    if (dropped > Math.max(1, head.length * MAX_NUL_RATIO)) return false;
+    head = bytes;
+  }
   const body = hasPrefix(head, UTF8_BOM) ? head.subarray(3) : head;
   const utf8 = tryUtf8(body, true);
   if (utf8 !== null) return controlRatio(utf8) < MAX_CONTROL_RATIO;
@@ -293,6 +417,7 @@ export function looksLikeText(head: Buffer): boolean {
     for (const ch of text) if (ch === '\uFFFD') replacements++;
     if (replacements <= Math.max(1, text.length * 0.001)) return controlRatio(text) < MAX_CONTROL_RATIO;
   }
+  if (looksLatin(body, highBytes(body))) return controlRatio(windows1252(body)) < MAX_CONTROL_RATIO;
   return false;
 }
 
@@ -300,6 +425,8 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const UTF16LE_BOM = [0xff, 0xfe];
 const UTF16BE_BOM = [0xfe, 0xff];
 const MAX_CONTROL_RATIO = 0.05;
+/** Share of NUL bytes (beyond a single one) a text file may hold before it counts as binary. */
+const MAX_NUL_RATIO = 0.005;
 /** How much of a line-record file decides its encoding when it is not clean UTF-8. */
 const ENCODING_PROBE_BYTES = 1 << 20;
 

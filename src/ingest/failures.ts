@@ -20,9 +20,10 @@ import path from 'node:path';
  * - `encrypted`: a password-protected PDF.
  * - `no-text`: a PDF without a text layer (scanned pages).
  * - `corrupt`: could not be parsed (truncated or damaged PDF/DOCX, malformed corpus line ...).
- * - `invalid-encoding`: ingested, but some bytes were not valid text and were replaced by U+FFFD.
+ * - `invalid-encoding`: ingested, but some bytes were not valid text and were replaced by U+FFFD
+ *   (or stray NUL bytes were dropped).
  * - `unknown-encoding`: text in no encoding rag detects (or not in the one given with `--encoding`).
- * - `legacy-encoding`: ingested from GB18030/GBK or Big5; the notice names the encoding used.
+ * - `legacy-encoding`: ingested from GB18030/GBK, Big5 or Windows-1252 (Latin-1); the notice names the encoding used.
  */
 export type NoticeCode =
   | 'unsupported'

@@ -67,7 +67,7 @@ export function assertCompatible(location: string, built: IndexIdentity, wanted:
   throw new RagError(
     'chunking-mismatch',
     `index ${location} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}${unit}`,
-    { hint: 'use those or ingest into another --index' },
+    { hint: 'use those, re-chunk it with --rebuild, or ingest into another --index' },
   );
 }
 

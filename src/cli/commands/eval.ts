@@ -22,6 +22,7 @@ import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
 import { noticeLine } from '../notices.js';
+import { createUniqueDir } from '../../eval/report/unique-dir.js';
 import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -183,7 +184,7 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
           ...(opts.explainSegment === undefined ? {} : { segment: opts.explainSegment }),
         });
 
-  const outDir = path.resolve(opts.out ?? `rag-eval-${timestamp()}`);
+  const outDir = opts.out !== undefined ? path.resolve(opts.out) : await createUniqueDir(path.resolve(`rag-eval-${timestamp()}`));
   const written = await writeReports(outDir, results, gate);
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 

@@ -1,6 +1,7 @@
 import type { TextEncoding } from '../../ingest/encoding.js';
 import path from 'node:path';
 import { ingest } from '../../ingest/pipeline.js';
+import { otherRoots } from '../../ingest/inspect.js';
 import { isPostgresLocation } from '../../store/pg/location.js';
 import type { IngestSummary } from '../../ingest/pipeline.js';
 import type { CommandStatus } from '../exit-codes.js';
@@ -35,6 +36,9 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
   // (bad path, locked index, other chunking) then prints just its one-line error, and the
   // summary names the model anyway.
   let model: string | undefined;
+  // Looked up before the ingest (which adds the new root), said after it: a failed ingest keeps
+  // its one-line error and added nothing.
+  const others = opts.rebuild === true ? [] : await otherRoots(opts.index, paths);
   const stopAnnouncing = announceInterrupt(context.signal, 'the ingest');
   const summary = await ingest({
     paths,
@@ -89,6 +93,10 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
     bar.done();
     stopAnnouncing();
   });
+  if (others.length > 0) {
+    const shown = others.slice(0, 3).map(displayPath).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '');
+    log(`${err.yellow('warning:')} ${opts.index} already held documents from ${shown}; ${paths.map(displayPath).join(', ')} now sit beside them in one index (use another --index to keep them apart)`);
+  }
   if (opts.json) printJson(summary);
   else printSummary(summary);
   // Everything readable was committed; the exit code tells scripts that some inputs still need attention.

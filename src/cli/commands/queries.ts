@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { RagError } from '../../errors.js';
+import { assertDecoded, decodeText, encodingLabel } from '../../ingest/encoding.js';
 import { generateQueries, type GenerationPlan } from '../../eval/querygen/generate.js';
 import { parseStyles } from '../../eval/querygen/prompts.js';
 import { openChatModel } from '../../llm/open-chat.js';
@@ -32,11 +33,16 @@ export async function runQueriesGenerate(paths: string[], opts: QueriesGenerateO
   const llm = openChatModel(opts.llm, opts.baseUrl === undefined ? {} : { baseUrl: opts.baseUrl, host: opts.baseUrl });
   let promptTemplate: string | undefined;
   if (opts.prompt !== undefined) {
+    let bytes: Buffer;
     try {
-      promptTemplate = await readFile(opts.prompt, 'utf8');
+      bytes = await readFile(opts.prompt);
     } catch {
       throw new RagError('path-not-found', `cannot read the --prompt template ${opts.prompt}`);
     }
+    // Through the decoder every other text input uses: a GBK or Big5 prompt is not mojibake.
+    const decoded = assertDecoded(decodeText(bytes), opts.prompt);
+    if (decoded.encoding !== 'utf-8') log(err.dim(`note: ${opts.prompt} read as ${encodingLabel(decoded.encoding)} (detected)`));
+    promptTemplate = decoded.text;
   }
   const bar = new ProgressBar('');
   const result = await generateQueries({

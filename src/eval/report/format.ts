@@ -112,13 +112,16 @@ export function escapeXml(s: string): string {
     .replace(/'/g, '&apos;');
 }
 
-/** Escapes text for a Markdown table cell (GitHub also renders inline HTML, so `<` is escaped too). */
+/**
+ * Escapes text for a Markdown table cell (GitHub also renders inline HTML, so `<` is escaped
+ * too). `>` is left alone: without a `<` no tag can open, and `q1 -> a.md` must not read `-&gt;`
+ * in a terminal or editor.
+ */
 export function escapeMarkdownCell(s: string): string {
   return s
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
     .replace(/\r?\n/g, ' ');
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import { looksLikeText } from '../encoding.js';
+import { describeKind, sniffKind, type SniffedKind } from './sniff.js';
 import type { DocumentFormat } from '../../model/document.js';
 
 /** How many leading bytes of a file format detection looks at. */
@@ -21,6 +22,9 @@ const BY_EXTENSION: ReadonlyMap<string, DocumentFormat> = new Map<string, Docume
   ['.xhtml', 'html'],
   ['.docx', 'docx'],
 ]);
+
+/** Kinds of content that are never text, whatever bytes they happen to use. */
+const BINARY_KINDS: ReadonlySet<SniffedKind> = new Set<SniffedKind>(['pdf', 'zip', 'ole', 'png', 'jpeg', 'gif', 'gzip', 'elf']);
 
 /** Formats whose content is decoded text, so binary bytes in them mean the file is not what it says. */
 const TEXT_FORMATS: ReadonlySet<DocumentFormat> = new Set<DocumentFormat>(['markdown', 'text', 'html', 'beir']);
@@ -57,9 +61,15 @@ export function classifyFile(absPath: string, head: Buffer): Detection {
     format = BY_EXTENSION.get(ext);
     if (format === undefined) return { format: null, reason: `unsupported file type ${ext}` };
   }
+  const sniffed = TEXT_FORMATS.has(format) ? sniffKind(head) : null;
+  if (sniffed !== null && BINARY_KINDS.has(sniffed)) {
+    // A PDF written as plain ASCII passes for text; its header says what it is.
+    return { format: null, reason: `binary content in a ${ext === '' ? 'file without extension' : `${ext} file`} (looks like ${describeKind(sniffed)})` };
+  }
   if (TEXT_FORMATS.has(format) && !looksLikeText(head)) {
     const kind = ext === '' ? 'file without extension' : `${ext} file`;
-    return { format: null, reason: `binary content in a ${kind} (not UTF-8, UTF-16 or GB18030 text)` };
+    const looks = sniffed === null || sniffed === 'text' ? 'not UTF-8, UTF-16, GB18030, Big5 or Windows-1252 text' : `looks like ${describeKind(sniffed)}`;
+    return { format: null, reason: `binary content in a ${kind} (${looks})` };
   }
   return { format };
 }

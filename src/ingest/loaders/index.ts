@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { RagError } from '../../errors.js';
 import type { SourceFile } from '../discover.js';
-import { decodeText, encodingLabel, type TextEncoding } from '../encoding.js';
+import { decodeText, encodingLabel, type DecodedText, type TextEncoding } from '../encoding.js';
 import { codeForSystemError, describeSystemError } from '../failures.js';
 import type { NoticeCode } from '../failures.js';
 import { DEFAULT_MAX_FILE_SIZE, FileTooLargeError, readBounded } from '../limits.js';
@@ -15,6 +15,7 @@ import { loadDocx } from './docx.js';
 import { LoaderError } from './loader-error.js';
 import { loadMarkdown } from './markdown.js';
 import { loadPdf } from './pdf.js';
+import { formatMismatch } from './sniff.js';
 import { loadText } from './text.js';
 
 export { computeContentHash } from './content-hash.js';
@@ -81,12 +82,17 @@ export async function loadFile(file: SourceFile, options: LoadFileOptions = {}):
   const format = detectFormat(file.absPath, buf.subarray(0, HEAD_BYTES));
   if (format === null) throw new FileLoadError(file.absPath, 'not a supported document type', { code: 'unsupported' });
 
+  if (format === 'pdf' || format === 'docx' || format === 'beir') {
+    const mismatch = formatMismatch(format, buf.subarray(0, HEAD_BYTES));
+    if (mismatch !== null) throw new FileLoadError(file.absPath, mismatch, { code: 'corrupt' });
+  }
+
   const warnings: LoadedFile['warnings'] = [];
   // Decoded here once, not in every text loader: the loaders then read UTF-8. Valid UTF-8 (the
   // usual case) costs one fast scan. A large corpus.jsonl is decoded line by line by its loader.
   const forced = options.encoding;
   let used: TextEncoding | undefined;
-  if (format !== 'pdf' && format !== 'docx' && (!isUtf8(buf) || (forced !== undefined && forced !== 'utf-8'))) {
+  if (format !== 'pdf' && format !== 'docx' && (!isUtf8(buf) || (forced !== undefined && forced !== 'utf-8') || (format !== 'beir' && buf.includes(0)))) {
     const decoded = decodeText(buf, forced === undefined ? {} : { encoding: forced });
     const { replaced, encoding } = decoded;
     if (decoded.undecodable) {
@@ -97,15 +103,8 @@ export async function loadFile(file: SourceFile, options: LoadFileOptions = {}):
     if (forced !== undefined && replaced > Math.max(2, decoded.text.length * 0.01)) {
       throw new FileLoadError(file.absPath, `not ${encodingLabel(forced)} as --encoding says: ${replaced} invalid byte sequences`, { code: 'unknown-encoding' });
     }
-    if (replaced > 0) {
-      const what = replaced === 1 ? 'invalid byte sequence' : 'invalid byte sequences';
-      warnings.push({
-        code: 'invalid-encoding',
-        reason: `not valid ${encodingLabel(encoding)}: ${replaced} ${what} replaced with U+FFFD, the rest ingested`,
-      });
-    } else if (encoding === 'gb18030' || encoding === 'big5') {
-      warnings.push({ code: 'legacy-encoding', reason: `read as ${encodingLabel(encoding)}${forced === undefined ? ' (detected)' : ''}` });
-    }
+    const notice = encodingNotice(decoded, forced);
+    if (notice !== undefined) warnings.push(notice);
     if (format !== 'beir') buf = Buffer.from(decoded.text, 'utf8');
     used = encoding;
   }
@@ -146,6 +145,21 @@ async function loadDecoded(
     // A parser library tripping over one odd file must not end a whole ingest run.
     throw new FileLoadError(file.absPath, `could not be loaded (${firstLine(err)})`, { cause: err });
   }
+}
+
+/** One notice saying everything that was done to decode a file, or none for clean UTF-8. */
+function encodingNotice(decoded: DecodedText, forced: TextEncoding | undefined): LoadedFile['warnings'][number] | undefined {
+  const { replaced, encoding } = decoded;
+  const nuls = decoded.nulsDropped ?? 0;
+  const done: string[] = [];
+  if (replaced > 0) done.push(`${replaced} invalid byte sequence${replaced === 1 ? '' : 's'} replaced with U+FFFD`);
+  if (nuls > 0) done.push(`${nuls} stray NUL byte${nuls === 1 ? '' : 's'} dropped`);
+  const legacy = encoding !== 'utf-8';
+  if (done.length === 0) {
+    return legacy ? { code: 'legacy-encoding', reason: `read as ${encodingLabel(encoding)}${forced === undefined ? ' (detected)' : ''}` } : undefined;
+  }
+  const what = replaced > 0 ? `not valid ${encodingLabel(encoding)}` : `read as ${encodingLabel(encoding)}`;
+  return { code: 'invalid-encoding', reason: `${what}: ${done.join(', ')}, the rest ingested` };
 }
 
 function firstLine(err: unknown): string {

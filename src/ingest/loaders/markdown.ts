@@ -13,6 +13,14 @@ export function loadMarkdown(buf: Buffer): { text: string; title?: string } {
   return title === undefined ? { text: body } : { text: body, title };
 }
 
+/**
+ * How many characters at the start of a Markdown source (newlines already normalised) the loader
+ * drops as front matter: chunk offsets plus this are offsets into the source.
+ */
+export function frontMatterLength(source: string): number {
+  return source.length - splitFrontMatter(source).body.length;
+}
+
 /** Front matter is a `---` line at the very start, closed by a `---` or `...` line. */
 function splitFrontMatter(source: string): { body: string; frontMatter: string | null } {
   const open = /^---[ \t]*\n/.exec(source);

@@ -1,0 +1,53 @@
+import type { TextEncoding } from '../../ingest/encoding.js';
+import { inspectIndex, type ChunkSpan, type InspectResult } from '../../ingest/inspect.js';
+import { err, log, out, printJson } from '../ui.js';
+
+export interface InspectCommandOptions {
+  index: string;
+  doc?: string;
+  encoding?: TextEncoding;
+  json?: boolean;
+}
+
+export async function runInspect(opts: InspectCommandOptions): Promise<void> {
+  const result = await inspectIndex({
+    index: opts.index,
+    ...(opts.doc === undefined ? {} : { doc: opts.doc }),
+    ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
+  });
+  if (opts.json) {
+    printJson({ ...result });
+    return;
+  }
+  if (result.chunks === undefined) printDocuments(result);
+  else printChunks(result);
+}
+
+function printDocuments(result: InspectResult): void {
+  const chunks = result.documents.reduce((n, d) => n + d.chunkCount, 0);
+  log(err.dim(`${result.index} · model ${result.model} · ${result.documents.length} document${result.documents.length === 1 ? '' : 's'}, ${chunks} chunk${chunks === 1 ? '' : 's'}`));
+  const width = Math.max(6, ...result.documents.map((d) => String(d.chunkCount).length));
+  const lines = result.documents.map((d) => `${String(d.chunkCount).padStart(width)}  ${d.docId}${d.title === undefined ? '' : out.dim(`  ${d.title}`)}`);
+  process.stdout.write(`${out.dim(`${'chunks'.padStart(width)}  document`)}\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
+}
+
+function printChunks(result: InspectResult): void {
+  const doc = result.documents[0]!;
+  log(err.dim(`${doc.docId} · ${doc.format} · ${doc.chunkCount} chunk${doc.chunkCount === 1 ? '' : 's'} · from ${doc.origin}`));
+  if (result.note !== undefined) log(err.dim(`note: ${result.note}`));
+  const lines: string[] = [];
+  for (const chunk of result.chunks ?? []) {
+    const where = [spanLabel(chunk.span), chunk.page === null ? '' : `p. ${chunk.page}`, chunk.headings.join(' › ')].filter(Boolean).join(out.dim(' · '));
+    lines.push(`${out.bold(`#${chunk.index}`)}  ${out.cyan(where)}`);
+    for (const line of chunk.text.split('\n')) lines.push(`   ${line}`);
+    lines.push('');
+  }
+  process.stdout.write(lines.join('\n'));
+}
+
+/** `12:1-30:4 (chars 216-1032)` in a file, `chars 0-816` in extracted text. */
+function spanLabel(span: ChunkSpan): string {
+  const chars = `chars ${span.start.offset}-${span.end.offset}`;
+  if (span.in === 'text' || span.start.line === undefined || span.end.line === undefined) return chars;
+  return `${span.start.line}:${span.start.column}-${span.end.line}:${span.end.column} (${chars})`;
+}
