@@ -10,7 +10,7 @@ import type { CommandContext } from '../main.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
-import { noticeLine } from '../notices.js';
+import { displayPath, noticeLine } from '../notices.js';
 import { err, log, out, printJson } from '../ui.js';
 
 export interface IngestCommandOptions extends ModelFlags {
