@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { mountPointOf } from '../store/mount-point.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_SPLIT } from '../eval/dataset.js';
 import { DEFAULT_KS } from '../eval/metrics.js';
@@ -227,7 +228,8 @@ function systemError(error: unknown): RagError | undefined {
     case 'EPERM':
       return new RagError('permission-denied', `permission denied:${where}`, { cause: error });
     case 'ENOSPC':
-      return new RagError('disk-full', `no space left on the device while writing${where}; nothing was committed`, { cause: error });
+    case 'EDQUOT':
+      return diskFull(error as NodeJS.ErrnoException);
     case 'ENOENT':
       return new RagError('path-not-found', `no such file or directory:${where}`, { cause: error });
     case 'EROFS':
@@ -235,4 +237,16 @@ function systemError(error: unknown): RagError | undefined {
     default:
       return undefined;
   }
+}
+
+/** A full disk or quota, naming the file system to free and the file being written. */
+function diskFull(error: NodeJS.ErrnoException): RagError {
+  const file = error.path?.replace(/\.tmp-\d+$/, '');
+  const mount = file === undefined ? undefined : mountPointOf(file);
+  const what = error.code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left';
+  const on = mount === undefined ? 'on the device' : `on the file system at ${mount}`;
+  return new RagError('disk-full', `${what} ${on}${file === undefined ? '' : ` while writing ${file}`}; nothing was committed and earlier files are unchanged`, {
+    hint: 'free space there (or point TMPDIR, --index or --out elsewhere) and run the command again',
+    cause: error,
+  });
 }

@@ -8,7 +8,7 @@
  * manifest no longer names. A crash at any moment therefore leaves the old or the new state.
  * Writers hold `lock`; readers need no lock and retry if a commit removes files under them.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
@@ -363,8 +363,37 @@ export class IndexStore implements IndexReader {
     return { beforeRename: () => crashPoint(step), durable: this.durable };
   }
 
-  /** @internal Writes the next generation and switches the manifest to it. */
+  /**
+   * @internal Writes the next generation and switches the manifest to it. A commit that fails
+   * before the switch (a full disk) removes the files it wrote: an orphan chunks file would
+   * otherwise keep the disk full until the next successful commit.
+   */
   async commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
+    const generation = this.currentManifest.generation + 1;
+    try {
+      await this.#commit(init, stats, documentsChanged);
+    } catch (error) {
+      await this.#discardGeneration(generation);
+      throw error;
+    }
+  }
+
+  /** Removes what a failed commit of `generation` wrote, unless its manifest did get in place. */
+  async #discardGeneration(generation: number): Promise<void> {
+    let onDisk: Manifest | undefined;
+    try {
+      onDisk = await readManifest(this.dir);
+    } catch {
+      onDisk = undefined;
+    }
+    if (onDisk !== undefined && onDisk.generation >= generation) return;
+    const names = Object.values(generationFileNames(generation));
+    await Promise.all(
+      names.flatMap((name) => [name, `${name}.tmp-${process.pid}`]).map((name) => unlink(join(this.dir, name)).catch(() => undefined)),
+    );
+  }
+
+  async #commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
     const dir = this.dir;
     const old = this.currentManifest;
     const generation = old.generation + 1;
