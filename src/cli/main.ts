@@ -172,6 +172,13 @@ export async function main(argv: string[]): Promise<number> {
     interrupt.abort();
   };
   process.on('SIGINT', onSignal);
+  // SIGTERM (a CI timeout, `kill`) ends the process at once, but through process.exit, so that
+  // exit hooks run: the index lock is released and eval's temporary indexes are removed.
+  const onTerm = (): void => {
+    process.stderr.write('terminated (SIGTERM)\n');
+    process.exit(EXIT.terminated);
+  };
+  process.on('SIGTERM', onTerm);
   let status: CommandStatus = 'ok';
   const program = buildProgram({ signal: interrupt.signal }, (s) => (status = s));
   // Subcommands copy the parent's settings when created, so each needs its own override; without
@@ -188,6 +195,7 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(error, argv);
   } finally {
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onTerm);
   }
 }
 

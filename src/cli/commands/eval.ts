@@ -21,6 +21,7 @@ import type { RetrievalMode } from '../../retrieve/types.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
+import { announceInterrupt } from '../interrupt.js';
 import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -75,7 +76,7 @@ function displayFile(file: string): string {
 /** Default allowed drop when only --baseline is given. */
 const DEFAULT_MAX_DROP = 0.01;
 
-export async function runEval(opts: EvalCommandOptions, _context: CommandContext): Promise<CommandStatus> {
+export async function runEval(opts: EvalCommandOptions, context: CommandContext): Promise<CommandStatus> {
   // Validate everything the gate needs before spending minutes on embedding.
   const modes = (opts.mode ?? ['dense']).map(parseMode);
   const floors = (opts.min ?? []).map(parseMetricFloor);
@@ -109,7 +110,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
 
   const bar = new ProgressBar('');
   let label = '';
+  const stopAnnouncing = announceInterrupt(context.signal, 'the eval');
   const results = await evaluate({
+    signal: context.signal,
     dataset: opts.dataset,
     ...(models === undefined ? {} : { models }),
     statistics,
@@ -135,6 +138,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
         case 'waiting':
           log(err.dim(event.message));
           break;
+        case 'stale-work-dirs':
+          log(err.dim(`note: removed ${event.removed.length} temporary index folder${event.removed.length === 1 ? '' : 's'} left by earlier evals that died (${event.removed.map(displayDir).join(', ')})`));
+          break;
         case 'run-start':
           label = `[${event.index}/${event.total}] ${event.model} ${event.mode}`;
           break;
@@ -153,7 +159,7 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
           break;
       }
     },
-  });
+  }).finally(stopAnnouncing);
 
   const gate =
     baseline !== undefined || floors.length > 0 || opts.failUnlessEquivalent
