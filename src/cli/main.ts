@@ -63,6 +63,11 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json');
   addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
+  const check = program
+    .command('check')
+    .description("verify an index folder without loading it: every data file's presence, size and checksum (exit 0 intact, 2 damaged)");
+  jsonOption(indexOption(check, 'index directory')).action(run(async (_ctx, opts) => (await import('./commands/check.js')).runCheck(opts)));
+
   const evaluate = program
     .command('eval')
     .description('score retrieval against a labeled query set; compare models and modes; gate CI on regressions')

@@ -12,6 +12,7 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
+import { assertChecksum, fileChecksum } from './checksum.js';
 import { ChunkFileError, chunkFileLines, readChunkFile, type ChunkRecord } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { removeUnreferenced } from './directory.js';
@@ -147,18 +148,22 @@ export class IndexStore implements IndexReader {
         `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunks.size} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
       );
     }
+    // After parsing, so a file that does not even parse gets the more precise message; a file
+    // that parses but changed in place (same size) is caught here.
+    await assertChecksum(dir, chunksFile);
 
     const params = { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction };
     const dimension = manifest.model.dimension;
     let graph: VectorIndex | undefined;
     if (vectorsFile !== undefined) {
       await checkSize(dir, vectorsFile);
-      try {
+        try {
         graph = await VectorIndex.read(path(vectorsFile), dimension, params, store.byLabel.keys());
       } catch (error) {
         if (!(await fileExists(path(vectorsFile)))) throw new MissingFileError(vectorsFile.name);
         throw damaged(dir, `${display(vectorsFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
       }
+      await assertChecksum(dir, vectorsFile);
     }
     if (manifest.formatVersion === 1) {
       // Format 1 kept the vectors only in the graph: copy them out (what the first exact search
@@ -172,13 +177,14 @@ export class IndexStore implements IndexReader {
       }
     } else if (flatFile !== undefined) {
       await checkSize(dir, flatFile);
-      let flat: FlatVectors;
+        let flat: FlatVectors;
       try {
         flat = await FlatVectors.read(path(flatFile), dimension, store.byLabel.keys());
       } catch (error) {
         if (isErrno(error, 'ENOENT')) throw new MissingFileError(flatFile.name);
         throw damaged(dir, `${display(flatFile)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
       }
+      await assertChecksum(dir, flatFile);
       store.vectors = new StoredVectors(flat, params, graph);
     } else if (store.chunks.size > 0) {
       throw damaged(dir, `${join(dir, MANIFEST_FILE)} names no vectors file`);
@@ -186,12 +192,13 @@ export class IndexStore implements IndexReader {
 
     if (statsFile !== undefined) {
       await checkSize(dir, statsFile);
-      try {
+        try {
         store.stats = await readFile(path(statsFile));
       } catch (error) {
         if (isErrno(error, 'ENOENT')) throw new MissingFileError(statsFile.name);
         throw error;
       }
+      await assertChecksum(dir, statsFile);
     }
     return store;
   }
@@ -253,7 +260,17 @@ export class IndexStore implements IndexReader {
             },
     });
     const out: SearchHit[] = [];
+    // Stored vectors are unit length, so |cosine| <= |query|: anything beyond (or NaN) comes from
+    // a vector file changed behind the manifest's back (older indexes have no checksums), and
+    // must not be printed as a score.
+    let norm = 0;
+    for (const x of vector) norm += x * x;
+    const bound = Math.sqrt(norm) * (1 + 1e-3) + 1e-6;
     for (const { label, similarity } of hits) {
+      if (!(Math.abs(similarity) <= bound)) {
+        const file = this.currentManifest.files.flatVectors ?? this.currentManifest.files.vectors;
+        throw damaged(this.dir, `${join(this.dir, file?.name ?? MANIFEST_FILE)} gives a cosine similarity of ${similarity}, outside [-1, 1] (modified after it was written)`);
+      }
       const record = byLabel.get(label);
       const document = record && this.docs.get(record.chunk.docId);
       if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
@@ -407,7 +424,7 @@ export class IndexStore implements IndexReader {
         chunkFileLines(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!)),
         this.#atomic('chunks-before-rename'),
       );
-      files.chunks = { name: names.chunks, bytes: chunksBytes };
+      files.chunks = { name: names.chunks, bytes: chunksBytes, checksum: await fileChecksum(join(dir, names.chunks)) };
       crashPoint('chunks-written');
     }
     const vectors = this.vectors;
@@ -415,7 +432,7 @@ export class IndexStore implements IndexReader {
     if (documentsChanged || fresh || old.formatVersion < 2 || vectors?.graphChanged === true) {
       if (vectors !== undefined && vectors.size > 0) {
         const bytes = await vectors.flat.write(join(dir, names.flatVectors), this.#atomic('vectors-before-rename'));
-        files.flatVectors = { name: names.flatVectors, bytes };
+        files.flatVectors = { name: names.flatVectors, bytes, checksum: await fileChecksum(join(dir, names.flatVectors)) };
       } else {
         delete files.flatVectors;
       }
@@ -424,7 +441,7 @@ export class IndexStore implements IndexReader {
       if (graph !== undefined) {
         const path = join(dir, names.vectors);
         await replaceFileAtomic(path, (temp) => graph.write(temp), this.#atomic('graph-before-rename'));
-        files.vectors = { name: names.vectors, bytes: (await stat(path)).size };
+        files.vectors = { name: names.vectors, bytes: (await stat(path)).size, checksum: await fileChecksum(path) };
         crashPoint('graph-written');
       } else {
         delete files.vectors;
@@ -433,7 +450,7 @@ export class IndexStore implements IndexReader {
     }
     if (stats !== undefined) {
       await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });
-      files.stats = { name: names.stats, bytes: stats.length };
+      files.stats = { name: names.stats, bytes: stats.length, checksum: await fileChecksum(join(dir, names.stats)) };
       crashPoint('stats-written');
     }
 
