@@ -40,7 +40,8 @@ describe('unknown flags and commands, missing arguments', () => {
     await assertUsageError(['--bogus'], `unknown option '--bogus'${USAGE_HINT}`);
     await assertUsageError(['serve'], `unknown command 'serve'${USAGE_HINT}`);
     await assertUsageError(['ingest'], `missing required argument 'paths'${USAGE_HINT}`);
-    await assertUsageError(['query'], `missing required argument 'text'${USAGE_HINT}`);
+    // The text may also come from stdin (`-`) or --query-file, so rag (not commander) says what is missing.
+    await assertUsageError(['query'], 'missing the query: pass the text to search for, `-` to read it from stdin, or --query-file PATH');
     await assertUsageError(['eval'], `required option '--dataset <dir>' not specified${USAGE_HINT}`);
     await assertUsageError(['query', 'otters', '--mode', 'fuzzy'], `option '--mode <mode>' argument 'fuzzy' is invalid. Allowed choices are dense, bm25, hybrid.${USAGE_HINT}`);
     await assertUsageError(['ingest', 'note.md', '--chunk-size', '0'], `option '--chunk-size <n>' argument '0' is invalid. expected a positive integer, got "0"${USAGE_HINT}`);

@@ -55,13 +55,14 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
   const query = program
     .command('query')
     .description('search an index; prints the top-k chunks with score, source and location')
-    .argument('<text>', 'what to search for');
+    .argument('[text]', 'what to search for; `-` reads it from stdin (for queries longer than one argument may be)');
   indexOption(query)
     .option('-k, --k <n>', 'number of results', positiveInt, DEFAULT_K)
     .addOption(new Option('--mode <mode>', 'retrieval mode').choices(RETRIEVAL_MODES).default(DEFAULT_MODE))
     .option('--model <id>', 'must match the model the index was built with (default: that model)')
+    .option('--query-file <path>', 'read the query text from this file (UTF-8) instead of the argument')
     .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json');
-  addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
+  addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string | undefined, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
   const check = program
     .command('check')
