@@ -82,6 +82,8 @@ export type { OpenIndexOptions, WriteAnyIndexOptions } from './store/open.js';
 export type { IndexInfo, IndexReader, IndexWriter } from './store/reader.js';
 export { IndexStore } from './store/index-store.js';
 export { writeIndex } from './store/write-index.js';
+export { checkIndex } from './store/check.js';
+export type { CheckedFile, FileStatus, IndexCheck } from './store/check.js';
 export type { IndexInit } from './store/transaction.js';
 export type { IndexTransaction, WriteIndexOptions } from './store/write-index.js';
 export type { SearchHit, SearchOptions } from './store/index-store.js';

@@ -41,7 +41,8 @@ describe('unknown flags and commands, missing arguments', () => {
     await assertUsageError(['--bogus'], `unknown option '--bogus'${usageHint()}`);
     await assertUsageError(['serve'], `unknown command 'serve'${usageHint()}`);
     await assertUsageError(['ingest'], `missing required argument 'paths'${usageHint('rag ingest')}`);
-    await assertUsageError(['query'], `missing required argument 'text'${usageHint('rag query')}`);
+    // The text may also come from stdin (`-`) or --query-file, so rag (not commander) says what is missing.
+    await assertUsageError(['query'], 'missing the query: pass the text to search for, `-` to read it from stdin, or --query-file PATH');
     await assertUsageError(['eval'], `required option '--dataset <dir>' not specified${usageHint('rag eval')}`);
     await assertUsageError(['query', 'otters', '--mode', 'fuzzy'], `option '--mode <mode>' argument 'fuzzy' is invalid. Allowed choices are dense, bm25, hybrid.${usageHint('rag query')}`);
     await assertUsageError(['ingest', 'note.md', '--chunk-size', '0'], `option '--chunk-size <n>' argument '0' is invalid. expected a positive integer, got "0"${usageHint('rag ingest')}`);

@@ -16,6 +16,8 @@ export const EXIT = {
   bug: 70,
   /** Interrupted (128 + SIGINT), what shells expect. */
   interrupted: 130,
+  /** Terminated (128 + SIGTERM); exit hooks still clean up. */
+  terminated: 143,
 } as const;
 
 /** What a command that finished reports beyond its output. */

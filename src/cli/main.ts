@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { mountPointOf } from '../store/mount-point.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_SPLIT } from '../eval/dataset.js';
 import { DEFAULT_KS } from '../eval/metrics.js';
@@ -56,14 +57,20 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
   const query = program
     .command('query')
     .description('search an index; prints the top-k chunks with score, source and location')
-    .argument('<text>', 'what to search for');
+    .argument('[text]', 'what to search for; `-` reads it from stdin (for queries longer than one argument may be)');
   indexOption(query)
     .option('-k, --k <n>', 'number of results', positiveInt, DEFAULT_K)
     .addOption(new Option('--mode <mode>', 'retrieval mode').choices(RETRIEVAL_MODES).default(DEFAULT_MODE))
     .option('--model <id>', 'must match the model the index was built with (default: that model)')
+    .option('--query-file <path>', 'read the query text from this file (UTF-8) instead of the argument')
     .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json');
   rerankOptions(fusionOptions(query));
-  addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
+  addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string | undefined, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
+
+  const check = program
+    .command('check')
+    .description("verify an index folder without loading it: every data file's presence, size and checksum (exit 0 intact, 2 damaged)");
+  jsonOption(indexOption(check, 'index directory')).action(run(async (_ctx, opts) => (await import('./commands/check.js')).runCheck(opts)));
 
   const inspect = program
     .command('inspect')
@@ -199,6 +206,13 @@ export async function main(argv: string[]): Promise<number> {
     interrupt.abort();
   };
   process.on('SIGINT', onSignal);
+  // SIGTERM (a CI timeout, `kill`) ends the process at once, but through process.exit, so that
+  // exit hooks run: the index lock is released and eval's temporary indexes are removed.
+  const onTerm = (): void => {
+    process.stderr.write('terminated (SIGTERM)\n');
+    process.exit(EXIT.terminated);
+  };
+  process.on('SIGTERM', onTerm);
   let status: CommandStatus = 'ok';
   const program = buildProgram({ signal: interrupt.signal }, (s) => (status = s));
   // Subcommands copy the parent's settings when created, so each needs its own override; without
@@ -215,6 +229,7 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(error, argv);
   } finally {
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onTerm);
   }
 }
 
@@ -255,7 +270,8 @@ function systemError(error: unknown): RagError | undefined {
     case 'EPERM':
       return new RagError('permission-denied', `permission denied:${where}`, { cause: error });
     case 'ENOSPC':
-      return new RagError('disk-full', `no space left on the device while writing${where}; nothing was committed`, { cause: error });
+    case 'EDQUOT':
+      return diskFull(error as NodeJS.ErrnoException);
     case 'ENOENT':
       return new RagError('path-not-found', `no such file or directory:${where}`, { cause: error });
     case 'EROFS':
@@ -263,4 +279,16 @@ function systemError(error: unknown): RagError | undefined {
     default:
       return undefined;
   }
+}
+
+/** A full disk or quota, naming the file system to free and the file being written. */
+function diskFull(error: NodeJS.ErrnoException): RagError {
+  const file = error.path?.replace(/\.tmp-\d+$/, '');
+  const mount = file === undefined ? undefined : mountPointOf(file);
+  const what = error.code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left';
+  const on = mount === undefined ? 'on the device' : `on the file system at ${mount}`;
+  return new RagError('disk-full', `${what} ${on}${file === undefined ? '' : ` while writing ${file}`}; nothing was committed and earlier files are unchanged`, {
+    hint: 'free space there (or point TMPDIR, --index or --out elsewhere) and run the command again',
+    cause: error,
+  });
 }

@@ -61,8 +61,14 @@ export class EmbeddingCache {
   /** Everything before this offset has been indexed. */
   #scanned: number;
   #closed = false;
+  /**
+   * True when the cache file could only be opened for reading (a read-only folder or file
+   * system, another user's cache): lookups work, and a write that is needed fails with a message.
+   */
+  readonly readOnly: boolean;
 
-  private constructor(file: string, handle: FileHandle, header: Header) {
+  private constructor(file: string, handle: FileHandle, header: Header, readOnly = false) {
+    this.readOnly = readOnly;
     this.file = file;
     this.#handle = handle;
     this.fingerprint = header.fingerprint;
@@ -88,14 +94,30 @@ export class EmbeddingCache {
     if (!Number.isInteger(dimension) || dimension <= 0) throw new RagError('usage', `embedding cache: bad dimension ${dimension}`);
     const folder = path.join(options.dir ?? defaultCacheDir(), folderName(fingerprint));
     const file = path.join(folder, VECTORS_FILE);
-    await mkdir(folder, { recursive: true });
+    const unusable = (what: string, error: unknown): RagError =>
+      new RagError('cache-unusable', `${what} (${(error as Error).message})`, {
+        hint: 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache',
+        cause: error,
+      });
+    // An existing folder and file are fine without write access: a warm cache is only read.
+    await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
+      if ((await stat(folder).catch(() => undefined)) === undefined) throw unusable(`cannot create the embedding cache folder ${folder}`, error);
+    });
     await createFile(file, encodeHeader(fingerprint, dimension, options.modelId)).catch(async (error: unknown) => {
       // An existing file is fine; anything else (permissions, disk full) is the user's to fix.
-      if ((await stat(file).catch(() => undefined)) === undefined) {
-        throw new RagError('cache-unusable', `cannot create the embedding cache in ${folder}: ${(error as Error).message}`, { cause: error });
-      }
+      if ((await stat(file).catch(() => undefined)) === undefined) throw unusable(`cannot create the embedding cache in ${folder}`, error);
     });
-    const handle = await open(file, 'a+');
+    let handle: FileHandle;
+    let readOnly = false;
+    try {
+      handle = await open(file, 'a+');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
+      handle = await open(file, 'r');
+      readOnly = true;
+      noteReadOnly(file);
+    }
     try {
       const header = decodeHeader(handle.fd, file);
       if (header.fingerprint !== fingerprint) {
@@ -106,8 +128,9 @@ export class EmbeddingCache {
           `embedding cache file ${file} holds ${header.dimension}-dimensional vectors, expected ${dimension}; delete it or run \`rag cache clear\``,
         );
       }
-      const cache = new EmbeddingCache(file, handle, header);
-      await cache.#repairTornTail(folder);
+      const cache = new EmbeddingCache(file, handle, header, readOnly);
+      // A torn tail cannot be cut in a read-only file; reads ignore it anyway.
+      if (!readOnly) await cache.#repairTornTail(folder);
       cache.#scan();
       return cache;
     } catch (error) {
@@ -169,6 +192,11 @@ export class EmbeddingCache {
       fresh.push([hex, key, vector]);
     }
     if (fresh.length === 0) return;
+    if (this.readOnly) {
+      throw new RagError('cache-unusable', `the embedding cache ${this.file} is read-only, and ${fresh.length} new vector${fresh.length === 1 ? '' : 's'} must be added to it`, {
+        hint: 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache',
+      });
+    }
     const buffer = Buffer.alloc(fresh.length * this.#recordSize);
     fresh.forEach(([, key, vector], n) => {
       const base = n * this.#recordSize;
@@ -249,3 +277,15 @@ export class EmbeddingCache {
   }
 }
 
+/** Read-only cache files already announced: one notice per file and process. */
+const announcedReadOnly = new Set<string>();
+
+/**
+ * Says once that a cache is used read-only: a warm cache then serves every vector, and a cold
+ * one fails at its first write with a message naming the cache and --no-cache.
+ */
+function noteReadOnly(file: string): void {
+  if (announcedReadOnly.has(file)) return;
+  announcedReadOnly.add(file);
+  process.stderr.write(`note: the embedding cache ${file} is read-only; using the vectors it holds without adding any\n`);
+}

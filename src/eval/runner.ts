@@ -1,4 +1,3 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolveOptions } from '../embed/types.js';
@@ -28,6 +27,7 @@ import type { LabeledDataset } from './dataset.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
 import { compareToFirst } from './compare.js';
 import { NO_SEGMENT, readQuerySegments, scoreSegments } from './segments.js';
+import { createWorkDir, type WorkDir } from './work-dir.js';
 import type { ComparisonOptions } from './compare.js';
 import { RESULTS_FORMAT_VERSION, TOP_DOCUMENTS } from './types.js';
 import type { DatasetWarnings, DocumentPreview, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunResult } from './types.js';
@@ -44,6 +44,8 @@ export type EvalEvent =
   | { type: 'notice'; notice: LoadNotice }
   /** E.g. a document id repeated in the corpus, as `rag ingest` warns. */
   | { type: 'warning'; message: string }
+  /** Temporary index folders of earlier runs that died (SIGKILL, power loss), removed now. */
+  | { type: 'stale-work-dirs'; removed: string[] }
   | { type: 'rankings'; model: string; mode: RetrievalMode; rankings: ReadonlyMap<string, ReadonlyArray<RankedDocument>> };
 
 /** A document in a ranking, represented by its best chunk. */
@@ -89,6 +91,11 @@ export interface EvalOptions {
   /** Correction, margin (TOST), effect (power) of the comparisons; see {@link ComparisonOptions}. */
   statistics?: Omit<ComparisonOptions, 'seed'>;
   onEvent?: (event: EvalEvent) => void;
+  /**
+   * Stops the evaluation (like Ctrl-C) at the next safe point: between embedding batches, queries
+   * and runs. It then throws a RagError `interrupted`, after removing its temporary indexes.
+   */
+  signal?: AbortSignal;
 }
 
 
@@ -127,17 +134,23 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const pgBase = options.index !== undefined && isPostgresLocation(options.index) ? options.index.trim() : undefined;
   const workParent = pgBase === undefined ? (options.index ?? options.workDir ?? os.tmpdir()) : os.tmpdir();
   const unlock = pgBase === undefined ? undefined : await lockEvalTables(pgBase, { onWait: (message) => emit({ type: 'waiting', message }) });
-  let workRoot: string;
+  let work: WorkDir;
   try {
-    await mkdir(workParent, { recursive: true });
-    workRoot = await mkdtemp(path.join(workParent, 'rag-eval-'));
+    work = await createWorkDir(workParent);
   } catch (error) {
     await unlock?.();
     throw error;
   }
+  if (work.removedStale.length > 0) emit({ type: 'stale-work-dirs', removed: work.removedStale });
+  const workRoot = work.path;
+  const signal = options.signal;
+  const checkInterrupt = (): void => {
+    if (signal?.aborted) throw interruptedEval();
+  };
   const created: string[] = [];
   try {
     for (const choice of models) {
+      checkInterrupt();
       // Deferred: a warm re-run finds every chunk list and vector cached and never loads the model.
       const embedder = await openModelFor(undefined, choice, {
         deferLoad: true,
@@ -151,15 +164,20 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
         if (pgBase !== undefined) await dropIndex(location);
         created.push(location);
         const chunkCache = await openChunkCache(embedder, chunking, options);
-        const built = await buildIndex(embedder, loaded, chunking, chunkCache, location, modes.some((m) => m !== 'dense'), emit);
+        const built = await buildIndex(embedder, loaded, chunking, chunkCache, location, modes.some((m) => m !== 'dense'), emit, signal).catch((error: unknown) => {
+          // Ingest's writer stops on the same signal with its own error; the eval reports its own.
+          throw signal?.aborted ? interruptedEval() : error;
+        });
         try {
           for (const mode of modes) {
+            checkInterrupt();
             const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
             emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
             const started = performance.now();
             const scriptFold = options.modelOptions?.scriptFold;
             const retriever = openRetriever(built.store, embedder, mode, scriptFold === undefined ? {} : { scriptFold });
-            const ranked = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit);
+            const ranked = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit, signal);
+            checkInterrupt();
             const rankings = new Map([...ranked].map(([qid, docs]) => [qid, docs.map((d) => d.docId)]));
             emit({ type: 'rankings', model: modelLabel, mode, rankings: ranked });
             const querySeconds = (performance.now() - started) / 1000;
@@ -206,8 +224,10 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
         await embedder.dispose?.();
       }
     }
+  } catch (error) {
+    throw signal?.aborted ? interruptedEval() : error;
   } finally {
-    await rm(workRoot, { recursive: true, force: true });
+    await work.remove();
     try {
       for (const location of created) await dropIndex(location);
     } finally {
@@ -275,6 +295,7 @@ async function buildIndex(
   location: string,
   lexical: boolean,
   emit: (e: EvalEvent) => void,
+  signal?: AbortSignal,
 ): Promise<BuiltIndex> {
   const started = performance.now();
   let written: IndexReader | undefined;
@@ -286,6 +307,7 @@ async function buildIndex(
     paths: [],
     commitEvery: null,
     durable: false,
+    ...(signal === undefined ? {} : { signal }),
     lexicalPostings: lexical,
     onCommitted: (committed) => (written = committed),
     chunkCache,
@@ -318,10 +340,12 @@ async function rankDocuments(
   chunkCount: number,
   ignoreIdenticalIds: boolean,
   emit: (e: EvalEvent) => void,
+  signal?: AbortSignal,
 ): Promise<Map<string, RankedDocument[]>> {
   const rankings = new Map<string, RankedDocument[]>();
   let done = 0;
   for (const q of queries) {
+    if (signal?.aborted) throw interruptedEval();
     let depth = Math.min(chunkCount, maxK * 2);
     let docs: RankedDocument[] = [];
     for (;;) {
@@ -400,4 +424,9 @@ async function loadDocuments(dataset: LabeledDataset, encoding: TextEncoding | u
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** What an interrupted evaluation reports: nothing half-done is left anywhere. */
+function interruptedEval(): RagError {
+  return new RagError('interrupted', 'eval interrupted: no reports were written and its temporary indexes are removed');
 }

@@ -123,7 +123,11 @@ export class Bm25Index {
     const avgLength = this.#totalLength / n;
     const { k1, b } = this;
     const scores = new Map<string, number>();
-    for (const token of this.#analyze(query)) {
+    // Each distinct term once, weighted by how often the query repeats it: the same scores as
+    // summing per occurrence, without walking a posting list again per repeat (long queries).
+    const queryTerms = new Map<string, number>();
+    for (const token of this.#analyze(query)) queryTerms.set(token, (queryTerms.get(token) ?? 0) + 1);
+    for (const [token, repeats] of queryTerms) {
       const posting = this.#postings.get(token);
       if (posting === undefined) continue;
       const df = posting.size;
@@ -132,7 +136,7 @@ export class Bm25Index {
         // avgLength is 0 only when every doc is empty, and then no posting exists.
         const length = this.#docs.get(id)!.length;
         const norm = k1 * (1 - b + (b * length) / avgLength);
-        const add = idf * ((tf * (k1 + 1)) / (tf + norm));
+        const add = repeats * idf * ((tf * (k1 + 1)) / (tf + norm));
         scores.set(id, (scores.get(id) ?? 0) + add);
       }
     }

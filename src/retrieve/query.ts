@@ -16,6 +16,7 @@ import { DEFAULT_FUSION, type Fusion } from './hybrid.js';
 import { DEFAULT_RERANK_DEPTH, RerankingRetriever } from './rerank.js';
 import type { Reranker } from '../rerank/types.js';
 import type { ScriptFold } from '../text/script-fold.js';
+import { bm25Analyzer } from '../text/analyze.js';
 
 export interface QueryOptions {
   text: string;
@@ -80,6 +81,11 @@ export interface QueryResult {
   query: string;
   k: number;
   results: QueryHit[];
+  /**
+   * What was done to the query, for a person to read: a query cut to {@link MAX_QUERY_CHARS},
+   * or one of only stop words (then `results` is empty). The CLI prints them on stderr.
+   */
+  notices: string[];
   seconds: number;
   /** Where those seconds went. */
   timings: QueryTimings;
@@ -100,11 +106,31 @@ export interface QueryTimings {
   search: number;
 }
 
+/**
+ * Characters of a query that are searched. Past this a query is a pasted document: BM25 and the
+ * snippets slow down with its length (a 1 MB query took 17-25 s), while an embedding model reads
+ * only its first few hundred tokens anyway.
+ */
+export const MAX_QUERY_CHARS = 8192;
+
+/** `text` cut to `max` characters, at the last whitespace before it when there is one. */
+function capQuery(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const space = cut.search(/\s\S*$/);
+  return (space > max / 2 ? cut.slice(0, space) : cut).trimEnd();
+}
+
 /** Searches an index and returns the top-k chunks with their source, location and a highlighted snippet. */
 export async function query(options: QueryOptions): Promise<QueryResult> {
   const started = performance.now();
-  const text = options.text.trim();
-  if (!text) throw new RagError('usage', 'the query is empty; pass the text to search for');
+  const whole = options.text.trim();
+  if (!whole) throw new RagError('usage', 'the query is empty; pass the text to search for');
+  const notices: string[] = [];
+  const text = capQuery(whole, MAX_QUERY_CHARS);
+  if (text.length < whole.length) {
+    notices.push(`the query is ${whole.length} characters long; only its first ${text.length} are searched`);
+  }
   const k = options.k ?? DEFAULT_K;
   if (!Number.isInteger(k) || k < 1) throw new RagError('usage', `-k must be a positive integer, got ${k}`);
   const mode = options.mode ?? DEFAULT_MODE;
@@ -127,10 +153,14 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     const stats = store.corpusStatistics();
     if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
     const embedTime = { ms: 0 };
+    // Nothing to match: without this, BM25 finds nothing and a dense model ranks by noise,
+    // printing arbitrary chunks with scores near 0.
+    const onlyStopWords = bm25Analyzer(scriptFold)(text).length === 0;
+    if (onlyStopWords) notices.push('the query has only stop words (or no words at all), so there is nothing to match; no results');
     const first = openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) });
     const rerankDepth = Math.max(k, options.rerankDepth ?? DEFAULT_RERANK_DEPTH);
     const retriever = options.rerank === undefined ? first : new RerankingRetriever(first, options.rerank, rerankDepth);
-    const hits = await retriever.search(text, k);
+    const hits = onlyStopWords ? [] : await retriever.search(text, k);
     const results: QueryHit[] = hits.map((hit, i) => ({
       rank: i + 1,
       score: hit.score,
@@ -158,6 +188,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       query: text,
       k,
       results,
+      notices,
       seconds: (finished - started) / 1000,
       timings: {
         indexLoad: (indexLoaded - started) / 1000,

@@ -64,7 +64,7 @@ export async function replaceFileAtomic(
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw error;
+    throw withPath(error, path);
   }
   if (options.durable !== false) await fsyncDir(dirname(path));
 }
@@ -83,6 +83,35 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     },
     options,
   );
+}
+
+/**
+ * Replaces several files as one unit, as far as POSIX allows: every new content is first written
+ * and fsynced to a temp file next to its target, and only when all of them are on disk are they
+ * renamed into place. A write that fails (a full disk, a quota) removes every temp file and leaves
+ * all targets as they were; the renames that follow need no space.
+ */
+export async function writeFilesAtomic(files: ReadonlyArray<{ path: string; data: string | Uint8Array }>, options: AtomicWriteOptions = {}): Promise<void> {
+  const staged: string[] = [];
+  try {
+    for (const file of files) {
+      const temp = tempPathFor(file.path);
+      staged.push(temp);
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(file.data);
+        if (options.durable !== false) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    await options.beforeRename?.();
+  } catch (error) {
+    await Promise.all(staged.map((temp) => unlink(temp).catch(() => undefined)));
+    throw withPath(error, files[staged.length - 1]?.path);
+  }
+  for (const [i, file] of files.entries()) await rename(staged[i]!, file.path);
+  if (options.durable !== false) for (const dir of new Set(files.map((f) => dirname(f.path)))) await fsyncDir(dir);
 }
 
 /** Bytes buffered before each write in {@link writeFileAtomicStream}. */
@@ -132,6 +161,17 @@ export async function writeFileAtomicStream(
     options,
   );
   return total;
+}
+
+/**
+ * Errors of writes through a file handle carry no path; without one a full disk cannot say which
+ * file system filled up. Adds the target's path to a system error that has none.
+ */
+export function withPath(error: unknown, path: string | undefined): unknown {
+  if (path !== undefined && error instanceof Error && 'code' in error && !('path' in error)) {
+    (error as NodeJS.ErrnoException).path = path;
+  }
+  return error;
 }
 
 /** True when `error` is a Node system error with one of the given codes. */

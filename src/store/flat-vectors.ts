@@ -395,7 +395,15 @@ let streamVersion = -1;
  * 107 MB). The same checks as {@link FlatVectors.read}, the same dot products per row and the
  * same tie order (by label, independent of row order), so the same hits.
  */
-export async function scanVectorFile(path: string, dimension: number, liveLabels: Iterable<number>, query: Float32Array, k: number): Promise<LabelHit[]> {
+export async function scanVectorFile(
+  path: string,
+  dimension: number,
+  liveLabels: Iterable<number>,
+  query: Float32Array,
+  k: number,
+  /** Sees every byte of the file once, in order (the caller's checksum of what was scanned). */
+  onBytes?: (bytes: Buffer) => void,
+): Promise<LabelHit[]> {
   if (query.length !== dimension) throw new Error(`query vector has dimension ${query.length}, index expects ${dimension}`);
   const handle = await open(path, 'r');
   try {
@@ -403,6 +411,7 @@ export async function scanVectorFile(path: string, dimension: number, liveLabels
     const header = Buffer.alloc(HEADER_BYTES);
     const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
     if (bytesRead < HEADER_BYTES || !header.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('is not a rag vector file');
+    onBytes?.(header);
     const format = header.readUInt32LE(8);
     if (format !== FILE_FORMAT) throw new Error(`has vector file format ${format}, expected ${FILE_FORMAT}`);
     const d = header.readUInt32LE(12);
@@ -412,6 +421,7 @@ export async function scanVectorFile(path: string, dimension: number, liveLabels
     if (size !== expectedBytes) throw new Error(`is ${size} bytes but its header says ${expectedBytes}`);
     const labelBytes = Buffer.allocUnsafe(4 * n);
     await readFully(handle, labelBytes, HEADER_BYTES);
+    onBytes?.(labelBytes);
     const labels = new Array<number>(n);
     const present = new Set<number>();
     for (let i = 0; i < n; i++) present.add((labels[i] = labelBytes.readUInt32LE(4 * i)));
@@ -434,6 +444,7 @@ export async function scanVectorFile(path: string, dimension: number, liveLabels
       const rows = Math.min(blockRows, n - first);
       const bytes = block.subarray(0, rows * 4 * d);
       await readFully(handle, bytes, HEADER_BYTES + 4 * n + 4 * d * first);
+      onBytes?.(bytes);
       let data: Float32Array;
       if (NATIVE_LE) data = new Float32Array(bytes.buffer, bytes.byteOffset, rows * d);
       else {

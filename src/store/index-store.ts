@@ -8,10 +8,12 @@
  * manifest no longer names. A crash at any moment therefore leaves the old or the new state.
  * Writers hold `lock`; readers need no lock and retry if a commit removes files under them.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
+import { createHash } from 'node:crypto';
+import { assertChecksum, assertChecksumSync, checksumMismatch, fileChecksum } from './checksum.js';
 import { ChunkFileError, chunkFileLines, readChunkFile, readChunkFileSync, type ChunkRecord } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { removeUnreferenced } from './directory.js';
@@ -219,6 +221,9 @@ export class IndexStore implements IndexReader {
         `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunkCount} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
       );
     }
+    // After parsing, so a file that does not even parse gets the more precise message; a file
+    // that parses but changed in place (same size) is caught here.
+    await assertChecksum(dir, chunksFile);
 
     // The vector and graph files: sizes checked now (cheap, and a truncated file is found when
     // the index opens); contents read now, or on first use when opened with `lazyVectors`.
@@ -232,12 +237,13 @@ export class IndexStore implements IndexReader {
 
     if (statsFile !== undefined) {
       await checkSize(dir, statsFile);
-      try {
+        try {
         store.stats = await readFile(path(statsFile));
       } catch (error) {
         if (isErrno(error, 'ENOENT')) throw new MissingFileError(statsFile.name);
         throw error;
       }
+      await assertChecksum(dir, statsFile);
     }
     return store;
   }
@@ -286,6 +292,7 @@ export class IndexStore implements IndexReader {
         } catch (error) {
           throw failed(vectorsFile, error);
         }
+        assertChecksumSync(dir, vectorsFile);
       }
       if (flatNeeded !== undefined) {
         try {
@@ -293,6 +300,7 @@ export class IndexStore implements IndexReader {
         } catch (error) {
           throw failed(flatNeeded, error);
         }
+        assertChecksumSync(dir, flatNeeded);
       }
       install(graph, flat);
       return;
@@ -308,6 +316,7 @@ export class IndexStore implements IndexReader {
           if (!(await fileExists(join(dir, vectorsFile.name)))) throw new MissingFileError(vectorsFile.name);
           throw failed(vectorsFile, error);
         }
+        await assertChecksum(dir, vectorsFile);
       }
       if (flatNeeded !== undefined) {
         try {
@@ -315,6 +324,7 @@ export class IndexStore implements IndexReader {
         } catch (error) {
           throw failed(flatNeeded, error);
         }
+        await assertChecksum(dir, flatNeeded);
       }
       install(graph, flat);
     })();
@@ -370,13 +380,17 @@ export class IndexStore implements IndexReader {
     this.streamed = true;
     await this.loadChunks();
     let hits: LabelHit[];
+    // The scan reads the file whole, so it checks the checksum on the way (a file overwritten in
+    // place with garbage of the same size must not give scores).
+    const hash = file.checksum === undefined ? undefined : createHash('sha256');
     try {
-      hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.byLabel.keys(), vector, k);
+      hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.byLabel.keys(), vector, k, hash && ((bytes) => hash.update(bytes)));
     } catch (error) {
       // Gone (a commit replaced this generation): loading handles that by moving to the new one.
       if (isErrno(error, 'ENOENT')) return undefined;
       throw damaged(this.dir, `${join(this.dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
     }
+    if (hash !== undefined && `sha256:${hash.digest('hex')}` !== file.checksum) throw checksumMismatch(this.dir, file);
     const out: SearchHit[] = [];
     for (const { label, similarity } of hits) {
       const record = this.byLabel.get(label);
@@ -486,7 +500,17 @@ export class IndexStore implements IndexReader {
             },
     });
     const out: SearchHit[] = [];
+    // Stored vectors are unit length, so |cosine| <= |query|: anything beyond (or NaN) comes from
+    // a vector file changed behind the manifest's back (older indexes have no checksums), and
+    // must not be printed as a score.
+    let norm = 0;
+    for (const x of vector) norm += x * x;
+    const bound = Math.sqrt(norm) * (1 + 1e-3) + 1e-6;
     for (const { label, similarity } of hits) {
+      if (!(Math.abs(similarity) <= bound)) {
+        const file = this.currentManifest.files.flatVectors ?? this.currentManifest.files.vectors;
+        throw damaged(this.dir, `${join(this.dir, file?.name ?? MANIFEST_FILE)} gives a cosine similarity of ${similarity}, outside [-1, 1] (modified after it was written)`);
+      }
       const record = byLabel.get(label);
       const document = record && this.docs.get(record.chunk.docId);
       if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
@@ -635,8 +659,37 @@ export class IndexStore implements IndexReader {
     return { beforeRename: () => crashPoint(step), durable: this.durable };
   }
 
-  /** @internal Writes the next generation and switches the manifest to it. */
+  /**
+   * @internal Writes the next generation and switches the manifest to it. A commit that fails
+   * before the switch (a full disk) removes the files it wrote: an orphan chunks file would
+   * otherwise keep the disk full until the next successful commit.
+   */
   async commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
+    const generation = this.currentManifest.generation + 1;
+    try {
+      await this.#commit(init, stats, documentsChanged);
+    } catch (error) {
+      await this.#discardGeneration(generation);
+      throw error;
+    }
+  }
+
+  /** Removes what a failed commit of `generation` wrote, unless its manifest did get in place. */
+  async #discardGeneration(generation: number): Promise<void> {
+    let onDisk: Manifest | undefined;
+    try {
+      onDisk = await readManifest(this.dir);
+    } catch {
+      onDisk = undefined;
+    }
+    if (onDisk !== undefined && onDisk.generation >= generation) return;
+    const names = Object.values(generationFileNames(generation));
+    await Promise.all(
+      names.flatMap((name) => [name, `${name}.tmp-${process.pid}`]).map((name) => unlink(join(this.dir, name)).catch(() => undefined)),
+    );
+  }
+
+  async #commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
     const dir = this.dir;
     const old = this.currentManifest;
     const generation = old.generation + 1;
@@ -650,7 +703,7 @@ export class IndexStore implements IndexReader {
         chunkFileLines(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!)),
         this.#atomic('chunks-before-rename'),
       );
-      files.chunks = { name: names.chunks, bytes: chunksBytes };
+      files.chunks = { name: names.chunks, bytes: chunksBytes, checksum: await fileChecksum(join(dir, names.chunks)) };
       crashPoint('chunks-written');
     }
     const vectors = this.vectors;
@@ -658,7 +711,7 @@ export class IndexStore implements IndexReader {
     if (documentsChanged || fresh || old.formatVersion < 2 || vectors?.graphChanged === true) {
       if (vectors !== undefined && vectors.size > 0) {
         const bytes = await vectors.flat.write(join(dir, names.flatVectors), this.#atomic('vectors-before-rename'));
-        files.flatVectors = { name: names.flatVectors, bytes };
+        files.flatVectors = { name: names.flatVectors, bytes, checksum: await fileChecksum(join(dir, names.flatVectors)) };
       } else {
         delete files.flatVectors;
       }
@@ -667,7 +720,7 @@ export class IndexStore implements IndexReader {
       if (graph !== undefined) {
         const path = join(dir, names.vectors);
         await replaceFileAtomic(path, (temp) => graph.write(temp), this.#atomic('graph-before-rename'));
-        files.vectors = { name: names.vectors, bytes: (await stat(path)).size };
+        files.vectors = { name: names.vectors, bytes: (await stat(path)).size, checksum: await fileChecksum(path) };
         crashPoint('graph-written');
       } else {
         delete files.vectors;
@@ -684,7 +737,7 @@ export class IndexStore implements IndexReader {
     }
     if (stats !== undefined) {
       await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });
-      files.stats = { name: names.stats, bytes: stats.length };
+      files.stats = { name: names.stats, bytes: stats.length, checksum: await fileChecksum(join(dir, names.stats)) };
       crashPoint('stats-written');
     }
 

@@ -3,7 +3,7 @@
  * It is replaced atomically on every commit; everything else in the directory is only
  * meaningful if the manifest names it.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelInfo } from '../model/model-info.js';
 import type { ChunkingOptions } from '../model/chunking.js';
@@ -18,10 +18,15 @@ import { isErrno } from './atomic.js';
 export const FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
-/** A data file of one generation. `bytes` lets open() detect truncation before parsing. */
+/**
+ * A data file of one generation. `bytes` lets open() detect truncation before parsing;
+ * `checksum` (`sha256:<hex>`, absent in indexes written before rag recorded them) detects bytes
+ * changed in place. Every data file, including any future kind, carries both.
+ */
 export interface ManifestFile {
   name: string;
   bytes: number;
+  checksum?: string;
 }
 
 export interface Manifest {
@@ -79,6 +84,21 @@ export function noIndex(display: string): RagError {
   return new RagError('index-missing', `no index at ${display}: run \`rag ingest <paths>\` first`);
 }
 
+/** Generation data files (not temp files) in `dir`; [] when it cannot be listed. */
+export async function dataFilesIn(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => /^(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin)$/.test(name)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Data files without the manifest that says what they are: a damaged index, never "no index". */
+export function missingManifest(display: string, dataFiles: readonly string[]): RagError {
+  const more = dataFiles.length > 1 ? ` and ${dataFiles.length - 1} other data file${dataFiles.length > 2 ? 's' : ''}` : '';
+  return damaged(display, `${join(display, MANIFEST_FILE)} is missing but ${dataFiles[0]}${more} are there`);
+}
+
 /**
  * Reads and validates `<dir>/manifest.json`. Throws RagError when there is no index, when it
  * was written by a newer rag, or when it is damaged.
@@ -88,7 +108,10 @@ export async function readManifest(dir: string, display = dir): Promise<Manifest
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
   } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw noIndex(display);
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) {
+      const orphans = await dataFilesIn(dir);
+      throw orphans.length > 0 ? missingManifest(display, orphans) : noIndex(display);
+    }
     throw error;
   }
   let value: unknown;
@@ -157,5 +180,11 @@ function isCount(value: unknown): value is number {
 
 function isFile(value: unknown): value is ManifestFile {
   // Names are plain file names in the index directory: never paths that could escape it.
-  return isRecord(value) && typeof value['name'] === 'string' && OWN_FILE_PATTERN.test(value['name']) && isCount(value['bytes']);
+  return (
+    isRecord(value) &&
+    typeof value['name'] === 'string' &&
+    OWN_FILE_PATTERN.test(value['name']) &&
+    isCount(value['bytes']) &&
+    (value['checksum'] === undefined || (typeof value['checksum'] === 'string' && /^sha256:[0-9a-f]{64}$/.test(value['checksum'])))
+  );
 }

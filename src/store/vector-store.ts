@@ -118,10 +118,14 @@ export class StoredVectors {
     const limit = Math.min(Math.floor(k), this.size);
     if (limit <= 0) return [];
     const graph = this.currentGraph;
-    const exact = graph === undefined || (options.exact ?? this.size * nonZeroCount(query) <= EXACT_SEARCH_WORK);
+    // Asking for every vector (or nearly: a graph walk cannot promise to reach them all) is a
+    // full scan anyway, and only the scan is sure to return all of them.
+    const wantsAll = limit * 2 >= this.size;
+    const exact = graph === undefined || (options.exact ?? (wantsAll || this.size * nonZeroCount(query) <= EXACT_SEARCH_WORK));
     if (exact) return this.flat.exactSearch(query, limit, options.filter);
     const hits = graph.graphSearch(query, limit, options.ef, options.filter);
-    if (options.filter !== undefined && hits.length < limit) return this.flat.exactSearch(query, limit, options.filter);
+    // A walk that came back short (a selective filter, or a graph that cannot reach k): scan.
+    if (hits.length < limit && options.exact !== false) return this.flat.exactSearch(query, limit, options.filter);
     return hits;
   }
 

@@ -2,11 +2,14 @@
  * The one way to change an HNSW-file index: take its lock, open (or create, or rebuild) it, let
  * the caller stage changes on a transaction, commit them atomically, release the lock.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { assertUsableDirectory, lastGeneration, removeUnreferenced } from './directory.js';
 import { EXACT_SEARCH_WORK } from './hnsw.js';
 import { IndexStore } from './index-store.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, LOCK_FILE } from './lock.js';
+import { dataFilesIn, missingManifest } from './manifest.js';
 import { assertWritable, Transaction, type IndexInit } from './transaction.js';
 import type { IndexWriter } from './reader.js';
 
@@ -70,11 +73,21 @@ export async function writeIndex<T>(
   options: WriteIndexOptions = {},
 ): Promise<T> {
   await mkdir(dir, { recursive: true });
+  // A lock file already there is one a writer died holding (or one we will wait for): see below.
+  const lockWasLeft = existsSync(join(dir, LOCK_FILE));
   const lock = await acquireLock(dir, { timeoutMs: options.lockTimeoutMs });
   try {
     let store: IndexStore;
     const exists = await IndexStore.exists(dir);
-    if (exists && options.rebuild === true) {
+    const orphans = exists ? [] : await dataFilesIn(dir);
+    if (orphans.length > 0 && options.rebuild === true) {
+      store = IndexStore.empty(dir, init, await lastGeneration(dir));
+    } else if (orphans.length > 0 && !(lockWasLeft && orphans.every((name) => /-1\.[a-z0-9]+$/.test(name)))) {
+      // Data files and no manifest: the manifest was lost. Starting a fresh index over them would
+      // silently drop what they hold. (Generation-1 files next to a dead writer's lock are what a
+      // first ingest killed mid-commit leaves: that one starts over, as a crash test expects.)
+      throw missingManifest(dir, orphans);
+    } else if (exists && options.rebuild === true) {
       // Past every generation number in use, so no file of the old (maybe damaged) generation
       // is overwritten before the new manifest replaces the old one.
       store = IndexStore.empty(dir, init, await lastGeneration(dir));

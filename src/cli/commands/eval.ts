@@ -23,6 +23,7 @@ import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
 import { noticeLine } from '../notices.js';
 import { createUniqueDir } from '../../eval/report/unique-dir.js';
+import { announceInterrupt } from '../interrupt.js';
 import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -77,7 +78,7 @@ function displayFile(file: string): string {
 /** Default allowed drop when only --baseline is given. */
 const DEFAULT_MAX_DROP = 0.01;
 
-export async function runEval(opts: EvalCommandOptions, _context: CommandContext): Promise<CommandStatus> {
+export async function runEval(opts: EvalCommandOptions, context: CommandContext): Promise<CommandStatus> {
   // Validate everything the gate needs before spending minutes on embedding.
   const modes = (opts.mode ?? ['dense']).map(parseMode);
   const floors = (opts.min ?? []).map(parseMetricFloor);
@@ -111,7 +112,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
 
   const bar = new ProgressBar('');
   let label = '';
+  const stopAnnouncing = announceInterrupt(context.signal, 'the eval');
   const results = await evaluate({
+    signal: context.signal,
     dataset: opts.dataset,
     ...(models === undefined ? {} : { models }),
     statistics,
@@ -145,6 +148,9 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
           bar.done();
           log(`${err.yellow('warning:')} ${event.message}`);
           break;
+        case 'stale-work-dirs':
+          log(err.dim(`note: removed ${event.removed.length} temporary index folder${event.removed.length === 1 ? '' : 's'} left by earlier evals that died (${event.removed.map(displayDir).join(', ')})`));
+          break;
         case 'run-start':
           label = `[${event.index}/${event.total}] ${event.model} ${event.mode}`;
           break;
@@ -163,7 +169,7 @@ export async function runEval(opts: EvalCommandOptions, _context: CommandContext
           break;
       }
     },
-  });
+  }).finally(stopAnnouncing);
 
   const gate =
     baseline !== undefined || floors.length > 0 || opts.failUnlessEquivalent

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { RagError } from '../../errors.js';
 import { query } from '../../retrieve/query.js';
 import type { QueryResult } from '../../retrieve/query.js';
 import type { Snippet } from '../../retrieve/snippet.js';
@@ -15,11 +17,30 @@ export interface QueryCommandOptions extends ModelFlags, FusionFlags, RerankFlag
   model?: string;
   json?: boolean;
   timings?: boolean;
+  queryFile?: string;
 }
 
-export async function runQuery(text: string, opts: QueryCommandOptions): Promise<void> {
+/**
+ * The query text: the argument, stdin for `-`, or --query-file. Linux caps one argument at
+ * 128 KiB, so long queries (a pasted document) need one of the last two.
+ */
+async function queryText(text: string | undefined, queryFile: string | undefined): Promise<string> {
+  if (queryFile !== undefined) {
+    if (text !== undefined) throw new RagError('usage', 'pass the query as an argument or with --query-file, not both');
+    return readFile(queryFile, 'utf8');
+  }
+  if (text === undefined) throw new RagError('usage', 'missing the query: pass the text to search for, `-` to read it from stdin, or --query-file PATH');
+  if (text !== '-') return text;
+  if (process.stdin.isTTY) log(err.dim('reading the query from stdin (end it with Ctrl-D)'));
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function runQuery(argument: string | undefined, opts: QueryCommandOptions): Promise<void> {
   // The process clock starts at process start: this is node's boot plus loading the CLI.
   const startup = performance.now() / 1000;
+  const text = await queryText(argument, opts.queryFile);
   const fusion = fusionFrom(opts, opts.mode);
   const reranker = rerankerFrom(opts);
   const result = await query({
@@ -33,6 +54,7 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
     ...(fusion === undefined ? {} : { fusion }),
     ...(reranker === undefined ? {} : { rerank: reranker, ...(opts.rerankDepth === undefined ? {} : { rerankDepth: opts.rerankDepth }) }),
   });
+  for (const notice of result.notices) log(`${err.yellow('note:')} ${notice}`);
   if (opts.json) {
     printJson({
       query: result.query,

@@ -1,7 +1,8 @@
 /**
  * Writes every report of one evaluation into a folder.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFilesAtomic } from '../../store/atomic.js';
 import path from 'node:path';
 import type { GateResult } from '../gate.js';
 import type { EvalResults } from '../types.js';
@@ -30,7 +31,9 @@ export interface WrittenReports {
 
 /**
  * Writes results.json, report.md, report.html, junit.xml and per-query.jsonl into `dir`
- * (created if needed), results.json first so machine output exists even if a report fails.
+ * (created if needed), all or nothing: every report is rendered and written to a temp file
+ * before any is renamed over the previous run's, so a full disk or a failed render leaves the
+ * previous reports whole (a gate's baseline is often exactly that results.json).
  */
 export async function writeReports(dir: string, results: EvalResults, gate?: GateResult): Promise<WrittenReports> {
   await mkdir(dir, { recursive: true });
@@ -41,10 +44,12 @@ export async function writeReports(dir: string, results: EvalResults, gate?: Gat
     junit: path.join(dir, 'junit.xml'),
     perQuery: path.join(dir, 'per-query.jsonl'),
   };
-  await writeFile(paths.results, serializeResults(results));
-  await writeFile(paths.markdown, renderMarkdown(results, gate));
-  await writeFile(paths.html, renderHtml(results, gate));
-  await writeFile(paths.junit, renderJunit(results, gate));
-  await writeFile(paths.perQuery, renderPerQueryJsonl(results));
+  await writeFilesAtomic([
+    { path: paths.results, data: serializeResults(results) },
+    { path: paths.markdown, data: renderMarkdown(results, gate) },
+    { path: paths.html, data: renderHtml(results, gate) },
+    { path: paths.junit, data: renderJunit(results, gate) },
+    { path: paths.perQuery, data: renderPerQueryJsonl(results) },
+  ]);
   return paths;
 }
