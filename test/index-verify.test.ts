@@ -85,6 +85,12 @@ describe('checksums', () => {
     assert.equal(query.stdout, '');
     assert.ok(query.stderr.includes(vectors), query.stderr);
 
+    // An unchanged re-ingest modifies nothing and reads no vectors (issue 14): it passes. One that
+    // changes the index must read the vectors, and refuses.
+    const unchanged = await rag(['ingest', path.join(cwd, 'scrambled-docs'), '--index', index]);
+    assert.equal(unchanged.code, 0, unchanged.stderr);
+    assert.deepEqual(await readdir(index), before, 'the unchanged ingest wrote nothing');
+    await writeFile(path.join(cwd, 'scrambled-docs', 'new.md'), '# New\n\nriver stone garden signal\n');
     const ingest = await rag(['ingest', path.join(cwd, 'scrambled-docs'), '--index', index]);
     assert.equal(ingest.code, 2, ingest.stderr);
     assert.ok(ingest.stderr.includes(vectors), ingest.stderr);

@@ -391,13 +391,7 @@ export class IndexStore implements IndexReader {
       throw damaged(this.dir, `${join(this.dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
     }
     if (hash !== undefined && `sha256:${hash.digest('hex')}` !== file.checksum) throw checksumMismatch(this.dir, file);
-    const out: SearchHit[] = [];
-    for (const { label, similarity } of hits) {
-      const record = this.byLabel.get(label);
-      const document = record && this.docs.get(record.chunk.docId);
-      if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
-    }
-    return out;
+    return this.hitsOf(vector, hits);
   }
 
   /** For the synchronous accessors: the vectors, read now if still on disk. */
@@ -461,6 +455,7 @@ export class IndexStore implements IndexReader {
     let stored;
     try {
       await checkSize(this.dir, file);
+      await assertChecksum(this.dir, file);
       stored = await readPostings(path);
     } catch (error) {
       if (error instanceof MissingFileError || isErrno(error, 'ENOENT')) throw damaged(this.dir, `${path} is missing`);
@@ -499,19 +494,25 @@ export class IndexStore implements IndexReader {
               return record !== undefined && filter(record.chunk);
             },
     });
-    const out: SearchHit[] = [];
-    // Stored vectors are unit length, so |cosine| <= |query|: anything beyond (or NaN) comes from
-    // a vector file changed behind the manifest's back (older indexes have no checksums), and
-    // must not be printed as a score.
+    return this.hitsOf(vector, hits);
+  }
+
+  /**
+   * Label hits as search hits. Stored vectors are unit length, so |cosine| <= |query|: anything
+   * beyond (or NaN) comes from a vector file changed behind the manifest's back (older indexes
+   * have no checksums), and must not be printed as a score.
+   */
+  private hitsOf(vector: Float32Array, hits: readonly LabelHit[]): SearchHit[] {
     let norm = 0;
     for (const x of vector) norm += x * x;
     const bound = Math.sqrt(norm) * (1 + 1e-3) + 1e-6;
+    const out: SearchHit[] = [];
     for (const { label, similarity } of hits) {
       if (!(Math.abs(similarity) <= bound)) {
         const file = this.currentManifest.files.flatVectors ?? this.currentManifest.files.vectors;
         throw damaged(this.dir, `${join(this.dir, file?.name ?? MANIFEST_FILE)} gives a cosine similarity of ${similarity}, outside [-1, 1] (modified after it was written)`);
       }
-      const record = byLabel.get(label);
+      const record = this.byLabel.get(label);
       const document = record && this.docs.get(record.chunk.docId);
       if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
     }
@@ -733,7 +734,7 @@ export class IndexStore implements IndexReader {
     } else if (documentsChanged || fresh || files.lexical === undefined) {
       const text = await this.postingsText(old);
       await writeFileAtomic(join(dir, names.lexical), text, { durable: this.durable });
-      files.lexical = { name: names.lexical, bytes: Buffer.byteLength(text) };
+      files.lexical = { name: names.lexical, bytes: Buffer.byteLength(text), checksum: `sha256:${createHash('sha256').update(text).digest('hex')}` };
     }
     if (stats !== undefined) {
       await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });
