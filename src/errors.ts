@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   'model-unknown': 'the model name is not an alias, hf:ORG/NAME, a folder, openai:MODEL or ollama:MODEL',
   'model-invalid': 'the model folder, repository or object cannot be used as given',
   'model-unavailable': 'the model files cannot be fetched (hub unreachable, offline and not cached)',
+  'dependency-missing': 'an optional package this needs is not installed (@huggingface/transformers for local ONNX models)',
   'model-mismatch': 'the index was built with another model, or the same model under other settings',
   'chunking-mismatch': 'the index was built with other chunking settings',
   'index-missing': 'there is no index at the location',
