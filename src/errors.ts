@@ -58,6 +58,8 @@ export class RagError extends Error {
   readonly code: ErrorCode;
   /** What to do about it, when there is something to do. */
   readonly hint: string | undefined;
+  /** What happened, without the hint: `message` is `reason; hint` when there is a hint. */
+  readonly summary: string;
 
   constructor(code: ErrorCode, reason: string, options: RagErrorOptions = {}) {
     const message = options.hint === undefined ? reason : `${reason}; ${options.hint}`;
@@ -65,6 +67,7 @@ export class RagError extends Error {
     this.name = 'RagError';
     this.code = code;
     this.hint = options.hint;
+    this.summary = reason;
   }
 }
 
