@@ -77,10 +77,11 @@ describe('--json shapes', () => {
           end: 'number',
           headings: ['string'],
           text: 'string',
-          snippet: 'string',
+          snippet: { text: 'string', highlights: [['number']], truncatedStart: 'boolean', truncatedEnd: 'boolean' },
         },
       ],
     });
+    assert.equal(out['formatVersion'], 2, 'snippet became an object in format 2');
   });
 
   it('rag models', async () => {

@@ -6,6 +6,9 @@ import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { err, log, out, printJson } from '../ui.js';
 
+/** `rag query --json`: 2 since `snippet` became {text, highlights, truncatedStart, truncatedEnd}. */
+export const QUERY_JSON_FORMAT_VERSION = 2;
+
 export interface QueryCommandOptions extends ModelFlags {
   index: string;
   k: number;
@@ -28,14 +31,18 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
     ...(opts.scriptFold === undefined ? {} : { scriptFold: opts.scriptFold }),
   });
   if (opts.json) {
-    printJson({
-      query: result.query,
-      model: result.model,
-      mode: result.mode,
-      index: result.index,
-      results: result.results.map(({ snippet, ...hit }) => ({ ...hit, snippet: snippet.text })),
-      ...(opts.timings ? { timings: { startup, ...result.timings } } : {}),
-    });
+    // The hits exactly as the library's QueryHit, snippet included (an object since format 2).
+    printJson(
+      {
+        query: result.query,
+        model: result.model,
+        mode: result.mode,
+        index: result.index,
+        results: result.results,
+        ...(opts.timings ? { timings: { startup, ...result.timings } } : {}),
+      },
+      QUERY_JSON_FORMAT_VERSION,
+    );
     return;
   }
   log(err.dim(`model: ${result.model} · mode: ${result.mode} · ${result.results.length} result${result.results.length === 1 ? '' : 's'} in ${Math.round(result.seconds * 1000)} ms`));
