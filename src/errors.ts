@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   'baseline-invalid': 'a baseline results.json is missing or unreadable',
   'github-api': 'the GitHub API refused or failed a request (posting the pull-request comment)',
   'endpoint-invalid': 'an embedding endpoint setting (base URL, host) is invalid',
+  'endpoint-mismatch': 'the index was built with an embedding endpoint other than the one configured now',
   'endpoint-unreachable': 'an embedding endpoint cannot be reached (connection refused, DNS, timeout)',
   'endpoint-rejected': 'an embedding endpoint refused the request (authentication, unknown model, bad request)',
   'endpoint-failed': 'an embedding endpoint kept failing or sent an unusable reply',

@@ -4,6 +4,7 @@
  */
 import { assertCompatible, type IndexIdentity } from '../model/compatibility.js';
 import { EmbeddingCache } from './cache.js';
+import { endpointForReopen } from './endpoint.js';
 import { withCache } from './cached-embedder.js';
 import { providerFor, providerNamed } from './providers.js';
 import { DEFAULT_MODEL, resolveModel } from './registry.js';
@@ -48,6 +49,11 @@ export async function openModelFor(existing: ExistingIndex | undefined, choice: 
         if (knownId !== undefined) assertCompatible(existing.location, built, { modelId: knownId });
         // Reopen with the settings the index was built with (dtype, pooling ...) unless told otherwise.
         if (spec === built.model.id) defaults = providerNamed(built.model.provider).reopen(built.model, existing.location).options;
+      }
+      if (spec === built.model.id) {
+        // Before the factory's first request: that probe would already go to the wrong server.
+        const endpoint = endpointForReopen(existing.location, built.model, resolveOptions.baseUrl);
+        if (endpoint !== undefined) defaults = { ...defaults, baseUrl: endpoint };
       }
     }
     embedder = await resolveModel(spec, { ...defaults, ...withoutUndefined(resolveOptions) });

@@ -8,7 +8,9 @@ import type { ModelInfo } from './model-info.js';
  * the dimension) gives a different one.
  */
 export function fingerprintOf(info: ModelInfo): string {
-  return createHash('sha256').update(canonicalJson(info)).digest('hex');
+  // `endpoint` says where the model runs, not what it computes; indexes from before it existed keep their fingerprint.
+  const { endpoint: _endpoint, ...vectorsSettings } = info;
+  return createHash('sha256').update(canonicalJson(vectorsSettings)).digest('hex');
 }
 
 /** JSON with object keys sorted recursively and undefined members omitted (as JSON.stringify does). */
