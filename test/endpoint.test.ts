@@ -48,8 +48,8 @@ describe('the endpoint is part of the index', () => {
     await mkdir(path.join(dir, 'docs'));
     await writeFile(path.join(dir, 'docs', 'a.md'), '# Keys\n\nRotate the API keys every ninety days.\n');
     await writeFile(path.join(dir, 'docs', 'b.md'), '# Graphs\n\nHNSW graphs speed up vector search.\n');
-    await ingest({ paths: [path.join(dir, 'docs')], index: path.join(dir, 'openai-idx'), model: 'openai:m', modelOptions: { baseUrl: `${built.origin}/v1/` }, cache: false });
-    await ingest({ paths: [path.join(dir, 'docs')], index: path.join(dir, 'ollama-idx'), model: 'ollama:m', modelOptions: { baseUrl: ollama.origin }, cache: false });
+    await ingest({ paths: [path.join(dir, 'docs')], index: path.join(dir, 'openai-idx'), model: 'openai:m', modelOptions: { baseUrl: `${built.origin}/v1/` } });
+    await ingest({ paths: [path.join(dir, 'docs')], index: path.join(dir, 'ollama-idx'), model: 'ollama:m', modelOptions: { baseUrl: ollama.origin } });
   });
 
   after(async () => {
@@ -69,7 +69,7 @@ describe('the endpoint is part of the index', () => {
 
   it('queries go to the stored endpoint when OPENAI_BASE_URL is unset (not to api.openai.com)', async () => {
     const before = embedRequests(built);
-    const { results } = await query({ text: 'rotate keys', index: path.join(dir, 'openai-idx'), k: 1, cache: false });
+    const { results } = await query({ text: 'rotate keys', index: path.join(dir, 'openai-idx'), k: 1 });
     assert.equal(results.length, 1);
     assert.ok(embedRequests(built) > before, 'the query was embedded by the server the index was built with');
   });
@@ -77,31 +77,31 @@ describe('the endpoint is part of the index', () => {
   it('an OPENAI_BASE_URL pointing elsewhere is refused before any request', async () => {
     process.env.OPENAI_BASE_URL = `${other.origin}/v1`;
     try {
-      const error = await rejection(query({ text: 'secret question', index: path.join(dir, 'openai-idx'), cache: false }));
+      const error = await rejection(query({ text: 'secret question', index: path.join(dir, 'openai-idx') }));
       assert.equal(error.code, 'endpoint-mismatch');
       assert.ok(error.message.includes(`${built.origin}/v1`) && error.message.includes(`${other.origin}/v1`), error.message);
       assert.equal(other.requests.length, 0, 'nothing was sent to the other endpoint');
       // The same endpoint spelled with a trailing slash is the same endpoint.
       process.env.OPENAI_BASE_URL = `${built.origin}/v1/`;
-      assert.equal((await query({ text: 'rotate keys', index: path.join(dir, 'openai-idx'), k: 1, cache: false })).results.length, 1);
+      assert.equal((await query({ text: 'rotate keys', index: path.join(dir, 'openai-idx'), k: 1 })).results.length, 1);
     } finally {
       delete process.env.OPENAI_BASE_URL;
     }
   });
 
   it('an explicit base URL is the user choosing: it is used, and the fingerprint still has to match', async () => {
-    const error = await rejection(query({ text: 'x', index: path.join(dir, 'openai-idx'), modelOptions: { baseUrl: `${other.origin}/v1` }, cache: false }));
+    const error = await rejection(query({ text: 'x', index: path.join(dir, 'openai-idx'), modelOptions: { baseUrl: `${other.origin}/v1` } }));
     assert.equal(error.code, 'model-mismatch', 'another host is another model as far as the index knows');
     assert.ok(other.requests.length > 0, 'the explicit endpoint was asked (the user chose it)');
   });
 
   it('ollama: the stored host wins over an unset OLLAMA_HOST; a different one is refused', async () => {
     const before = embedRequests(ollama);
-    assert.equal((await query({ text: 'graphs', index: path.join(dir, 'ollama-idx'), k: 1, cache: false })).results.length, 1);
+    assert.equal((await query({ text: 'graphs', index: path.join(dir, 'ollama-idx'), k: 1 })).results.length, 1);
     assert.ok(embedRequests(ollama) > before);
     process.env.OLLAMA_HOST = '127.0.0.1:9';
     try {
-      const error = await rejection(query({ text: 'graphs', index: path.join(dir, 'ollama-idx'), cache: false }));
+      const error = await rejection(query({ text: 'graphs', index: path.join(dir, 'ollama-idx') }));
       assert.equal(error.code, 'endpoint-mismatch');
       assert.match(error.hint ?? '', /unset OLLAMA_HOST/);
     } finally {
