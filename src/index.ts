@@ -98,6 +98,8 @@ export { openRetriever } from './retrieve/open.js';
 export { DenseRetriever } from './retrieve/dense.js';
 export { Bm25Retriever } from './retrieve/lexical.js';
 export { fuseRankings, HybridRetriever } from './retrieve/hybrid.js';
+export { RagVectorStore } from './retrieve/langchain-store.js';
+export type { RagDocumentFilter, RagDocumentMetadata, RagVectorStoreOptions } from './retrieve/langchain-store.js';
 export { Bm25Index } from './retrieve/bm25.js';
 export type { RetrievalMode, RetrievedChunk, Retriever } from './retrieve/types.js';
 

@@ -167,6 +167,35 @@ describe('the packed package in a fresh project', { timeout: 600_000 }, () => {
     assert.equal(result.results[0]?.source, 'hnsw.md');
   });
 
+  it('RagVectorStore works with the @langchain/core the app installs: the current line, then 0.3', async (t) => {
+    if (skipped) return t.skip(skipped);
+    const env = bareEnv(path.join(work, 'home'));
+    const script = [
+      "import { RagVectorStore } from 'rag';",
+      "import { VectorStore } from '@langchain/core/vectorstores';",
+      "import { createRequire } from 'node:module';",
+      "const store = await RagVectorStore.open('idx');",
+      "const docs = await store.asRetriever({ k: 1 }).invoke('vector graph retrieval');",
+      "const version = createRequire(import.meta.url)('@langchain/core/package.json').version;",
+      'console.log(JSON.stringify({ version, instance: store instanceof VectorStore, sources: docs.map((d) => d.metadata.source) }));',
+      'await store.close();',
+    ].join('\n');
+    await writeFile(path.join(app, 'serve.mjs'), script);
+    const runServe = async (): Promise<{ version: string; instance: boolean; sources: string[] }> =>
+      JSON.parse((await run(process.execPath, ['serve.mjs'], { cwd: app, env })).stdout) as { version: string; instance: boolean; sources: string[] };
+    const current = await runServe();
+    assert.match(current.version, /^1\./, 'npm installed the current @langchain/core as the peer');
+    assert.deepEqual([current.instance, current.sources], [true, ['hnsw.md']]);
+    try {
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '@langchain/core@0.3'], { cwd: app, env: bareEnv(os.homedir()), maxBuffer: 64 << 20, timeout: 300_000 });
+    } catch (error) {
+      return t.skip(`@langchain/core@0.3 is neither in npm's cache nor reachable: ${String((error as { stderr?: string }).stderr ?? error).split('\n')[0]}`);
+    }
+    const old = await runServe();
+    assert.match(old.version, /^0\.3\./);
+    assert.deepEqual([old.instance, old.sources], [true, ['hnsw.md']], 'the same store class extends the app\'s 0.3 VectorStore');
+  });
+
   it('a local ONNX model without @huggingface/transformers is a dependency-missing error naming the package', async (t) => {
     if (skipped) return t.skip(skipped);
     const env = bareEnv(path.join(work, 'home'));

@@ -3,6 +3,8 @@
  * opened as it was built (its provider reads the options back from the stored model info).
  */
 import { assertCompatible, type IndexIdentity } from '../model/compatibility.js';
+import { RagError } from '../errors.js';
+import type { ModelInfo } from '../model/model-info.js';
 import { EmbeddingCache } from './cache.js';
 import { endpointForReopen } from './endpoint.js';
 import { withCache } from './cached-embedder.js';
@@ -59,6 +61,7 @@ export async function openModelFor(existing: ExistingIndex | undefined, choice: 
     embedder = await resolveModel(spec, { ...defaults, ...withoutUndefined(resolveOptions) });
   }
   if (existing !== undefined && built !== undefined) {
+    assertSameFolderContent(existing.location, built.model, embedder.info);
     assertCompatible(existing.location, built, { modelId: embedder.info.id, modelFingerprint: embedder.fingerprint, model: embedder.info });
   }
   if (options.cache && embedder.cacheable) {
@@ -73,4 +76,12 @@ export async function openModelFor(existing: ExistingIndex | undefined, choice: 
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The same local folder whose files changed: said as such, not as "another model". */
+function assertSameFolderContent(location: string, built: ModelInfo, now: ModelInfo): void {
+  if (built.path === undefined || now.path === undefined || built.id !== now.id || built.revision === now.revision) return;
+  throw new RagError('model-mismatch', `the model folder ${now.path} changed since index ${location} was built with it (files hash ${built.revision ?? 'unknown'}, now ${now.revision ?? 'unknown'})`, {
+    hint: 'restore the files the index was built with, or rebuild it with `rag ingest --rebuild`',
+  });
 }

@@ -403,6 +403,7 @@ export class TransformersEmbedder implements Embedder {
       maxTokens: this.#maxTokens,
       languages: spec.languages,
       params,
+      ...(spec.source.kind === 'local' ? { path: path.resolve(spec.source.dir) } : {}),
     };
     this.fingerprint = fingerprintOf(this.info);
     if (parts.loaded) this.#ready = this.#readyFrom(parts.loaded);

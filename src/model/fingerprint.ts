@@ -8,8 +8,9 @@ import type { ModelInfo } from './model-info.js';
  * the dimension) gives a different one.
  */
 export function fingerprintOf(info: ModelInfo): string {
-  // `endpoint` says where the model runs, not what it computes; indexes from before it existed keep their fingerprint.
-  const { endpoint: _endpoint, ...vectorsSettings } = info;
+  // `endpoint` and `path` say where the model runs or lives, not what it computes; indexes from
+  // before they existed keep their fingerprint.
+  const { endpoint: _endpoint, path: _path, ...vectorsSettings } = info;
   return createHash('sha256').update(canonicalJson(vectorsSettings)).digest('hex');
 }
 

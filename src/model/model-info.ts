@@ -34,4 +34,10 @@ export interface ModelInfo {
    * vectors (the host, in `params`, already tells servers apart).
    */
   endpoint?: string;
+  /**
+   * Absolute folder of a local model (`local:` ids), so the index reopens it without --model;
+   * `revision` holds the hash of its files. Not in the fingerprint: moving a folder does not change
+   * its vectors.
+   */
+  path?: string;
 }
