@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   'model-unknown': 'the model name is not an alias, hf:ORG/NAME, a folder, openai:MODEL or ollama:MODEL',
   'model-invalid': 'the model folder, repository or object cannot be used as given',
   'model-unavailable': 'the model files cannot be fetched (hub unreachable, offline and not cached)',
+  'dependency-missing': 'an optional package this needs is not installed (@huggingface/transformers for local ONNX models)',
   'model-mismatch': 'the index was built with another model, or the same model under other settings',
   'chunking-mismatch': 'the index was built with other chunking settings',
   'index-missing': 'there is no index at the location',
@@ -29,6 +30,7 @@ export const ERROR_CODES = {
   'baseline-invalid': 'a baseline results.json is missing or unreadable',
   'github-api': 'the GitHub API refused or failed a request (posting the pull-request comment)',
   'endpoint-invalid': 'an embedding endpoint setting (base URL, host) is invalid',
+  'endpoint-mismatch': 'the index was built with an embedding endpoint other than the one configured now',
   'endpoint-unreachable': 'an embedding endpoint cannot be reached (connection refused, DNS, timeout)',
   'endpoint-rejected': 'an embedding endpoint refused the request (authentication, unknown model, bad request)',
   'endpoint-failed': 'an embedding endpoint kept failing or sent an unusable reply',
@@ -57,6 +59,8 @@ export class RagError extends Error {
   readonly code: ErrorCode;
   /** What to do about it, when there is something to do. */
   readonly hint: string | undefined;
+  /** What happened, without the hint: `message` is `reason; hint` when there is a hint. */
+  readonly summary: string;
 
   constructor(code: ErrorCode, reason: string, options: RagErrorOptions = {}) {
     const message = options.hint === undefined ? reason : `${reason}; ${options.hint}`;
@@ -64,6 +68,7 @@ export class RagError extends Error {
     this.name = 'RagError';
     this.code = code;
     this.hint = options.hint;
+    this.summary = reason;
   }
 }
 

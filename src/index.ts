@@ -109,6 +109,8 @@ export { createHttpReranker } from './rerank/http-rerank.js';
 export type { HttpRerankOptions } from './rerank/http-rerank.js';
 export { openReranker } from './rerank/open-reranker.js';
 export type { Reranker } from './rerank/types.js';
+export { RagVectorStore } from './retrieve/langchain-store.js';
+export type { RagDocumentFilter, RagDocumentMetadata, RagVectorStoreOptions } from './retrieve/langchain-store.js';
 export { Bm25Index } from './retrieve/bm25.js';
 export type { RetrievalMode, RetrievedChunk, Retriever } from './retrieve/types.js';
 

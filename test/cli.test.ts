@@ -41,7 +41,7 @@ interface JsonHit {
   page: number | null;
   text: string;
   headings: string[];
-  snippet: string;
+  snippet: { text: string; highlights: Array<[number, number]> };
 }
 
 function parseHits(r: CliResult): { mode: string; model: string; results: JsonHit[] } {
@@ -157,7 +157,8 @@ describe('rag query', () => {
     assert.equal(top.page, null);
     assert.deepEqual(top.headings, ['Rotating API Keys and Secrets', 'How to rotate an API key']);
     assert.match(top.text, /rotat/i);
-    assert.equal(typeof top.snippet, 'string');
+    assert.equal(typeof top.snippet.text, 'string');
+    assert.ok(top.snippet.highlights.length > 0, 'the query words are marked in the snippet');
   });
 
   it('--mode bm25 and --mode hybrid answer the quickstart questions (dense is covered above)', async () => {

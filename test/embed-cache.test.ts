@@ -199,7 +199,7 @@ describe('EmbeddingCache', () => {
     try {
       process.env['RAG_CACHE_DIR'] = '/tmp/rag-x';
       process.env['XDG_CACHE_HOME'] = '/tmp/xdg';
-      assert.equal(defaultCacheDir(), '/tmp/rag-x');
+      assert.equal(defaultCacheDir(), '/tmp/rag-x/embeddings');
       delete process.env['RAG_CACHE_DIR'];
       assert.equal(defaultCacheDir(), '/tmp/xdg/rag/embeddings');
       delete process.env['XDG_CACHE_HOME'];

@@ -77,10 +77,11 @@ describe('--json shapes', () => {
           end: 'number',
           headings: ['string'],
           text: 'string',
-          snippet: 'string',
+          snippet: { text: 'string', highlights: [['number']], truncatedStart: 'boolean', truncatedEnd: 'boolean' },
         },
       ],
     });
+    assert.equal(out['formatVersion'], 2, 'snippet became an object in format 2');
   });
 
   it('rag models', async () => {
@@ -115,7 +116,7 @@ describe('--json shapes', () => {
   });
 
   it('rag cache info and clear', async () => {
-    const dir = path.join(cwd, '.rag-cache');
+    const dir = path.join(cwd, '.rag-cache', 'embeddings');
     await mkdir(dir, { recursive: true });
     const cache = await EmbeddingCache.open('ab'.repeat(32), 4, { dir, modelId: 'openai:m' });
     await cache.putMany([['x', Float32Array.of(1, 0, 0, 0)]]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,7 +28,7 @@ after(async () => {
 });
 
 describe('a local ONNX model folder through ingest, query and eval', () => {
-  it('chunks in model tokens, records the model, and refuses to guess the folder later', async () => {
+  it('chunks in model tokens, records the model and its folder, and reopens that folder later', async () => {
     const index = path.join(root, 'idx');
     const cacheDir = path.join(root, 'cache');
     const summary = await ingest({ paths: [EN_DOCS], index, model: modelDir, cacheDir });
@@ -46,17 +46,45 @@ describe('a local ONNX model folder through ingest, query and eval', () => {
     assert.equal(hits.results.length, 3);
     assert.ok(hits.results[0]!.score >= hits.results[2]!.score);
 
-    await assert.rejects(query({ text: 'rotate API keys', index, k: 3 }), (e: unknown) => {
-      assert.ok(e instanceof RagError);
-      assert.match(e.message, /built with the local model folder "tiny-mean"; pass --model with the path to that folder/);
-      return true;
-    });
+    assert.equal(store.manifest.model.path, modelDir, 'the absolute folder is stored');
+    assert.match(store.manifest.model.revision ?? '', /^local-[0-9a-f]{16}$/);
+    // No --model: the stored folder is used, with the same results.
+    const reopened = await query({ text: 'rotate API keys', index, k: 3 });
+    assert.deepEqual(reopened.results.map((r) => r.chunkId), hits.results.map((r) => r.chunkId));
     await assert.rejects(query({ text: 'x', index, model: 'hash' }), /was built with model local:tiny-mean, not hash/);
 
     // The second run reads every vector from the embedding cache: nothing changed, nothing embedded.
     const again = await ingest({ paths: [EN_DOCS], index, model: modelDir, cacheDir });
     assert.equal(again.chunks.embedded, 0);
     assert.equal(again.documents.unchanged, 18);
+  });
+
+  it('says so when the stored folder was moved, and when its files changed', async () => {
+    const folder = path.join(root, 'tiny-copy');
+    await cp(modelDir, folder, { recursive: true });
+    const index = path.join(root, 'idx-copy');
+    await ingest({ paths: [path.join(EN_DOCS, 'security')], index, model: folder, cacheDir: path.join(root, 'cache-copy') });
+    // Same name, another parent: the model's id (local:<folder name>) stays the same.
+    await mkdir(path.join(root, 'elsewhere'));
+    const moved = path.join(root, 'elsewhere', 'tiny-copy');
+    await rename(folder, moved);
+    await assert.rejects(query({ text: 'keys', index }), (e: unknown) => {
+      assert.ok(e instanceof RagError && e.code === 'model-invalid');
+      assert.equal(e.summary, `index ${index} was built with the local model folder ${folder}, which is no longer there (moved or deleted)`);
+      assert.equal(e.hint, 'pass --model with its new path');
+      return true;
+    });
+    // The moved folder given explicitly is the same model (same files): accepted.
+    assert.ok((await query({ text: 'keys', index, model: moved })).results.length > 0);
+    await rename(moved, folder);
+    const configPath = path.join(folder, 'tokenizer_config.json');
+    const config = existsSync(configPath) ? (JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>) : {};
+    await writeFile(configPath, JSON.stringify({ ...config, edited_by_test: true }));
+    await assert.rejects(query({ text: 'keys', index }), (e: unknown) => {
+      assert.ok(e instanceof RagError && e.code === 'model-mismatch');
+      assert.match(e.message, new RegExp(`^the model folder ${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed since index .* was built with it`));
+      return true;
+    });
   });
 
   it('evaluates next to the built-in model, with token counts and cost per run', async () => {

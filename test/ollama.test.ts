@@ -88,10 +88,11 @@ describe('createOllamaEmbedder', () => {
     );
     const gone = await startOllamaServer();
     await gone.close();
-    const error = await rejection(createOllamaEmbedder('m', { host: gone.origin, ...fast, maxRetries: 1 }));
+    const error = await rejection(createOllamaEmbedder('m', { host: gone.origin, ...fast, maxRetries: 5, retryBaseMs: 600_000, retryMaxMs: 600_000 }));
+    assert.equal(error.code, 'endpoint-unreachable');
     assert.equal(
       error.message,
-      `Ollama at ${gone.origin} failed: ECONNREFUSED after 2 attempts; is \`ollama serve\` running? (set OLLAMA_HOST if it listens elsewhere)`,
+      `Ollama at ${gone.origin} refused the connection: nothing is listening at ${new URL(gone.origin).host} (ECONNREFUSED); is \`ollama serve\` running? (set OLLAMA_HOST if it listens elsewhere)`,
     );
   });
 });

@@ -190,12 +190,30 @@ describe('createOpenAIEmbedder', () => {
     assert.equal(server.requests.length, 3, '4xx are not retried');
   });
 
-  it('reports an unreachable endpoint with the cause and attempts', async () => {
+  it('names a refused connection (a closed port on 127.0.0.1) at once, without retrying', async () => {
     const gone = await startOpenAIServer();
     const origin = gone.origin;
     await gone.close();
-    const error = await rejection(createOpenAIEmbedder('m', { baseUrl: `${origin}/v1`, maxRetries: 1, ...fast }));
-    assert.equal(error.message, `the endpoint at ${origin}/v1/embeddings failed: ECONNREFUSED after 2 attempts; check the base URL and your network`);
+    // A backoff this long would make a retry hang the test: failing at once is the behaviour under test.
+    const error = await rejection(createOpenAIEmbedder('m', { baseUrl: `${origin}/v1`, maxRetries: 5, timeoutMs: 2000, retryBaseMs: 600_000, retryMaxMs: 600_000 }));
+    assert.equal(error.code, 'endpoint-unreachable');
+    assert.equal(
+      error.message,
+      `the endpoint at ${origin}/v1/embeddings refused the connection: nothing is listening at ${new URL(origin).host} (ECONNREFUSED); check the base URL and your network`,
+    );
+  });
+
+  it('names a DNS failure as such and tries once', async () => {
+    let calls = 0;
+    const fetchImpl: typeof fetch = async () => {
+      calls++;
+      // What undici throws for a name that does not resolve.
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND embeddings.example.invalid'), { code: 'ENOTFOUND' }) });
+    };
+    const error = await rejection(createOpenAIEmbedder('m', { baseUrl: 'https://embeddings.example.invalid/v1', fetchImpl, maxRetries: 5, retryBaseMs: 600_000, retryMaxMs: 600_000 }));
+    assert.equal(calls, 1);
+    assert.equal(error.code, 'endpoint-unreachable');
+    assert.match(error.message, /^the endpoint at https:\/\/embeddings\.example\.invalid\/v1\/embeddings cannot be reached: the host name in embeddings\.example\.invalid does not resolve \(DNS lookup failed: ENOTFOUND\)/);
   });
 
   it('never puts the API key into an error message, the info or the fingerprint', async () => {

@@ -49,7 +49,8 @@ describe('public API', () => {
 
   it('every runtime export the README lists exists in the built module', async () => {
     const library: Record<string, unknown> = await import('../src/index.js');
-    for (const name of Object.keys(library)) assert.ok(exportedNames().includes(name), name);
+    const names = exportedNames(); // one compiler program, not one per export
+    for (const name of Object.keys(library)) assert.ok(names.includes(name), name);
     assert.equal(typeof library['ingest'], 'function');
   });
 });

@@ -11,7 +11,7 @@ import { fusionOptions } from './fusion-options.js';
 import { rerankOptions } from './rerank-options.js';
 import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
-import { err } from './ui.js';
+import { err, JSON_FORMAT_VERSION } from './ui.js';
 import { packageVersion } from '../version.js';
 
 /** What every command action gets besides its arguments and options. */
@@ -236,8 +236,10 @@ export async function main(argv: string[]): Promise<number> {
 /** Prints what went wrong (one line; the stack only with --verbose) and chooses the exit code. */
 async function reportError(error: unknown, argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  const json = wantsJson(argv);
   if (error instanceof CommanderError) {
-    // commander has already printed its message (or the help / version text).
+    // commander has already printed its message (or the help / version text) on stderr.
+    if (error.exitCode !== 0 && json) printJsonError('usage', usageLine(error.message, 'rag', false), 'run `rag --help` for usage');
     return error.exitCode === 0 ? EXIT.ok : EXIT.userError;
   }
   // Loaded only here: colours (chalk) are not needed to print help or to run a command.
@@ -246,8 +248,10 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
   if (known !== undefined && !(verbose && !(error instanceof RagError))) {
     process.stderr.write(`${err.red('rag:')} ${known.message}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (json) printJsonError(known.code, known.summary, known.hint);
     return exitCodeForError(known.code);
   }
+  if (json) printJsonError('bug', error instanceof Error ? error.message : String(error), 'this is a bug in rag; rerun with --verbose for the stack trace and report it');
   process.stderr.write(`${err.red('rag: unexpected error:')} ${error instanceof Error ? error.message : String(error)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   else process.stderr.write('(this is a bug in rag; rerun with --verbose for the stack trace and report it)\n');
@@ -255,9 +259,23 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
 }
 
 /** `error: unknown option '--x'\n(Did you mean --y?)\n` -> `rag: unknown option '--x' (Did you mean --y?) (run ...)`. */
-function usageLine(message: string, command = 'rag'): string {
+function usageLine(message: string, command = 'rag', decorated = true): string {
   const text = message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-  return `${err.red('rag:')} ${text} (run \`${command} --help\` for usage)`;
+  return decorated ? `${err.red('rag:')} ${text} (run \`${command} --help\` for usage)` : text;
+}
+
+/** `--json` anywhere before a `--` separator: the error then goes to stdout as JSON as well. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * Under --json, programs read the error from stdout as one JSON document (the one stderr line
+ * stays for people). `code` is an {@link ErrorCode}, `usage` for a bad command line, or `bug`.
+ */
+function printJsonError(code: string, message: string, hint: string | undefined): void {
+  process.stdout.write(`${JSON.stringify({ formatVersion: JSON_FORMAT_VERSION, error: { code, message, hint: hint ?? null } }, null, 2)}\n`);
 }
 
 /** Errors the environment causes (permissions, full disk) are the user's to fix, not bugs. */

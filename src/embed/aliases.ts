@@ -230,10 +230,10 @@ export function findModel(alias: string): ModelEntry | undefined {
 
 export function unknownModelError(spec: string): RagError {
   const close = suggestAliases(spec);
-  const hint = close.length > 0 ? `did you mean ${close.join(' or ')}? ` : '';
-  return new RagError('model-unknown', 
-    `unknown model '${spec}'; ${hint}run \`rag models\` for the list (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)`,
-  );
+  const suggestion = close.length > 0 ? `did you mean ${close.join(' or ')}? ` : '';
+  return new RagError('model-unknown', `unknown model '${spec}'`, {
+    hint: `${suggestion}run \`rag models\` for the list (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)`,
+  });
 }
 
 /** Aliases within a small edit distance of `spec` (case-insensitive), closest first, at most 3. */

@@ -1,7 +1,10 @@
 /**
- * The one rule for where rag caches things: `$RAG_CACHE_DIR`, else `$XDG_CACHE_HOME/rag/embeddings`,
- * else `~/.cache/rag/embeddings`. Under it, one folder per model fingerprint holding the vectors
- * file, and the chunk lists of src/ingest/chunk-cache.ts in `chunks/`.
+ * The one rule for where rag caches things, embeddings and models alike. The root is
+ * `$RAG_CACHE_DIR` (a relative value is taken from the current directory), else
+ * `$XDG_CACHE_HOME/rag` when that is an absolute path (the XDG spec says to ignore a relative
+ * one), else `~/.cache/rag`. Under it: `embeddings/` (one folder per model fingerprint holding
+ * the vectors file, and the chunk lists of src/ingest/chunk-cache.ts in `chunks/`) and `models/`
+ * (hub downloads).
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -13,13 +16,23 @@ export const VECTORS_FILE = 'vectors.bin';
 /** The folder of cached chunk lists under the cache directory. */
 export const CHUNKS_FOLDER = 'chunks';
 
-/** Where the cache lives when no `dir` is given: `$RAG_CACHE_DIR`, else the XDG cache. */
-export function defaultCacheDir(): string {
-  const explicit = process.env['RAG_CACHE_DIR'];
-  if (explicit !== undefined && explicit !== '') return explicit;
-  const xdg = process.env['XDG_CACHE_HOME'];
-  const base = xdg !== undefined && xdg !== '' ? xdg : path.join(os.homedir(), '.cache');
-  return path.join(base, 'rag', 'embeddings');
+/** rag's cache root (see the module comment). */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env['RAG_CACHE_DIR'];
+  if (explicit !== undefined && explicit !== '') return path.resolve(explicit);
+  const xdg = env['XDG_CACHE_HOME'];
+  const base = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'rag');
+}
+
+/** Where the embedding cache lives when no `dir` is given: `<cache root>/embeddings`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheRoot(env), 'embeddings');
+}
+
+/** Where hub models are cached when no `cacheDir` is given: `<cache root>/models`. */
+export function defaultModelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheRoot(env), 'models');
 }
 
 /** Folder name for a fingerprint: itself when it is a plain token (a sha256 hex), else its hash. */

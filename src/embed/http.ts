@@ -114,6 +114,30 @@ function errorCode(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown error';
 }
 
+/**
+ * Failures that retrying cannot fix within a run, named for what they are: nothing listens at
+ * the port, or the name does not resolve. Retrying them cost 13 s for a typo'd URL; a transient
+ * DNS failure (EAI_AGAIN), a reset or a timeout is still retried.
+ */
+function permanentNetworkError(url: string, code: string): string | undefined {
+  let where = url;
+  try {
+    const parsed = new URL(url);
+    where = parsed.host;
+  } catch {
+    // keep the URL as given
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `refused the connection: nothing is listening at ${where} (ECONNREFUSED)`;
+    case 'ENOTFOUND':
+    case 'EAI_NONAME':
+      return `cannot be reached: the host name in ${where} does not resolve (DNS lookup failed: ${code})`;
+    default:
+      return undefined;
+  }
+}
+
 function describeFailure(failure: Failure, timeoutMs: number): string {
   switch (failure.kind) {
     case 'status':
@@ -162,6 +186,13 @@ async function requestJson(url: string, payload: string | undefined, options: Po
       text = await response.text();
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
+      if (!timeout.aborted) {
+        const permanent = permanentNetworkError(url, errorCode(error));
+        if (permanent !== undefined) {
+          const hint = options.unreachableHint === undefined ? {} : { hint: options.unreachableHint };
+          throw new RagError('endpoint-unreachable', redact(`${options.describe} ${permanent}`, options.secrets), { ...hint, cause: error });
+        }
+      }
       last = timeout.aborted ? { kind: 'timeout' } : { kind: 'network', code: errorCode(error) };
       continue;
     }

@@ -130,6 +130,7 @@ export async function createOllamaEmbedder(model: string, options: OllamaEmbedde
     dimension,
     normalize: true,
     params: { host: new URL(baseUrl).host },
+    endpoint: withoutCredentials(baseUrl),
     ...(revision === undefined ? {} : { revision }),
     ...(options.queryPrefix === undefined ? {} : { queryPrefix: options.queryPrefix }),
     ...(options.passagePrefix === undefined ? {} : { passagePrefix: options.passagePrefix }),
@@ -172,4 +173,12 @@ async function modelDigest(url: string, model: string, options: Parameters<typeo
     }
   }
   return undefined;
+}
+
+/** OLLAMA_HOST may carry a user and password for a proxy; the index stores the URL without them. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href.replace(/\/+$/, '');
 }

@@ -3,7 +3,10 @@
  * opened as it was built (its provider reads the options back from the stored model info).
  */
 import { assertCompatible, type IndexIdentity } from '../model/compatibility.js';
+import { RagError } from '../errors.js';
+import type { ModelInfo } from '../model/model-info.js';
 import { EmbeddingCache } from './cache.js';
+import { endpointForReopen } from './endpoint.js';
 import { withCache } from './cached-embedder.js';
 import { providerFor, providerNamed } from './providers.js';
 import { DEFAULT_MODEL, resolveModel } from './registry.js';
@@ -49,10 +52,16 @@ export async function openModelFor(existing: ExistingIndex | undefined, choice: 
         // Reopen with the settings the index was built with (dtype, pooling ...) unless told otherwise.
         if (spec === built.model.id) defaults = providerNamed(built.model.provider).reopen(built.model, existing.location).options;
       }
+      if (spec === built.model.id) {
+        // Before the factory's first request: that probe would already go to the wrong server.
+        const endpoint = endpointForReopen(existing.location, built.model, resolveOptions.baseUrl);
+        if (endpoint !== undefined) defaults = { ...defaults, baseUrl: endpoint };
+      }
     }
     embedder = await resolveModel(spec, { ...defaults, ...withoutUndefined(resolveOptions) });
   }
   if (existing !== undefined && built !== undefined) {
+    assertSameFolderContent(existing.location, built.model, embedder.info);
     assertCompatible(existing.location, built, { modelId: embedder.info.id, modelFingerprint: embedder.fingerprint, model: embedder.info });
   }
   if (options.cache && embedder.cacheable) {
@@ -67,4 +76,12 @@ export async function openModelFor(existing: ExistingIndex | undefined, choice: 
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The same local folder whose files changed: said as such, not as "another model". */
+function assertSameFolderContent(location: string, built: ModelInfo, now: ModelInfo): void {
+  if (built.path === undefined || now.path === undefined || built.id !== now.id || built.revision === now.revision) return;
+  throw new RagError('model-mismatch', `the model folder ${now.path} changed since index ${location} was built with it (files hash ${built.revision ?? 'unknown'}, now ${now.revision ?? 'unknown'})`, {
+    hint: 'restore the files the index was built with, or rebuild it with `rag ingest --rebuild`',
+  });
 }

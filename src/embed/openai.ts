@@ -122,6 +122,7 @@ export async function createOpenAIEmbedder(model: string, options: OpenAIEmbedde
     dimension,
     normalize: true,
     params,
+    endpoint: base.href.replace(/\/+$/, ''),
     ...(options.queryPrefix === undefined ? {} : { queryPrefix: options.queryPrefix }),
     ...(options.passagePrefix === undefined ? {} : { passagePrefix: options.passagePrefix }),
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),

@@ -6,6 +6,7 @@
  *
  * Cheap to import: each provider's code loads only when a spec of its own is opened.
  */
+import { existsSync } from 'node:fs';
 import { RagError } from '../errors.js';
 import type { ModelInfo, ProviderName } from '../model/model-info.js';
 import { findModel } from './aliases.js';
@@ -106,13 +107,22 @@ const transformers: ModelProvider = {
     return openTransformersSpec(spec, options);
   },
   reopen(info, location) {
-    if (info.id.startsWith('local:')) {
-      throw new RagError('model-invalid', `index ${location} was built with the local model folder "${info.name}"; pass --model with the path to that folder`);
-    }
     const options: ResolveOptions = withPrefixes(info, numberParam(info, 'dimensions', {}));
     const dtype = info.params?.['dtype'];
     if (dtype === 'fp32' || dtype === 'fp16' || dtype === 'q8' || dtype === 'q4') options.dtype = dtype;
     if (info.pooling !== undefined) options.pooling = info.pooling;
+    if (info.id.startsWith('local:')) {
+      // Indexes written before the folder's path was stored know only its name.
+      if (info.path === undefined) {
+        throw new RagError('model-invalid', `index ${location} was built with the local model folder "${info.name}"`, { hint: 'pass --model with the path to that folder' });
+      }
+      if (!existsSync(info.path)) {
+        throw new RagError('model-invalid', `index ${location} was built with the local model folder ${info.path}, which is no longer there (moved or deleted)`, {
+          hint: 'pass --model with its new path',
+        });
+      }
+      return { spec: info.path, options };
+    }
     return { spec: info.id, options };
   },
 };

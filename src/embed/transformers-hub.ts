@@ -4,7 +4,6 @@
  * blocked or missing hub fails in seconds with one line instead of a stack trace after retries.
  */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { RagError } from '../errors.js';
 
@@ -12,16 +11,8 @@ export const DEFAULT_HUB = 'https://huggingface.co';
 /** How long the reachability probe waits for the hub to answer. */
 export const DEFAULT_HUB_TIMEOUT_MS = 10_000;
 
-/**
- * Directory holding downloaded models: `$RAG_CACHE_DIR/models`, else
- * `$XDG_CACHE_HOME/rag/models`, else `~/.cache/rag/models`. Never inside node_modules, where
- * transformers.js would put them (lost on every reinstall, unwritable in global installs).
- */
-export function defaultModelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.RAG_CACHE_DIR) return path.join(env.RAG_CACHE_DIR, 'models');
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'rag', 'models');
-}
+// The cache rule is one for embeddings and models: cache-dir.ts.
+export { defaultModelCacheDir } from './cache-dir.js';
 
 /** Hub base URL without a trailing slash: `HF_ENDPOINT` when set. */
 export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {

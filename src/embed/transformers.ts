@@ -118,6 +118,8 @@ function serialized<T>(task: () => Promise<T>): Promise<T> {
  * so an unreachable hub fails in seconds with one line naming HF_ENDPOINT and --model.
  */
 export async function loadTransformersEmbedder(spec: TransformersModelSpec, options: TransformersLoadOptions = {}): Promise<TransformersEmbedder> {
+  // Before any download or cache check: a missing optional package is what the user must fix first.
+  assertTransformersInstalled();
   const dtype = spec.dtype ?? 'fp32';
   const modelFile = `model${DTYPE_SUFFIX[dtype]}.onnx`;
   const cacheDir = options.cacheDir ?? defaultModelCacheDir();
@@ -239,11 +241,29 @@ function widestLayer(config: Record<string, unknown>): number | undefined {
   return widths.length > 0 ? Math.max(...widths) : undefined;
 }
 
+function missingTransformers(error: unknown): RagError {
+  // An optional peer: users of `hash`, OpenAI-compatible or Ollama models never install
+  // onnxruntime, whose install script fails on some machines (e.g. an unsupported CUDA).
+  return new RagError('dependency-missing', 'local ONNX models (aliases, hf:ORG/NAME, model folders) need the optional package @huggingface/transformers, which is not installed', {
+    hint: 'install it next to rag: npm install @huggingface/transformers@^3.8.1',
+    cause: error,
+  });
+}
+
+/** Resolving is cheap (no module is evaluated), so a deferred load can check it up front. */
+function assertTransformersInstalled(): void {
+  try {
+    import.meta.resolve('@huggingface/transformers');
+  } catch (error) {
+    throw missingTransformers(error);
+  }
+}
+
 async function importTransformers(): Promise<TransformersModule> {
   try {
     return await import('@huggingface/transformers');
   } catch (error) {
-    throw new RagError('model-unavailable', 'local models need the @huggingface/transformers package; reinstall rag with its dependencies', { cause: error });
+    throw missingTransformers(error);
   }
 }
 
@@ -383,6 +403,7 @@ export class TransformersEmbedder implements Embedder {
       maxTokens: this.#maxTokens,
       languages: spec.languages,
       params,
+      ...(spec.source.kind === 'local' ? { path: path.resolve(spec.source.dir) } : {}),
     };
     this.fingerprint = fingerprintOf(this.info);
     if (parts.loaded) this.#ready = this.#readyFrom(parts.loaded);

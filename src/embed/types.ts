@@ -10,7 +10,7 @@ export interface ResolveOptions {
   pooling?: Pooling;
   /** Never use the network: hub models must already be in the cache. */
   offline?: boolean;
-  /** Model cache directory. Default `$RAG_CACHE_DIR/models`, `$XDG_CACHE_HOME/rag/models` or `~/.cache/rag/models`. */
+  /** Model cache directory. Default `<cache root>/models` (src/embed/cache-dir.ts: `$RAG_CACHE_DIR`, `$XDG_CACHE_HOME/rag` or `~/.cache/rag`). */
   cacheDir?: string;
   /** Replaces the model's query prefix/instruction ('' for none). */
   queryPrefix?: string;

@@ -8,7 +8,10 @@ import type { ModelInfo } from './model-info.js';
  * the dimension) gives a different one.
  */
 export function fingerprintOf(info: ModelInfo): string {
-  return createHash('sha256').update(canonicalJson(info)).digest('hex');
+  // `endpoint` and `path` say where the model runs or lives, not what it computes; indexes from
+  // before they existed keep their fingerprint.
+  const { endpoint: _endpoint, path: _path, ...vectorsSettings } = info;
+  return createHash('sha256').update(canonicalJson(vectorsSettings)).digest('hex');
 }
 
 /** JSON with object keys sorted recursively and undefined members omitted (as JSON.stringify does). */

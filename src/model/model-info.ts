@@ -28,4 +28,16 @@ export interface ModelInfo {
   languages?: string[];
   /** Extra settings that change vectors (dtype, dimensions parameter, hashing parameters ...). */
   params?: Record<string, string | number | boolean>;
+  /**
+   * Base URL an HTTP model (openai:, ollama:) was reached at, never with credentials; queries on
+   * the index go there. Left out of the fingerprint: where a model runs does not change its
+   * vectors (the host, in `params`, already tells servers apart).
+   */
+  endpoint?: string;
+  /**
+   * Absolute folder of a local model (`local:` ids), so the index reopens it without --model;
+   * `revision` holds the hash of its files. Not in the fingerprint: moving a folder does not change
+   * its vectors.
+   */
+  path?: string;
 }

@@ -10,6 +10,9 @@ import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { err, log, out, printJson } from '../ui.js';
 
+/** `rag query --json`: 2 since `snippet` became {text, highlights, truncatedStart, truncatedEnd}. */
+export const QUERY_JSON_FORMAT_VERSION = 2;
+
 export interface QueryCommandOptions extends ModelFlags, FusionFlags, RerankFlags {
   index: string;
   k: number;
@@ -56,16 +59,20 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
   });
   for (const notice of result.notices) log(`${err.yellow('note:')} ${notice}`);
   if (opts.json) {
-    printJson({
-      query: result.query,
-      model: result.model,
-      mode: result.mode,
-      ...(result.fusion === undefined ? {} : { fusion: result.fusion }),
-      ...(result.rerank === undefined ? {} : { rerank: result.rerank }),
-      index: result.index,
-      results: result.results.map(({ snippet, ...hit }) => ({ ...hit, snippet: snippet.text })),
-      ...(opts.timings ? { timings: { startup, ...result.timings } } : {}),
-    });
+    // The hits exactly as the library's QueryHit, snippet included (an object since format 2).
+    printJson(
+      {
+        query: result.query,
+        model: result.model,
+        mode: result.mode,
+        ...(result.fusion === undefined ? {} : { fusion: result.fusion }),
+        ...(result.rerank === undefined ? {} : { rerank: result.rerank }),
+        index: result.index,
+        results: result.results,
+        ...(opts.timings ? { timings: { startup, ...result.timings } } : {}),
+      },
+      QUERY_JSON_FORMAT_VERSION,
+    );
     return;
   }
   const stage = result.rerank === undefined ? '' : ` · reranked by ${result.rerank.id} (top ${result.rerank.depth})`;

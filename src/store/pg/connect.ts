@@ -12,17 +12,9 @@ import { RagError, type ErrorCode } from '../../errors.js';
 import type { PgLocation } from './location.js';
 import { lookupPgPass } from './pgpass.js';
 
-/** Connections per pool: one writer plus a few concurrent readers is all a CLI run needs. */
-export const DEFAULT_POOL_SIZE = 4;
+import { DEFAULT_POOL_SIZE, type PgPoolOptions } from './pool-options.js';
 
-export interface PgPoolOptions {
-  /** Maximum connections (default {@link DEFAULT_POOL_SIZE}). */
-  max?: number;
-  /** Environment for PGPASSWORD / PGPASSFILE / HOME (default process.env). */
-  env?: NodeJS.ProcessEnv;
-  /** Called with warnings worth telling the user (e.g. a table without an HNSW index). */
-  onWarning?: (message: string) => void;
-}
+export { DEFAULT_POOL_SIZE, type PgPoolOptions };
 
 /** A pool for `location`. Connecting happens on first use; errors come back through {@link pgError}. */
 export function createPool(location: PgLocation, options: PgPoolOptions = {}): pg.Pool {

@@ -22,7 +22,8 @@ import { efFor } from '../hnsw.js';
 import { newManifestFields, type IndexInit, type Operation } from '../transaction.js';
 import { damaged, noIndex } from '../manifest.js';
 import type { IndexInfo, IndexReader, SearchHit } from '../reader.js';
-import { createPool, endPool, errorCode, pgError, type PgPoolOptions } from './connect.js';
+import { createPool, endPool, errorCode, pgError } from './connect.js';
+import type { PgPoolOptions } from './pool-options.js';
 import { parsePgLocation, type PgLocation } from './location.js';
 
 /** Version of the table layout this code writes and reads. */

@@ -9,7 +9,8 @@ import { DEFAULT_LOCK_TIMEOUT_MS } from '../lock.js';
 import { normalized } from '../flat-vectors.js';
 import { assertWritable, Transaction, type IndexInit, type Operation } from '../transaction.js';
 import type { IndexWriter } from '../reader.js';
-import { createPool, endPool, pgError, type PgPoolOptions } from './connect.js';
+import { createPool, endPool, pgError } from './connect.js';
+import type { PgPoolOptions } from './pool-options.js';
 import { parsePgLocation, type PgLocation } from './location.js';
 import {
   annExpression,
