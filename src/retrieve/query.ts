@@ -3,6 +3,7 @@ import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
 import { openModelFor } from '../embed/open-model.js';
+import { withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
 import { openIndex, resolveLocation } from '../store/open.js';
@@ -31,6 +32,8 @@ export interface QueryOptions {
    * model was built with, else `t2s`. A `hash` index built with another fold is refused.
    */
   scriptFold?: ScriptFold;
+  /** A query adapter (`rag tune adapter`) for the index's model; another model's is refused. */
+  adapter?: QueryAdapter;
 }
 
 export interface QueryHit {
@@ -106,7 +109,8 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     const stats = store.corpusStatistics();
     if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
     const embedTime = { ms: 0 };
-    const hits = await openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold }).search(text, k);
+    const queryEmbedder = options.adapter === undefined ? embedder : withQueryAdapter(embedder, options.adapter);
+    const hits = await openRetriever(store, timingQueries(queryEmbedder, embedTime), mode, { scriptFold }).search(text, k);
     const results: QueryHit[] = hits.map((hit, i) => ({
       rank: i + 1,
       score: hit.score,

@@ -1,3 +1,4 @@
+import { readAdapter } from '../../embed/query-adapter.js';
 import { query } from '../../retrieve/query.js';
 import type { QueryResult } from '../../retrieve/query.js';
 import type { Snippet } from '../../retrieve/snippet.js';
@@ -13,6 +14,7 @@ export interface QueryCommandOptions extends ModelFlags {
   model?: string;
   json?: boolean;
   timings?: boolean;
+  adapter?: string;
 }
 
 export async function runQuery(text: string, opts: QueryCommandOptions): Promise<void> {
@@ -26,6 +28,7 @@ export async function runQuery(text: string, opts: QueryCommandOptions): Promise
     ...(opts.model === undefined ? {} : { model: opts.model }),
     modelOptions: modelOptionsFrom(opts),
     ...(opts.scriptFold === undefined ? {} : { scriptFold: opts.scriptFold }),
+    ...(opts.adapter === undefined ? {} : { adapter: await readAdapter(opts.adapter) }),
   });
   if (opts.json) {
     printJson({
