@@ -8,6 +8,8 @@
  * rest, which the matrix is fitted on. Stopping on the test split itself would pick the epoch
  * that happens to suit those queries and overstate the gain measured on them.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { applyAdapter, serializeAdapter, type QueryAdapter } from '../embed/query-adapter.js';
 import { compareRuns } from '../eval/compare.js';
 import { evaluateRun } from '../eval/metrics.js';
@@ -115,7 +117,10 @@ export async function trainAdapterOn(corpus: TuneCorpus, options: Omit<AdapterOp
       trainSeconds,
     },
   };
-  if (options.out !== undefined) await writeFileAtomic(options.out, serializeAdapter(adapter));
+  if (options.out !== undefined) {
+    await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
+    await writeFileAtomic(options.out, serializeAdapter(adapter));
+  }
   return {
     adapter,
     ...(options.out === undefined ? {} : { file: options.out }),

@@ -6,6 +6,7 @@
  * `neg_ids`). The held-out queries are written beside it in the same format and as a qrels file
  * that `rag eval --split FILE` scores, so a fine-tuned model can be measured on queries it never saw.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic, writeFileAtomicStream } from '../store/atomic.js';
 import { packageVersion } from '../version.js';
@@ -72,6 +73,7 @@ export async function exportTrainingData(options: ExportOptions): Promise<Export
       neg_ids: e.negatives.map((r) => corpus.docIds[r.doc]),
     })}\n`;
   };
+  await mkdir(path.dirname(files.train), { recursive: true });
   await writeFileAtomicStream(files.train, examples.train.map(line));
   await writeFileAtomicStream(files.heldOut, examples.test.map(line));
   const byId = new Map(corpus.queries.map((q) => [q.id, q]));
