@@ -114,7 +114,9 @@ export function fitAdapter(dimension: number, examples: readonly FitExample[], o
         // Through the normalisation: g_a = (g_u − (g_u·u) u) / |a|
         let dotGu = 0;
         for (let r = 0; r < d; r++) dotGu += gu[r]! * a[r]!;
-        for (let r = 0; r < d; r++) gu[r] = (gu[r]! - dotGu * a[r]!) / norm;
+        // Also averaged over the batch here, once, instead of per column below.
+        const scale = 1 / (norm * batch.length);
+        for (let r = 0; r < d; r++) gu[r] = (gu[r]! - dotGu * a[r]!) * scale;
         for (let j = 0; j < d; j++) {
           const x = q[j]!;
           if (x === 0) continue;
@@ -123,7 +125,7 @@ export function fitAdapter(dimension: number, examples: readonly FitExample[], o
             g = new Float32Array(d);
             grads.set(j, g);
           }
-          for (let r = 0; r < d; r++) g[r]! += (x * gu[r]!) / batch.length;
+          for (let r = 0; r < d; r++) g[r]! += x * gu[r]!;
         }
       });
       step++;
