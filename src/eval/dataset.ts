@@ -399,6 +399,10 @@ function parseGrade(file: string, lineNo: number, docId: string, v: unknown): nu
 
 async function loadSimple(root: string, options: LoadDatasetOptions): Promise<LabeledDataset> {
   const queriesFile = path.join(root, 'queries.jsonl');
+  // Ignoring it would score every query, the training ones included, as if held out.
+  if (options.split?.endsWith('.tsv')) {
+    throw new RagError('usage', `--split ${options.split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); ${root} has the simple layout`);
+  }
   if ((await exists(queriesFile)) !== 'file') {
     throw new RagError('dataset-invalid', `no queries.jsonl in ${root}: write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
   }
