@@ -18,6 +18,7 @@ import { fitAdapter, type FitExample } from '../src/tune/fit.js';
 import { toRow } from '../src/tune/corpus.js';
 import { exportTrainingData } from '../src/tune/export.js';
 import { HashEmbedder } from '../src/embed/hash.js';
+import { loadDataset } from '../src/eval/dataset.js';
 import { lines, runCli, tempDir } from './helpers/cli.js';
 
 function isCode(code: string): (e: unknown) => boolean {
@@ -232,6 +233,24 @@ async function writeDataset(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'queries.jsonl'), queries.map((q) => JSON.stringify(q)).join('\n') + '\n');
   await writeFile(path.join(dir, 'qrels', 'test.tsv'), ['query-id\tcorpus-id\tscore', ...queries.map((q) => `${q._id}\t${q.metadata.docId}\t1`)].join('\n') + '\n');
 }
+
+describe('loadDataset with a qrels file as split', () => {
+  it('reads a BEIR dataset\'s labels from the file, and refuses the simple layout', async () => {
+    const dir = await tempDir('tune-split');
+    try {
+      await writeDataset(path.join(dir, 'beir'));
+      await writeFile(path.join(dir, 'held.tsv'), 'query-id\tcorpus-id\tscore\ng1_0\tdoc1\t1\ng2_1\tdoc2\t1\n');
+      const ds = await loadDataset(path.join(dir, 'beir'), { split: path.join(dir, 'held.tsv') });
+      assert.deepEqual([...ds.queries.keys()], ['g1_0', 'g2_1']);
+      await mkdir(path.join(dir, 'simple'));
+      await writeFile(path.join(dir, 'simple', 'a.md'), '# a\n');
+      await writeFile(path.join(dir, 'simple', 'queries.jsonl'), '{"query": "a", "relevant": ["a.md"]}\n');
+      await assert.rejects(loadDataset(path.join(dir, 'simple'), { split: path.join(dir, 'held.tsv') }), /needs a BEIR-layout dataset/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('rag tune (end to end)', () => {
   let cwd: string;
