@@ -39,6 +39,9 @@ const { values } = parseArgs({
     hidden: { type: 'string', default: '384' },
     layers: { type: 'string', default: '2' },
     'skip-timing': { type: 'boolean', default: false },
+    // `rag tune --group-by-relevant`: the test side never asks about a document a training query
+    // was about (CMRC 2018 has ~4 questions per paragraph).
+    'group-by-relevant': { type: 'boolean', default: false },
   },
 });
 
@@ -65,7 +68,7 @@ async function qualityRows(work: string): Promise<void> {
       model = (await writeVocabModel(path.join(work, 'tiny'), texts, { hidden: Number(values.hidden), layers: Number(values.layers), vocab: 20000 })).dir;
     }
     const started = performance.now();
-    const corpus = await loadTuneCorpus({ dataset: DATASET, model, cache: false, modelOptions: { offline: true } });
+    const corpus = await loadTuneCorpus({ dataset: DATASET, model, cache: false, modelOptions: { offline: true }, groupByRelevant: values['group-by-relevant'] });
     const embedSeconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage();
     const r = await trainAdapterOn(corpus);
@@ -73,7 +76,7 @@ async function qualityRows(work: string): Promise<void> {
     const t = r.test.result;
     const verdict = t.ci[0] > 0 ? 'better' : t.ci[1] < 0 ? 'worse' : 'no difference shown';
     console.log(
-      `${values.dataset} · ${name} (${corpus.model.dimension} dims, ${corpus.chunkVectors.length} chunks): embedding ${embedSeconds.toFixed(1)} s; ` +
+      `${values.dataset}${values['group-by-relevant'] ? ' (grouped by relevant document)' : ''} · ${name} (${corpus.model.dimension} dims, ${corpus.chunkVectors.length} chunks): embedding ${embedSeconds.toFixed(1)} s; ` +
         `${r.trainQueries} train + ${r.validationQueries} validation queries, ${r.epochs.length} epochs (kept ${r.bestEpoch}), training ${r.trainSeconds.toFixed(1)} s wall (fit + scoring, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU incl. mining); ` +
         `validation nDCG@10 ${r.validation.plain.toFixed(4)} → ${r.validation.adapted.toFixed(4)}; ` +
         `test (${t.n} queries) ${t.meanA.toFixed(4)} → ${t.meanB.toFixed(4)}, ${signed(t.meanDiff)} [${signed(t.ci[0])}, ${signed(t.ci[1])}] p=${t.pValue.toFixed(3)} ` +

@@ -11,7 +11,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { seededRandom } from '../src/random.js';
 import { RagError } from '../src/errors.js';
-import { splitQueries } from '../src/tune/split.js';
+import { groupsByRelevant, splitQueries } from '../src/tune/split.js';
 import { mineNegatives, parseNegativeRange } from '../src/tune/negatives.js';
 import { applyAdapter, identityMatrix, parseAdapter, serializeAdapter, withQueryAdapter, type QueryAdapter } from '../src/embed/query-adapter.js';
 import { fitAdapter, type FitExample } from '../src/tune/fit.js';
@@ -46,6 +46,26 @@ describe('splitQueries', () => {
       // The same seed gives the same split, whatever the order the queries come in.
       const again = splitQueries([...ids].reverse(), (id) => groups.get(id)!, { testFraction: fraction, seed });
       assert.deepEqual(new Set(again.test), new Set(split.test));
+    }
+  });
+
+  it('with groupsByRelevant, no judged-relevant document is on both sides (property)', () => {
+    const random = seededRandom(13);
+    for (let trial = 0; trial < 200; trial++) {
+      const docs = 3 + Math.floor(random() * 40);
+      const queries = Array.from({ length: 4 + Math.floor(random() * 50) }, (_, i) => {
+        const relevant: Record<string, number> = {};
+        const k = 1 + Math.floor(random() * 3);
+        for (let j = 0; j < k; j++) relevant[`d${Math.floor(random() * docs)}`] = random() < 0.2 ? 0 : 1;
+        return { id: `q${i}`, relevant };
+      });
+      const groups = groupsByRelevant(queries);
+      if (new Set(groups.values()).size < 2) continue;
+      const split = splitQueries(queries.map((q) => q.id), (id) => groups.get(id)!, { seed: trial });
+      const byId = new Map(queries.map((q) => [q.id, q]));
+      const docsOf = (ids: string[]) => new Set(ids.flatMap((id) => Object.entries(byId.get(id)!.relevant).filter(([, g]) => g > 0).map(([d]) => d)));
+      const trainDocs = docsOf(split.train);
+      for (const d of docsOf(split.test)) assert.ok(!trainDocs.has(d), `trial ${trial}: ${d} relevant on both sides`);
     }
   });
 

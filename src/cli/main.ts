@@ -145,7 +145,8 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
             .option('--range <skip-depth>', 'sample negatives from ranks SKIP+1..DEPTH of the model\'s ranking (skipping likely unlabelled positives)', `${DEFAULT_NEGATIVE_RANGE.skip}-${DEFAULT_NEGATIVE_RANGE.depth}`)
             .option('--exclude-unjudged-top <n>', 'never use an unjudged document ranked in the top n as a negative', nonNegativeInt)
             .option('--test-fraction <f>', 'share of queries (grouped by source document for generated queries) held out', number, DEFAULT_TEST_FRACTION)
-            .option('--seed <n>', 'seed of the split and the negative sampling', nonNegativeInt, DEFAULT_SPLIT_SEED),
+            .option('--seed <n>', 'seed of the split and the negative sampling', nonNegativeInt, DEFAULT_SPLIT_SEED)
+            .option('--group-by-relevant', 'keep queries that share a relevant document on one side of the split (several questions per document)'),
         ),
       ),
     );

@@ -23,6 +23,7 @@ import { loadFile } from '../ingest/loaders/index.js';
 import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
 import { DEFAULT_MODEL } from '../embed/registry.js';
+import { groupsByRelevant } from './split.js';
 
 /** Options shared by `rag tune export` and `rag tune adapter`. */
 export interface TuneCorpusOptions {
@@ -39,6 +40,12 @@ export interface TuneCorpusOptions {
   /** Use the on-disk embedding cache (default true). */
   cache?: boolean;
   cacheDir?: string;
+  /**
+   * Split by judged-relevant document too: queries sharing a relevant document stay on one side
+   * (for human sets with several questions per document, such as CMRC 2018). Default false:
+   * generated queries are grouped by their source document, others split one by one.
+   */
+  groupByRelevant?: boolean;
   onProgress?: (event: { stage: 'embed-documents' | 'embed-queries'; done: number; total: number }) => void;
 }
 
@@ -53,7 +60,7 @@ export interface TuneCorpus {
   dataset: LabeledDataset;
   /** Labelled queries in file order. */
   queries: EvalQuery[];
-  /** queries.jsonl `metadata.docId` of generated queries (absent for other queries). */
+  /** The split group of a query: `metadata.docId` of generated queries, or its relevant-document component with `groupByRelevant`. */
   sourceDocument: ReadonlyMap<string, string>;
   docIds: string[];
   /** Document id -> full text (title included, as indexed). */
@@ -83,7 +90,7 @@ export async function loadTuneCorpus(options: TuneCorpusOptions): Promise<TuneCo
   const validated = checkDocuments(dataset, documents.map((d) => d.docId));
   const queries = evalQueries(validated).filter((q) => Object.values(q.relevant).some((g) => g > 0));
   if (queries.length === 0) throw new RagError('dataset-invalid', `dataset ${options.dataset} has no query with a relevant document to learn from`);
-  const sourceDocument = await readSourceDocuments(options.dataset);
+  const sourceDocument = options.groupByRelevant ? groupsByRelevant(queries) : await readSourceDocuments(options.dataset);
 
   const embedder = await openModelFor(undefined, options.model ?? DEFAULT_MODEL, {
     deferLoad: true,

@@ -58,3 +58,38 @@ export function splitQueries(queryIds: readonly string[], groupOf: (queryId: str
   for (const id of queryIds) (testGroups.has(groupOf(id)) ? test : train).push(id);
   return { train, test, trainGroups: groups.length - nTest, testGroups: nTest, seed, testFraction };
 }
+
+/**
+ * Query id -> group for `--group-by-relevant`: queries that share a judged-relevant document,
+ * directly or through other queries, form one group (connected components, union-find), so no
+ * relevant document is the answer on both sides of the split.
+ */
+export function groupsByRelevant(queries: ReadonlyArray<{ id: string; relevant: Readonly<Record<string, number>> }>): Map<string, string> {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    for (let y = x; y !== root; ) {
+      const next = parent.get(y)!;
+      parent.set(y, root);
+      y = next;
+    }
+    return root;
+  };
+  const add = (x: string): void => {
+    if (!parent.has(x)) parent.set(x, x);
+  };
+  for (const q of queries) {
+    const self = `query\0${q.id}`;
+    add(self);
+    for (const [doc, grade] of Object.entries(q.relevant)) {
+      if (grade <= 0) continue;
+      const node = `doc\0${doc}`;
+      add(node);
+      const a = find(self);
+      const b = find(node);
+      if (a !== b) parent.set(a, b);
+    }
+  }
+  return new Map(queries.map((q) => [q.id, find(`query\0${q.id}`)]));
+}

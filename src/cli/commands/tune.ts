@@ -23,6 +23,7 @@ interface TuneCommonFlags extends ModelFlags {
   chunkOverlap?: number;
   encoding?: TextEncoding;
   cache: boolean;
+  groupByRelevant?: boolean;
   json?: boolean;
 }
 
@@ -50,6 +51,7 @@ function corpusOptions(opts: TuneCommonFlags, bar: ProgressBar): TuneCorpusOptio
     ...(opts.chunkSize === undefined ? {} : { chunkSize: opts.chunkSize }),
     ...(opts.chunkOverlap === undefined ? {} : { chunkOverlap: opts.chunkOverlap }),
     cache: opts.cache,
+    ...(opts.groupByRelevant ? { groupByRelevant: true } : {}),
     onProgress: (p) => {
       bar.update(p.done, p.total);
       if (p.done === p.total) bar.done();
