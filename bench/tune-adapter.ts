@@ -54,7 +54,7 @@ function load(): string {
 const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
 
 async function qualityRows(work: string): Promise<void> {
-  for (const name of values.models.split(',')) {
+  for (const name of values.models.split(',').filter(Boolean)) {
     let model = name;
     if (name === 'tiny') {
       const texts: string[] = [];
