@@ -21,17 +21,15 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import onnxProto from 'onnx-proto';
-import { seededRandom } from '../src/random.js';
 import { IndexStore } from '../src/store/index-store.js';
-import { buildTinyOnnx, TINY_SPECIAL_TOKENS, writeTinyModel } from '../test/helpers/tiny-bert.js';
+import { TINY_SPECIAL_TOKENS } from '../test/helpers/tiny-bert.js';
+import { writeVocabModel } from '../test/helpers/tiny-bert-vocab.js';
 
-const { onnx } = onnxProto;
 const execFileAsync = promisify(execFile);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const SCIFACT = fileURLToPath(new URL('../../shared/datasets/scifact/', import.meta.url));
@@ -46,70 +44,8 @@ const { values } = parseArgs({
   },
 });
 
-/** BERT's normalizer as configured by the helper: clean, lowercase, strip accents, space around CJK. */
-function bertNormalize(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/\p{Mn}/gu, '')
-    .replace(/[\u0000\ufffd\p{Cc}]/gu, ' ')
-    .replace(/([\u4e00-\u9fff\u3400-\u4dbf])/gu, ' $1 ');
-}
-
-/** Close to BertPreTokenizer: whitespace splits, every punctuation or symbol character is its own word. */
-function preTokenize(text: string): string[] {
-  return text.match(/[\p{P}\p{S}]|[^\s\p{P}\p{S}]+/gu) ?? [];
-}
-
-/** A WordPiece vocabulary (specials first, as the helper's tokenizer config expects). */
-function learnVocabulary(texts: string[], wordCount: number): string[] {
-  const freq = new Map<string, number>();
-  const chars = new Set<string>();
-  for (const text of texts) {
-    for (const word of preTokenize(bertNormalize(text))) {
-      freq.set(word, (freq.get(word) ?? 0) + 1);
-      for (const ch of word) chars.add(ch);
-    }
-  }
-  const words = [...freq.entries()]
-    .filter(([w, n]) => n >= 2 && [...w].length > 1)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, wordCount)
-    .map(([w]) => w);
-  const sortedChars = [...chars].sort();
-  const vocab = [...TINY_SPECIAL_TOKENS, ...sortedChars, ...sortedChars.map((c) => `##${c}`), ...words];
-  return [...new Set(vocab)];
-}
-
-/** The helper's graph with its word-embedding table regenerated for `vocabSize` rows. */
-function onnxWithVocabulary(options: { hidden: number; layers: number; maxPositions: number }, vocabSize: number): Uint8Array {
-  const model = onnx.ModelProto.decode(buildTinyOnnx({ ...options, variant: 'mean' }));
-  const table = model.graph?.initializer?.find((t) => t.name === 'word_emb');
-  if (!table) throw new Error('tiny-bert graph has no word_emb initializer');
-  const next = seededRandom(99);
-  const values = new Float32Array(vocabSize * options.hidden);
-  for (let i = 0; i < values.length; i++) values[i] = next() * 2 - 1;
-  table.dims = [vocabSize, options.hidden];
-  table.rawData = new Uint8Array(values.buffer);
-  return onnx.ModelProto.encode(model).finish();
-}
-
 async function writeScifactModel(dir: string, texts: string[]): Promise<{ dir: string; vocabSize: number }> {
-  const hidden = Number(values.hidden);
-  const layers = Number(values.layers);
-  const maxPositions = 512;
-  await writeTinyModel(dir, { hidden, layers, maxPositions, variant: 'mean' });
-  const vocab = learnVocabulary(texts, Number(values.vocab));
-  const tokenizerPath = path.join(dir, 'tokenizer.json');
-  const tokenizer = JSON.parse(await readFile(tokenizerPath, 'utf8')) as { model: { vocab: Record<string, number> } };
-  tokenizer.model.vocab = Object.fromEntries(vocab.map((t, i) => [t, i]));
-  await writeFile(tokenizerPath, JSON.stringify(tokenizer));
-  const configPath = path.join(dir, 'config.json');
-  const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
-  config.vocab_size = vocab.length;
-  await writeFile(configPath, JSON.stringify(config, null, 2));
-  await writeFile(path.join(dir, 'onnx', 'model.onnx'), onnxWithVocabulary({ hidden, layers, maxPositions }, vocab.length));
-  return { dir, vocabSize: vocab.length };
+  return writeVocabModel(dir, texts, { hidden: Number(values.hidden), layers: Number(values.layers), vocab: Number(values.vocab) });
 }
 
 interface Timed<T> {

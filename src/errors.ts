@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   'index-location': 'the index location is not usable (a file, a foreign folder or table, a bad URL)',
   'dataset-invalid': 'an evaluation dataset is missing files or has a malformed line',
   'baseline-invalid': 'a baseline results.json is missing or unreadable',
+  'adapter-invalid': 'a query adapter file is not one, or was written in another format version',
   'github-api': 'the GitHub API refused or failed a request (posting the pull-request comment)',
   'endpoint-invalid': 'an embedding endpoint setting (base URL, host) is invalid',
   'endpoint-mismatch': 'the index was built with an embedding endpoint other than the one configured now',

@@ -157,3 +157,13 @@ export { createOpenAIChat } from './llm/openai-chat.js';
 export { openChatModel } from './llm/open-chat.js';
 export { extractJsonObject } from './llm/json-reply.js';
 export type { ChatMessage, ChatModel, ChatReply, ChatRequestOptions } from './llm/types.js';
+
+// Tuning a model from your labels (`rag tune`)
+export { exportTrainingData } from './tune/export.js';
+export type { ExportOptions, ExportResult } from './tune/export.js';
+export { trainAdapter } from './tune/adapter.js';
+export type { AdapterOptions, AdapterResult } from './tune/adapter.js';
+export { splitQueries } from './tune/split.js';
+export type { QuerySplit, SplitOptions } from './tune/split.js';
+export { readAdapter, withQueryAdapter, applyAdapter } from './embed/query-adapter.js';
+export type { QueryAdapter, AdapterProvenance } from './embed/query-adapter.js';

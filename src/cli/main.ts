@@ -13,6 +13,7 @@ import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err, JSON_FORMAT_VERSION } from './ui.js';
 import { packageVersion } from '../version.js';
+import { DEFAULT_FIT, DEFAULT_NEGATIVE_RANGE, DEFAULT_NEGATIVES, DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION } from '../tune/defaults.js';
 
 /** What every command action gets besides its arguments and options. */
 export interface CommandContext {
@@ -63,7 +64,8 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .addOption(new Option('--mode <mode>', 'retrieval mode').choices(RETRIEVAL_MODES).default(DEFAULT_MODE))
     .option('--model <id>', 'must match the model the index was built with (default: that model)')
     .option('--query-file <path>', 'read the query text from this file (UTF-8) instead of the argument')
-    .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json');
+    .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json')
+    .option('--adapter <file>', 'pass query vectors through a query adapter made by `rag tune adapter` (for the index\'s model)');
   rerankOptions(fusionOptions(query));
   addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string | undefined, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
@@ -86,7 +88,8 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--model <id>', 'model to evaluate (repeatable; default hash)', collect)
     .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
     .option('--k <list>', 'cutoffs for the metrics', intList, [...DEFAULT_KS])
-    .option('--split <name>', 'qrels split of a BEIR dataset', DEFAULT_SPLIT)
+    .option('--split <name>', 'qrels split of a BEIR dataset, or a qrels .tsv file (e.g. the held-out split `rag tune export` writes)', DEFAULT_SPLIT)
+    .option('--adapter <file>', 'also run the adapter\'s model with its query adapter (`rag tune adapter`): an adapted row against the plain one')
     .option('--index <dir|url>', 'where the per-model indexes are built and deleted afterwards: a folder (default: the temp dir) or postgres://…?table=NAME (tables NAME_eval<i>)');
   encodingOption(chunkingOptions(evaluate))
     .option('--ignore-identical-ids', 'drop retrieved documents whose id equals the query id (BEIR/MTEB ArguAna-style)')
@@ -155,6 +158,43 @@ Dataset layouts (--dataset DIR):
     .option('--concurrency <n>', 'chat requests in flight for --llm', positiveInt, 4)
     .option('--agreement', "print Cohen's kappa and the confusion table between your judgments and the model's");
   addModelOptions(jsonOption(noCacheOption(label))).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));
+
+  const tune = program.command('tune').description('optimise a model from your labels: fine-tuning data, a query adapter');
+  const tuneCommon = (command: Command): Command =>
+    addModelOptions(
+      jsonOption(
+        noCacheOption(
+          encodingOption(chunkingOptions(command))
+            .requiredOption('--dataset <dir>', 'a labelled dataset (BEIR folder, or a docs folder with queries.jsonl), e.g. from `rag queries generate`')
+            .option('--model <id>', 'embedding model whose ranking mines the negatives (default hash)')
+            .option('--split <name>', 'qrels split to learn from', DEFAULT_SPLIT)
+            .option('--negatives <n>', 'hard negatives per query', positiveInt, DEFAULT_NEGATIVES)
+            .option('--range <skip-depth>', 'sample negatives from ranks SKIP+1..DEPTH of the model\'s ranking (skipping likely unlabelled positives)', `${DEFAULT_NEGATIVE_RANGE.skip}-${DEFAULT_NEGATIVE_RANGE.depth}`)
+            .option('--exclude-unjudged-top <n>', 'never use an unjudged document ranked in the top n as a negative', nonNegativeInt)
+            .option('--test-fraction <f>', 'share of queries (grouped by source document for generated queries) held out', number, DEFAULT_TEST_FRACTION)
+            .option('--seed <n>', 'seed of the split and the negative sampling', nonNegativeInt, DEFAULT_SPLIT_SEED)
+            .option('--group-by-relevant', 'keep queries that share a relevant document on one side of the split (several questions per document)'),
+        ),
+      ),
+    );
+  tuneCommon(
+    tune
+      .command('export')
+      .description('hard-negative training data ({"query","pos","neg"} JSONL for FlagEmbedding / sentence-transformers) and a held-out split for `rag eval --split`')
+      .requiredOption('--out <file>', 'training file, e.g. train.jsonl (beside it: .heldout.jsonl, .heldout.tsv, .split.json)'),
+  ).action(run(async (_ctx, opts) => (await import('./commands/tune.js')).runTuneExport(opts)));
+  tuneCommon(
+    tune
+      .command('adapter')
+      .description('learn a linear query adapter on cached vectors (no re-embedding); stops early on validation nDCG@10, reports the held-out test split')
+      .option('--out <file>', 'where to write the adapter', 'adapter.json')
+      .option('--validation-fraction <f>', 'share of the training queries early stopping watches', number, DEFAULT_VALIDATION_FRACTION)
+      .option('--epochs <n>', 'at most this many passes over the training queries', positiveInt, DEFAULT_FIT.epochs)
+      .option('--learning-rate <x>', 'Adam step size', number, DEFAULT_FIT.learningRate)
+      .option('--temperature <x>', 'softmax temperature of the contrastive loss', number, DEFAULT_FIT.temperature)
+      .option('--batch-size <n>', 'queries per step (their positives are each other\'s in-batch negatives)', positiveInt, DEFAULT_FIT.batchSize)
+      .option('--patience <n>', 'stop after this many epochs without a better validation score', positiveInt, DEFAULT_FIT.patience),
+  ).action(run(async (_ctx, opts) => (await import('./commands/tune.js')).runTuneAdapter(opts)));
 
   const models = program
     .command('models')

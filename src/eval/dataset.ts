@@ -53,7 +53,7 @@ export interface LabeledDataset {
 export interface LoadDatasetOptions {
   /** Force a layout; by default BEIR when `qrels/` exists, otherwise simple. */
   layout?: 'beir' | 'simple';
-  /** BEIR qrels split; default `test`. */
+  /** BEIR qrels split (`qrels/<split>.tsv`), or the path of a qrels file ending in `.tsv`; default `test`. */
   split?: string;
   /**
    * Ids of the documents actually ingested. When given, labels are checked against these instead of
@@ -285,8 +285,9 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
   const split = options.split ?? DEFAULT_SPLIT;
   const corpusFile = path.join(root, 'corpus.jsonl');
   const queriesFile = path.join(root, 'queries.jsonl');
-  const qrelsRel = `qrels/${split}.tsv`;
-  const qrelsFile = path.join(root, 'qrels', `${split}.tsv`);
+  // A split ending in .tsv is a qrels file of its own (`rag tune export` writes the held-out one).
+  const qrelsFile = split.endsWith('.tsv') ? path.resolve(split) : path.join(root, 'qrels', `${split}.tsv`);
+  const qrelsRel = split.endsWith('.tsv') ? path.relative(root, qrelsFile) : `qrels/${split}.tsv`;
   for (const f of [corpusFile, queriesFile]) {
     if ((await exists(f)) !== 'file') throw new RagError('dataset-invalid', `not a BEIR dataset: ${f} is missing`);
   }
@@ -408,6 +409,10 @@ function parseGrade(file: string, lineNo: number, docId: string, v: unknown): nu
 
 async function loadSimple(root: string, options: LoadDatasetOptions): Promise<LabeledDataset> {
   const queriesFile = path.join(root, 'queries.jsonl');
+  // Ignoring it would score every query, the training ones included, as if held out.
+  if (options.split?.endsWith('.tsv')) {
+    throw new RagError('usage', `--split ${options.split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); ${root} has the simple layout`);
+  }
   if ((await exists(queriesFile)) !== 'file') {
     throw new RagError('dataset-invalid', `no queries.jsonl in ${root}: write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);
   }

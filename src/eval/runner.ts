@@ -12,6 +12,7 @@ import { openChunkCache, writeDocuments } from '../ingest/pipeline.js';
 import { chunkingFor } from '../ingest/chunking.js';
 import { DEFAULT_MODEL } from '../embed/registry.js';
 import { openModelFor } from '../embed/open-model.js';
+import { assertAdapterFits, withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
@@ -46,6 +47,8 @@ export type EvalEvent =
   | { type: 'warning'; message: string }
   /** Temporary index folders of earlier runs that died (SIGKILL, power loss), removed now. */
   | { type: 'stale-work-dirs'; removed: string[] }
+  /** `adapter`: evaluated queries the adapter was trained on (their adapted scores are not held out). */
+  | { type: 'adapter-overlap'; queries: number; examples: string[] }
   | { type: 'rankings'; model: string; mode: RetrievalMode; rankings: ReadonlyMap<string, ReadonlyArray<RankedDocument>> };
 
 /** A document in a ranking, represented by its best chunk. */
@@ -90,6 +93,12 @@ export interface EvalOptions {
   segmentBy?: string;
   /** Correction, margin (TOST), effect (power) of the comparisons; see {@link ComparisonOptions}. */
   statistics?: Omit<ComparisonOptions, 'seed'>;
+  /**
+   * A query adapter (`rag tune adapter`): the model it was trained for gets a second run per
+   * dense or hybrid mode, `<model>+adapter`, right after its plain run (and compared with the
+   * first run like every run). No model matching it is refused as a model mismatch.
+   */
+  adapter?: QueryAdapter;
   onEvent?: (event: EvalEvent) => void;
   /**
    * Stops the evaluation (like Ctrl-C) at the next safe point: between embedding batches, queries
@@ -123,6 +132,11 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   let queries = evalQueries(validated);
   if (options.limit !== undefined) queries = queries.slice(0, options.limit);
   if (queries.length === 0) throw new RagError('dataset-invalid', `dataset ${options.dataset} has no labelled queries to evaluate`);
+  if (options.adapter !== undefined) {
+    const trained = new Set(options.adapter.provenance.trainQueryIds);
+    const overlap = queries.filter((q) => trained.has(q.id)).map((q) => q.id);
+    if (overlap.length > 0) emit({ type: 'adapter-overlap', queries: overlap.length, examples: overlap.slice(0, 3) });
+  }
   const segmentOf = options.segmentBy === undefined ? undefined : await readQuerySegments(options.dataset, options.segmentBy);
   if (segmentOf !== undefined) queries = queries.map((q) => ({ ...q, segment: segmentOf.get(q.id) ?? NO_SEGMENT }));
   const qrels = new Map(queries.map((q) => [q.id, new Map(Object.entries(q.relevant))]));
@@ -148,6 +162,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
     if (signal?.aborted) throw interruptedEval();
   };
   const created: string[] = [];
+  let adapterUsed = false;
   try {
     for (const choice of models) {
       checkInterrupt();
@@ -169,13 +184,18 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
           throw signal?.aborted ? interruptedEval() : error;
         });
         try {
-          for (const mode of modes) {
+          const fits = options.adapter !== undefined && options.adapter.model.fingerprint === embedder.fingerprint;
+          if (options.adapter !== undefined && models.length === 1) assertAdapterFits(options.adapter, embedder, '--adapter');
+          adapterUsed ||= fits;
+          const variants = (mode: RetrievalMode): Array<{ embedder: Embedder; suffix: string }> =>
+            fits && mode !== 'bm25' ? [{ embedder, suffix: '' }, { embedder: withQueryAdapter(embedder, options.adapter!), suffix: '+adapter' }] : [{ embedder, suffix: '' }];
+          for (const mode of modes) for (const variant of variants(mode)) {
             checkInterrupt();
-            const modelLabel = typeof choice === 'string' ? choice : embedder.info.id;
+            const modelLabel = `${typeof choice === 'string' ? choice : embedder.info.id}${variant.suffix}`;
             emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
             const started = performance.now();
             const scriptFold = options.modelOptions?.scriptFold;
-            const retriever = openRetriever(built.store, embedder, mode, scriptFold === undefined ? {} : { scriptFold });
+            const retriever = openRetriever(built.store, variant.embedder, mode, scriptFold === undefined ? {} : { scriptFold });
             const ranked = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit, signal);
             checkInterrupt();
             const rankings = new Map([...ranked].map(([qid, docs]) => [qid, docs.map((d) => d.docId)]));
@@ -223,6 +243,11 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
       } finally {
         await embedder.dispose?.();
       }
+    }
+    if (options.adapter !== undefined && !adapterUsed) {
+      throw new RagError('model-mismatch', `--adapter was trained for ${options.adapter.model.id}, and none of the evaluated models is that model under the same settings`, {
+        hint: `add --model ${options.adapter.model.id}, or train an adapter for one of these models`,
+      });
     }
   } catch (error) {
     throw signal?.aborted ? interruptedEval() : error;

@@ -3,6 +3,7 @@ import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
 import { openModelFor } from '../embed/open-model.js';
+import { withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
 import { openIndex, resolveLocation } from '../store/open.js';
@@ -41,6 +42,8 @@ export interface QueryOptions {
   rerank?: Reranker;
   /** How many first-stage chunks the reranker scores (default 100, at least k). */
   rerankDepth?: number;
+  /** A query adapter (`rag tune adapter`) for the index's model; another model's is refused. */
+  adapter?: QueryAdapter;
 }
 
 export interface QueryHit {
@@ -157,7 +160,8 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     // printing arbitrary chunks with scores near 0.
     const onlyStopWords = bm25Analyzer(scriptFold)(text).length === 0;
     if (onlyStopWords) notices.push('the query has only stop words (or no words at all), so there is nothing to match; no results');
-    const first = openRetriever(store, timingQueries(embedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) });
+    const queryEmbedder = options.adapter === undefined ? embedder : withQueryAdapter(embedder, options.adapter);
+    const first = openRetriever(store, timingQueries(queryEmbedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) });
     const rerankDepth = Math.max(k, options.rerankDepth ?? DEFAULT_RERANK_DEPTH);
     const retriever = options.rerank === undefined ? first : new RerankingRetriever(first, options.rerank, rerankDepth);
     const hits = onlyStopWords ? [] : await retriever.search(text, k);

@@ -5,6 +5,7 @@ import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
 import type { GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate } from '../../eval/runner.js';
+import { readAdapter } from '../../embed/query-adapter.js';
 import { headlineMetric } from '../../eval/compare.js';
 import type { ComparisonOptions } from '../../eval/compare.js';
 import { describeEquivalence } from '../../eval/equivalence.js';
@@ -55,6 +56,7 @@ export interface EvalCommandOptions extends ModelFlags {
   cache: boolean;
   json?: boolean;
   encoding?: TextEncoding;
+  adapter?: string;
 }
 
 /** One line per kind of dropped or doubtful label; unjudged queries are normal in BEIR and not listed. */
@@ -110,6 +112,7 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
   const baseline = opts.baseline === undefined ? undefined : await readBaseline(opts.baseline);
   if (opts.out !== undefined) await assertFolderPath(opts.out, { what: '--out', kind: 'a folder for the reports', flag: '--out' });
 
+  const adapter = opts.adapter === undefined ? undefined : await readAdapter(opts.adapter);
   const bar = new ProgressBar('');
   let label = '';
   const stopAnnouncing = announceInterrupt(context.signal, 'the eval');
@@ -130,12 +133,16 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
     ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
     cache: opts.cache,
+    ...(adapter === undefined ? {} : { adapter }),
     onEvent: (event) => {
       switch (event.type) {
         case 'dataset':
           log(err.dim(`dataset ${opts.dataset}: ${event.documents} documents, ${event.queries} labelled queries`));
           for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow('warning:')} ${line}`);
           for (const { file, encoding } of event.encodings) log(err.dim(`note: ${displayFile(file)} read as ${encodingLabel(encoding)}${opts.encoding === undefined ? ' (detected)' : ''}`));
+          break;
+        case 'adapter-overlap':
+          log(`${err.yellow('warning:')} ${event.queries} evaluated quer${event.queries === 1 ? 'y was' : 'ies were'} used to train --adapter (e.g. ${event.examples.join(', ')}): its row is not a held-out score; evaluate with --split <export>.heldout.tsv`);
           break;
         case 'waiting':
           log(err.dim(event.message));

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { RagError } from '../../errors.js';
+import { readAdapter } from '../../embed/query-adapter.js';
 import { query } from '../../retrieve/query.js';
 import type { QueryResult } from '../../retrieve/query.js';
 import type { Snippet } from '../../retrieve/snippet.js';
@@ -21,6 +22,7 @@ export interface QueryCommandOptions extends ModelFlags, FusionFlags, RerankFlag
   json?: boolean;
   timings?: boolean;
   queryFile?: string;
+  adapter?: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
     ...(opts.scriptFold === undefined ? {} : { scriptFold: opts.scriptFold }),
     ...(fusion === undefined ? {} : { fusion }),
     ...(reranker === undefined ? {} : { rerank: reranker, ...(opts.rerankDepth === undefined ? {} : { rerankDepth: opts.rerankDepth }) }),
+    ...(opts.adapter === undefined ? {} : { adapter: await readAdapter(opts.adapter) }),
   });
   for (const notice of result.notices) log(`${err.yellow('note:')} ${notice}`);
   if (opts.json) {
