@@ -82,7 +82,9 @@ describe('checksums', () => {
 
     const query = await rag(['query', 'river mountain', '--index', index, '--json']);
     assert.equal(query.code, 2, query.stderr);
-    assert.equal(query.stdout, '');
+    // Under --json the error is the one document on stdout (issue 21); no hits, no scores.
+    assert.equal((JSON.parse(query.stdout) as { error: { code: string } }).error.code, 'index-damaged');
+    assert.doesNotMatch(query.stdout, /"results"/);
     assert.ok(query.stderr.includes(vectors), query.stderr);
 
     // An unchanged re-ingest modifies nothing and reads no vectors (issue 14): it passes. One that
@@ -113,7 +115,9 @@ describe('checksums', () => {
     const query = await rag(['query', 'river mountain', '--index', index, '--json', '--mode', 'dense']);
     assert.equal(query.code, 2, `${query.stdout}\n${query.stderr}`);
     assert.match(query.stderr, /outside \[-1, 1\]/);
-    assert.equal(query.stdout, '');
+    // Under --json the error is the one document on stdout (issue 21); no hits, no scores.
+    assert.equal((JSON.parse(query.stdout) as { error: { code: string } }).error.code, 'index-damaged');
+    assert.doesNotMatch(query.stdout, /"results"/);
   });
 });
 

@@ -283,12 +283,12 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
     return error.exitCode === 0 ? EXIT.ok : EXIT.userError;
   }
   // Loaded only here: colours (chalk) are not needed to print help or to run a command.
-  const { err } = await import('./ui.js');
+  const { err, printedJson } = await import('./ui.js');
   const known = error instanceof RagError ? error : systemError(error);
   if (known !== undefined && !(verbose && !(error instanceof RagError))) {
     process.stderr.write(`${err.red('rag:')} ${known.message}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    if (json) printJsonError(known.code, known.summary, known.hint);
+    if (json && !printedJson()) printJsonError(known.code, known.summary, known.hint);
     return exitCodeForError(known.code);
   }
   if (json) printJsonError('bug', error instanceof Error ? error.message : String(error), 'this is a bug in rag; rerun with --verbose for the stack trace and report it');

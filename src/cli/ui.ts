@@ -27,6 +27,17 @@ export function log(message: string): void {
 export const JSON_FORMAT_VERSION = 1;
 
 /** Prints a JSON document on stdout, the only thing there in --json mode; `formatVersion` comes first. */
+let jsonPrinted = false;
+
 export function printJson(document: object, formatVersion: number = JSON_FORMAT_VERSION): void {
   process.stdout.write(`${JSON.stringify({ formatVersion, ...document }, null, 2)}\n`);
+  jsonPrinted = true;
+}
+
+/**
+ * Whether this process already printed its JSON document: a command whose result is the verdict
+ * (`rag check` reporting damage) then fails without a second document on stdout.
+ */
+export function printedJson(): boolean {
+  return jsonPrinted;
 }

@@ -61,6 +61,28 @@ const OPEN_RETRIES = 5;
 class MissingFileError extends Error {}
 
 /**
+ * The checksum check reopens a file that was just read: a commit by another process may have
+ * replaced the generation in between, which is the same "moved on" case as a missing file.
+ */
+async function assertChecksumOrMissing(dir: string, file: ManifestFile): Promise<void> {
+  try {
+    await assertChecksum(dir, file);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
+    throw error;
+  }
+}
+
+function assertChecksumOrMissingSync(dir: string, file: ManifestFile): void {
+  try {
+    assertChecksumSync(dir, file);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
+    throw error;
+  }
+}
+
+/**
  * A read-only view of one generation of an index, fully loaded in memory.
  *
  * @example
@@ -223,7 +245,7 @@ export class IndexStore implements IndexReader {
     }
     // After parsing, so a file that does not even parse gets the more precise message; a file
     // that parses but changed in place (same size) is caught here.
-    await assertChecksum(dir, chunksFile);
+    await assertChecksumOrMissing(dir, chunksFile);
 
     // The vector and graph files: sizes checked now (cheap, and a truncated file is found when
     // the index opens); contents read now, or on first use when opened with `lazyVectors`.
@@ -243,7 +265,7 @@ export class IndexStore implements IndexReader {
         if (isErrno(error, 'ENOENT')) throw new MissingFileError(statsFile.name);
         throw error;
       }
-      await assertChecksum(dir, statsFile);
+      await assertChecksumOrMissing(dir, statsFile);
     }
     return store;
   }
@@ -292,7 +314,7 @@ export class IndexStore implements IndexReader {
         } catch (error) {
           throw failed(vectorsFile, error);
         }
-        assertChecksumSync(dir, vectorsFile);
+        assertChecksumOrMissingSync(dir, vectorsFile);
       }
       if (flatNeeded !== undefined) {
         try {
@@ -300,7 +322,7 @@ export class IndexStore implements IndexReader {
         } catch (error) {
           throw failed(flatNeeded, error);
         }
-        assertChecksumSync(dir, flatNeeded);
+        assertChecksumOrMissingSync(dir, flatNeeded);
       }
       install(graph, flat);
       return;
@@ -316,7 +338,7 @@ export class IndexStore implements IndexReader {
           if (!(await fileExists(join(dir, vectorsFile.name)))) throw new MissingFileError(vectorsFile.name);
           throw failed(vectorsFile, error);
         }
-        await assertChecksum(dir, vectorsFile);
+        await assertChecksumOrMissing(dir, vectorsFile);
       }
       if (flatNeeded !== undefined) {
         try {
@@ -324,7 +346,7 @@ export class IndexStore implements IndexReader {
         } catch (error) {
           throw failed(flatNeeded, error);
         }
-        await assertChecksum(dir, flatNeeded);
+        await assertChecksumOrMissing(dir, flatNeeded);
       }
       install(graph, flat);
     })();
