@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { seededRandom } from '../src/random.js';
 import { RagError } from '../src/errors.js';
@@ -346,5 +346,42 @@ describe('rag tune (end to end)', () => {
     const bad = await runCli(['query', 'hello', '--index', 'idx', '--adapter', 'train.split.json'], { cwd });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /is not a query adapter/);
+  });
+
+  it('tune adapter --index saves it in the index, rag query applies it by default; --no-adapter and another model\'s index', async () => {
+    for (const [dir, extra] of [['own', []], ['other', ['--script-fold', 'none']]] as const) {
+      const ing = await runCli(['ingest', path.join(dataset, 'corpus.jsonl'), '--index', dir, '--no-cache', ...extra], { cwd });
+      assert.equal(ing.code, 0, ing.stderr);
+    }
+    const refused = await runCli(['tune', 'adapter', '--dataset', dataset, '--out', 'a2.json', '--index', 'other', '--epochs', '2', '--no-cache'], { cwd });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^rag: index other was built with hash under other settings than the adapter's hash/m);
+    await assert.rejects(stat(path.join(cwd, 'other', 'adapter.json')));
+
+    const saved = await runCli(['tune', 'adapter', '--dataset', dataset, '--out', 'a3.json', '--index', 'own', '--epochs', '2', '--no-cache'], { cwd });
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(saved.stderr, /saved in the index: own\/adapter\.json/);
+
+    const text = 'hello world';
+    const scores = (stdout: string): number[] => (JSON.parse(stdout) as { results: Array<{ score: number }> }).results.map((h) => h.score);
+    const auto = await runCli(['query', text, '--index', 'own', '--json'], { cwd });
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.match(auto.stderr, /query adapter: \S*\bown\/adapter\.json/);
+    const explicit = await runCli(['query', text, '--index', 'own', '--adapter', 'a3.json', '--json'], { cwd });
+    assert.deepEqual(scores(auto.stdout), scores(explicit.stdout));
+    assert.doesNotMatch(explicit.stderr, /query adapter:/);
+    const without = await runCli(['query', text, '--index', 'own', '--no-adapter', '--json'], { cwd });
+    assert.equal(without.code, 0, without.stderr);
+    assert.doesNotMatch(without.stderr, /query adapter/);
+    // Without the adapter, the saved index answers as an index that never had one.
+    const plain = await runCli(['query', text, '--index', 'other', '--json'], { cwd });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(scores(without.stdout).length, scores(plain.stdout).length);
+
+    // An adapter left behind after the index was rebuilt with other settings is refused, not applied.
+    await copyFile(path.join(cwd, 'own', 'adapter.json'), path.join(cwd, 'other', 'adapter.json'));
+    const stale = await runCli(['query', text, '--index', 'other'], { cwd });
+    assert.equal(stale.code, 2, stale.stderr);
+    assert.match(stale.stderr, /^rag: \S*\bother\/adapter\.json was trained for hash under other settings than this index's model hash; .*--no-adapter/m);
   });
 });

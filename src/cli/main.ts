@@ -65,7 +65,8 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--model <id>', 'must match the model the index was built with (default: that model)')
     .option('--query-file <path>', 'read the query text from this file (UTF-8) instead of the argument')
     .option('--timings', 'print where the time went (start-up, index load, model load, embedding, search) on stderr, or as `timings` with --json')
-    .option('--adapter <file>', 'pass query vectors through a query adapter made by `rag tune adapter` (for the index\'s model)');
+    .option('--adapter <file>', 'pass query vectors through a query adapter made by `rag tune adapter` (default: the index\'s own adapter.json, if saved there)')
+    .option('--no-adapter', 'search without a query adapter, even one saved in the index');
   rerankOptions(fusionOptions(query));
   addModelOptions(jsonOption(query)).action(run(async (_ctx, text: string | undefined, opts) => (await import('./commands/query.js')).runQuery(text, opts)));
 
@@ -188,6 +189,7 @@ Dataset layouts (--dataset DIR):
       .command('adapter')
       .description('learn a linear query adapter on cached vectors (no re-embedding); stops early on validation nDCG@10, reports the held-out test split')
       .option('--out <file>', 'where to write the adapter', 'adapter.json')
+      .option('--index <dir>', 'also save it in this index folder (adapter.json), where `rag query` applies it; the index must be built with the same model')
       .option('--validation-fraction <f>', 'share of the training queries early stopping watches', number, DEFAULT_VALIDATION_FRACTION)
       .option('--epochs <n>', 'at most this many passes over the training queries', positiveInt, DEFAULT_FIT.epochs)
       .option('--learning-rate <x>', 'Adam step size', number, DEFAULT_FIT.learningRate)

@@ -9,6 +9,7 @@
  * the columns of the features its training queries had, and the rest stays the identity.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RagError } from '../errors.js';
 import type { Embedder } from './types.js';
 
@@ -138,6 +139,22 @@ export function parseAdapter(text: string, where: string): QueryAdapter {
     matrix.set(values.subarray(n * d, (n + 1) * d), j * d);
   });
   return { model: file.model, matrix, provenance: file.provenance as AdapterProvenance };
+}
+
+/** Where `rag tune adapter --index DIR` saves an adapter, and where `rag query` looks for one. */
+export const INDEX_ADAPTER_FILE = 'adapter.json';
+
+/** The adapter saved in an index folder, or undefined when there is none. */
+export async function readIndexAdapter(indexDir: string): Promise<{ adapter: QueryAdapter; file: string } | undefined> {
+  const file = join(indexDir, INDEX_ADAPTER_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  return { adapter: parseAdapter(text, file), file };
 }
 
 /** Reads an adapter file (`--adapter FILE`). */

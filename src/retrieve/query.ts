@@ -3,7 +3,7 @@ import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
 import { openModelFor } from '../embed/open-model.js';
-import { withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
+import { readIndexAdapter, withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
 import { openIndex, resolveLocation } from '../store/open.js';
@@ -42,8 +42,12 @@ export interface QueryOptions {
   rerank?: Reranker;
   /** How many first-stage chunks the reranker scores (default 100, at least k). */
   rerankDepth?: number;
-  /** A query adapter (`rag tune adapter`) for the index's model; another model's is refused. */
-  adapter?: QueryAdapter;
+  /**
+   * A query adapter (`rag tune adapter`) for the index's model; another model's is refused.
+   * Default: the one saved in the index folder (`adapter.json`, by `rag tune adapter --index`),
+   * if any; `false` searches without one.
+   */
+  adapter?: QueryAdapter | false;
 }
 
 export interface QueryHit {
@@ -160,7 +164,20 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     // printing arbitrary chunks with scores near 0.
     const onlyStopWords = bm25Analyzer(scriptFold)(text).length === 0;
     if (onlyStopWords) notices.push('the query has only stop words (or no words at all), so there is nothing to match; no results');
-    const queryEmbedder = options.adapter === undefined ? embedder : withQueryAdapter(embedder, options.adapter);
+    let adapter = options.adapter === false ? undefined : options.adapter;
+    if (options.adapter === undefined && !isPostgresLocation(indexDir)) {
+      const saved = await readIndexAdapter(indexDir);
+      if (saved !== undefined) {
+        if (saved.adapter.model.fingerprint !== embedder.fingerprint) {
+          throw new RagError('model-mismatch', `${saved.file} was trained for ${saved.adapter.model.id} under other settings than this index's model ${embedder.info.id}`, {
+            hint: 'train a new one with `rag tune adapter --index`, delete the file, or pass --no-adapter',
+          });
+        }
+        adapter = saved.adapter;
+        notices.push(`query adapter: ${saved.file} (rag tune adapter; --no-adapter searches without it)`);
+      }
+    }
+    const queryEmbedder = adapter === undefined ? embedder : withQueryAdapter(embedder, adapter);
     const first = openRetriever(store, timingQueries(queryEmbedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) });
     const rerankDepth = Math.max(k, options.rerankDepth ?? DEFAULT_RERANK_DEPTH);
     const retriever = options.rerank === undefined ? first : new RerankingRetriever(first, options.rerank, rerankDepth);

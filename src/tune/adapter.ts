@@ -10,7 +10,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { applyAdapter, serializeAdapter, type QueryAdapter } from '../embed/query-adapter.js';
+import { applyAdapter, INDEX_ADAPTER_FILE, serializeAdapter, type QueryAdapter } from '../embed/query-adapter.js';
+import { RagError } from '../errors.js';
+import { readManifest } from '../store/manifest.js';
+import { isPostgresLocation } from '../store/pg/location.js';
 import { compareRuns } from '../eval/compare.js';
 import { evaluateRun } from '../eval/metrics.js';
 import type { RunComparison } from '../eval/types.js';
@@ -165,4 +168,24 @@ function scoreQueries(corpus: TuneCorpus, examples: readonly TrainingExample[], 
 
 function defined<T extends Record<string, unknown>>(o: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;
+}
+
+/**
+ * Saves an adapter in an index folder (`adapter.json`), where `rag query` applies it by default.
+ * Refused for an index built with another model, or the same model under other settings: its
+ * queries would be moved into the wrong space.
+ */
+export async function saveAdapterInIndex(adapter: QueryAdapter, indexDir: string): Promise<string> {
+  if (isPostgresLocation(indexDir)) {
+    throw new RagError('usage', 'a query adapter can be saved in an index folder, not in PostgreSQL', { hint: 'keep the file and pass --adapter FILE to rag query' });
+  }
+  const manifest = await readManifest(indexDir);
+  if (manifest.modelFingerprint !== adapter.model.fingerprint) {
+    throw new RagError('model-mismatch', `index ${indexDir} was built with ${manifest.model.id} under other settings than the adapter's ${adapter.model.id}`, {
+      hint: 'train with --model set to the index\'s model, or save it with --out and pass --adapter where it fits',
+    });
+  }
+  const file = path.join(indexDir, INDEX_ADAPTER_FILE);
+  await writeFileAtomic(file, serializeAdapter(adapter));
+  return file;
 }

@@ -22,7 +22,8 @@ export interface QueryCommandOptions extends ModelFlags, FusionFlags, RerankFlag
   json?: boolean;
   timings?: boolean;
   queryFile?: string;
-  adapter?: string;
+  /** A file, or false for --no-adapter (not even the index's own). */
+  adapter?: string | false;
 }
 
 /**
@@ -58,7 +59,7 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
     ...(opts.scriptFold === undefined ? {} : { scriptFold: opts.scriptFold }),
     ...(fusion === undefined ? {} : { fusion }),
     ...(reranker === undefined ? {} : { rerank: reranker, ...(opts.rerankDepth === undefined ? {} : { rerankDepth: opts.rerankDepth }) }),
-    ...(opts.adapter === undefined ? {} : { adapter: await readAdapter(opts.adapter) }),
+    ...(opts.adapter === undefined ? {} : { adapter: opts.adapter === false ? false : await readAdapter(opts.adapter) }),
   });
   for (const notice of result.notices) log(`${err.yellow('note:')} ${notice}`);
   if (opts.json) {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { TextEncoding } from '../../ingest/encoding.js';
-import { trainAdapter } from '../../tune/adapter.js';
+import { saveAdapterInIndex, trainAdapter } from '../../tune/adapter.js';
+import { readManifest } from '../../store/manifest.js';
 import type { TuneCorpusOptions } from '../../tune/corpus.js';
 import { exportTrainingData } from '../../tune/export.js';
 import { parseNegativeRange } from '../../tune/negatives.js';
@@ -33,6 +34,8 @@ export interface TuneExportFlags extends TuneCommonFlags {
 
 export interface TuneAdapterFlags extends TuneCommonFlags {
   out: string;
+  /** Also save the adapter in this index folder. */
+  index?: string;
   validationFraction: number;
   epochs: number;
   learningRate: number;
@@ -90,6 +93,8 @@ export async function runTuneExport(opts: TuneExportFlags): Promise<CommandStatu
 
 export async function runTuneAdapter(opts: TuneAdapterFlags): Promise<CommandStatus> {
   const range = parseNegativeRange(opts.range);
+  // A missing or damaged index is found before the training, not after it.
+  if (opts.index !== undefined) await readManifest(opts.index);
   const result = await trainAdapter({
     ...corpusOptions(opts, new ProgressBar('embedding')),
     out: opts.out,
@@ -107,9 +112,11 @@ export async function runTuneAdapter(opts: TuneAdapterFlags): Promise<CommandSta
     onEpoch: (e) => log(err.dim(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} · validation nDCG@10 ${e.score.toFixed(4)}${e.best ? ' (best)' : ''}`)),
   });
   const t = result.test.result;
+  const saved = opts.index === undefined ? undefined : await saveAdapterInIndex(result.adapter, opts.index);
+  if (saved !== undefined && !opts.json) log(`saved in the index: ${saved} (rag query applies it; --no-adapter searches without it)`);
   if (opts.json) {
     const { adapter, ...rest } = result;
-    printJson({ ...rest, model: adapter.model, trainingDataHash: adapter.provenance.trainingDataHash });
+    printJson({ ...rest, model: adapter.model, trainingDataHash: adapter.provenance.trainingDataHash, ...(saved === undefined ? {} : { savedInIndex: saved }) });
     return 'ok';
   }
   const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
