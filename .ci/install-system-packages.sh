@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# System packages the tests need on a fresh CI machine: Chromium for the browser tests, a
+# System packages the tests need on a fresh CI machine: Chromium (and CJK fonts) for the browser tests, a
 # PostgreSQL 15 server with its dev headers, and pgvector built from the vendored source
 # (Debian has no pgvector package). Safe to re-run: each step is skipped when already done.
 set -euo pipefail
 
-APT_PACKAGES=(chromium postgresql postgresql-server-dev-15 openssl)
+# fonts-noto-cjk: Chinese text in the label page and report screenshots renders as text, not boxes.
+APT_PACKAGES=(chromium fonts-noto-cjk postgresql postgresql-server-dev-15 openssl)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
