@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RagError } from '../errors.js';
 import type { Embedder } from './types.js';
+import { withEmbedQuery } from './wrap-queries.js';
 
 export const ADAPTER_FORMAT_VERSION = 1;
 export const ADAPTER_KIND = 'rag-query-adapter';
@@ -185,24 +186,5 @@ export function assertAdapterFits(adapter: QueryAdapter, embedder: Pick<Embedder
 /** The same embedder with its query vectors passed through the adapter (documents unchanged). */
 export function withQueryAdapter(embedder: Embedder, adapter: QueryAdapter): Embedder {
   assertAdapterFits(adapter, embedder);
-  return {
-    get info() {
-      return embedder.info;
-    },
-    get fingerprint() {
-      return embedder.fingerprint;
-    },
-    get cacheable() {
-      return embedder.cacheable;
-    },
-    get corpusStatistics() {
-      return embedder.corpusStatistics;
-    },
-    embedDocuments: (texts, options) => embedder.embedDocuments(texts, options),
-    ...(embedder.countTokens === undefined ? {} : { countTokens: (text: string) => embedder.countTokens!(text) }),
-    ...(embedder.load === undefined ? {} : { load: () => embedder.load!() }),
-    async embedQuery(text) {
-      return applyAdapter(adapter.matrix, await embedder.embedQuery(text));
-    },
-  };
+  return withEmbedQuery(embedder, async (text) => applyAdapter(adapter.matrix, await embedder.embedQuery(text)));
 }

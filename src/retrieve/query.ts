@@ -4,6 +4,7 @@ import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
 import { openModelFor } from '../embed/open-model.js';
 import { readIndexAdapter, withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
+import { withEmbedQuery } from '../embed/wrap-queries.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
 import { openIndex, resolveLocation } from '../store/open.js';
@@ -226,29 +227,12 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
 
 /** The same embedder, adding the time its `embedQuery` calls take to `total.ms`. */
 function timingQueries(embedder: Embedder, total: { ms: number }): Embedder {
-  return {
-    get info() {
-      return embedder.info;
-    },
-    get fingerprint() {
-      return embedder.fingerprint;
-    },
-    get cacheable() {
-      return embedder.cacheable;
-    },
-    get corpusStatistics() {
-      return embedder.corpusStatistics;
-    },
-    embedDocuments: (texts, options) => embedder.embedDocuments(texts, options),
-    ...(embedder.countTokens === undefined ? {} : { countTokens: (text: string) => embedder.countTokens!(text) }),
-    ...(embedder.load === undefined ? {} : { load: () => embedder.load!() }),
-    async embedQuery(text) {
-      const t = performance.now();
-      try {
-        return await embedder.embedQuery(text);
-      } finally {
-        total.ms += performance.now() - t;
-      }
-    },
-  };
+  return withEmbedQuery(embedder, async (text) => {
+    const t = performance.now();
+    try {
+      return await embedder.embedQuery(text);
+    } finally {
+      total.ms += performance.now() - t;
+    }
+  });
 }

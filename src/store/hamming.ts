@@ -4,6 +4,7 @@
  * from bytes like simd-dots.ts (no toolchain); where WebAssembly is missing the caller keeps
  * its JavaScript loop.
  */
+import { compileModule, instantiate, kernelModule, sleb, WASM_PAGE, type WasmInstance, type WasmMemory } from './wasm-module.js';
 
 /** ham(q, rows, wordBytes, n, out): out[r] = popcount(q xor rows[r]) over wordBytes bytes (a multiple of 8). */
 function hammingModule(): Uint8Array {
@@ -39,68 +40,16 @@ function hammingModule(): Uint8Array {
     0x0b, // end block
     0x0b, // end function
   ];
-  const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-  const name = (s: string): number[] => [s.length, ...Buffer.from(s, 'latin1')];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [2, ...name('ham'), 0, 0, ...name('mem'), 2, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
-  ]);
+  return kernelModule('ham', body);
 }
 
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
 
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-const PAGE = 65536;
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmInstance {
-  readonly exports: Record<string, unknown>;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => WasmInstance;
-}
 type HammingFunction = (q: number, rows: number, wordBytes: number, n: number, out: number) => void;
 
 let compiled: object | null | undefined;
 
 function compiledModule(): object | null {
-  if (compiled === undefined) {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    const bytes = hammingModule();
-    try {
-      compiled = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileModule(hammingModule());
   return compiled;
 }
 
@@ -118,8 +67,7 @@ export class HammingKernel {
 
   static create(): HammingKernel | undefined {
     const module = compiledModule();
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    return module === null || wasm === undefined ? undefined : new HammingKernel(new wasm.Instance(module));
+    return module === null ? undefined : new HammingKernel(instantiate(module));
   }
 
   /** out[r] = Hamming distance of `q` to row r, rows of `words` 64-bit words (2·words u32). */
@@ -132,7 +80,7 @@ export class HammingKernel {
     const layout = `${words}/${n}`;
     if (this.#rows !== rows || this.#layout !== layout) {
       const missing = end - this.#memory.buffer.byteLength;
-      if (missing > 0) this.#memory.grow(Math.ceil(missing / PAGE));
+      if (missing > 0) this.#memory.grow(Math.ceil(missing / WASM_PAGE));
       new Uint32Array(this.#memory.buffer, rowsAt, n * words * 2).set(rows.subarray(0, n * words * 2));
       this.#rows = rows;
       this.#layout = layout;

@@ -11,6 +11,7 @@
  * Sums are float32 per lane, lanes added in a fixed order: the same result on every machine,
  * within ~1e-6 of a float64 sum for unit vectors.
  */
+import { compileModule, instantiate, kernelModule, sleb, uleb, WASM_PAGE, type WasmInstance, type WasmMemory } from './wasm-module.js';
 
 /** dots(q, rows, dBytes, n, out): out[r] = q · rows[r] for n rows of dBytes bytes (dBytes % 32 == 0). */
 function dotsModule(): Uint8Array {
@@ -54,41 +55,9 @@ function dotsModule(): Uint8Array {
     0x0b, // end block
     0x0b, // end function
   ];
-  const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-  const name = (s: string): number[] => [s.length, ...Buffer.from(s, 'latin1')];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [2, ...name('dots'), 0, 0, ...name('mem'), 2, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
-  ]);
+  return kernelModule('dots', body);
 }
 
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-const PAGE = 65536;
 /**
  * The kernel scans a copy of the rows, which stays for the life of the index. Exact scans inside
  * the search budget are at most 16 MB of rows; larger ones (a filter that starved the graph
@@ -97,33 +66,12 @@ const PAGE = 65536;
  */
 const MAX_BYTES = 2 ** 28;
 
-// The parts of the WebAssembly API used here (the project's `lib` has no DOM typings).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmInstance {
-  readonly exports: Record<string, unknown>;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => WasmInstance;
-}
 type DotsFunction = (q: number, rows: number, dBytes: number, n: number, out: number) => void;
 
 let compiled: object | null | undefined;
 
 function compiledModule(): object | null {
-  if (compiled === undefined) {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    const bytes = dotsModule();
-    try {
-      compiled = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileModule(dotsModule());
   return compiled;
 }
 
@@ -147,8 +95,7 @@ export class SimdDots {
   /** A kernel, or undefined where WebAssembly SIMD is not available. */
   static create(): SimdDots | undefined {
     const module = compiledModule();
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    return module === null || wasm === undefined ? undefined : new SimdDots(new wasm.Instance(module));
+    return module === null ? undefined : new SimdDots(instantiate(module));
   }
 
   /** Whether rows of dimension `d` can use this kernel. */
@@ -164,7 +111,7 @@ export class SimdDots {
     const at = layout(d, n);
     if (this.#rows !== rows || this.#version !== version || this.#n !== n || this.#d !== d) {
       const missing = at.end - this.#memory.buffer.byteLength;
-      if (missing > 0) this.#memory.grow(Math.ceil(missing / PAGE));
+      if (missing > 0) this.#memory.grow(Math.ceil(missing / WASM_PAGE));
       new Float32Array(this.#memory.buffer, at.rows, n * d).set(rows.subarray(0, n * d));
       [this.#rows, this.#version, this.#n, this.#d] = [rows, version, n, d];
     }
