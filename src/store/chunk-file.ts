@@ -48,6 +48,8 @@ export function* chunkFileLines(
 export class ChunkFileError extends Error {}
 
 export interface ReadChunkFileOptions {
+  /** Sees every byte of the file once, in order: a checksum of what was parsed, in the same read. */
+  onBytes?: (bytes: Buffer) => void;
   /**
    * Do not parse chunk lines: `onDocument` gets no chunk records, and a document's chunks are
    * only counted against its chunkIds. For a writer that may need no chunk at all (an unchanged
@@ -67,7 +69,7 @@ export async function readChunkFile(
 ): Promise<{ documents: number; chunks: number }> {
   const skip = options.skipChunks === true;
   const parser = new ChunkFileParser(onDocument, skip);
-  for await (const block of readLineBlocks(path, skip ? CHUNK_LINE_BYTES : undefined)) for (const line of block) parser.line(line);
+  for await (const block of readLineBlocks(path, skip ? CHUNK_LINE_BYTES : undefined, options.onBytes)) for (const line of block) parser.line(line);
   return parser.finish();
 }
 
@@ -188,7 +190,7 @@ class ChunkFileParser {
  * UTF-8 never part of another character): no regular expression and no promise per line, as
  * with readline.
  */
-async function* readLineBlocks(path: string, skipPrefix?: Buffer): AsyncGenerator<string[]> {
+async function* readLineBlocks(path: string, skipPrefix?: Buffer, onBytes?: (bytes: Buffer) => void): AsyncGenerator<string[]> {
   let carry: Buffer | undefined;
   // Lines starting with `skipPrefix` come back as SKIPPED_CHUNK_LINE, never decoded.
   const decode = (buf: Buffer, start: number, end: number): string =>
@@ -196,6 +198,7 @@ async function* readLineBlocks(path: string, skipPrefix?: Buffer): AsyncGenerato
       ? SKIPPED_CHUNK_LINE
       : buf.toString('utf8', start, end);
   for await (const block of createReadStream(path, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
+    onBytes?.(block);
     const lines: string[] = [];
     let start = 0;
     let end = block.indexOf(0x0a);

@@ -229,8 +229,10 @@ export class IndexStore implements IndexReader {
 
     await checkSize(dir, chunksFile);
     let counted: { documents: number; chunks: number };
+    // Hashed in the same read as the parse: every open of an index reads its chunk file once.
+    const chunksHash = chunksFile.checksum === undefined ? undefined : createHash('sha256');
     try {
-      counted = await readChunkFile(path(chunksFile), store.chunkFileReceiver(true), { skipChunks: lazyChunks });
+      counted = await readChunkFile(path(chunksFile), store.chunkFileReceiver(true), { skipChunks: lazyChunks, ...(chunksHash === undefined ? {} : { onBytes: (b) => chunksHash.update(b) }) });
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new MissingFileError(chunksFile.name);
       if (error instanceof ChunkFileError) throw damaged(dir, `${display(chunksFile)} ${error.message}`);
@@ -245,7 +247,7 @@ export class IndexStore implements IndexReader {
     }
     // After parsing, so a file that does not even parse gets the more precise message; a file
     // that parses but changed in place (same size) is caught here.
-    await assertChecksumOrMissing(dir, chunksFile);
+    if (chunksHash !== undefined && `sha256:${chunksHash.digest('hex')}` !== chunksFile.checksum) throw checksumMismatch(dir, chunksFile);
 
     // The vector and graph files: sizes checked now (cheap, and a truncated file is found when
     // the index opens); contents read now, or on first use when opened with `lazyVectors`.
