@@ -62,16 +62,22 @@ function corpusOptions(opts: TuneCommonFlags, bar: ProgressBar): TuneCorpusOptio
   };
 }
 
-export async function runTuneExport(opts: TuneExportFlags): Promise<CommandStatus> {
-  const range = parseNegativeRange(opts.range);
-  const result = await exportTrainingData({
-    ...corpusOptions(opts, new ProgressBar('embedding')),
-    out: opts.out,
+/** The split and negative-mining settings both subcommands take. */
+function exampleOptions(opts: TuneCommonFlags): { negatives: number; range: ReturnType<typeof parseNegativeRange>; excludeUnjudgedTop?: number; testFraction: number; seed: number } {
+  return {
     negatives: opts.negatives,
-    range,
+    range: parseNegativeRange(opts.range),
     ...(opts.excludeUnjudgedTop === undefined ? {} : { excludeUnjudgedTop: opts.excludeUnjudgedTop }),
     testFraction: opts.testFraction,
     seed: opts.seed,
+  };
+}
+
+export async function runTuneExport(opts: TuneExportFlags): Promise<CommandStatus> {
+  const result = await exportTrainingData({
+    ...corpusOptions(opts, new ProgressBar('embedding')),
+    ...exampleOptions(opts),
+    out: opts.out,
   });
   if (opts.json) {
     printJson(result);
@@ -92,18 +98,13 @@ export async function runTuneExport(opts: TuneExportFlags): Promise<CommandStatu
 }
 
 export async function runTuneAdapter(opts: TuneAdapterFlags): Promise<CommandStatus> {
-  const range = parseNegativeRange(opts.range);
   // A missing or damaged index is found before the training, not after it.
   if (opts.index !== undefined) await readManifest(opts.index);
   const result = await trainAdapter({
     ...corpusOptions(opts, new ProgressBar('embedding')),
+    ...exampleOptions(opts),
     out: opts.out,
-    negatives: opts.negatives,
-    range,
-    ...(opts.excludeUnjudgedTop === undefined ? {} : { excludeUnjudgedTop: opts.excludeUnjudgedTop }),
-    testFraction: opts.testFraction,
     validationFraction: opts.validationFraction,
-    seed: opts.seed,
     epochs: opts.epochs,
     learningRate: opts.learningRate,
     temperature: opts.temperature,
