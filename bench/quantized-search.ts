@@ -64,7 +64,7 @@ const runs = [
   { ...timed('int8', (q) => int8.search(q, 10)), precision: 'int8', bytes: bytesPerVector('int8', D) },
   { ...timed('binary', (q) => binary.search(q, 10)), precision: 'binary', bytes: bytesPerVector('binary', D) },
   ...[40, 100].map((c) => ({ ...timed(`binary + rescore ${c} (signs)`, (q) => binary.search(q, 10, { candidates: c })), precision: 'binary', bytes: bytesPerVector('binary', D) })),
-  ...[40, 100, 200, 400].map((c) => ({ ...timed(`binary + rescore ${c} (float rows)`, (q) => binary.search(q, 10, { candidates: c, rowOf })), precision: 'binary', bytes: bytesPerVector('binary', D) })),
+  ...[40, 100, 200, 400, 800, 1600].map((c) => ({ ...timed(`binary + rescore ${c} (float rows)`, (q) => binary.search(q, 10, { candidates: c, rowOf })), precision: 'binary', bytes: bytesPerVector('binary', D) })),
 ];
 
 const recallOf = (hits: LabelHit[][]): number =>
@@ -80,6 +80,6 @@ for (const run of runs) {
 }
 if (simdRun !== undefined) {
   const scaled = simdRun.ms * (N / half);
-  console.log(`\nfloat32 with the WebAssembly SIMD kernel, ${half.toLocaleString('en')} rows: ${simdRun.ms.toFixed(2)} ms/query, ${scaled.toFixed(2)} ms scaled to ${N.toLocaleString('en')} rows; binary vs that: ×${(scaled / runs[2]!.ms).toFixed(2)}, binary + rescore 200 (float rows) vs that: ×${(scaled / runs[7]!.ms).toFixed(2)}`);
+  console.log(`\nfloat32 with the WebAssembly SIMD kernel, ${half.toLocaleString('en')} rows: ${simdRun.ms.toFixed(2)} ms/query, ${scaled.toFixed(2)} ms scaled to ${N.toLocaleString('en')} rows; binary vs that: ×${(scaled / runs[2]!.ms).toFixed(2)}, ${runs.filter((r) => r.name.includes('(float rows)')).map((r) => `${r.name.replace('binary + ', '')} ×${(scaled / r.ms).toFixed(2)}`).join(', ')}`);
 }
 console.log(`quantising: int8 ${int8Build.toFixed(1)} s, binary ${binaryBuild.toFixed(1)} s; ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}, Node ${process.version}, ${new Date().toISOString()}`);
