@@ -5,12 +5,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RagError } from '../src/errors.js';
 import { CrossEncoderReranker, openCrossEncoder } from '../src/rerank/cross-encoder.js';
 import { openReranker } from '../src/rerank/open-reranker.js';
-import { tempDir } from './helpers/cli.js';
+import { ingest } from '../src/ingest/pipeline.js';
+import { REPO, runCli, tempDir } from './helpers/cli.js';
 import { writeTinyModel } from './helpers/tiny-bert.js';
 import { writeTinyCrossEncoder } from './helpers/tiny-cross-encoder.js';
 
@@ -152,5 +153,36 @@ describe('unusable rerankers', () => {
       assert.doesNotMatch(error.message, /--model/);
       return true;
     });
+  });
+});
+
+describe('rag query --rerank with a local cross-encoder', () => {
+  it('reorders hits by the model\'s scores, caches them, and names RAG_OFFLINE when a hub model is missing', async () => {
+    const index = path.join(root, 'index');
+    await ingest({ paths: [path.join(REPO, 'datasets', 'en-sample', 'docs')], index });
+    const text = 'rotate API keys secrets';
+    const args = ['query', text, '--index', index, '--mode', 'bm25', '-k', '5', '--rerank', './tiny-xenc', '--rerank-depth', '10', '--json'];
+    const first = await runCli(args, { cwd: root });
+    assert.equal(first.code, 0, first.stderr);
+    const parsed = JSON.parse(first.stdout) as { rerank: { id: string; depth: number }; results: Array<{ score: number; text: string }> };
+    assert.deepEqual(parsed.rerank, { id: 'local:tiny-xenc', depth: 10 });
+    assert.equal(parsed.results.length, 5);
+    const scores = parsed.results.map((h) => h.score);
+    assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'best first');
+    const reranker = openCrossEncoder(folder);
+    const direct = await reranker.rerank(text, parsed.results.map((h) => h.text));
+    direct.forEach((d, i) => assert.ok(Math.abs(d - scores[i]!) < 1e-5, `${d} vs ${scores[i]}`));
+    await reranker.dispose();
+    const cacheFolders = await readdir(path.join(root, '.rag-cache', 'rerank'));
+    assert.equal(cacheFolders.length, 1);
+    const second = await runCli(args, { cwd: root });
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(JSON.parse(second.stdout), parsed);
+
+    const offline = await runCli(['query', text, '--index', index, '--rerank', 'bge-reranker-base'], { cwd: root, env: { RAG_OFFLINE: '1' } });
+    assert.notEqual(offline.code, 0);
+    const lines = offline.stderr.trim().split('\n').filter((l) => l.startsWith('rag:'));
+    assert.equal(lines.length, 1, offline.stderr);
+    assert.match(lines[0]!, /rag: reranker BAAI\/bge-reranker-base is not in the model cache .*RAG_OFFLINE=1.*--rerank \.\/path\/to\/local\/folder/);
   });
 });
