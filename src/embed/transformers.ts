@@ -285,7 +285,7 @@ function loadFailure(spec: TransformersModelSpec, location: string, host: string
  * A content-derived revision for a local folder, so an index notices a re-exported model
  * without depending on where the folder lives: config and tokenizer bytes plus the ONNX size.
  */
-export async function localRevision(dir: string, modelPath: string): Promise<string> {
+async function localRevision(dir: string, modelPath: string): Promise<string> {
   const hash = createHash('sha256');
   for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
     const p = path.join(dir, file);
