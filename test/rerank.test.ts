@@ -122,20 +122,22 @@ describe('query() and rag query with a reranker', () => {
     const parsed = JSON.parse(json.stdout) as { rerank: unknown; results: Array<{ firstStageRank: number; score: number }> };
     assert.deepEqual(parsed.rerank, { id: 'api:m', depth: 30 });
     assert.ok(parsed.results.every((h) => Number.isInteger(h.firstStageRank) && h.firstStageRank >= 1 && h.firstStageRank <= 30));
+    const sent = server.requests.length;
     const human = await runCli(args, cli);
     assert.equal(human.code, 0, human.stderr);
+    assert.equal(server.requests.length, sent, 'the second run reads every score from the rerank cache');
     assert.match(human.stderr, /reranked by api:m \(top 30\)/);
     assert.match(human.stdout, /^1\. \d\.\d{3} \(was #\d+\)/m);
     for (const output of [json.stdout, json.stderr, human.stdout, human.stderr]) assert.ok(!output.includes(KEY));
 
     server.queue.push({ status: 401, body: '{}' });
-    const rejected = await runCli(args, cli);
+    const rejected = await runCli([...args, '--no-rerank-cache'], cli);
     assert.equal(rejected.code, 2);
     assert.equal(rejected.stderr.trim().split('\n').filter((l) => l.startsWith('rag:')).length, 1, rejected.stderr);
     assert.match(rejected.stderr, /rag: the rerank endpoint at .* rejected the API key \(401\); set RERANK_API_KEY/);
 
     for (const [extra, message] of [
-      [['--rerank', 'bge-reranker-base'], /unknown reranker "bge-reranker-base"/],
+      [['--rerank', 'bge-reranker-huge'], /unknown reranker "bge-reranker-huge"/],
       [['--rerank-depth', '5'], /--rerank-depth without --rerank does nothing/],
     ] as const) {
       const bad = await runCli(['query', text, '--index', index, ...extra], { cwd: root });

@@ -106,7 +106,7 @@ type TransformersModule = typeof import('@huggingface/transformers');
 // transformers.js keeps its settings in one global `env`; loads run one at a time so two
 // models with different settings (a hub model and a local folder) cannot mix them up.
 let loadChain: Promise<unknown> = Promise.resolve();
-function serialized<T>(task: () => Promise<T>): Promise<T> {
+export function serialized<T>(task: () => Promise<T>): Promise<T> {
   const run = loadChain.then(task, task);
   loadChain = run.catch(() => undefined);
   return run;
@@ -251,7 +251,7 @@ function missingTransformers(error: unknown): RagError {
 }
 
 /** Resolving is cheap (no module is evaluated), so a deferred load can check it up front. */
-function assertTransformersInstalled(): void {
+export function assertTransformersInstalled(): void {
   try {
     import.meta.resolve('@huggingface/transformers');
   } catch (error) {
@@ -259,7 +259,7 @@ function assertTransformersInstalled(): void {
   }
 }
 
-async function importTransformers(): Promise<TransformersModule> {
+export async function importTransformers(): Promise<TransformersModule> {
   try {
     return await import('@huggingface/transformers');
   } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { RagError } from '../errors.js';
 import { batches, displayUrl, postJson, redact, retryOptionsFrom, serverMessage, type HttpFailure, type HttpProviderOptions } from '../embed/http.js';
-import type { Reranker, RerankOptions } from './types.js';
+import type { Reranker, RerankOptions, RerankStats } from './types.js';
 
 export interface HttpRerankOptions extends Pick<HttpProviderOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'retryMaxMs' | 'fetchImpl'> {
   /** API root including `/v1`, e.g. `https://api.jina.ai/v1`. Default `$RERANK_BASE_URL`. */
@@ -64,11 +64,16 @@ export function createHttpReranker(model: string, options: HttpRerankOptions = {
     return readScores(reply, documents.length, where);
   }
 
+  const counters: RerankStats = { calls: 0, pairs: 0, truncated: 0 };
   return {
     id: `api:${model}`,
     endpoint: where,
+    fingerprint: `api:${model}@${where}`,
+    stats: () => ({ ...counters }),
     async rerank(query: string, documents: readonly string[], request: RerankOptions = {}): Promise<number[]> {
       if (documents.length === 0) return [];
+      counters.calls += 1;
+      counters.pairs += documents.length;
       const scores: number[] = [];
       for (const batch of batches(documents, batchSize)) scores.push(...(await scoreBatch(query, batch, request.signal)));
       return scores;
