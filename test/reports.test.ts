@@ -21,6 +21,7 @@ import {
   writeReports,
 } from '../src/eval/report/index.js';
 import { histogram } from '../src/eval/report/html.js';
+import { SORT_SCRIPT, SORT_SCRIPT_CSP } from '../src/eval/report/sortable.js';
 import { escapeXml } from '../src/eval/report/format.js';
 import type { EvalResults, JsonValue, PerQueryResult, RunCost, RunResult, RetrievalMode } from '../src/eval/types.js';
 
@@ -171,7 +172,7 @@ describe('renderMarkdown', () => {
     // hash: q1 nDCG 1, q2 nDCG (1 + 2/log2 3) / (2 + 1/log2 3) = 0.85972 -> mean 0.92986
     assert.ok(lines.includes('| hash | dense | 0.9299 | 1.0000 | 1.0000 | 1.0000 | 0.1500 | 12.3 | 81 | 384 | 3.0 | 2 | 20.5 |'), md);
     // B: q1 nDCG 1/log2 3 = 0.63093, q2 1 -> 0.81546; MRR (0.5 + 1)/2; MAP (0.5 + 1)/2
-    assert.ok(lines.includes('| e5 "small" &lt;q8> & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.1500 | 0.0 | – | – | – | 0 | 1.5 |'), md);
+    assert.ok(lines.includes('| e5 "small" &lt;q8> & co | bm25 | 0.8155 | 1.0000 | 0.7500 | 0.7500 | 0.1500 | – | – | – | – | 0 | 1.5 |'), md);
     assert.ok(lines.includes('## Compared with the first run: hash (dense)'));
     // Two queries, differences -0.369 and +0.140: every sign flip is as extreme, so p = 1 (Holm of
     // one p is itself). One win, one loss. MDE = 2.8016 · sd / √2 with sd = 0.5094 / √2 = 0.3602.
@@ -261,25 +262,34 @@ describe('renderHtml', () => {
   it('is self-contained, has one SVG per chart and escapes injected text', () => {
     const results = fixture();
     const html = renderHtml(results, fixtureGate(results));
-    // One recall@k chart plus one histogram per run.
-    assert.equal((html.match(/<svg /g) ?? []).length, 1 + results.runs.length);
-    assert.equal((html.match(/<\/svg>/g) ?? []).length, 1 + results.runs.length);
-    assert.ok(!/<script/i.test(html), 'no script element');
+    // One recall@k chart, one histogram per run, one scatter per cost both runs have (only query
+    // time here: the bm25 run has no vectors, no embed time and no index size), legend swatches.
+    const charts = html.match(/<svg class="chart" /g) ?? [];
+    assert.equal(charts.length, 1 + results.runs.length + 1);
+    assert.ok(html.includes('aria-label="nDCG@10 against query time (ms per query)"'));
+    assert.equal((html.match(/<svg /g) ?? []).length, (html.match(/<\/svg>/g) ?? []).length);
+    // The one script is the sort script, allowed by its hash and by nothing broader.
+    assert.equal((html.match(/<script/gi) ?? []).length, 1);
+    assert.ok(html.includes(`<script>${SORT_SCRIPT}</script>`));
+    assert.ok(html.includes(`script-src ${SORT_SCRIPT_CSP}"`));
+    assert.deepEqual(html.match(/script-src [^;"]*/g), [`script-src ${SORT_SCRIPT_CSP}`]);
     assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;'));
     assert.ok(html.includes('e5 &quot;small&quot; &lt;q8&gt; &amp; co'));
     assert.ok(!/\ssrc=/i.test(html), 'no external resources');
     assert.deepEqual(html.match(/\shref="[^"]*"/gi), [' href="per-query.jsonl"'], 'the only link is to the file beside the report');
     assert.ok(!/<link\b/i.test(html));
     assert.ok(html.includes("Content-Security-Policy"));
-    // The recall curve of each run has one point per k.
-    assert.equal((html.match(/<circle /g) ?? []).length, KS.length * results.runs.length);
+    // The recall curve of each run has one marker per k (circles for the first run, squares for the second).
+    const recall = html.slice(html.indexOf('aria-label="Recall at k per run"'), html.indexOf('</svg>', html.indexOf('aria-label="Recall at k per run"')));
+    assert.equal((recall.match(/<circle /g) ?? []).length, KS.length);
+    assert.equal((recall.match(/<rect /g) ?? []).length, KS.length);
     assert.ok(html.includes('<title>hash (dense) recall@10 = 1.0000</title>'));
     // Hardest queries: every run's score and ranks; q2 for the first run (guide.md #1, faq.md #2),
     // q1 for B (install.md #2); "N of M" stated.
     assert.ok(html.includes('0.8597 · faq.md #2, guide.md #1'), html);
     assert.ok(html.includes('0.6309 · install.md #2'), html);
     assert.ok(html.includes('0 of 2 evaluated queries score 0 on every run. Showing the 2 of 2 with the lowest mean'), html);
-    assert.ok(html.includes('<td class="num">0.9299</td>'));
+    assert.ok(html.includes('<td class="num" data-v="0.9299">0.9299</td>'));
     // The gate: failures first, marked in words.
     assert.ok(html.indexOf('<strong>✗ FAIL</strong>') < html.indexOf('<strong>✓ pass</strong>'));
     assert.ok(html.includes('Gate: <span class="fail">FAILED: 1 of 3 checks failed</span>'));

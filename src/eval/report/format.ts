@@ -3,7 +3,7 @@
  */
 import { describeEquivalence } from '../equivalence.js';
 import type { GateResult } from '../gate.js';
-import type { DatasetWarnings, EvalResults, RunComparison, RunCost, RunResult } from '../types.js';
+import type { DatasetWarnings, EvalResults, RunComparison, RunResult } from '../types.js';
 import { metricKey, parseMetricKey } from '../metrics.js';
 import { judgedWarnings } from '../judged.js';
 
@@ -51,13 +51,14 @@ function fmtNumber(v: number | null, digits: number): string {
 }
 
 /** Cost columns: header label and cell text. */
-export const COST_COLUMNS: ReadonlyArray<{ label: string; cell: (c: RunCost) => string }> = [
-  { label: 'Embed s', cell: (c) => fmtNumber(c.embedSeconds, 1) },
-  { label: 'Chunks/s', cell: (c) => fmtNumber(c.chunksPerSecond, 0) },
-  { label: 'Dim', cell: (c) => (c.dimension === null ? '–' : String(c.dimension)) },
-  { label: 'Index MB', cell: (c) => (c.indexBytes > 0 ? (c.indexBytes / 1_048_576).toFixed(1) : '–') },
-  { label: 'Truncated', cell: (c) => String(c.truncatedChunks) },
-  { label: 'Wall s', cell: (c) => fmtNumber(c.wallSeconds, 1) },
+/** Cost cells, "–" where a cost does not apply (bm25 embeds nothing), as the CLI prints "-". */
+export const COST_COLUMNS: ReadonlyArray<{ label: string; cell: (run: RunResult) => string }> = [
+  { label: 'Embed s', cell: (r) => (r.mode === 'bm25' || r.cost.dimension === null ? '–' : fmtNumber(r.cost.embedSeconds, 1)) },
+  { label: 'Chunks/s', cell: (r) => fmtNumber(r.cost.chunksPerSecond, 0) },
+  { label: 'Dim', cell: (r) => (r.cost.dimension === null ? '–' : String(r.cost.dimension)) },
+  { label: 'Index MB', cell: (r) => (r.cost.indexBytes > 0 ? (r.cost.indexBytes / 1_048_576).toFixed(1) : '–') },
+  { label: 'Truncated', cell: (r) => String(r.cost.truncatedChunks) },
+  { label: 'Wall s', cell: (r) => fmtNumber(r.cost.wallSeconds, 1) },
 ];
 
 /** Dataset notes as plain sentences (escaped by the caller). */

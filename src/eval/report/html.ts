@@ -1,8 +1,9 @@
 /**
- * report.html: a single self-contained page (inline CSS and SVG, no scripts, no network) that
- * opens from disk: the tables of report.md, recall@k curves, per-query nDCG@10 histograms and the
- * hardest queries. All text from the data is escaped; a Content-Security-Policy forbids scripts
- * as a second line of defence.
+ * report.html: a single self-contained page (inline CSS and SVG, no network) that opens from
+ * disk: the tables of report.md, quality against cost with the Pareto front, recall@k curves,
+ * per-query nDCG@10 histograms and the hardest queries. All text from the data is escaped; a
+ * Content-Security-Policy allows only the page's own sort script (by hash) as a second line of
+ * defence, and everything but sorting works without it.
  */
 import type { GateResult } from '../gate.js';
 import { metricKey } from '../metrics.js';
@@ -28,6 +29,8 @@ import {
   metricLabel,
   perQueryValues,
 } from './format.js';
+import { SORT_SCRIPT, SORT_SCRIPT_CSP, sortValue } from './sortable.js';
+import { tradeoffSection } from './tradeoff-html.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 const color = (i: number): string => PALETTE[i % PALETTE.length] ?? '#000';
@@ -39,7 +42,32 @@ function n(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
-/** Recall@k for every k, all runs in one chart; k positions evenly spaced (k = 1, 3, 5, 10, 100). */
+/** Line styles and markers per run, so curves that overlap stay apart and colour is not the only cue. */
+const DASHES = ['', '7 4', '2 3', '10 3 2 3', '4 4', '1 5'];
+const dash = (i: number): string => DASHES[i % DASHES.length] ?? '';
+function marker(i: number, x: number, y: number, fill: string, title: string): string {
+  const t = `<title>${e(title)}</title>`;
+  switch (i % 4) {
+    case 1:
+      return `<rect x="${n(x - 3.5)}" y="${n(y - 3.5)}" width="7" height="7" fill="${fill}">${t}</rect>`;
+    case 2:
+      return `<polygon points="${n(x)},${n(y - 4.5)} ${n(x + 4.5)},${n(y + 3.5)} ${n(x - 4.5)},${n(y + 3.5)}" fill="${fill}">${t}</polygon>`;
+    case 3:
+      return `<polygon points="${n(x)},${n(y - 4.5)} ${n(x + 4.5)},${n(y)} ${n(x)},${n(y + 4.5)} ${n(x - 4.5)},${n(y)}" fill="${fill}">${t}</polygon>`;
+    default:
+      return `<circle cx="${n(x)}" cy="${n(y)}" r="3.5" fill="${fill}">${t}</circle>`;
+  }
+}
+
+/** A legend entry drawn with the run's own line style and marker. */
+export function legendSwatch(i: number): string {
+  return `<svg width="34" height="12" viewBox="0 0 34 12" aria-hidden="true"><line x1="1" x2="33" y1="6" y2="6" stroke="${color(i)}" stroke-width="2" stroke-dasharray="${dash(i)}"/>${marker(i, 17, 6, color(i), '')}</svg>`;
+}
+
+/**
+ * Recall@k for every k, all runs in one chart. k is on a log scale (k = 1, 3, 5, 10, 100 spaced
+ * evenly would hide that 10 → 100 is the long stretch), labelled at each k the runs report.
+ */
 export function recallCurveSvg(results: EvalResults): string {
   const ks = results.ks.filter((k) => results.runs.some((r) => r.metrics[metricKey('recall', k)] !== undefined));
   const W = 560;
@@ -50,7 +78,9 @@ export function recallCurveSvg(results: EvalResults): string {
   const bottom = 40;
   const pw = W - left - right;
   const ph = H - top - bottom;
-  const xAt = (i: number): number => left + (ks.length <= 1 ? pw / 2 : (i * pw) / (ks.length - 1));
+  const kMin = Math.min(...ks);
+  const kMax = Math.max(...ks);
+  const xAt = (k: number): number => left + (ks.length <= 1 || kMax === kMin ? pw / 2 : ((Math.log(k) - Math.log(kMin)) / (Math.log(kMax) - Math.log(kMin))) * pw);
   const yAt = (v: number): number => top + ph - v * ph;
   const parts: string[] = [];
   parts.push(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Recall at k per run">`);
@@ -58,23 +88,20 @@ export function recallCurveSvg(results: EvalResults): string {
     parts.push(`<line x1="${left}" x2="${W - right}" y1="${n(yAt(t))}" y2="${n(yAt(t))}" stroke="#ddd"/>`);
     parts.push(`<text x="${left - 6}" y="${n(yAt(t) + 4)}" text-anchor="end" font-size="11">${t.toFixed(2)}</text>`);
   }
-  ks.forEach((k, i) => {
-    parts.push(`<text x="${n(xAt(i))}" y="${H - bottom + 16}" text-anchor="middle" font-size="11">${k}</text>`);
-  });
-  parts.push(`<text x="${left + pw / 2}" y="${H - 6}" text-anchor="middle" font-size="12">k</text>`);
+  for (const k of ks) {
+    parts.push(`<line x1="${n(xAt(k))}" x2="${n(xAt(k))}" y1="${top}" y2="${top + ph}" stroke="#f0f0f0"/>`);
+    parts.push(`<text x="${n(xAt(k))}" y="${H - bottom + 16}" text-anchor="middle" font-size="11">${k}</text>`);
+  }
+  parts.push(`<text x="${left + pw / 2}" y="${H - 6}" text-anchor="middle" font-size="12">k (log scale)</text>`);
   results.runs.forEach((run, ri) => {
     const pts = ks
-      .map((k, i) => ({ i, k, v: run.metrics[metricKey('recall', k)] }))
-      .filter((p): p is { i: number; k: number; v: number } => p.v !== undefined);
+      .map((k) => ({ k, v: run.metrics[metricKey('recall', k)] }))
+      .filter((p): p is { k: number; v: number } => p.v !== undefined);
     if (pts.length === 0) return;
     parts.push(
-      `<polyline fill="none" stroke="${color(ri)}" stroke-width="2" points="${pts.map((p) => `${n(xAt(p.i))},${n(yAt(p.v))}`).join(' ')}"><title>${e(runLabel(run))}</title></polyline>`,
+      `<polyline fill="none" stroke="${color(ri)}" stroke-width="2" stroke-dasharray="${dash(ri)}" points="${pts.map((p) => `${n(xAt(p.k))},${n(yAt(p.v))}`).join(' ')}"><title>${e(runLabel(run))}</title></polyline>`,
     );
-    for (const p of pts) {
-      parts.push(
-        `<circle cx="${n(xAt(p.i))}" cy="${n(yAt(p.v))}" r="3" fill="${color(ri)}"><title>${e(`${runLabel(run)} recall@${p.k} = ${p.v.toFixed(4)}`)}</title></circle>`,
-      );
-    }
+    for (const p of pts) parts.push(marker(ri, xAt(p.k), yAt(p.v), color(ri), `${runLabel(run)} recall@${p.k} = ${p.v.toFixed(4)}`));
   });
   parts.push('</svg>');
   return parts.join('');
@@ -127,14 +154,30 @@ export function histogramSvg(run: RunResult, index: number, maxCount: number): s
   return parts.join('');
 }
 
-function htmlTable(header: string[], rows: string[][], numericFrom: number): string {
-  const th = header.map((h, i) => `<th${i >= numericFrom ? ' class="num"' : ''}>${e(h)}</th>`).join('');
+interface TableOptions {
+  /** Header buttons sort the rows (by keyboard too); aria-sort says the current order. */
+  sortable?: boolean;
+  /** A class attribute per body row. */
+  rowClasses?: readonly string[];
+}
+
+function htmlTable(header: string[], rows: string[][], numericFrom: number, options: TableOptions = {}): string {
+  const th = header
+    .map((h, i) => `<th${i >= numericFrom ? ' class="num"' : ''} scope="col">${options.sortable ? `<button type="button" class="sort">${e(h)}</button>` : e(h)}</th>`)
+    .join('');
+  const td = (c: string, i: number): string => {
+    const v = options.sortable && i >= numericFrom ? sortValue(c) : undefined;
+    return `<td${i >= numericFrom ? ' class="num"' : ''}${v === undefined ? '' : ` data-v="${v}"`}>${e(c)}</td>`;
+  };
   const body = rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="num"' : ''}>${e(c)}</td>`).join('')}</tr>`)
+    .map((r, ri) => {
+      const cls = options.rowClasses?.[ri];
+      return `<tr${cls ? ` class="${e(cls)}"` : ''}>${r.map(td).join('')}</tr>`;
+    })
     .join('\n');
   // Wide tables scroll inside their own box, so on a phone the page itself never scrolls sideways;
   // focusable, so the box can be scrolled by keyboard.
-  return `<div class="scroll" tabindex="0"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+  return `<div class="scroll" tabindex="0"><table${options.sortable ? ' class="sortable"' : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 function ranksText(ranks: Record<string, number | null>): string {
@@ -208,10 +251,15 @@ table{border-collapse:collapse;margin:1em 0;font-size:14px}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f5f5f5}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.legend span{display:inline-block;margin-right:1.2em}
-.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
-.hists{display:flex;flex-wrap:wrap;gap:1em}
+.legend span{display:inline-block;margin-right:1.2em;white-space:nowrap}.legend svg{vertical-align:middle}
+.hists{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,320px),1fr));gap:1em}
 .hists figure{margin:0}
+.hists .chart{width:100%}
+button.sort{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer;text-align:inherit}
+th[aria-sort=ascending] button.sort::after{content:" ▲"}th[aria-sort=descending] button.sort::after{content:" ▼"}
+button.sort:focus-visible,.scroll:focus-visible,input:focus-visible+label{outline:2px solid #1f77b4;outline-offset:2px}
+.pair{flex-wrap:wrap}.pair>div{min-width:min(100%,280px)}
+p,li,figcaption{overflow-wrap:anywhere}
 .fail{color:#b00020}.pass{color:#1b7a1b}
 .pair{display:flex;gap:2em}.pair>div{flex:1}
 details{margin:.4em 0}summary{cursor:pointer}
@@ -227,22 +275,26 @@ export function renderHtml(results: EvalResults, gate?: GateResult): string {
   const out: string[] = [];
   out.push('<!DOCTYPE html>');
   out.push('<html lang="en"><head><meta charset="utf-8">');
-  out.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+  out.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${SORT_SCRIPT_CSP}">`);
   out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
-  out.push(`<title>${e(title)}</title><style>${CSS}</style></head><body>`);
+  const tradeoff = tradeoffSection(results);
+  out.push(`<title>${e(title)}</title><style>${CSS}${tradeoff?.css ?? ''}</style></head><body>`);
   out.push(`<h1>${e(title)}</h1>`);
   out.push(
     `<p>${results.runs[0]?.evaluatedQueries ?? 0} queries evaluated · ${d.documents} documents · ${d.qrels} labels · k = ${e(results.ks.join(', '))} · dataset <code>${e(d.fingerprint)}</code> · ${e(results.createdAt)} · rag ${e(results.toolVersion)}</p>`,
   );
 
   out.push('<h2>Runs</h2>');
+  if (tradeoff !== undefined) out.push(tradeoff.controls);
   out.push(
     htmlTable(
-      ['Model', 'Mode', ...columns.map(metricLabel), ...COST_COLUMNS.map((c) => c.label)],
-      results.runs.map((r) => [r.model, r.mode, ...columns.map((k) => fmtMetric(r.metrics[k])), ...COST_COLUMNS.map((c) => c.cell(r.cost))]),
-      2,
+      ['#', 'Model', 'Mode', ...columns.map(metricLabel), ...COST_COLUMNS.map((c) => c.label)],
+      results.runs.map((r, i) => [String(i + 1), r.model, r.mode, ...columns.map((k) => fmtMetric(r.metrics[k])), ...COST_COLUMNS.map((c) => c.cell(r))]),
+      3,
+      { sortable: true, ...(tradeoff === undefined ? {} : { rowClasses: tradeoff.rowClasses }) },
     ),
   );
+  if (tradeoff !== undefined) out.push(tradeoff.charts);
 
   const segments = segmentTable(results);
   if (segments !== undefined) {
@@ -281,7 +333,7 @@ export function renderHtml(results: EvalResults, gate?: GateResult): string {
   out.push('<h2>Recall@k</h2>');
   out.push(recallCurveSvg(results));
   out.push(
-    `<p class="legend">${results.runs.map((r, i) => `<span><i style="background:${color(i)}"></i>${e(runLabel(r))}</span>`).join('')}</p>`,
+    `<p class="legend">${results.runs.map((r, i) => `<span>${legendSwatch(i)} ${e(runLabel(r))}</span>`).join('')}</p>`,
   );
 
   out.push(`<h2>Per-query ${e(metricLabel(HIST_METRIC))}</h2><div class="hists">`);
@@ -303,6 +355,7 @@ export function renderHtml(results: EvalResults, gate?: GateResult): string {
   if (notes.length === 0) out.push('<li>All labels matched a document and a query.</li>');
   for (const note of notes) out.push(`<li>${e(note)}</li>`);
   out.push('</ul>');
+  out.push(`<script>${SORT_SCRIPT}</script>`);
   out.push('</body></html>', '');
   return out.join('\n');
 }

@@ -5,6 +5,7 @@ import { appendFile } from 'node:fs/promises';
 import type { GateResult } from '../gate.js';
 import type { EvalResults } from '../types.js';
 import { runLabel } from '../types.js';
+import { PARETO_METRIC, tradeoffPoints, usableCostAxes } from './pareto.js';
 import {
   comparisonCells,
   comparisonHeader,
@@ -50,11 +51,12 @@ export function renderMarkdown(results: EvalResults, gate?: GateResult): string 
         cell(r.model),
         r.mode,
         ...columns.map((k) => fmtMetric(r.metrics[k])),
-        ...COST_COLUMNS.map((c) => c.cell(r.cost)),
+        ...COST_COLUMNS.map((c) => c.cell(r)),
       ]),
     ),
     '',
   );
+  out.push(...paretoLines(results));
 
   const segments = segmentTable(results);
   if (segments !== undefined) {
@@ -125,4 +127,18 @@ export async function appendStepSummary(
   if (file === undefined || file === '') return undefined;
   await appendFile(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
   return file;
+}
+
+/** The runs worth considering on each cost: those no other run beats on quality and cost at once. */
+function paretoLines(results: EvalResults): string[] {
+  const axes = usableCostAxes(results.runs);
+  if (axes.length === 0) return [];
+  const out = [`**Pareto front** (${metricLabel(PARETO_METRIC)} against each cost; no other run is at least as good and as cheap):`, ''];
+  for (const axis of axes) {
+    const front = tradeoffPoints(results.runs, axis).filter((p) => p.onFront).sort((a, b) => a.cost - b.cost);
+    const runs = front.map((p) => `${cell(runLabel(results.runs[p.run]!))} (${p.quality.toFixed(4)}, ${Number(p.cost.toPrecision(3))} ${axis.unit})`);
+    out.push(`- ${axis.label}: ${runs.join('; ')}`);
+  }
+  out.push('');
+  return out;
 }
