@@ -688,8 +688,8 @@ export class IndexStore implements IndexReader {
     } catch {
       // A view of an index that was never committed has no manifest yet.
     }
-    const { lexical, sources, offsets } = this.currentManifest.files;
-    for (const file of [chunks, vectors, flatVectors, statsFile, lexical, sources, offsets]) if (file !== undefined) total += file.bytes;
+    const { lexical, sources } = this.currentManifest.files;
+    for (const file of [chunks, vectors, flatVectors, statsFile, lexical, sources]) if (file !== undefined) total += file.bytes;
     return total;
   }
 
