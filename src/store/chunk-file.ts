@@ -258,7 +258,17 @@ export interface SkimmedChunk {
   end: number;
 }
 
-const LABEL_PREFIX = /^\{"kind":"chunk","label":(\d+),/;
+const LABEL_KEY = Buffer.from('"label":', 'utf8');
+
+/** The number after `"label":` at `at` (then a comma), read from the bytes without decoding the line. */
+function labelAt(buffer: Buffer, at: number, end: number): number | undefined {
+  if (end - at <= LABEL_KEY.length || buffer.compare(LABEL_KEY, 0, LABEL_KEY.length, at, at + LABEL_KEY.length) !== 0) return undefined;
+  let i = at + LABEL_KEY.length;
+  let value = 0;
+  const first = i;
+  for (; i < end && buffer[i]! >= 0x30 && buffer[i]! <= 0x39; i++) value = value * 10 + (buffer[i]! - 0x30);
+  return i > first && i - first <= 15 && buffer[i] === 0x2c ? value : undefined;
+}
 
 /**
  * Reads a chunk file already in memory, decoding only its header, document and end lines: each
@@ -291,12 +301,12 @@ export function skimChunkFile(buffer: Buffer, onDocument: (document: StoredDocum
     if (end > start) {
       if (sawEnd) fail('follows the end marker');
       if (lineNo > 1 && buffer.compare(CHUNK_LINE_BYTES, 0, CHUNK_LINE_BYTES.length, start, Math.min(end, start + CHUNK_LINE_BYTES.length)) === 0) {
-        const label = LABEL_PREFIX.exec(buffer.toString('latin1', start, Math.min(end, start + 48)));
-        if (label === null) fail('has an invalid label');
+        const label = labelAt(buffer, start + CHUNK_LINE_BYTES.length, end);
+        if (label === undefined) fail('has an invalid label');
         if (current === undefined) fail('has a chunk before any document');
         const id = current.document.chunkIds[current.chunks.length];
         if (id === undefined) fail(`has more chunks than document ${JSON.stringify(current.document.docId)} lists`);
-        current.chunks.push({ label: Number(label[1]), id, start, end });
+        current.chunks.push({ label, id, start, end });
         chunks++;
       } else {
         let value: unknown;
