@@ -3,7 +3,9 @@ import path from 'node:path';
 
 import { RagError } from '../errors.js';
 import type { Chunk, DocumentFormat, StoredDocument } from '../model/document.js';
-import { indexExists, openIndex, type OpenIndexOptions } from '../store/open.js';
+import { indexExists, openIndex, resolveLocation, type OpenIndexOptions } from '../store/open.js';
+import { isPostgresLocation } from '../store/pg/location.js';
+import { committedSources } from '../store/sources-file.js';
 import type { IndexReader } from '../store/reader.js';
 import { closestId } from '../text/closest.js';
 import { decodeText, type TextEncoding } from './encoding.js';
@@ -235,13 +237,25 @@ function position(text: string, starts: number[], offset: number): FilePosition 
 export async function otherRoots(location: string, paths: readonly string[], options: OpenIndexOptions = {}): Promise<string[]> {
   try {
     if (!(await indexExists(location, options))) return [];
+    const given = paths.map((p) => path.resolve(p));
+    const fromRoots = (roots: ReadonlySet<string>): string[] =>
+      given.some((p) => !roots.has(p)) ? [...roots].filter((root) => !given.includes(root)).sort() : [];
+    const dir = resolveLocation(location);
+    if (!isPostgresLocation(dir)) {
+      // The sources file names every document's origin when it covers them all: the chunk file
+      // (all documents and chunks) need not be read for that, which was most of an unchanged re-ingest.
+      const committed = await committedSources(dir);
+      if (committed !== undefined) {
+        const covered = new Set<string>();
+        for (const record of committed.sources.files) for (const [docId] of record.documents) covered.add(docId);
+        if (covered.size === committed.manifest.counts.documents) return fromRoots(new Set(committed.sources.files.filter((r) => r.documents.length > 0).map((r) => r.origin)));
+      }
+    }
     const reader = await openIndex(location, options);
     try {
       const roots = new Set<string>();
       for (const doc of reader.documents()) roots.add(doc.origin);
-      const given = paths.map((p) => path.resolve(p));
-      const isNew = given.some((p) => !roots.has(p));
-      return isNew ? [...roots].filter((root) => !given.includes(root)).sort() : [];
+      return fromRoots(roots);
     } finally {
       await reader.close();
     }

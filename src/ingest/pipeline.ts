@@ -14,6 +14,9 @@ import type { CommitEvery } from './commit-schedule.js';
 import { IngestInterruptedError } from './interrupted.js';
 import type { LoadNotice, SourceFile } from './discover.js';
 import { loadSources } from './load.js';
+import { discoverFiles } from './discover.js';
+import { hashFiles, sourceRecords, unchangedRun } from './unchanged.js';
+import type { SourceFileRecord } from '../store/sources-file.js';
 import type { LoadedSources } from './load.js';
 import { ChunkCache } from './chunk-cache.js';
 import { defaultCacheDir } from '../embed/cache-dir.js';
@@ -167,6 +170,49 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const keepChunking = !rebuild || (options.chunkSize === undefined && options.chunkOverlap === undefined && existing?.manifest.modelFingerprint === embedder.fingerprint);
   const chunking = chunkingFor(keepChunking ? existing : undefined, embedder, options);
 
+  // Change detection by file first (unchanged.ts): when every file hashes as recorded at the
+  // last commit, the run is over without loading a file or reading the chunk file.
+  // (Not with onBeforeRead: its callers watch each file being read.)
+  const encoding = options.encoding ?? null;
+  let hashed: { files: SourceFile[]; hashes: Map<string, string> } | undefined;
+  if (!isPg && !rebuild && options.onBeforeRead === undefined) {
+    const discovered = await discoverFiles(options.paths, {
+      ...(options.include === undefined ? {} : { include: options.include }),
+      ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+      ...(options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize }),
+    });
+    hashed = { files: discovered.files, hashes: hashFiles(discovered.files) };
+    const same =
+      existing === undefined
+        ? undefined
+        : await unchangedRun(indexDir, options.paths, hashed.files, hashed.hashes, encoding, { modelId: embedder.info.id, modelFingerprint: embedder.fingerprint, chunking });
+    if (same !== undefined) {
+      await embedder.dispose?.();
+      const notices = [...discovered.notices, ...same.notices];
+      for (const notice of notices) emit({ type: 'notice', notice });
+      emit({ type: 'loaded', files: hashed.files.length, documents: same.documents });
+      return {
+        index: displayLocation(indexDir),
+        model: embedder.info.id,
+        modelFingerprint: embedder.fingerprint,
+        chunking,
+        documents: {
+          added: 0,
+          updated: 0,
+          unchanged: same.documents,
+          removed: 0,
+          skipped: notices.filter((n) => n.kind === 'skipped').length,
+          failed: notices.filter((n) => n.kind === 'failed').length,
+        },
+        byReason: countByCode(notices),
+        chunks: { embedded: 0, truncated: 0, removed: 0, total: same.manifest.counts.chunks },
+        notices,
+        warnings: [],
+        seconds: (performance.now() - started) / 1000,
+      };
+    }
+  }
+
   const loaded = await loadSources(options.paths, {
     ...(options.include === undefined ? {} : { include: options.include }),
     ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
@@ -192,6 +238,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       ...(rebuild ? { rebuild } : {}),
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       chunkCache: await openChunkCache(embedder, chunking, options),
+      ...(hashed === undefined ? {} : { sourceFiles: await sourceRecords(hashed.files, hashed.hashes, loaded, encoding) }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onEvent: emit,
     });
@@ -226,6 +273,8 @@ export interface WritePlan {
   onCommitted?: (store: IndexReader) => void;
   /** Chunk lists cached across runs (saved here); token counts from it go on to the embedder. */
   chunkCache?: ChunkCache | undefined;
+  /** What the loaded files looked like, stored for the next run's unchanged check (unchanged.ts). */
+  sourceFiles?: SourceFileRecord[];
   signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
 }
@@ -385,6 +434,7 @@ export async function writeDocuments(plan: WritePlan): Promise<{ summary: Ingest
         }
       }
       if (stats) tx.setCorpusStatistics(stats.serialize());
+      if (plan.sourceFiles !== undefined) tx.setSourceFiles?.(plan.sourceFiles);
       if (totalTexts > 0) emit({ type: 'indexing', chunks: totalTexts });
 
       const total = chunksBefore - removedChunks + totalTexts;

@@ -78,7 +78,7 @@ class StoredBm25 {
 
   search(query: string, k: number): RetrievedChunk[] {
     const limit = Math.floor(k);
-    const { entries, lengths, postings } = this.stored;
+    const { entries, chunkIds, lengths, postings } = this.stored;
     const n = entries.length;
     if (limit <= 0 || n === 0) return [];
     const avgLength = this.#totalLength / n;
@@ -97,7 +97,7 @@ class StoredBm25 {
       }
     }
     const hits: Array<{ entry: number; id: string; score: number }> = [];
-    for (const [entry, score] of scores) hits.push({ entry, id: entries[entry]!.chunk.id, score });
+    for (const [entry, score] of scores) hits.push({ entry, id: chunkIds?.[entry] ?? entries[entry]!.chunk.id, score });
     hits.sort((x, y) => (x.score !== y.score ? y.score - x.score : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     if (hits.length > limit) hits.length = limit;
     return hits.map(({ entry, score }) => ({ ...entries[entry]!, score }));

@@ -247,3 +247,108 @@ function isChunk(value: unknown): boolean {
     Array.isArray(c['headings'])
   );
 }
+
+/** A chunk line located but not decoded by {@link skimChunkFile}. */
+export interface SkimmedChunk {
+  label: number;
+  /** The chunk's id, from its document's chunkIds (chunk lines follow them in order). */
+  id: string;
+  /** The line's byte range in the file. */
+  start: number;
+  end: number;
+}
+
+const LABEL_KEY = Buffer.from('"label":', 'utf8');
+
+/** The number after `"label":` at `at` (then a comma), read from the bytes without decoding the line. */
+function labelAt(buffer: Buffer, at: number, end: number): number | undefined {
+  if (end - at <= LABEL_KEY.length || buffer.compare(LABEL_KEY, 0, LABEL_KEY.length, at, at + LABEL_KEY.length) !== 0) return undefined;
+  let i = at + LABEL_KEY.length;
+  let value = 0;
+  const first = i;
+  for (; i < end && buffer[i]! >= 0x30 && buffer[i]! <= 0x39; i++) value = value * 10 + (buffer[i]! - 0x30);
+  return i > first && i - first <= 15 && buffer[i] === 0x2c ? value : undefined;
+}
+
+/**
+ * Reads a chunk file already in memory, decoding only its header, document and end lines: each
+ * chunk line is located and its label read from the prefix chunkFileLines writes, its text left
+ * undecoded ({@link decodeChunkLine} decodes one when asked). For readers of a file whose
+ * checksum matched: its bytes are those that were written, so the structure the full parse
+ * checks was checked when it was written; counts and chunk order are still checked here.
+ */
+export function skimChunkFile(buffer: Buffer, onDocument: (document: StoredDocument, chunks: SkimmedChunk[]) => void): { documents: number; chunks: number } {
+  let current: { document: StoredDocument; chunks: SkimmedChunk[] } | undefined;
+  let documents = 0;
+  let chunks = 0;
+  let lineNo = 0;
+  let sawEnd = false;
+  const fail: (what: string) => never = (what) => {
+    throw new ChunkFileError(`line ${lineNo} ${what}`);
+  };
+  const finishDocument = (): void => {
+    if (current === undefined) return;
+    if (current.chunks.length !== current.document.chunkIds.length) fail(`ends document ${JSON.stringify(current.document.docId)} with chunks that do not match its chunkIds`);
+    onDocument(current.document, current.chunks);
+    documents++;
+    current = undefined;
+  };
+  let start = 0;
+  while (start < buffer.length) {
+    let end = buffer.indexOf(0x0a, start);
+    if (end < 0) end = buffer.length;
+    lineNo++;
+    if (end > start) {
+      if (sawEnd) fail('follows the end marker');
+      if (lineNo > 1 && buffer.compare(CHUNK_LINE_BYTES, 0, CHUNK_LINE_BYTES.length, start, Math.min(end, start + CHUNK_LINE_BYTES.length)) === 0) {
+        const label = labelAt(buffer, start + CHUNK_LINE_BYTES.length, end);
+        if (label === undefined) fail('has an invalid label');
+        if (current === undefined) fail('has a chunk before any document');
+        const id = current.document.chunkIds[current.chunks.length];
+        if (id === undefined) fail(`has more chunks than document ${JSON.stringify(current.document.docId)} lists`);
+        current.chunks.push({ label, id, start, end });
+        chunks++;
+      } else {
+        let value: unknown;
+        try {
+          value = JSON.parse(buffer.toString('utf8', start, end));
+        } catch {
+          fail('is not valid JSON');
+        }
+        const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+        if (lineNo === 1) {
+          if (record['kind'] !== 'header' || record['formatVersion'] !== CHUNK_FILE_VERSION) fail('is not a chunk file header');
+        } else if (record['kind'] === 'document') {
+          finishDocument();
+          if (!isStoredDocument(record['document'])) fail('has an invalid document');
+          current = { document: record['document'] as StoredDocument, chunks: [] };
+        } else if (record['kind'] === 'end') {
+          finishDocument();
+          sawEnd = true;
+          if (Number(record['documents']) !== documents || Number(record['chunks']) !== chunks) {
+            fail(`says ${String(record['documents'])} documents and ${String(record['chunks'])} chunks, but the file has ${documents} and ${chunks}`);
+          }
+        } else {
+          fail('has an unknown record kind');
+        }
+      }
+    }
+    start = end + 1;
+  }
+  if (lineNo === 0) throw new ChunkFileError('is empty');
+  if (!sawEnd) throw new ChunkFileError('ends early (no end marker): it was truncated');
+  return { documents, chunks };
+}
+
+/** The chunk of one line located by {@link skimChunkFile}, checked against what the skim saw. */
+export function decodeChunkLine(buffer: Buffer, skimmed: SkimmedChunk, docId: string): Chunk {
+  let value: unknown;
+  try {
+    value = JSON.parse(buffer.toString('utf8', skimmed.start, skimmed.end));
+  } catch {
+    throw new ChunkFileError(`has a chunk line that is not valid JSON (label ${skimmed.label})`);
+  }
+  const chunk = (value as Record<string, unknown> | null)?.['chunk'];
+  if (!isChunk(chunk) || (chunk as Chunk).id !== skimmed.id || (chunk as Chunk).docId !== docId) throw new ChunkFileError(`has an invalid chunk (label ${skimmed.label})`);
+  return chunk as Chunk;
+}

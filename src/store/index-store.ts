@@ -14,7 +14,7 @@ import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
 import { createHash } from 'node:crypto';
 import { assertChecksum, assertChecksumSync, checksumMismatch, fileChecksum } from './checksum.js';
-import { ChunkFileError, chunkFileLines, readChunkFile, readChunkFileSync, type ChunkRecord } from './chunk-file.js';
+import { ChunkFileError, chunkFileLines, decodeChunkLine, readChunkFile, readChunkFileSync, skimChunkFile, type ChunkRecord, type SkimmedChunk } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { removeUnreferenced } from './directory.js';
 import { FlatVectors, scanVectorFile, type LabelHit } from './flat-vectors.js';
@@ -24,6 +24,8 @@ import type { IndexReader, SearchHit, StoredPostings } from './reader.js';
 import type { ScriptFold } from '../text/script-fold.js';
 import { newManifestFields, type IndexInit, type Operation } from './transaction.js';
 import { StoredVectors } from './vector-store.js';
+import { parseSources, recordHolds, serializeSources, type SourceFileRecord } from './sources-file.js';
+import { packageVersion } from '../version.js';
 import { RagError } from '../errors.js';
 import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, readManifest, type Manifest, type ManifestFile } from './manifest.js';
 
@@ -225,29 +227,13 @@ export class IndexStore implements IndexReader {
     const store = new IndexStore(dir, manifest);
     const { chunks: chunksFile, vectors: vectorsFile, flatVectors: flatFile, stats: statsFile } = manifest.files;
     const path = (file: ManifestFile): string => join(dir, file.name);
-    const display = path;
 
     await checkSize(dir, chunksFile);
-    let counted: { documents: number; chunks: number };
-    // Hashed in the same read as the parse: every open of an index reads its chunk file once.
-    const chunksHash = chunksFile.checksum === undefined ? undefined : createHash('sha256');
-    try {
-      counted = await readChunkFile(path(chunksFile), store.chunkFileReceiver(true), { skipChunks: lazyChunks, ...(chunksHash === undefined ? {} : { onBytes: (b) => chunksHash.update(b) }) });
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) throw new MissingFileError(chunksFile.name);
-      if (error instanceof ChunkFileError) throw damaged(dir, `${display(chunksFile)} ${error.message}`);
-      throw error;
+    if (lazyVectors && !lazyChunks && chunksFile.checksum !== undefined) {
+      await store.skimChunks();
+    } else {
+      await store.parseChunks(lazyChunks);
     }
-    if (lazyChunks) store.pendingChunks = counted.chunks;
-    if (store.docs.size !== manifest.counts.documents || store.chunkCount !== manifest.counts.chunks) {
-      throw damaged(
-        dir,
-        `${display(chunksFile)} holds ${store.docs.size} documents and ${store.chunkCount} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
-      );
-    }
-    // After parsing, so a file that does not even parse gets the more precise message; a file
-    // that parses but changed in place (same size) is caught here.
-    if (chunksHash !== undefined && `sha256:${chunksHash.digest('hex')}` !== chunksFile.checksum) throw checksumMismatch(dir, chunksFile);
 
     // The vector and graph files: sizes checked now (cheap, and a truncated file is found when
     // the index opens); contents read now, or on first use when opened with `lazyVectors`.
@@ -270,6 +256,81 @@ export class IndexStore implements IndexReader {
       await assertChecksumOrMissing(dir, statsFile);
     }
     return store;
+  }
+
+
+  /** Reads the whole chunk file, checking every line (and its checksum in the same read). */
+  private async parseChunks(lazyChunks: boolean): Promise<void> {
+    const dir = this.dir;
+    const manifest = this.currentManifest;
+    const chunksFile = manifest.files.chunks;
+    const path = (file: ManifestFile): string => join(dir, file.name);
+    const display = path;
+
+    // Hashed in the same read as the parse: every open of an index reads its chunk file once.
+    const chunksHash = chunksFile.checksum === undefined ? undefined : createHash('sha256');
+    let counted: { documents: number; chunks: number };
+    try {
+      counted = await readChunkFile(path(chunksFile), this.chunkFileReceiver(true), { skipChunks: lazyChunks, ...(chunksHash === undefined ? {} : { onBytes: (b) => chunksHash.update(b) }) });
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new MissingFileError(chunksFile.name);
+      if (error instanceof ChunkFileError) throw damaged(dir, `${display(chunksFile)} ${error.message}`);
+      throw error;
+    }
+    if (lazyChunks) this.pendingChunks = counted.chunks;
+    if (this.docs.size !== manifest.counts.documents || this.chunkCount !== manifest.counts.chunks) {
+      throw damaged(
+        dir,
+        `${display(chunksFile)} holds ${this.docs.size} documents and ${this.chunkCount} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`,
+      );
+    }
+    // After parsing, so a file that does not even parse gets the more precise message; a file
+    // that parses but changed in place (same size) is caught here.
+    if (chunksHash !== undefined && `sha256:${chunksHash.digest('hex')}` !== chunksFile.checksum) throw checksumMismatch(dir, chunksFile);
+
+  }
+
+  /**
+   * A reader's open: the chunk file is read and checksummed whole, but only its document lines
+   * are decoded; each chunk is decoded from its line when first asked for (a query decodes its
+   * hits). Parsing every chunk's text was most of a one-shot `rag query` (issue 14).
+   */
+  private async skimChunks(): Promise<void> {
+    const dir = this.dir;
+    const manifest = this.currentManifest;
+    const file = manifest.files.chunks;
+    const path = join(dir, file.name);
+    let buffer: Buffer;
+    try {
+      buffer = await readFile(path);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
+      throw error;
+    }
+    // Changed in place: the full parse names the first bad line (or the checksum, if all parse).
+    if (`sha256:${createHash('sha256').update(buffer).digest('hex')}` !== file.checksum) return this.parseChunks(false);
+    const decodeFailed = (error: unknown): never => {
+      if (error instanceof ChunkFileError) throw damaged(dir, `${path} ${error.message}`);
+      throw error;
+    };
+    try {
+      skimChunkFile(buffer, (document, skimmed) => {
+        if (this.docs.has(document.docId)) throw new ChunkFileError(`repeats document ${JSON.stringify(document.docId)}`);
+        this.docs.set(document.docId, document);
+        for (const line of skimmed) {
+          if (this.chunks.has(line.id) || this.byLabel.has(line.label)) throw new ChunkFileError(`repeats chunk ${JSON.stringify(line.id)} or its label`);
+          const record = new SkimmedChunkRecord(line, document.docId, buffer, decodeFailed);
+          this.chunks.set(line.id, record);
+          this.byLabel.set(line.label, record);
+          this.nextLabel = Math.max(this.nextLabel, line.label + 1);
+        }
+      });
+    } catch (error) {
+      decodeFailed(error);
+    }
+    if (this.docs.size !== manifest.counts.documents || this.chunks.size !== manifest.counts.chunks) {
+      throw damaged(dir, `${path} holds ${this.docs.size} documents and ${this.chunks.size} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`);
+    }
   }
 
   /**
@@ -488,13 +549,23 @@ export class IndexStore implements IndexReader {
     }
     if (stored === undefined || stored.scriptFold !== scriptFold) return undefined;
     if (stored.labels.length !== this.chunks.size) throw damaged(this.dir, `${path} holds ${stored.labels.length} chunks, the index ${this.chunks.size}`);
+    const chunkIds: string[] = [];
     const entries = stored.labels.map((label) => {
       const record = this.byLabel.get(label);
-      const document = record && this.docs.get(record.chunk.docId);
+      const id = record instanceof SkimmedChunkRecord ? record.id : record?.chunk.id;
+      const docId = record instanceof SkimmedChunkRecord ? record.docId : record?.chunk.docId;
+      const document = docId === undefined ? undefined : this.docs.get(docId);
       if (record === undefined || document === undefined) throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
-      return { chunk: record.chunk, document };
+      chunkIds.push(id!);
+      // The chunk is decoded only for the hits (see skimChunks).
+      return {
+        get chunk(): Chunk {
+          return record.chunk;
+        },
+        document,
+      };
     });
-    return { entries, lengths: stored.lengths, postings: stored.postings };
+    return { entries, chunkIds, lengths: stored.lengths, postings: stored.postings };
   }
 
   /**
@@ -593,7 +664,8 @@ export class IndexStore implements IndexReader {
     } catch {
       // A view of an index that was never committed has no manifest yet.
     }
-    for (const file of [chunks, vectors, flatVectors, statsFile, this.currentManifest.files.lexical]) if (file !== undefined) total += file.bytes;
+    const { lexical, sources } = this.currentManifest.files;
+    for (const file of [chunks, vectors, flatVectors, statsFile, lexical, sources]) if (file !== undefined) total += file.bytes;
     return total;
   }
 
@@ -660,6 +732,7 @@ export class IndexStore implements IndexReader {
    * this writer's last commit) carried over by label, only new chunks analysed.
    */
   private async postingsText(old: Manifest): Promise<string> {
+    await this.loadChunks();
     const fold = lexicalScriptFold(this.currentManifest.model);
     if (this.analyzed === undefined) {
       this.analyzed = new Map();
@@ -689,10 +762,10 @@ export class IndexStore implements IndexReader {
    * before the switch (a full disk) removes the files it wrote: an orphan chunks file would
    * otherwise keep the disk full until the next successful commit.
    */
-  async commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
+  async commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean, sources?: readonly SourceFileRecord[]): Promise<void> {
     const generation = this.currentManifest.generation + 1;
     try {
-      await this.#commit(init, stats, documentsChanged);
+      await this.#commit(init, stats, documentsChanged, sources);
     } catch (error) {
       await this.#discardGeneration(generation);
       throw error;
@@ -714,7 +787,32 @@ export class IndexStore implements IndexReader {
     );
   }
 
-  async #commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean): Promise<void> {
+  /**
+   * @internal The sources file for the documents now in the view: `incoming` records over those of
+   * the previous generation (by path), keeping only records whose documents are all stored as
+   * they list them. Undefined when none is left.
+   */
+  async sourcesText(incoming: readonly SourceFileRecord[] | undefined, old: Manifest = this.currentManifest): Promise<string | undefined> {
+    const tool = packageVersion();
+    const byPath = new Map<string, SourceFileRecord>();
+    if (old.files.sources !== undefined && !this.fresh) {
+      // Unreadable, or from another rag version: dropped, which only means the next run loads those files.
+      const previous = await readFile(join(this.dir, old.files.sources.name), 'utf8').then(parseSources).catch(() => undefined);
+      if (previous !== undefined && previous.tool === tool) for (const record of previous.files) byPath.set(record.path, record);
+    }
+    for (const record of incoming ?? []) byPath.set(record.path, record);
+    const files = [...byPath.values()].filter((record) => recordHolds(record, (id) => this.docs.get(id)));
+    return files.length === 0 ? undefined : serializeSources({ tool, files });
+  }
+
+  /** @internal Whether committing `incoming` would change the stored sources file. */
+  async sourcesDiffer(incoming: readonly SourceFileRecord[]): Promise<boolean> {
+    const text = await this.sourcesText(incoming);
+    const stored = this.currentManifest.files.sources?.checksum;
+    return text === undefined ? stored !== undefined : stored !== sha256Of(text);
+  }
+
+  async #commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean, sources?: readonly SourceFileRecord[]): Promise<void> {
     const dir = this.dir;
     const old = this.currentManifest;
     const generation = old.generation + 1;
@@ -760,6 +858,13 @@ export class IndexStore implements IndexReader {
       await writeFileAtomic(join(dir, names.lexical), text, { durable: this.durable });
       files.lexical = { name: names.lexical, bytes: Buffer.byteLength(text), checksum: `sha256:${createHash('sha256').update(text).digest('hex')}` };
     }
+    const sourcesText = await this.sourcesText(sources, old);
+    if (sourcesText === undefined) {
+      delete files.sources;
+    } else if (files.sources?.checksum !== sha256Of(sourcesText)) {
+      await writeFileAtomic(join(dir, names.sources), sourcesText, { durable: this.durable });
+      files.sources = { name: names.sources, bytes: Buffer.byteLength(sourcesText), checksum: sha256Of(sourcesText) };
+    }
     if (stats !== undefined) {
       await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });
       files.stats = { name: names.stats, bytes: stats.length, checksum: await fileChecksum(join(dir, names.stats)) };
@@ -800,6 +905,43 @@ async function checkSize(dir: string, file: ManifestFile): Promise<void> {
   if (size !== file.bytes) {
     throw damaged(dir, `${join(dir, file.name)} is ${size} bytes but should be ${file.bytes} (truncated or modified)`);
   }
+}
+
+/**
+ * A chunk located in the chunk file by {@link IndexStore} (skimChunks) and decoded from its line
+ * on first use. A class, not an object literal with a getter: 6,528 of those took 30 ms to make.
+ */
+class SkimmedChunkRecord implements ChunkRecord {
+  readonly label: number;
+  #chunk: Chunk | undefined;
+
+  constructor(
+    private readonly line: SkimmedChunk,
+    readonly docId: string,
+    private readonly buffer: Buffer,
+    private readonly failed: (error: unknown) => never,
+  ) {
+    this.label = line.label;
+  }
+
+  get id(): string {
+    return this.line.id;
+  }
+
+  get chunk(): Chunk {
+    if (this.#chunk === undefined) {
+      try {
+        this.#chunk = decodeChunkLine(this.buffer, this.line, this.docId);
+      } catch (error) {
+        this.failed(error);
+      }
+    }
+    return this.#chunk;
+  }
+}
+
+function sha256Of(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 async function fileExists(path: string): Promise<boolean> {

@@ -60,17 +60,29 @@ export interface Manifest {
      * older rag versions still read an index that has it.
      */
     lexical?: ManifestFile;
+    /**
+     * What each ingested file looked like (sources-file.ts): an unchanged re-ingest compares the
+     * files' hashes with it instead of loading them. Optional like `lexical`, for the same reason.
+     */
+    sources?: ManifestFile;
   };
 }
 
 /** The files of generation `gen`. */
-export function generationFileNames(gen: number): { chunks: string; vectors: string; flatVectors: string; stats: string; lexical: string } {
-  return { chunks: `chunks-${gen}.jsonl`, vectors: `vectors-${gen}.hnsw`, flatVectors: `vectors-${gen}.f32`, stats: `stats-${gen}.bin`, lexical: `lexical-${gen}.json` };
+export function generationFileNames(gen: number): { chunks: string; vectors: string; flatVectors: string; stats: string; lexical: string; sources: string } {
+  return {
+    chunks: `chunks-${gen}.jsonl`,
+    vectors: `vectors-${gen}.hnsw`,
+    flatVectors: `vectors-${gen}.f32`,
+    stats: `stats-${gen}.bin`,
+    lexical: `lexical-${gen}.json`,
+    sources: `sources-${gen}.json`,
+  };
 }
 
 /** Names this store may create in an index directory (data files, their temp files, manifest temps, lock). */
 export const OWN_FILE_PATTERN =
-  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.json|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
+  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.json|sources-\d+\.json|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
 /** The shared "what to do" for damaged indexes: `rag ingest --rebuild` (index-store.ts, rebuild). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
@@ -161,7 +173,7 @@ export function validateManifest(value: unknown, display: string): Manifest {
   if (!isRecord(counts) || !isCount(counts['documents']) || !isCount(counts['chunks'])) throw bad('counts');
   const files = value['files'];
   if (!isRecord(files) || !isFile(files['chunks'])) throw bad('files.chunks');
-  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical'] as const) {
+  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical', 'sources'] as const) {
     if (files[key] !== undefined && !isFile(files[key])) throw bad(`files.${key}`);
   }
   // Where the vectors live: the graph in format 1, the flat file from format 2 on.

@@ -7,6 +7,7 @@ import type { Chunk } from '../model/document.js';
 import type { StoredDocument } from '../model/document.js';
 import type { ScriptFold } from '../text/script-fold.js';
 import type { Manifest } from './manifest.js';
+import type { SourceFileRecord } from './sources-file.js';
 
 /** The manifest fields both stores keep: what the index was built with, and its size. */
 export type IndexInfo = Pick<Manifest, 'model' | 'modelFingerprint' | 'chunking' | 'hnsw' | 'counts'>;
@@ -14,6 +15,8 @@ export type IndexInfo = Pick<Manifest, 'model' | 'modelFingerprint' | 'chunking'
 /** {@link IndexReader.lexicalPostings}: entry i is `entries[i]`, posting lists are [entry, tf, entry, tf, ...]. */
 export interface StoredPostings {
   entries: Array<{ chunk: Chunk; document: StoredDocument }>;
+  /** `entries[i].chunk.id`, when known without decoding the chunk (ties are broken by id). */
+  chunkIds?: readonly string[];
   lengths: readonly number[];
   postings: ReadonlyMap<string, readonly number[]>;
 }
@@ -74,6 +77,12 @@ export interface IndexWriter {
   putDocument(doc: StoredDocument, chunks: Chunk[], vectors: Float32Array[]): void;
   /** Replaces the model's corpus statistics blob. */
   setCorpusStatistics(data: Buffer): void;
+  /**
+   * What the ingested files looked like (path, size, SHA-256, the documents loaded from each),
+   * written with the final commit for the next run's unchanged check. Stores that do not keep
+   * them ignore it.
+   */
+  setSourceFiles?(records: SourceFileRecord[]): void;
   /**
    * Commits the changes staged so far, still holding the writer's lock; later changes go into
    * the next commit. A long ingest calls this per batch so that a crash or Ctrl-C keeps the

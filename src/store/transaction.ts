@@ -10,6 +10,7 @@ import type { ModelInfo } from '../model/model-info.js';
 import { DEFAULT_HNSW_PARAMS, type HnswParams } from './hnsw.js';
 import type { Manifest } from './manifest.js';
 import type { IndexInfo, IndexReader, IndexWriter } from './reader.js';
+import type { SourceFileRecord } from './sources-file.js';
 
 /** What a new index is created with, and what an existing one must match. */
 export interface IndexInit {
@@ -88,6 +89,14 @@ export class Transaction<S extends IndexReader = IndexReader> implements IndexWr
   setCorpusStatistics(data: Buffer): void {
     this.assertOpen();
     this.stats = Buffer.from(data);
+  }
+
+  /** Staged by {@link setSourceFiles}; only the HNSW-file store keeps them (read at its final commit). */
+  sourceFiles: SourceFileRecord[] | undefined;
+
+  setSourceFiles(records: SourceFileRecord[]): void {
+    this.assertOpen();
+    this.sourceFiles = records;
   }
 
   /** The statistics to write, or undefined when unchanged. */

@@ -122,10 +122,17 @@ export async function writeIndex<T>(
     tx.close();
     const stats = tx.statsChange();
     const changed = tx.operations.size > 0;
+    const sources = tx.sourceFiles;
     if (changed || stats !== undefined || store.uncommitted) {
       await store.loadVectors();
       store.applyOperations(tx.operations.values(), dimension, options.graphWork);
-      await store.commit(init, stats, changed);
+      await store.commit(init, stats, changed, sources);
+    } else if (sources !== undefined && (await store.sourcesDiffer(sources))) {
+      // Nothing else changed (an index written before sources were recorded): a commit of the
+      // manifest and the sources file only, so the next unchanged run needs neither file nor chunk.
+      // (A format-1 index gets its flat vector file on this commit: that needs the vectors.)
+      if (store.manifest.formatVersion < 2) await store.loadVectors();
+      await store.commit(init, undefined, false, sources);
     }
     options.onCommitted?.(store);
     return result;
