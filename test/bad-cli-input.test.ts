@@ -100,6 +100,6 @@ describe('help', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Dataset layouts \(--dataset DIR\):\n {2}BEIR {7}DIR\/corpus\.jsonl/);
     assert.match(r.stdout, /documents {2}DIR\/queries\.jsonl/);
-    assert.match(r.stdout.replace(/\s+/g, " "), /--chunk-size <n> chunk size \(default 512 tokens [^)]*800 characters\)/);
+    assert.match(r.stdout.replace(/\s+/g, " "), /--chunk-size <list> chunk sizes, one index each \(default 512 tokens[^)]*800 characters\)/);
   });
 });

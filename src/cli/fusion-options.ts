@@ -33,3 +33,45 @@ export function fusionFrom(opts: FusionFlags, mode: RetrievalMode): Fusion | und
   if (!(alpha >= 0 && alpha <= 1)) throw new RagError('usage', `--alpha must be between 0 and 1, not ${alpha}`, { hint: '0 is BM25 only, 1 dense only' });
   return { method, alpha };
 }
+
+/** Eval's fusion flags: each a list (`--fusion rrf,convex --rrf-k 10,60 --alpha 0.3,0.7`). */
+export interface FusionListFlags {
+  fusion?: string[];
+  rrfK?: string[];
+  alpha?: string[];
+}
+
+/**
+ * Every fusion the list flags ask for: each RRF k with rrf, each α with convex; undefined for the
+ * default. Each one is checked by {@link fusionFrom}, so `rag query` and `rag eval` agree.
+ */
+export function fusionListFrom(opts: FusionListFlags, modes: readonly RetrievalMode[]): Fusion[] | undefined {
+  if (opts.fusion === undefined && opts.rrfK === undefined && opts.alpha === undefined) return undefined;
+  const mode = modes.includes('hybrid') ? 'hybrid' : (modes[0] ?? 'dense');
+  const numbers = (flag: string, values: string[] | undefined): number[] | undefined =>
+    values?.map((v) => {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n)) throw new RagError('usage', `${flag} ${v}: expected a number`);
+      return n;
+    });
+  const ks = numbers('--rrf-k', opts.rrfK);
+  const alphas = numbers('--alpha', opts.alpha);
+  for (const method of opts.fusion ?? []) {
+    if (!(FUSION_METHODS as readonly string[]).includes(method)) throw new RagError('usage', `unknown --fusion "${method}"; use ${FUSION_METHODS.join(', ')}`);
+  }
+  const methods = opts.fusion?.length ? [...new Set(opts.fusion as Array<(typeof FUSION_METHODS)[number]>)] : [alphas !== undefined && ks === undefined ? 'convex' as const : 'rrf' as const];
+  if (ks !== undefined && !methods.includes('rrf')) throw new RagError('usage', '--rrf-k sets reciprocal-rank fusion, not convex', { hint: 'add rrf to --fusion, or drop --rrf-k' });
+  if (alphas !== undefined && !methods.includes('convex')) throw new RagError('usage', '--alpha weighs convex fusion, not rrf', { hint: 'add convex to --fusion, or drop --alpha' });
+  const out: Fusion[] = [];
+  for (const method of methods) {
+    if (method === 'rrf') {
+      for (const k of ks ?? [undefined]) {
+        if (k !== undefined && !(Number.isInteger(k) && k >= 0)) throw new RagError('usage', `--rrf-k ${k}: expected an integer >= 0`);
+        out.push(fusionFrom({ fusion: 'rrf', ...(k === undefined ? {} : { rrfK: k }) }, mode)!);
+      }
+    } else {
+      for (const alpha of alphas ?? [undefined]) out.push(fusionFrom({ fusion: 'convex', ...(alpha === undefined ? {} : { alpha }) }, mode)!);
+    }
+  }
+  return out;
+}

@@ -1,3 +1,4 @@
+import { axisOptions } from './axis-options.js';
 import { Command, CommanderError, Option } from 'commander';
 import { mountPointOf } from '../store/mount-point.js';
 import { RagError } from '../errors.js';
@@ -92,7 +93,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--split <name>', 'qrels split of a BEIR dataset, or a qrels .tsv file (e.g. the held-out split `rag tune export` writes)', DEFAULT_SPLIT)
     .option('--adapter <file>', 'also run the adapter\'s model with its query adapter (`rag tune adapter`): an adapted row against the plain one')
     .option('--index <dir|url>', 'where the per-model indexes are built and deleted afterwards: a folder (default: the temp dir) or postgres://…?table=NAME (tables NAME_eval<i>)');
-  encodingOption(chunkingOptions(evaluate))
+  encodingOption(axisOptions(evaluate))
     .option('--ignore-identical-ids', 'drop retrieved documents whose id equals the query id (BEIR/MTEB ArguAna-style)')
     .option('--limit <n>', 'evaluate only the first n queries (quick checks)', positiveInt)
     .option('--out <dir>', 'where to write results.json, report.md, report.html, junit.xml, per-query.jsonl')
@@ -108,7 +109,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--explain-segment <value>', 'with --explain and --segment-by: only queries of this segment')
     .option('--explain-limit <n>', 'how many losing queries --explain shows', positiveInt, 10)
     .option('--shortlist <filters>', 'evaluate the models `rag models FILTERS` lists, e.g. "--lang zh --max-params 500M" (added to --model)');
-  addModelOptions(jsonOption(noCacheOption(evaluate))).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
+  addModelOptions(jsonOption(noCacheOption(evaluate)), { dimensions: false }).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
   evaluate.addHelpText(
     'after',
     `

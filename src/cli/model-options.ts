@@ -3,18 +3,21 @@ import type { ResolveOptions } from '../embed/types.js';
 import { positiveInt } from './options.js';
 import { DEFAULT_SCRIPT_FOLD, SCRIPT_FOLDS, type ScriptFold } from '../text/script-fold.js';
 
-/** The options that say how to load a model, shared by ingest, query and eval. */
-export function addModelOptions(command: Command): Command {
-  return command
+/**
+ * The options that say how to load a model, shared by ingest, query and eval. Eval passes
+ * `dimensions: false`: its `--dimensions` is a list of truncations of the stored vectors.
+ */
+export function addModelOptions(command: Command, which: { dimensions?: boolean } = {}): Command {
+  command
     .addOption(new Option('--dtype <dtype>', 'ONNX weights to load for local models').choices(['fp32', 'fp16', 'q8', 'q4']))
     .addOption(new Option('--pooling <pooling>', 'pooling for hf:/folder models without a sentence-transformers config').choices(['cls', 'mean', 'last_token']))
     .option('--offline', 'never use the network: hub models must already be in the cache')
-    .option('--base-url <url>', 'API base URL for openai: models (default $OPENAI_BASE_URL) or ollama: (default $OLLAMA_HOST)')
-    .option('--dimensions <n>', 'shorter vectors: Matryoshka truncation or the API dimensions parameter', positiveInt)
-    .addOption(
-      new Option('--script-fold <fold>', `Simplified/Traditional folding for BM25, the hash model and highlights (default ${DEFAULT_SCRIPT_FOLD}; a hash index keeps the fold it was built with)`)
-        .choices([...SCRIPT_FOLDS]),
-    );
+    .option('--base-url <url>', 'API base URL for openai: models (default $OPENAI_BASE_URL) or ollama: (default $OLLAMA_HOST)');
+  if (which.dimensions !== false) command.option('--dimensions <n>', 'shorter vectors: Matryoshka truncation or the API dimensions parameter', positiveInt);
+  return command.addOption(
+    new Option('--script-fold <fold>', `Simplified/Traditional folding for BM25, the hash model and highlights (default ${DEFAULT_SCRIPT_FOLD}; a hash index keeps the fold it was built with)`)
+      .choices([...SCRIPT_FOLDS]),
+  );
 }
 
 export interface ModelFlags {

@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { EmbeddingCache } from '../embed/cache.js';
+import { defaultCacheDir, folderName, VECTORS_FILE } from '../embed/cache-dir.js';
+import { characterLength, chunkDocument } from '../ingest/chunk.js';
 import path from 'node:path';
 import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
@@ -17,7 +21,16 @@ import type { ModelChoice } from '../embed/open-model.js';
 import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
 import type { Chunk } from '../model/document.js';
-import { openRetriever } from '../retrieve/open.js';
+import { lexicalScriptFold } from '../retrieve/open.js';
+import { Bm25Retriever } from '../retrieve/lexical.js';
+import { DEFAULT_FUSION, HybridRetriever } from '../retrieve/hybrid.js';
+import { DEFAULT_RERANK_DEPTH, RerankingRetriever } from '../retrieve/rerank.js';
+import { openReranker } from '../rerank/open-reranker.js';
+import type { Reranker } from '../rerank/types.js';
+import { findModel } from '../embed/aliases.js';
+import { bytesPerVector } from '../store/quantized.js';
+import { planEval, planRowCount, type EvalAxes, type PlanRow } from './plan.js';
+import { CountingReranker, makeVariant, readFullVectors, TimedDenseRetriever, Timings, type VectorVariant } from './vector-variants.js';
 import type { TextEncoding } from '../ingest/encoding.js';
 import type { Retriever } from '../retrieve/types.js';
 import { dropIndex, lockEvalTables, openIndex } from '../store/open.js';
@@ -40,6 +53,8 @@ export type EvalEvent =
   | { type: 'embed-progress'; done: number; total: number }
   | { type: 'query-progress'; done: number; total: number }
   | { type: 'run-end'; run: RunResult }
+  /** One (model, chunking) index is ready; `embedded`: chunks that reached the model (not the cache). */
+  | { type: 'index-built'; model: string; chunking: ChunkingOptions; chunks: number; embedded: number; embedSeconds: number }
   | { type: 'waiting'; message: string }
   /** A file skipped, failed or read in a legacy encoding: exactly the notices `rag ingest` gives. */
   | { type: 'notice'; notice: LoadNotice }
@@ -71,6 +86,8 @@ export interface EvalOptions {
   split?: string;
   chunkSize?: number;
   chunkOverlap?: number;
+  /** Measure chunks in model tokens (default with a tokenizer) or characters. */
+  chunkUnit?: ChunkingOptions['lengthUnit'];
   /** Drop retrieved documents whose id equals the query id (ArguAna-like sets). */
   ignoreIdenticalIds?: boolean;
   /** Evaluate only the first n labelled queries. */
@@ -99,6 +116,13 @@ export interface EvalOptions {
    * first run like every run). No model matching it is refused as a model mismatch.
    */
   adapter?: QueryAdapter;
+  /**
+   * The trade-off axes (chunking, dimensions, precision, fusion, reranker), each a list: every
+   * combination is one row, and each (model, chunking) index is embedded once (see plan.ts).
+   */
+  axes?: EvalAxes;
+  /** How rerankers named in `axes.reranks` are reached (base URL ...). */
+  rerankOptions?: Parameters<typeof openReranker>[1];
   onEvent?: (event: EvalEvent) => void;
   /**
    * Stops the evaluation (like Ctrl-C) at the next safe point: between embedding batches, queries
@@ -144,7 +168,6 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
 
   const maxK = ks[ks.length - 1]!;
   const runs: RunResult[] = [];
-  const total = models.length * modes.length;
   const pgBase = options.index !== undefined && isPostgresLocation(options.index) ? options.index.trim() : undefined;
   const workParent = pgBase === undefined ? (options.index ?? options.workDir ?? os.tmpdir()) : os.tmpdir();
   const unlock = pgBase === undefined ? undefined : await lockEvalTables(pgBase, { onWait: (message) => emit({ type: 'waiting', message }) });
@@ -163,6 +186,13 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   };
   const created: string[] = [];
   let adapterUsed = false;
+  const axes = options.axes ?? {};
+  const plan = planEval(models, modes, axes);
+  const total = planRowCount(plan);
+  // Opened before anything is embedded: a bad spec fails in a second, not after the first index.
+  const rerankers = new Map<string, Reranker>();
+  for (const spec of new Set(plan.flatMap((g) => g.rows.map((r) => r.rerank)))) if (spec !== null) rerankers.set(spec, openReranker(spec, options.rerankOptions ?? {}));
+  const rerankDepth = axes.rerankDepth ?? DEFAULT_RERANK_DEPTH;
   try {
     for (const choice of models) {
       checkInterrupt();
@@ -174,71 +204,108 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
         ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       });
       try {
-        const chunking = chunkingFor(undefined, embedder, options);
-        const location = pgBase === undefined ? path.join(workRoot, `m${runs.length}`) : evalTable(pgBase, created.length);
-        if (pgBase !== undefined) await dropIndex(location);
-        created.push(location);
-        const chunkCache = await openChunkCache(embedder, chunking, options);
-        const built = await buildIndex(embedder, loaded, chunking, chunkCache, location, modes.some((m) => m !== 'dense'), emit, signal).catch((error: unknown) => {
-          // Ingest's writer stops on the same signal with its own error; the eval reports its own.
-          throw signal?.aborted ? interruptedEval() : error;
-        });
-        try {
-          const fits = options.adapter !== undefined && options.adapter.model.fingerprint === embedder.fingerprint;
-          if (options.adapter !== undefined && models.length === 1) assertAdapterFits(options.adapter, embedder, '--adapter');
-          adapterUsed ||= fits;
-          const variants = (mode: RetrievalMode): Array<{ embedder: Embedder; suffix: string }> =>
-            fits && mode !== 'bm25' ? [{ embedder, suffix: '' }, { embedder: withQueryAdapter(embedder, options.adapter!), suffix: '+adapter' }] : [{ embedder, suffix: '' }];
-          for (const mode of modes) for (const variant of variants(mode)) {
-            checkInterrupt();
-            const modelLabel = `${typeof choice === 'string' ? choice : embedder.info.id}${variant.suffix}`;
-            emit({ type: 'run-start', model: modelLabel, mode, index: runs.length + 1, total });
-            const started = performance.now();
-            const scriptFold = options.modelOptions?.scriptFold;
-            const retriever = openRetriever(built.store, variant.embedder, mode, scriptFold === undefined ? {} : { scriptFold });
-            const ranked = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit, signal);
-            checkInterrupt();
-            const rankings = new Map([...ranked].map(([qid, docs]) => [qid, docs.map((d) => d.docId)]));
-            emit({ type: 'rankings', model: modelLabel, mode, rankings: ranked });
-            const querySeconds = (performance.now() - started) / 1000;
-            const scored = evaluateRun(rankings, qrels, ks);
-            const perQuery: Record<string, PerQueryResult> = {};
-            for (const [qid, metrics] of scored.perQuery) {
-              const ranking = rankings.get(qid) ?? [];
-              const ranks: Record<string, number | null> = {};
-              for (const [docId, grade] of qrels.get(qid) ?? []) {
-                if (grade <= 0) continue;
-                const at = ranking.indexOf(docId);
-                ranks[docId] = at === -1 ? null : at + 1;
-              }
-              perQuery[qid] = { metrics, ranks, top: ranking.slice(0, TOP_DOCUMENTS) };
-            }
-            const run: RunResult = {
-              model: modelLabel,
-              mode,
-              config: runConfig(embedder, chunking, mode, built, options),
-              metrics: scored.mean,
-              evaluatedQueries: scored.evaluatedQueries,
-              skippedQueries: scored.skippedQueries,
-              unrankedQueries: scored.unrankedQueries,
-              perQuery,
-              cost: {
-                embedSeconds: mode === 'bm25' ? 0 : built.embedSeconds,
-                chunksPerSecond: mode === 'bm25' || built.embedSeconds === 0 ? null : built.embedded / built.embedSeconds,
-                chunks: built.store.chunkCount,
-                dimension: mode === 'bm25' ? null : embedder.info.dimension,
-                indexBytes: mode === 'bm25' ? 0 : built.indexBytes,
-                truncatedChunks: mode === 'bm25' ? 0 : built.truncated,
-                querySeconds,
-                wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
-              },
+        const modelName = typeof choice === 'string' ? choice : embedder.info.id;
+        checkDimensions(axes.dimensions, embedder, modelName, emit);
+        for (const group of plan.filter((g) => g.model === choice)) {
+          checkInterrupt();
+          const chunking = chunkingFor(undefined, embedder, {
+            ...options,
+            ...(group.chunkSize === undefined ? {} : { chunkSize: group.chunkSize }),
+            ...(group.chunkOverlap === undefined ? {} : { chunkOverlap: group.chunkOverlap }),
+          });
+          const location = pgBase === undefined ? path.join(workRoot, `m${created.length}`) : evalTable(pgBase, created.length);
+          if (pgBase !== undefined) await dropIndex(location);
+          created.push(location);
+          const chunkCache = await openChunkCache(embedder, chunking, options);
+          const built = await buildIndex(embedder, loaded, chunking, chunkCache, location, group.rows.some((r) => r.mode !== 'dense'), emit, signal).catch((error: unknown) => {
+            // Ingest's writer stops on the same signal with its own error; the eval reports its own.
+            throw signal?.aborted ? interruptedEval() : error;
+          });
+          emit({ type: 'index-built', model: modelName, chunking, chunks: built.store.chunkCount, embedded: built.embedded, embedSeconds: built.embedSeconds });
+          try {
+            const fits = options.adapter !== undefined && options.adapter.model.fingerprint === embedder.fingerprint;
+            if (options.adapter !== undefined && models.length === 1) assertAdapterFits(options.adapter, embedder, '--adapter');
+            adapterUsed ||= fits;
+            const variants = (mode: RetrievalMode): Array<{ embedder: Embedder; suffix: string }> =>
+              fits && mode !== 'bm25' ? [{ embedder, suffix: '' }, { embedder: withQueryAdapter(embedder, options.adapter!), suffix: '+adapter' }] : [{ embedder, suffix: '' }];
+            const needsVectors = group.rows.some((r) => r.dimensions !== null || (r.precision !== null && r.precision !== 'float32'));
+            const full = needsVectors ? await readFullVectors(built.store) : undefined;
+            const copies = new Map<string, VectorVariant>();
+            const copyFor = (row: PlanRow): VectorVariant | undefined => {
+              if (full === undefined || row.precision === null || (row.dimensions === null && row.precision === 'float32')) return undefined;
+              const key = `${row.dimensions}/${row.precision}/${row.rescore}`;
+              let copy = copies.get(key);
+              if (copy === undefined) copies.set(key, (copy = makeVariant(full, row.dimensions, row.precision, row.rescore ?? 0)));
+              return copy;
             };
-            if (segmentOf !== undefined) run.segments = scoreSegments(run, segmentOf);
-            runs.push(run);
-            emit({ type: 'run-end', run });
+            const scriptFold = options.modelOptions?.scriptFold ?? lexicalScriptFold(built.store.manifest.model);
+            let bm25: Bm25Retriever | undefined;
+            const lexical = (): Bm25Retriever => (bm25 ??= new Bm25Retriever(built.store, scriptFold));
+            for (const row of group.rows) for (const variant of variants(row.mode)) {
+              checkInterrupt();
+              const modelLabel = `${modelName}${group.suffix}${row.suffix}${variant.suffix}`;
+              emit({ type: 'run-start', model: modelLabel, mode: row.mode, index: runs.length + 1, total });
+              const started = performance.now();
+              const copy = copyFor(row);
+              const searchTimes = new Timings();
+              const dense = (): TimedDenseRetriever =>
+                new TimedDenseRetriever(built.store, variant.embedder, searchTimes, copy === undefined ? undefined : { vectors: copy, entries: full!.entries });
+              let retriever: Retriever =
+                row.mode === 'dense' ? dense() : row.mode === 'bm25' ? lexical() : new HybridRetriever(dense(), lexical(), undefined, row.fusion ?? undefined);
+              const counting = row.rerank === null ? undefined : new CountingReranker(rerankers.get(row.rerank)!);
+              if (counting !== undefined) retriever = new RerankingRetriever(retriever, counting, rerankDepth);
+              const ranked = await rankDocuments(retriever, queries, maxK, built.store.chunkCount, options.ignoreIdenticalIds ?? false, emit, signal);
+              checkInterrupt();
+              const rankings = new Map([...ranked].map(([qid, docs]) => [qid, docs.map((d) => d.docId)]));
+              emit({ type: 'rankings', model: modelLabel, mode: row.mode, rankings: ranked });
+              const querySeconds = (performance.now() - started) / 1000;
+              const scored = evaluateRun(rankings, qrels, ks);
+              const perQuery: Record<string, PerQueryResult> = {};
+              for (const [qid, metrics] of scored.perQuery) {
+                const ranking = rankings.get(qid) ?? [];
+                const ranks: Record<string, number | null> = {};
+                for (const [docId, grade] of qrels.get(qid) ?? []) {
+                  if (grade <= 0) continue;
+                  const at = ranking.indexOf(docId);
+                  ranks[docId] = at === -1 ? null : at + 1;
+                }
+                perQuery[qid] = { metrics, ranks, top: ranking.slice(0, TOP_DOCUMENTS) };
+              }
+              const mode = row.mode;
+              const dimension = mode === 'bm25' ? null : (row.dimensions ?? embedder.info.dimension);
+              const precision = row.precision ?? 'float32';
+              const run: RunResult = {
+                model: modelLabel,
+                mode,
+                config: runConfig(embedder, chunking, row, built, options, rerankDepth),
+                metrics: scored.mean,
+                evaluatedQueries: scored.evaluatedQueries,
+                skippedQueries: scored.skippedQueries,
+                unrankedQueries: scored.unrankedQueries,
+                perQuery,
+                cost: {
+                  embedSeconds: mode === 'bm25' ? 0 : built.embedSeconds,
+                  chunksPerSecond: mode === 'bm25' || built.embedSeconds === 0 ? null : built.embedded / built.embedSeconds,
+                  chunks: built.store.chunkCount,
+                  dimension,
+                  indexBytes: mode === 'bm25' ? 0 : built.indexBytes,
+                  truncatedChunks: mode === 'bm25' ? 0 : built.truncated,
+                  querySeconds,
+                  wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
+                  ...(dimension === null ? {} : { bytesPerVector: bytesPerVector(precision, dimension), vectorBytes: built.store.chunkCount * bytesPerVector(precision, dimension) }),
+                  ...(searchTimes.ms.length === 0 ? {} : { searchMsP50: searchTimes.percentile(50)!, searchMsP95: searchTimes.percentile(95)! }),
+                  ...(counting === undefined
+                    ? {}
+                    : { rerankCalls: counting.calls, rerankMsP50: counting.timings.percentile(50) ?? 0, rerankMsP95: counting.timings.percentile(95) ?? 0 }),
+                },
+              };
+              if (segmentOf !== undefined) run.segments = scoreSegments(run, segmentOf);
+              runs.push(run);
+              emit({ type: 'run-end', run });
+            }
+          } finally {
+            await built.store.close();
           }
-        } finally {
-          await built.store.close();
         }
       } finally {
         await embedder.dispose?.();
@@ -399,11 +466,13 @@ async function rankDocuments(
 function runConfig(
   embedder: Embedder,
   chunking: ChunkingOptions,
-  mode: RetrievalMode,
+  row: PlanRow,
   built: BuiltIndex,
   options: EvalOptions,
+  rerankDepth: number,
 ): { [key: string]: JsonValue } {
   const info = embedder.info;
+  const mode = row.mode;
   const model: { [key: string]: JsonValue } = {
     id: info.id,
     provider: info.provider,
@@ -418,15 +487,51 @@ function runConfig(
     params: { ...(info.params ?? {}) },
     fingerprint: embedder.fingerprint,
   };
+  const fusion = row.fusion ?? DEFAULT_FUSION;
+  const vectors = mode !== 'bm25';
+  const exact = row.dimensions !== null || (row.precision !== null && row.precision !== 'float32');
   return {
     mode,
     model,
     chunking: { ...chunking },
+    chunkSize: chunking.chunkSize,
+    chunkOverlap: chunking.chunkOverlap,
     hnsw: { ...built.store.manifest.hnsw },
-    fusion: mode === 'hybrid' ? { method: 'reciprocal-rank', k: 60, depth: 100 } : null,
+    // How the vectors were searched: the index's own search (HNSW), or an exact scan of a copy.
+    vectorSearch: !vectors ? null : exact ? (row.precision === 'binary' ? 'exact-hamming' : 'exact') : 'index',
+    dimensions: vectors ? (row.dimensions ?? info.dimension) : null,
+    precision: vectors ? (row.precision ?? 'float32') : null,
+    rescore: row.precision === 'binary' ? (row.rescore ?? 0) : null,
+    fusion:
+      mode !== 'hybrid' ? null : fusion.method === 'rrf' ? { method: 'reciprocal-rank', k: fusion.k, depth: 100 } : { method: 'convex', alpha: fusion.alpha, depth: 100 },
+    rerank: row.rerank === null ? null : { id: row.rerank, depth: rerankDepth },
     bm25: mode === 'dense' ? null : { k1: 1.5, b: 0.75 },
     ignoreIdenticalIds: options.ignoreIdenticalIds ?? false,
   };
+}
+
+/**
+ * Truncations must fit the model; truncating a model not trained for it (Matryoshka) still
+ * runs, since measuring the loss is the point, but says so.
+ */
+function checkDimensions(dims: readonly number[] | undefined, embedder: Embedder, modelName: string, emit: (e: EvalEvent) => void): void {
+  if (!dims?.length) return;
+  const full = embedder.info.dimension;
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 1) throw new RagError('usage', `--dimensions ${d}: expected positive whole numbers`);
+    if (d > full) throw new RagError('usage', `--dimensions ${d} is larger than ${modelName}'s ${full} dimensions`, { hint: `use values up to ${full}` });
+  }
+  if (dims.some((d) => d < full) && !isMatryoshka(modelName)) {
+    emit({
+      type: 'warning',
+      message: `${modelName} is not known to be Matryoshka-trained: its truncated rows (--dimensions ${dims.filter((d) => d < full).join(',')}) may lose much more than a Matryoshka model's`,
+    });
+  }
+}
+
+/** Models whose cards say they were trained for truncation (the registry's `matryoshka` flag). */
+function isMatryoshka(modelName: string): boolean {
+  return findModel(modelName)?.matryoshka === true;
 }
 
 /**
@@ -454,4 +559,111 @@ function unique<T>(values: readonly T[]): T[] {
 /** What an interrupted evaluation reports: nothing half-done is left anywhere. */
 function interruptedEval(): RagError {
   return new RagError('interrupted', 'eval interrupted: no reports were written and its temporary indexes are removed');
+}
+
+/** What `rag eval --dry-run` shows: the rows and what building their indexes would cost. */
+export interface EvalDryRun {
+  dataset: { documents: number; queries: number };
+  /** One per (model, chunking): built and embedded once, all its rows scored from it. */
+  indexes: Array<{
+    model: string;
+    chunking: ChunkingOptions;
+    chunks: number;
+    /** Distinct chunk texts (what an embedding model is asked for). */
+    texts: number;
+    /** Texts already in the on-disk embedding cache; null when the model is not cached (like `hash`) or --no-cache. */
+    cacheHits: number | null;
+    /** Texts the model would embed. */
+    embedCalls: number;
+    rows: number;
+  }>;
+  rows: Array<{ model: string; mode: RetrievalMode; index: number; dimensions: number | null; precision: string | null; rescore: number | null; fusion: string | null; rerank: string | null }>;
+  embedCalls: number;
+  cacheHits: number;
+  /** Reranker calls: one per query per reranked row (more when a ranking has to be read deeper). */
+  rerankCalls: number;
+  /** Query-adapter rows (`+adapter`) are added when the run starts and the adapter's model is known; not counted here. */
+  adapterRowsNotCounted: boolean;
+}
+
+/**
+ * Plans the evaluation without embedding anything: loads the dataset, opens each model without
+ * loading its weights (a tokenizer may load, to chunk in tokens), chunks the documents and looks
+ * the chunk texts up in the embedding cache.
+ */
+export async function planEvaluation(options: EvalOptions): Promise<EvalDryRun> {
+  const modes: RetrievalMode[] = unique(options.modes?.length ? options.modes : ['dense']);
+  const models = options.models?.length ? options.models : [DEFAULT_MODEL];
+  const dataset = await loadDataset(options.dataset, {
+    ...(options.split === undefined ? {} : { split: options.split }),
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+  });
+  const loaded = await loadDocuments(dataset, options.encoding, () => undefined);
+  const validated = checkDocuments(dataset, loaded.documents.map((d) => d.doc.docId));
+  let queries = evalQueries(validated);
+  if (options.limit !== undefined) queries = queries.slice(0, options.limit);
+  const axes = options.axes ?? {};
+  const plan = planEval(models, modes, axes);
+  for (const spec of new Set(plan.flatMap((g) => g.rows.map((r) => r.rerank)))) if (spec !== null) openReranker(spec, options.rerankOptions ?? {});
+  const out: EvalDryRun = { dataset: { documents: loaded.documents.length, queries: queries.length }, indexes: [], rows: [], embedCalls: 0, cacheHits: 0, rerankCalls: 0, adapterRowsNotCounted: options.adapter !== undefined };
+  for (const choice of models) {
+    const embedder = await openModelFor(undefined, choice, { deferLoad: true, ...options.modelOptions, cache: false });
+    try {
+      const modelName = typeof choice === 'string' ? choice : embedder.info.id;
+      checkDimensions(axes.dimensions, embedder, modelName, () => undefined);
+      const cache = options.cache === false || !embedder.cacheable ? undefined : await openExistingCache(embedder, options.cacheDir);
+      try {
+        for (const group of plan.filter((g) => g.model === choice)) {
+          const chunking = chunkingFor(undefined, embedder, {
+            ...options,
+            ...(group.chunkSize === undefined ? {} : { chunkSize: group.chunkSize }),
+            ...(group.chunkOverlap === undefined ? {} : { chunkOverlap: group.chunkOverlap }),
+          });
+          const tokens = chunking.lengthUnit === 'tokens' && embedder.countTokens !== undefined;
+          if (tokens) await embedder.load?.();
+          const length = tokens ? (text: string) => embedder.countTokens!(text) : characterLength;
+          const texts = new Set<string>();
+          let chunks = 0;
+          for (const { doc } of loaded.documents) {
+            for (const chunk of chunkDocument(doc, chunking, length)) {
+              chunks++;
+              texts.add(chunk.text);
+            }
+          }
+          const dense = group.rows.some((r) => r.mode !== 'bm25');
+          const cached = cache === undefined ? null : [...texts].filter((t) => cache.has(t)).length;
+          const embedCalls = dense ? texts.size - (cached ?? 0) : 0;
+          const index = out.indexes.length;
+          out.indexes.push({ model: modelName, chunking, chunks, texts: texts.size, cacheHits: cached, embedCalls, rows: group.rows.length });
+          out.embedCalls += embedCalls;
+          out.cacheHits += cached ?? 0;
+          for (const row of group.rows) {
+            out.rows.push({
+              model: `${modelName}${group.suffix}${row.suffix}`,
+              mode: row.mode,
+              index,
+              dimensions: row.mode === 'bm25' ? null : (row.dimensions ?? embedder.info.dimension),
+              precision: row.precision,
+              rescore: row.rescore,
+              fusion: row.fusion === null ? null : row.fusion.method === 'rrf' ? `rrf k=${row.fusion.k}` : `convex alpha=${row.fusion.alpha}`,
+              rerank: row.rerank,
+            });
+            if (row.rerank !== null) out.rerankCalls += queries.length;
+          }
+        }
+      } finally {
+        await cache?.close();
+      }
+    } finally {
+      await embedder.dispose?.();
+    }
+  }
+  return out;
+}
+
+/** The model's embedding cache when one exists (a dry run creates no cache files). */
+async function openExistingCache(embedder: Embedder, cacheDir: string | undefined): Promise<EmbeddingCache | undefined> {
+  const file = path.join(cacheDir ?? defaultCacheDir(), folderName(embedder.fingerprint), VECTORS_FILE);
+  if (!existsSync(file)) return undefined;
+  return EmbeddingCache.open(embedder.fingerprint, embedder.info.dimension, { ...(cacheDir === undefined ? {} : { dir: cacheDir }) });
 }

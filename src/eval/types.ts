@@ -85,6 +85,18 @@ export interface RunCost {
   querySeconds: number;
   /** Wall-clock seconds of the whole run (ingest + queries). */
   wallSeconds: number;
+  /** Bytes one vector takes at the run's dimension and precision (absent for BM25 and older results). */
+  bytesPerVector?: number;
+  /** Bytes of all the run's vectors at its dimension and precision: chunks × bytesPerVector. */
+  vectorBytes?: number;
+  /** Median and 95th percentile of one query's vector search in milliseconds (query embedding not included). */
+  searchMsP50?: number;
+  searchMsP95?: number;
+  /** Reranked runs: calls to the reranker (one per first-stage ranking reranked). */
+  rerankCalls?: number;
+  /** Reranked runs: median and 95th percentile of one rerank call in milliseconds. */
+  rerankMsP50?: number;
+  rerankMsP95?: number;
 }
 
 /** One query's outcome in one run. */

@@ -4,7 +4,8 @@ import { RagError } from '../../errors.js';
 import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
 import type { GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
-import { evaluate } from '../../eval/runner.js';
+import { evaluate, planEvaluation, type EvalDryRun, type EvalOptions } from '../../eval/runner.js';
+import { axesFrom, type AxisFlags } from '../axis-options.js';
 import { readAdapter } from '../../embed/query-adapter.js';
 import { headlineMetric } from '../../eval/compare.js';
 import type { ComparisonOptions } from '../../eval/compare.js';
@@ -15,7 +16,7 @@ import { powerWarnings, segmentTable } from '../../eval/report/format.js';
 import { shortlist } from '../../embed/shortlist.js';
 import { parseShortlistSpec } from '../shortlist-options.js';
 import { judgedWarnings } from '../../eval/judged.js';
-import type { DatasetWarnings, EvalResults } from '../../eval/types.js';
+import type { DatasetWarnings, EvalResults, RunResult } from '../../eval/types.js';
 import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
 import type { RetrievalMode } from '../../retrieve/types.js';
@@ -29,15 +30,15 @@ import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 
-export interface EvalCommandOptions extends ModelFlags {
+export interface EvalCommandOptions extends Omit<ModelFlags, 'dimensions'>, AxisFlags {
   dataset: string;
   model?: string[];
   index?: string;
   mode?: string[];
   k: number[];
   split: string;
-  chunkSize?: number;
-  chunkOverlap?: number;
+  chunkUnit?: 'tokens' | 'characters';
+  dryRun?: boolean;
   ignoreIdenticalIds?: boolean;
   limit?: number;
   out?: string;
@@ -112,28 +113,41 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
   const baseline = opts.baseline === undefined ? undefined : await readBaseline(opts.baseline);
   if (opts.out !== undefined) await assertFolderPath(opts.out, { what: '--out', kind: 'a folder for the reports', flag: '--out' });
 
+  const axes = axesFrom(opts, modes);
+  // Eval's --dimensions truncates stored vectors (axes); the model itself is loaded at full size.
+  const { dimensions: _dimensions, ...modelFlags } = opts;
   const adapter = opts.adapter === undefined ? undefined : await readAdapter(opts.adapter);
-  const bar = new ProgressBar('');
-  let label = '';
-  const stopAnnouncing = announceInterrupt(context.signal, 'the eval');
-  const results = await evaluate({
+  const evalOptions: EvalOptions = {
     signal: context.signal,
     dataset: opts.dataset,
     ...(models === undefined ? {} : { models }),
     statistics,
     ...(opts.segmentBy === undefined ? {} : { segmentBy: opts.segmentBy }),
     ...(opts.index === undefined ? {} : { index: opts.index }),
-    modelOptions: modelOptionsFrom(opts),
+    modelOptions: modelOptionsFrom(modelFlags),
     modes,
     ks: opts.k,
     split: opts.split,
-    ...(opts.chunkSize === undefined ? {} : { chunkSize: opts.chunkSize }),
-    ...(opts.chunkOverlap === undefined ? {} : { chunkOverlap: opts.chunkOverlap }),
+    ...(opts.chunkUnit === undefined ? {} : { chunkUnit: opts.chunkUnit }),
+    axes,
+    ...(opts.rerankBaseUrl === undefined ? {} : { rerankOptions: { baseUrl: opts.rerankBaseUrl } }),
     ...(opts.ignoreIdenticalIds ? { ignoreIdenticalIds: true } : {}),
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
     ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
     cache: opts.cache,
     ...(adapter === undefined ? {} : { adapter }),
+  };
+  if (opts.dryRun) {
+    const plan = await planEvaluation(evalOptions);
+    if (opts.json) printJson({ dryRun: plan });
+    else printPlan(plan);
+    return 'ok';
+  }
+  const bar = new ProgressBar('');
+  let label = '';
+  const stopAnnouncing = announceInterrupt(context.signal, 'the eval');
+  const results = await evaluate({
+    ...evalOptions,
     onEvent: (event) => {
       switch (event.type) {
         case 'dataset':
@@ -258,7 +272,8 @@ function printTable(results: EvalResults): void {
   const metrics = ['ndcg_at_10', 'recall_at_10', 'mrr_at_10', 'map_at_10', 'recall_at_100', 'judged_at_10'].filter((m) =>
     results.runs.some((r) => r.metrics[m] !== undefined),
   );
-  const header = ['model', 'mode', ...metrics.map((m) => m.replace('_at_', '@')), 'embed', 'chunks/s', 'dim', 'index', 'truncated', 'wall'];
+  const extra = costColumns(results);
+  const header = ['model', 'mode', ...metrics.map((m) => m.replace('_at_', '@')), 'embed', 'chunks/s', 'dim', 'index', 'truncated', 'wall', ...extra.map((c) => c.header)];
   const rows = results.runs.map((r) => [
     r.model,
     r.mode,
@@ -269,6 +284,7 @@ function printTable(results: EvalResults): void {
     r.cost.indexBytes ? `${(r.cost.indexBytes / 1024 / 1024).toFixed(1)} MiB` : '-',
     String(r.cost.truncatedChunks),
     formatSeconds(r.cost.wallSeconds),
+    ...extra.map((column) => column.cell(r)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -323,4 +339,34 @@ function timestamp(): string {
 function displayDir(dir: string): string {
   const rel = path.relative(process.cwd(), dir);
   return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+}
+
+/** The trade-off columns, shown only when some run has them (older results and plain runs keep today's table). */
+function costColumns(results: EvalResults): Array<{ header: string; cell: (r: RunResult) => string }> {
+  const ms = (v: number | undefined): string => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(0));
+  const columns: Array<{ header: string; cell: (r: RunResult) => string; shown: boolean }> = [
+    { header: 'chunks', cell: (r) => String(r.cost.chunks), shown: new Set(results.runs.map((r) => r.cost.chunks)).size > 1 },
+    { header: 'bytes/vec', cell: (r) => (r.cost.bytesPerVector === undefined ? '-' : String(r.cost.bytesPerVector)), shown: new Set(results.runs.map((x) => x.cost.bytesPerVector)).size > 1 },
+    { header: 'vectors', cell: (r) => (r.cost.vectorBytes === undefined ? '-' : `${(r.cost.vectorBytes / 1024 / 1024).toFixed(2)} MiB`), shown: new Set(results.runs.map((x) => x.cost.vectorBytes)).size > 1 },
+    { header: 'search p50/p95 ms', cell: (r) => (r.cost.searchMsP50 === undefined ? '-' : `${ms(r.cost.searchMsP50)}/${ms(r.cost.searchMsP95)}`), shown: results.runs.some((r) => r.cost.searchMsP50 !== undefined) && results.runs.length > 1 },
+    { header: 'rerank p50/p95 ms', cell: (r) => (r.cost.rerankMsP50 === undefined ? '-' : `${ms(r.cost.rerankMsP50)}/${ms(r.cost.rerankMsP95)}`), shown: results.runs.some((r) => r.cost.rerankCalls !== undefined) },
+    { header: 'rerank calls', cell: (r) => (r.cost.rerankCalls === undefined ? '-' : String(r.cost.rerankCalls)), shown: results.runs.some((r) => r.cost.rerankCalls !== undefined) },
+  ];
+  return columns.filter((c) => c.shown);
+}
+
+/** `--dry-run`: the indexes to build (with what they would embed) and the rows scored from them. */
+function printPlan(plan: EvalDryRun): void {
+  const lines = [out.bold(`plan: ${plan.rows.length} row${plan.rows.length === 1 ? '' : 's'} from ${plan.indexes.length} ind${plan.indexes.length === 1 ? 'ex' : 'exes'} · ${plan.dataset.documents} documents · ${plan.dataset.queries} queries`)];
+  plan.indexes.forEach((ix, i) => {
+    const cache = ix.cacheHits === null ? 'not cached' : `${ix.cacheHits} cached`;
+    lines.push(`index ${i + 1}: ${ix.model}, chunks ${ix.chunking.chunkSize}/${ix.chunking.chunkOverlap} ${ix.chunking.lengthUnit}: ${ix.chunks} chunks, ${ix.texts} texts, ${cache}, ${ix.embedCalls} to embed`);
+    for (const row of plan.rows.filter((r) => r.index === i)) {
+      const parts = [row.dimensions === null ? '' : `d=${row.dimensions}`, row.precision ?? '', row.rescore ? `rescore ${row.rescore}` : '', row.fusion ?? '', row.rerank === null ? '' : `rerank ${row.rerank}`].filter(Boolean);
+      lines.push(`  ${row.model} (${row.mode})${parts.length ? `: ${parts.join(', ')}` : ''}`);
+    }
+  });
+  lines.push(`embedding calls: ${plan.embedCalls} (${plan.cacheHits} cache hits) · rerank calls: ${plan.rerankCalls}${plan.adapterRowsNotCounted ? ' · +adapter rows not counted' : ''}`);
+  lines.push(out.dim('dry run: nothing was embedded; no estimated time (rag has no measured throughput for these models before they run)'));
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

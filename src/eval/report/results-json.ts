@@ -74,6 +74,14 @@ function numbers(rec: Record<string, number>): Record<string, number | null> {
   return out;
 }
 
+const OPTIONAL_COSTS = ['bytesPerVector', 'vectorBytes', 'searchMsP50', 'searchMsP95', 'rerankCalls', 'rerankMsP50', 'rerankMsP95'] as const;
+
+function optionalCosts(c: RunResult['cost']): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const key of OPTIONAL_COSTS) if (c[key] !== undefined) out[key] = finite(c[key]);
+  return out;
+}
+
 function orderedRun(run: RunResult): Record<string, unknown> {
   const perQuery: Record<string, unknown> = {};
   for (const [qid, r] of Object.entries(run.perQuery)) {
@@ -97,6 +105,8 @@ function orderedRun(run: RunResult): Record<string, unknown> {
       truncatedChunks: c.truncatedChunks,
       querySeconds: finite(c.querySeconds),
       wallSeconds: finite(c.wallSeconds),
+      // The trade-off costs (format 1 files without them still read): only where they apply.
+      ...optionalCosts(c),
     },
     perQuery,
     ...(run.segments === undefined
