@@ -85,7 +85,7 @@ describe('rag eval: comparison statistics', () => {
     assert.match(md, /\| Model \| Mode \| Metric \| Δ \| 95% CI \| p \| p \(Holm\) \| Significant \| W\/T\/L \| MDE \| Equivalence \| Queries \|/);
     assert.match(md, /equivalent within ±0\.5 \(p /);
     const html = await readFile(path.join(cwd, 'wide', 'report.html'), 'utf8');
-    assert.match(html, /<th class="num">p \(Holm\)<\/th>/);
+    assert.match(html, /<th class="num"[^>]*>(<button[^>]*>)?p \(Holm\)(<\/button>)?<\/th>/);
   });
 
   it('--correction bh and none change which adjusted p "significant" uses', async () => {

@@ -259,6 +259,10 @@ export function assertTransformersInstalled(): void {
   }
 }
 
+/**
+ * The optional peer, imported on first use. @internal: its type names the peer's module, which a
+ * consumer without `@huggingface/transformers` installed cannot resolve in our declarations.
+ */
 export async function importTransformers(): Promise<TransformersModule> {
   try {
     return await import('@huggingface/transformers');
