@@ -26,7 +26,7 @@ export type { EvalEvent, EvalOptions } from './eval/runner.js';
 
 // Errors
 export { RagError, ERROR_CODES, hasCode } from './errors.js';
-export type { ErrorCode, RagErrorOptions } from './errors.js';
+export type { ErrorCode, ErrorDetails, RagErrorOptions } from './errors.js';
 
 // Models
 export { DEFAULT_MODEL, resolveModel } from './embed/registry.js';

@@ -288,9 +288,11 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
   const { err, printedJson } = await import('./ui.js');
   const known = error instanceof RagError ? error : systemError(error);
   if (known !== undefined && !(verbose && !(error instanceof RagError))) {
-    process.stderr.write(`${err.red('rag:')} ${known.message}\n`);
+    const { cliWording, cliLine } = await import('./error-advice.js');
+    const wording = cliWording(known);
+    process.stderr.write(`${err.red('rag:')} ${cliLine(wording)}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    if (json && !printedJson()) printJsonError(known.code, known.summary, known.hint);
+    if (json && !printedJson()) printJsonError(known.code, wording.summary, wording.hint);
     return exitCodeForError(known.code);
   }
   if (json) printJsonError('bug', error instanceof Error ? error.message : String(error), 'this is a bug in rag; rerun with --verbose for the stack trace and report it');
