@@ -1,10 +1,12 @@
 /**
  * The command-line wording of library errors. Library RagErrors say what to do in library terms
- * (they are API, used without the CLI too); here, and only here, an error code plus its
- * `details` becomes advice naming `rag` commands and flags. An error with no entry prints as the
- * library worded it.
+ * (they are API, used without the CLI too, and stay English); here, and only here, an error code
+ * plus its `details` becomes advice naming `rag` commands and flags, in the CLI's language
+ * (src/cli/i18n). An error with no entry prints as the library worded it.
  */
 import type { RagError } from '../errors.js';
+import type { CliLocale } from './i18n/locale.js';
+import { t } from './i18n/messages.js';
 
 /** What the CLI prints for an error: `summary` then, when there is one, `; hint`. */
 export interface CliWording {
@@ -12,50 +14,45 @@ export interface CliWording {
   hint: string | undefined;
 }
 
-type Advice = (error: RagError, d: Readonly<Record<string, string | number>>) => CliWording | undefined;
-
-const str = (v: string | number | undefined): string | undefined => (v === undefined ? undefined : String(v));
+type Advice = (error: RagError, d: Readonly<Record<string, string | number>>, locale: CliLocale) => CliWording | undefined;
 
 const ADVICE: Partial<Record<RagError['code'], Advice>> = {
-  'index-missing': (_e, d) => (d['location'] === undefined ? undefined : { summary: `no index at ${d['location']}: run \`rag ingest <paths>\` first`, hint: undefined }),
-  'index-empty': (e) => ({ summary: e.summary, hint: 'run `rag ingest <paths>` to add documents' }),
-  'index-damaged': (e, d) =>
-    d['location'] === undefined ? undefined : { summary: e.summary, hint: `rebuild it from your documents with \`rag ingest --rebuild --index ${d['location']} <paths>\`` },
-  'model-unknown': (e, d) => {
+  'index-missing': (_e, d, l) => (d['location'] === undefined ? undefined : { summary: t('index-missing.summary', d, l), hint: undefined }),
+  'index-empty': (e, d, l) => ({ summary: d['location'] === undefined ? e.summary : t('index-empty.summary', d, l), hint: t('index-empty.hint', {}, l) }),
+  'index-damaged': (e, d, l) => (d['location'] === undefined ? undefined : { summary: e.summary, hint: t('index-damaged.hint', d, l) }),
+  'model-unknown': (_e, d, l) => {
     if (d['spec'] === undefined) return undefined;
-    const close = str(d['suggestions']) ?? '';
-    return { summary: e.summary, hint: `${close === '' ? '' : `did you mean ${close}? `}run \`rag models\` for the list (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)` };
+    const names = String(d['suggestions'] ?? '');
+    const suggestion = names === '' ? '' : t('model-unknown.suggestion', { names }, l);
+    return { summary: t('model-unknown.summary', d, l), hint: t('model-unknown.hint', { suggestion }, l) };
   },
-  'model-mismatch': (e, d) => {
-    const location = str(d['location']);
-    if (location === undefined) return undefined;
+  'model-mismatch': (e, d, l) => {
+    if (d['location'] === undefined) return undefined;
+    const values = { location: d['location'], built: d['builtModel'] ?? d['builtFold'] ?? '', wanted: d['wantedModel'] ?? d['wantedFold'] ?? '' };
     switch (d['reason']) {
       case 'model':
-        return { summary: e.summary, hint: `use --model ${d['builtModel']} or ingest into another --index` };
+        return { summary: t('model-mismatch.model.summary', values, l), hint: t('model-mismatch.model.hint', values, l) };
       case 'settings':
-        return { summary: e.summary, hint: 're-ingest into a new --index to use the new settings' };
+        return { summary: e.summary, hint: t('model-mismatch.settings.hint', values, l) };
       case 'script-fold':
-        return {
-          summary: `index ${location} was built with --script-fold ${d['builtFold']}, not ${d['wantedFold']}`,
-          hint: `use --script-fold ${d['builtFold']}, or rebuild it with \`rag ingest --rebuild --script-fold ${d['wantedFold']} --index ${location} <paths>\``,
-        };
+        return { summary: t('model-mismatch.script-fold.summary', values, l), hint: t('model-mismatch.script-fold.hint', values, l) };
       default:
         return undefined;
     }
   },
-  'chunking-mismatch': (_e, d) => {
+  'chunking-mismatch': (_e, d, l) => {
     if (d['location'] === undefined || d['chunkSize'] === undefined) return undefined;
     const unit = d['lengthUnit'] === undefined ? '' : ` --chunk-unit ${d['lengthUnit']}`;
     return {
-      summary: `index ${d['location']} was built with --chunk-size ${d['chunkSize']} --chunk-overlap ${d['chunkOverlap']}${unit}`,
-      hint: 'use those, re-chunk it with --rebuild, or ingest into another --index',
+      summary: t('chunking-mismatch.summary', { location: d['location'], size: d['chunkSize'], overlap: d['chunkOverlap'] ?? '', unit }, l),
+      hint: t('chunking-mismatch.hint', {}, l),
     };
   },
 };
 
-/** How the CLI words `error`: its own advice for the code when it has one, the library's words otherwise. */
-export function cliWording(error: RagError): CliWording {
-  return ADVICE[error.code]?.(error, error.details) ?? { summary: error.summary, hint: error.hint };
+/** How the CLI words `error` in `locale`: its own advice for the code when it has one, the library's words otherwise. */
+export function cliWording(error: RagError, locale: CliLocale = 'en'): CliWording {
+  return ADVICE[error.code]?.(error, error.details, locale) ?? { summary: error.summary, hint: error.hint };
 }
 
 /** The one line after `rag: `. */

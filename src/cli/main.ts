@@ -12,6 +12,8 @@ import { rerankOptions } from './rerank-options.js';
 import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err, JSON_FORMAT_VERSION } from './ui.js';
+import { detectLocale } from './i18n/locale.js';
+import { t } from './i18n/messages.js';
 import { packageVersion } from '../version.js';
 import { DEFAULT_FIT, DEFAULT_NEGATIVE_RANGE, DEFAULT_NEGATIVES, DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION } from '../tune/defaults.js';
 
@@ -289,23 +291,24 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
   const known = error instanceof RagError ? error : systemError(error);
   if (known !== undefined && !(verbose && !(error instanceof RagError))) {
     const { cliWording, cliLine } = await import('./error-advice.js');
-    const wording = cliWording(known);
-    process.stderr.write(`${err.red('rag:')} ${cliLine(wording)}\n`);
+    // People read stderr in their language; programs read the --json error, which stays English.
+    process.stderr.write(`${err.red('rag:')} ${cliLine(cliWording(known, detectLocale()))}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    if (json && !printedJson()) printJsonError(known.code, wording.summary, wording.hint);
+    const english = cliWording(known, 'en');
+    if (json && !printedJson()) printJsonError(known.code, english.summary, english.hint);
     return exitCodeForError(known.code);
   }
   if (json) printJsonError('bug', error instanceof Error ? error.message : String(error), 'this is a bug in rag; rerun with --verbose for the stack trace and report it');
-  process.stderr.write(`${err.red('rag: unexpected error:')} ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${err.red(`rag: ${t('bug.prefix')}`)} ${error instanceof Error ? error.message : String(error)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  else process.stderr.write('(this is a bug in rag; rerun with --verbose for the stack trace and report it)\n');
+  else process.stderr.write(`(${t('bug.hint')})\n`);
   return EXIT.bug;
 }
 
 /** `error: unknown option '--x'\n(Did you mean --y?)\n` -> `rag: unknown option '--x' (Did you mean --y?) (run ...)`. */
 function usageLine(message: string, command = 'rag', decorated = true): string {
   const text = message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-  return decorated ? `${err.red('rag:')} ${text} (run \`${command} --help\` for usage)` : text;
+  return decorated ? `${err.red('rag:')} ${text} (${t('usage.see-help', { command })})` : text;
 }
 
 /** `--json` anywhere before a `--` separator: the error then goes to stdout as JSON as well. */

@@ -151,6 +151,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   try {
     if (store.chunkCount === 0) {
       throw new RagError('index-empty', `index ${displayLocation(options.index ?? DEFAULT_INDEX_DIR)} is empty`, {
+        details: { location: displayLocation(options.index ?? DEFAULT_INDEX_DIR) },
         hint: 'ingest documents into it first',
       });
     }

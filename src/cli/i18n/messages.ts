@@ -1,0 +1,72 @@
+/**
+ * The CLI's own words in each language. English and Simplified Chinese are written here;
+ * Traditional Chinese is derived from the Simplified text with OpenCC's s2t (the same tables as
+ * `--script-fold s2t`), so the two never drift apart. `{name}` placeholders are filled by
+ * {@link t}; test/i18n.test.ts checks every locale has every key with the same placeholders.
+ */
+import { foldScript } from '../../text/script-fold.js';
+import { detectLocale, type CliLocale } from './locale.js';
+
+export const EN = {
+  'usage.see-help': 'run `{command} --help` for usage',
+  'bug.hint': 'this is a bug in rag; rerun with --verbose for the stack trace and report it',
+  'bug.prefix': 'unexpected error:',
+  'index-missing.summary': 'no index at {location}: run `rag ingest <paths>` first',
+  'index-empty.summary': 'index {location} is empty',
+  'index-empty.hint': 'run `rag ingest <paths>` to add documents',
+  'index-damaged.hint': 'rebuild it from your documents with `rag ingest --rebuild --index {location} <paths>`',
+  'model-unknown.summary': "unknown model '{spec}'",
+  'model-unknown.suggestion': 'did you mean {names}? ',
+  'model-unknown.hint': '{suggestion}run `rag models` for the list (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)',
+  'model-mismatch.model.summary': 'index {location} was built with model {built}, not {wanted}',
+  'model-mismatch.model.hint': 'use --model {built} or ingest into another --index',
+  'model-mismatch.settings.hint': 're-ingest into a new --index to use the new settings',
+  'model-mismatch.script-fold.summary': 'index {location} was built with --script-fold {built}, not {wanted}',
+  'model-mismatch.script-fold.hint': 'use --script-fold {built}, or rebuild it with `rag ingest --rebuild --script-fold {wanted} --index {location} <paths>`',
+  'chunking-mismatch.summary': 'index {location} was built with --chunk-size {size} --chunk-overlap {overlap}{unit}',
+  'chunking-mismatch.hint': 'use those, re-chunk it with --rebuild, or ingest into another --index',
+} as const;
+
+export type MessageKey = keyof typeof EN;
+
+export const ZH_HANS: Record<MessageKey, string> = {
+  'usage.see-help': '运行 `{command} --help` 查看用法',
+  'bug.hint': '这是 rag 的缺陷；请加 --verbose 重新运行以查看堆栈，并报告此问题',
+  'bug.prefix': '意外错误：',
+  'index-missing.summary': '{location} 处没有索引：请先运行 `rag ingest <paths>`',
+  'index-empty.summary': '索引 {location} 是空的',
+  'index-empty.hint': '运行 `rag ingest <paths>` 添加文档',
+  'index-damaged.hint': '请用 `rag ingest --rebuild --index {location} <paths>` 从原始文档重建',
+  'model-unknown.summary': "未知模型 '{spec}'",
+  'model-unknown.suggestion': '您是想用 {names} 吗？',
+  'model-unknown.hint': '{suggestion}运行 `rag models` 查看列表（或使用 hf:ORG/NAME、./文件夹、openai:MODEL、ollama:MODEL）',
+  'model-mismatch.model.summary': '索引 {location} 是用模型 {built} 构建的，而不是 {wanted}',
+  'model-mismatch.model.hint': '请使用 --model {built}，或导入到另一个 --index',
+  'model-mismatch.settings.hint': '要使用新设置，请重新导入到新的 --index',
+  'model-mismatch.script-fold.summary': '索引 {location} 是用 --script-fold {built} 构建的，而不是 {wanted}',
+  'model-mismatch.script-fold.hint': '请使用 --script-fold {built}，或用 `rag ingest --rebuild --script-fold {wanted} --index {location} <paths>` 重建',
+  'chunking-mismatch.summary': '索引 {location} 是用 --chunk-size {size} --chunk-overlap {overlap}{unit} 构建的',
+  'chunking-mismatch.hint': '请使用这些设置，或用 --rebuild 重新分块，或导入到另一个 --index',
+};
+
+let hant: Record<MessageKey, string> | undefined;
+
+/** Traditional Chinese: the Simplified catalogue through OpenCC s2t (loaded only when asked for). */
+export function zhHant(): Record<MessageKey, string> {
+  hant ??= Object.fromEntries(Object.entries(ZH_HANS).map(([k, v]) => [k, foldScript(v, 's2t')])) as Record<MessageKey, string>;
+  return hant;
+}
+
+export function catalog(locale: CliLocale): Record<MessageKey, string> {
+  return locale === 'zh-Hans' ? ZH_HANS : locale === 'zh-Hant' ? zhHant() : EN;
+}
+
+/** The placeholders of a message, sorted. */
+export function placeholders(message: string): string[] {
+  return [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
+}
+
+/** The message `key` in `locale` (default: the detected one), placeholders filled. */
+export function t(key: MessageKey, values: Readonly<Record<string, string | number>> = {}, locale: CliLocale = detectLocale()): string {
+  return catalog(locale)[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
