@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { cliLine, cliWording } from '../src/cli/error-advice.js';
+import { EmbeddingCache } from '../src/embed/cache.js';
 import { ingest, query, RagError } from '../src/index.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
@@ -71,5 +73,15 @@ describe('library errors are CLI-neutral; the CLI adds the advice', () => {
     const r = await runCli(['ingest', docs, '--index', path.join(dir, 'other'), '--model', 'bge-smal-zh'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^rag: unknown model 'bge-smal-zh'; did you mean bge-small-zh\? run `rag models` for the list/);
+  });
+
+  it('cache-unusable', async () => {
+    const cacheDir = path.join(dir, 'cache');
+    const fp = 'c'.repeat(64);
+    await mkdir(path.join(cacheDir, fp), { recursive: true });
+    await writeFile(path.join(cacheDir, fp, 'vectors.bin'), 'not a cache file');
+    const e = await neutral(EmbeddingCache.open(fp, 16, { dir: cacheDir }), 'cache-unusable');
+    assert.equal(cliLine(cliWording(e)), `${e.summary}; delete it or run \`rag cache clear\``);
+    assert.equal(cliLine(cliWording(e, 'zh-Hans')), `${e.summary}; 请删除该文件，或运行 \`rag cache clear\``);
   });
 });

@@ -40,6 +40,7 @@ const ADVICE: Partial<Record<RagError['code'], Advice>> = {
         return undefined;
     }
   },
+  'cache-unusable': (e, d, l) => (d['file'] === undefined ? undefined : { summary: e.summary, hint: t('cache-unusable.hint', {}, l) }),
   'chunking-mismatch': (_e, d, l) => {
     if (d['location'] === undefined || d['chunkSize'] === undefined) return undefined;
     const unit = d['lengthUnit'] === undefined ? '' : ` --chunk-unit ${d['lengthUnit']}`;

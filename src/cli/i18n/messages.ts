@@ -25,6 +25,7 @@ export const EN = {
   'model-mismatch.script-fold.hint': 'use --script-fold {built}, or rebuild it with `rag ingest --rebuild --script-fold {wanted} --index {location} <paths>`',
   'chunking-mismatch.summary': 'index {location} was built with --chunk-size {size} --chunk-overlap {overlap}{unit}',
   'chunking-mismatch.hint': 'use those, re-chunk it with --rebuild, or ingest into another --index',
+  'cache-unusable.hint': 'delete it or run `rag cache clear`',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -47,6 +48,7 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'model-mismatch.script-fold.hint': '请使用 --script-fold {built}，或用 `rag ingest --rebuild --script-fold {wanted} --index {location} <paths>` 重建',
   'chunking-mismatch.summary': '索引 {location} 是用 --chunk-size {size} --chunk-overlap {overlap}{unit} 构建的',
   'chunking-mismatch.hint': '请使用这些设置，或用 --rebuild 重新分块，或导入到另一个 --index',
+  'cache-unusable.hint': '请删除该文件，或运行 `rag cache clear`',
 };
 
 let hant: Record<MessageKey, string> | undefined;
