@@ -76,4 +76,17 @@ describe('the CLI in each locale', () => {
     assert.equal(en.code, 2);
     assert.equal(en.stderr, "rag: unknown option '--frobnicate' (run `rag ingest --help` for usage)\n");
   });
+
+  it('prints the command summaries of --help in the locale\'s script, English under C', async () => {
+    const dir = await tempDir('i18n');
+    const hans = await runCli(['--help'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8' } });
+    assert.equal(hans.code, 0);
+    assert.match(hans.stdout, /ingest \[options\] <paths\.\.\.>\s+加载、分块、嵌入并索引文档/);
+    const hant = await runCli(['--help'], { cwd: dir, env: { LC_ALL: 'zh_HK.UTF-8', LANG: 'en_US.UTF-8' } });
+    assert.match(hant.stdout, /加載、分塊、嵌入並索引文檔/);
+    const c = await runCli(['--help'], { cwd: dir, env: { LANG: 'C' } });
+    assert.equal(c.code, 0);
+    assert.match(c.stdout, /load, chunk, embed and index documents/);
+    assert.doesNotMatch(c.stdout, /\p{Script=Han}/u);
+  });
 });

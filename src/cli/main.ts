@@ -35,7 +35,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
       record((await action(context, ...args)) ?? 'ok');
     };
   const program = new Command('rag')
-    .description('Build and measure a retrieval-augmented-generation baseline on your own documents.')
+    .description(t('help.rag'))
     .option('--verbose', 'print stack traces and debug details on errors')
     // One line per usage error, like every other error rag prints (commander's suggestion, e.g.
     // "(Did you mean --index?)", comes on a line of its own otherwise).
@@ -44,7 +44,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
 
   const ingest = program
     .command('ingest')
-    .description('load, chunk, embed and index documents (only what changed since the last run)')
+    .description(t('help.ingest'))
     .argument('<paths...>', 'files or directories (Markdown, text, PDF, HTML, DOCX, BEIR corpus.jsonl)');
   indexOption(ingest)
     .option('--model <id>', 'embedding model (default: the index\'s model, or `hash` for a new index); see `rag models`');
@@ -59,7 +59,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
 
   const query = program
     .command('query')
-    .description('search an index; prints the top-k chunks with score, source and location')
+    .description(t('help.query'))
     .argument('[text]', 'what to search for; `-` reads it from stdin (for queries longer than one argument may be)');
   indexOption(query)
     .option('-k, --k <n>', 'number of results', positiveInt, DEFAULT_K)
@@ -86,7 +86,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
 
   const evaluate = program
     .command('eval')
-    .description('score retrieval against a labeled query set; compare models and modes; gate CI on regressions')
+    .description(t('help.eval'))
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a docs folder with queries.jsonl')
     .option('--model <id>', 'model to evaluate (repeatable; default hash)', collect)
     .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
@@ -122,7 +122,7 @@ Dataset layouts (--dataset DIR):
              relative to that folder. rag queries generate writes this layout.`,
   );
 
-  const queries = program.command('queries').description('make evaluation queries for your own documents');
+  const queries = program.command('queries').description(t('help.queries'));
   const generate = queries
     .command('generate')
     .description('a chat model writes queries for sampled passages (in their language), filtered and labelled: a dataset for rag eval')
@@ -162,7 +162,7 @@ Dataset layouts (--dataset DIR):
     .option('--agreement', "print Cohen's kappa and the confusion table between your judgments and the model's");
   addModelOptions(jsonOption(noCacheOption(label))).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));
 
-  const tune = program.command('tune').description('optimise a model from your labels: fine-tuning data, a query adapter');
+  const tune = program.command('tune').description(t('help.tune'));
   const tuneCommon = (command: Command): Command =>
     addModelOptions(
       jsonOption(
@@ -217,7 +217,7 @@ Dataset layouts (--dataset DIR):
     .option('--dry-run', 'print the comment instead of posting it');
   jsonOption(prComment).action(run(async (_ctx, opts) => (await import('./commands/pr-comment.js')).runPrComment(opts)));
 
-  const cache = program.command('cache').description('the on-disk embedding cache shared by ingest and eval');
+  const cache = program.command('cache').description(t('help.cache'));
   jsonOption(cache.command('info').description('size of the cache per model')).action(
     run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheInfo(opts)),
   );

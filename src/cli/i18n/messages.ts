@@ -26,6 +26,13 @@ export const EN = {
   'chunking-mismatch.summary': 'index {location} was built with --chunk-size {size} --chunk-overlap {overlap}{unit}',
   'chunking-mismatch.hint': 'use those, re-chunk it with --rebuild, or ingest into another --index',
   'cache-unusable.hint': 'delete it or run `rag cache clear`',
+  'help.rag': 'Build and measure a retrieval-augmented-generation baseline on your own documents.',
+  'help.ingest': 'load, chunk, embed and index documents (only what changed since the last run)',
+  'help.query': 'search an index; prints the top-k chunks with score, source and location',
+  'help.eval': 'score retrieval against a labeled query set; compare models and modes; gate CI on regressions',
+  'help.queries': 'make evaluation queries for your own documents',
+  'help.tune': 'optimise a model from your labels: fine-tuning data, a query adapter',
+  'help.cache': 'the on-disk embedding cache shared by ingest and eval',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -49,6 +56,13 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'chunking-mismatch.summary': '索引 {location} 是用 --chunk-size {size} --chunk-overlap {overlap}{unit} 构建的',
   'chunking-mismatch.hint': '请使用这些设置，或用 --rebuild 重新分块，或导入到另一个 --index',
   'cache-unusable.hint': '请删除该文件，或运行 `rag cache clear`',
+  'help.rag': '在你自己的文档上构建并衡量检索增强生成（RAG）的检索基线。',
+  'help.ingest': '加载、分块、嵌入并索引文档（只处理上次运行以来变化的部分）',
+  'help.query': '检索索引；输出得分最高的 k 个分块及其得分、来源和位置',
+  'help.eval': '用带标注的查询集为检索打分；比较模型和模式；在 CI 中拦截退步',
+  'help.queries': '为你自己的文档生成评测查询',
+  'help.tune': '用你的标注优化模型：微调数据、查询适配器',
+  'help.cache': 'ingest 与 eval 共用的磁盘嵌入缓存',
 };
 
 let hant: Record<MessageKey, string> | undefined;
