@@ -74,12 +74,12 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
 
   const check = program
     .command('check')
-    .description("verify an index folder without loading it: every data file's presence, size and checksum (exit 0 intact, 2 damaged)");
+    .description(t('help.check'));
   jsonOption(indexOption(check, 'index directory')).action(run(async (_ctx, opts) => (await import('./commands/check.js')).runCheck(opts)));
 
   const inspect = program
     .command('inspect')
-    .description('list the documents of an index with their chunk counts; with --doc, each chunk with its text, heading path and place in the file')
+    .description(t('help.inspect'))
     .option('--doc <id|path>', 'show the chunks of this document (its id as `rag inspect` lists it, or the path of its file)');
   encodingOption(indexOption(inspect));
   jsonOption(inspect).action(run(async (_ctx, opts) => (await import('./commands/inspect.js')).runInspect(opts)));
@@ -148,7 +148,7 @@ Dataset layouts (--dataset DIR):
 
   const label = program
     .command('label')
-    .description('judge pooled results in a local browser page (keyboard 0-3); labels go to the dataset\'s qrels at once')
+    .description(t('help.label'))
     .requiredOption('--dataset <dir>', 'a BEIR dataset folder (e.g. made by rag queries generate)')
     .option('--model <id>', 'model whose results are pooled (repeatable; default hash)', collect)
     .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
@@ -202,7 +202,7 @@ Dataset layouts (--dataset DIR):
 
   const models = program
     .command('models')
-    .description('shortlist models: parameters, weights size, dimension, max tokens, languages, licence and published retrieval scores (with sources); filter and sort')
+    .description(t('help.models'))
     .option('--details', 'show pooling, prefixes and hub ids instead of the shortlist columns');
   jsonOption(addShortlistOptions(models)).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
 

@@ -33,6 +33,10 @@ export const EN = {
   'help.queries': 'make evaluation queries for your own documents',
   'help.tune': 'optimise a model from your labels: fine-tuning data, a query adapter',
   'help.cache': 'the on-disk embedding cache shared by ingest and eval',
+  'help.check': "verify an index folder without loading it: every data file's presence, size and checksum (exit 0 intact, 2 damaged)",
+  'help.inspect': 'list the documents of an index with their chunk counts; with --doc, each chunk with its text, heading path and place in the file',
+  'help.label': 'judge pooled results in a local browser page (keyboard 0-3); labels go to the dataset\'s qrels at once',
+  'help.models': 'shortlist models: parameters, weights size, dimension, max tokens, languages, licence and published retrieval scores (with sources); filter and sort',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -63,6 +67,10 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'help.queries': '为你自己的文档生成评测查询',
   'help.tune': '用你的标注优化模型：微调数据、查询适配器',
   'help.cache': 'ingest 与 eval 共用的磁盘嵌入缓存',
+  'help.check': '不加载即校验索引文件夹：每个数据文件是否存在、大小与校验和（完好退出码 0，损坏 2）',
+  'help.inspect': '列出索引中的文档及其分块数；加 --doc 时列出每个分块的文本、标题路径和在文件中的位置',
+  'help.label': '在本地浏览器页面中评判汇集的结果（键盘 0-3）；标注立即写入数据集的 qrels',
+  'help.models': '筛选模型：参数量、权重大小、维度、最大 token 数、语言、许可证和公开的检索得分（附来源）；可过滤和排序',
 };
 
 let hant: Record<MessageKey, string> | undefined;
