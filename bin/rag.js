@@ -8,7 +8,7 @@ if (only === '--version' || only === '-V') {
   // Answered without loading the CLI (commander and every command's declarations).
   const { packageVersion } = await import('../dist/version.js');
   process.stdout.write(`${packageVersion()}\n`);
-} else if ((only === '--help' || only === '-h') && (process.stdout.columns ?? 80) >= 80 && printRenderedHelp()) {
+} else if ((only === '--help' || only === '-h') && (process.stdout.columns ?? 80) >= 80 && !chineseLocale() && printRenderedHelp()) {
   // Printed from the text the build rendered (80 columns); a narrower terminal gets commander's.
 } else {
   const { main } = await import('../dist/cli/main.js');
@@ -25,4 +25,11 @@ function printRenderedHelp() {
   }
   process.stdout.write(help);
   return true;
+}
+
+/** The prerendered help is English; a Chinese locale (src/cli/i18n/locale.ts decides) gets commander's. */
+function chineseLocale() {
+  const env = process.env;
+  const name = [env.RAG_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].map((v) => v?.trim()).find((v) => v);
+  return name !== undefined && name.toLowerCase().startsWith('zh');
 }

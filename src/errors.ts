@@ -3,9 +3,10 @@
  * a stable {@link ErrorCode}, so programs tell them apart by code and never by message text; the
  * README's "Error codes" table lists them. Anything thrown that is not a RagError is a bug.
  *
- * `message` is the whole sentence the CLI prints after `rag: `: what happened, then (after `; `)
- * what to do about it, in the words of the `rag` command line; `hint` holds that second half
- * alone, for programs that show it differently. The CLI chooses the
+ * `message` is what happened, then (after `; `) what to do about it, in library terms (no CLI
+ * flags or commands: the library is used without the CLI too); `hint` holds that second half
+ * alone, for programs that show it differently. `details` carries the values the CLI needs to
+ * word its own advice (src/cli/error-advice.ts) with flags and commands. The CLI chooses the
  * exit code from the code.
  */
 export const ERROR_CODES = {
@@ -53,8 +54,13 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export interface RagErrorOptions {
   /** What to do about it, for a person at the command line. */
   hint?: string;
+  /** Values behind the message (a location, the model an index was built with), for callers that word their own advice. */
+  details?: ErrorDetails;
   cause?: unknown;
 }
+
+/** Plain values only, so `details` survive JSON. */
+export type ErrorDetails = Readonly<Record<string, string | number>>;
 
 export class RagError extends Error {
   readonly code: ErrorCode;
@@ -62,6 +68,8 @@ export class RagError extends Error {
   readonly hint: string | undefined;
   /** What happened, without the hint: `message` is `reason; hint` when there is a hint. */
   readonly summary: string;
+  /** The values behind the message, when the thrower gave them (see {@link RagErrorOptions.details}). */
+  readonly details: ErrorDetails;
 
   constructor(code: ErrorCode, reason: string, options: RagErrorOptions = {}) {
     const message = options.hint === undefined ? reason : `${reason}; ${options.hint}`;
@@ -70,6 +78,7 @@ export class RagError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.summary = reason;
+    this.details = options.details ?? {};
   }
 }
 

@@ -28,7 +28,7 @@ export type { EvalAxes, PlanGroup, PlanRow } from './eval/plan.js';
 
 // Errors
 export { RagError, ERROR_CODES, hasCode } from './errors.js';
-export type { ErrorCode, RagErrorOptions } from './errors.js';
+export type { ErrorCode, ErrorDetails, RagErrorOptions } from './errors.js';
 
 // Models
 export { DEFAULT_MODEL, resolveModel } from './embed/registry.js';

@@ -98,6 +98,6 @@ describe('generated BERT encoder (bench model shapes)', () => {
     }
     // 1,800 characters in chunks of at most 300 (in tokens the text is ~400, which would make 2).
     assert.equal(summary.chunks.total, 6);
-    await assert.rejects(ingest({ paths: [docs], index, model: dir, chunkUnit: 'tokens', cache: false }), /--chunk-unit characters; use those/);
+    await assert.rejects(ingest({ paths: [docs], index, model: dir, chunkUnit: 'tokens', cache: false }), /overlap \d+ in characters; use those settings/);
   });
 });

@@ -212,13 +212,13 @@ describe('ingest(): incremental runs over one folder', () => {
       ingest({ paths: [docs], index, chunkSize: 300 }),
       (e: unknown) =>
         e instanceof RagError &&
-        e.message === `index ${index} was built with --chunk-size 800 --chunk-overlap 100; use those, re-chunk it with --rebuild, or ingest into another --index`,
+        e.message === `index ${index} was built with chunk size 800 and overlap 100; use those settings, rebuild it to re-chunk, or ingest into another index`,
     );
     await assert.rejects(
       ingest({ paths: [docs], index, model: 'bge-small-zh' }),
       (e: unknown) =>
         e instanceof RagError &&
-        e.message === `index ${index} was built with model hash, not bge-small-zh; use --model hash or ingest into another --index`,
+        e.message === `index ${index} was built with model hash, not bge-small-zh; use model hash or ingest into another index`,
     );
     assert.equal((await IndexStore.open(index)).manifest.generation, generation);
   });

@@ -9,6 +9,7 @@ import iconv from 'iconv-lite';
 import JSZip from 'jszip';
 
 import { RagError } from '../src/errors.js';
+import { characterLength, chunkDocument } from '../src/ingest/chunk.js';
 import type { SourceFile } from '../src/ingest/discover.js';
 import { computeContentHash, detectFormat, FileLoadError, loadFile } from '../src/ingest/loaders/index.js';
 import { joinLineWraps } from '../src/ingest/normalize.js';
@@ -250,6 +251,38 @@ describe('loadFile: pdf', () => {
     for (const span of doc.pages ?? []) {
       assert.equal(doc.text.slice(span.start, span.end), span.page === 1 ? page1 : page2);
     }
+  });
+
+  it('keeps a title in a larger font as its own block and heading, and splits paragraphs at vertical gaps', async () => {
+    const pdf = makePdf([
+      [
+        { text: '差旅报销制度（二〇二五年版）', size: 18 },
+        { text: '第一章 总则', size: 15, gap: 30 },
+        { text: '第一条员工因公出差，应当事先提交出差申', gap: 26 },
+        '请，经部门负责人批准后方可出行。',
+        { text: '第二条出差期间的交通、住宿费用按标准报', gap: 32 },
+        '销。',
+      ],
+    ]);
+    const doc = await loadOne('travel.pdf', pdf);
+    assert.equal(
+      doc.text,
+      '差旅报销制度（二〇二五年版）\n\n第一章 总则\n\n第一条员工因公出差，应当事先提交出差申请，经部门负责人批准后方可出行。\n\n第二条出差期间的交通、住宿费用按标准报销。',
+    );
+    const chunks = chunkDocument(doc, { chunkSize: 30, chunkOverlap: 0, lengthUnit: 'characters' }, characterLength);
+    const first = chunks.find((c) => c.text.includes('第一条'));
+    const second = chunks.find((c) => c.text.includes('第二条'));
+    assert.ok(first !== undefined && second !== undefined, JSON.stringify(chunks.map((c) => c.text)));
+    assert.deepEqual(first.headings, ['差旅报销制度（二〇二五年版）', '第一章 总则']);
+    assert.deepEqual(second.headings, ['差旅报销制度（二〇二五年版）', '第一章 总则']);
+    assert.notEqual(first, second, 'the paragraph gap splits the two articles');
+    assert.ok(chunks.every((c) => !c.text.includes('）第一条')), 'the title is not glued to the paragraph');
+  });
+
+  it('without font or gap differences, a page stays one paragraph of joined wraps', async () => {
+    const doc = await loadOne('plain.pdf', makePdf([['第一行没有句号', '第二行接着写。', 'Third line.']]));
+    assert.equal(doc.text, '第一行没有句号第二行接着写。\nThird line.');
+    assert.equal(doc.sections, undefined);
   });
 
   it('leaves pages without text out of text and spans', async () => {

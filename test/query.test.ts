@@ -101,7 +101,7 @@ describe('query(): options and errors', () => {
 
   it('names a missing index and an empty one', async () => {
     const missing = path.join(root, 'nope');
-    await assert.rejects(query({ text: 'x', index: missing }), (e: unknown) => e instanceof RagError && e.message === `no index at ${missing}: run \`rag ingest <paths>\` first`);
+    await assert.rejects(query({ text: 'x', index: missing }), (e: unknown) => e instanceof RagError && e.message === `no index at ${missing}; ingest documents into it first`);
 
     const emptyDocs = path.join(root, 'empty-docs');
     const emptyIndex = path.join(root, 'empty-index');
@@ -110,7 +110,7 @@ describe('query(): options and errors', () => {
     assert.equal(s.chunks.total, 0);
     await assert.rejects(
       query({ text: 'x', index: emptyIndex }),
-      (e: unknown) => e instanceof RagError && e.message === `index ${emptyIndex} is empty; run \`rag ingest <paths>\` to add documents`,
+      (e: unknown) => e instanceof RagError && e.message === `index ${emptyIndex} is empty; ingest documents into it first`,
     );
   });
 
@@ -119,7 +119,7 @@ describe('query(): options and errors', () => {
       query({ text: 'x', index, model: 'multilingual-e5-small' }),
       (e: unknown) =>
         e instanceof RagError &&
-        e.message === `index ${index} was built with model hash, not multilingual-e5-small; use --model hash or ingest into another --index`,
+        e.message === `index ${index} was built with model hash, not multilingual-e5-small; use model hash or ingest into another index`,
     );
   });
 });

@@ -91,12 +91,12 @@ describe('resolveModel', () => {
       assert.ok(e instanceof RagError);
       assert.equal(
         e.message,
-        "unknown model 'bge-smal-zh'; did you mean bge-small-zh? run `rag models` for the list (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)",
+        "unknown model 'bge-smal-zh'; did you mean bge-small-zh? listModels() has the aliases (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)",
       );
       return true;
     });
     await assert.rejects(resolveModel('zzzzzz'), {
-      message: "unknown model 'zzzzzz'; run `rag models` for the list (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)",
+      message: "unknown model 'zzzzzz'; listModels() has the aliases (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)",
     });
     assert.deepEqual(suggestAliases('e5-small'), ['multilingual-e5-small']);
     assert.deepEqual(suggestAliases('bge-large'), ['bge-large-en', 'bge-large-zh']);

@@ -135,7 +135,7 @@ describe('indexes record the fold', () => {
     await ingest({ paths: [docs], index });
     await assert.rejects(
       query({ text: '检索', index, scriptFold: 'none' }),
-      (e: unknown) => e instanceof RagError && e.code === 'model-mismatch' && /--script-fold t2s, not none/.test(e.message),
+      (e: unknown) => e instanceof RagError && e.code === 'model-mismatch' && /script folding t2s, not none/.test(e.message),
     );
     await assert.rejects(ingest({ paths: [docs], index, modelOptions: { scriptFold: 'none' } }), (e: unknown) => e instanceof RagError && e.code === 'model-mismatch');
     const rebuilt = await ingest({ paths: [docs], index, rebuild: true, modelOptions: { scriptFold: 'none' } });

@@ -292,7 +292,7 @@ describe('errors a user can cause', () => {
   it('no index', async () => {
     await assert.rejects(IndexStore.open(join(root, 'absent')), {
       name: 'RagError',
-      message: `no index at ${join(root, 'absent')}: run \`rag ingest <paths>\` first`,
+      message: `no index at ${join(root, 'absent')}; ingest documents into it first`,
     });
     assert.equal(await IndexStore.exists(join(root, 'absent')), false);
   });
@@ -306,11 +306,11 @@ describe('errors a user can cause', () => {
     await assert.rejects(writeIndex(dir, { ...init, model: other.info, modelFingerprint: other.fingerprint }, async () => undefined), {
       name: 'RagError',
       code: 'model-mismatch',
-      message: `index ${dir} was built with model hash, not bge-small-zh; use --model hash or ingest into another --index`,
+      message: `index ${dir} was built with model hash, not bge-small-zh; use model hash or ingest into another index`,
     });
     await assert.rejects(writeIndex(dir, { ...init, modelFingerprint: '999988887777' }, async () => undefined), {
       code: 'model-mismatch',
-      message: `index ${dir} was built with hash under other settings (fingerprint ${init.modelFingerprint.slice(0, 12)}, now 999988887777); re-ingest into a new --index to use the new settings`,
+      message: `index ${dir} was built with hash under other settings (fingerprint ${init.modelFingerprint.slice(0, 12)}, now 999988887777); ingest into a new index to use the new settings`,
     });
   });
 
@@ -320,7 +320,7 @@ describe('errors a user can cause', () => {
     await assert.rejects(writeIndex(dir, { ...init, chunking: { chunkSize: 512, chunkOverlap: 64, lengthUnit: 'tokens' } }, async () => undefined), {
       name: 'RagError',
       code: 'chunking-mismatch',
-      message: `index ${dir} was built with --chunk-size 400 --chunk-overlap 50 --chunk-unit characters; use those, re-chunk it with --rebuild, or ingest into another --index`,
+      message: `index ${dir} was built with chunk size 400 and overlap 50 in characters; use those settings, rebuild it to re-chunk, or ingest into another index`,
     });
   });
 
@@ -340,7 +340,7 @@ describe('errors a user can cause', () => {
     const chunksPath = join(dir, 'chunks-1.jsonl');
     const good = await readFile(chunksPath, 'utf8');
     const goodBytes = Buffer.byteLength(good);
-    const advice = `; rebuild it from your documents with \`rag ingest --rebuild --index ${dir} <paths>\``;
+    const advice = '; rebuild it from your documents (ingest with rebuild: true)';
 
     // Same length, one byte changed inside the JSON of line 3.
     const lines = good.split('\n');
@@ -438,7 +438,7 @@ describe('manifest format versions', () => {
     await writeFile(join(dir, 'manifest.json'), V1_MANIFEST.replace('"formatVersion": 1', '"formatVersion": 3').replace('VECTOR_BYTES', '1'));
     await assert.rejects(IndexStore.open(dir), {
       name: 'RagError',
-      message: `index ${dir} was written by a newer rag (format 3); upgrade rag or re-ingest into a new --index`,
+      message: `index ${dir} was written by a newer rag (format 3); upgrade rag or ingest into a new index`,
     });
     await assert.rejects(writeIndex(dir, init, async () => undefined), { message: /was written by a newer rag \(format 3\)/ });
   });
@@ -589,7 +589,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
     await putAll(dir, [makeDoc('a', ['one', 'two']), makeDoc('b', ['three'])]);
     const path = join(dir, 'vectors-1.f32');
     const good = await readFile(path);
-    const advice = `; rebuild it from your documents with \`rag ingest --rebuild --index ${dir} <paths>\``;
+    const advice = '; rebuild it from your documents (ingest with rebuild: true)';
 
     // Same size, header overwritten.
     const bad = Buffer.from(good);

@@ -13,6 +13,8 @@ import { rerankOptions } from './rerank-options.js';
 import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err, JSON_FORMAT_VERSION } from './ui.js';
+import { detectLocale } from './i18n/locale.js';
+import { t } from './i18n/messages.js';
 import { packageVersion } from '../version.js';
 import { DEFAULT_FIT, DEFAULT_NEGATIVE_RANGE, DEFAULT_NEGATIVES, DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION } from '../tune/defaults.js';
 
@@ -34,7 +36,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
       record((await action(context, ...args)) ?? 'ok');
     };
   const program = new Command('rag')
-    .description('Build and measure a retrieval-augmented-generation baseline on your own documents.')
+    .description(t('help.rag'))
     .option('--verbose', 'print stack traces and debug details on errors')
     // One line per usage error, like every other error rag prints (commander's suggestion, e.g.
     // "(Did you mean --index?)", comes on a line of its own otherwise).
@@ -43,7 +45,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
 
   const ingest = program
     .command('ingest')
-    .description('load, chunk, embed and index documents (only what changed since the last run)')
+    .description(t('help.ingest'))
     .argument('<paths...>', 'files or directories (Markdown, text, PDF, HTML, DOCX, BEIR corpus.jsonl)');
   indexOption(ingest)
     .option('--model <id>', 'embedding model (default: the index\'s model, or `hash` for a new index); see `rag models`');
@@ -58,7 +60,7 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
 
   const query = program
     .command('query')
-    .description('search an index; prints the top-k chunks with score, source and location')
+    .description(t('help.query'))
     .argument('[text]', 'what to search for; `-` reads it from stdin (for queries longer than one argument may be)');
   indexOption(query)
     .option('-k, --k <n>', 'number of results', positiveInt, DEFAULT_K)
@@ -73,19 +75,19 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
 
   const check = program
     .command('check')
-    .description("verify an index folder without loading it: every data file's presence, size and checksum (exit 0 intact, 2 damaged)");
+    .description(t('help.check'));
   jsonOption(indexOption(check, 'index directory')).action(run(async (_ctx, opts) => (await import('./commands/check.js')).runCheck(opts)));
 
   const inspect = program
     .command('inspect')
-    .description('list the documents of an index with their chunk counts; with --doc, each chunk with its text, heading path and place in the file')
+    .description(t('help.inspect'))
     .option('--doc <id|path>', 'show the chunks of this document (its id as `rag inspect` lists it, or the path of its file)');
   encodingOption(indexOption(inspect));
   jsonOption(inspect).action(run(async (_ctx, opts) => (await import('./commands/inspect.js')).runInspect(opts)));
 
   const evaluate = program
     .command('eval')
-    .description('score retrieval against a labeled query set; compare models and modes; gate CI on regressions')
+    .description(t('help.eval'))
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a docs folder with queries.jsonl')
     .option('--model <id>', 'model to evaluate (repeatable; default hash)', collect)
     .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
@@ -121,7 +123,7 @@ Dataset layouts (--dataset DIR):
              relative to that folder. rag queries generate writes this layout.`,
   );
 
-  const queries = program.command('queries').description('make evaluation queries for your own documents');
+  const queries = program.command('queries').description(t('help.queries'));
   const generate = queries
     .command('generate')
     .description('a chat model writes queries for sampled passages (in their language), filtered and labelled: a dataset for rag eval')
@@ -147,7 +149,7 @@ Dataset layouts (--dataset DIR):
 
   const label = program
     .command('label')
-    .description('judge pooled results in a local browser page (keyboard 0-3); labels go to the dataset\'s qrels at once')
+    .description(t('help.label'))
     .requiredOption('--dataset <dir>', 'a BEIR dataset folder (e.g. made by rag queries generate)')
     .option('--model <id>', 'model whose results are pooled (repeatable; default hash)', collect)
     .option('--mode <mode>', `${RETRIEVAL_MODES.join(', ')} (repeatable; default ${DEFAULT_MODE})`, collect)
@@ -161,7 +163,7 @@ Dataset layouts (--dataset DIR):
     .option('--agreement', "print Cohen's kappa and the confusion table between your judgments and the model's");
   addModelOptions(jsonOption(noCacheOption(label))).action(run(async (ctx, opts) => (await import('./commands/label.js')).runLabel(opts, ctx)));
 
-  const tune = program.command('tune').description('optimise a model from your labels: fine-tuning data, a query adapter');
+  const tune = program.command('tune').description(t('help.tune'));
   const tuneCommon = (command: Command): Command =>
     addModelOptions(
       jsonOption(
@@ -201,7 +203,7 @@ Dataset layouts (--dataset DIR):
 
   const models = program
     .command('models')
-    .description('shortlist models: parameters, weights size, dimension, max tokens, languages, licence and published retrieval scores (with sources); filter and sort')
+    .description(t('help.models'))
     .option('--details', 'show pooling, prefixes and hub ids instead of the shortlist columns');
   jsonOption(addShortlistOptions(models)).action(run(async (_ctx, opts) => (await import('./commands/models.js')).runModels(opts)));
 
@@ -216,7 +218,7 @@ Dataset layouts (--dataset DIR):
     .option('--dry-run', 'print the comment instead of posting it');
   jsonOption(prComment).action(run(async (_ctx, opts) => (await import('./commands/pr-comment.js')).runPrComment(opts)));
 
-  const cache = program.command('cache').description('the on-disk embedding cache shared by ingest and eval');
+  const cache = program.command('cache').description(t('help.cache'));
   jsonOption(cache.command('info').description('size of the cache per model')).action(
     run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheInfo(opts)),
   );
@@ -289,22 +291,25 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
   const { err, printedJson } = await import('./ui.js');
   const known = error instanceof RagError ? error : systemError(error);
   if (known !== undefined && !(verbose && !(error instanceof RagError))) {
-    process.stderr.write(`${err.red('rag:')} ${known.message}\n`);
+    const { cliWording, cliLine } = await import('./error-advice.js');
+    // People read stderr in their language; programs read the --json error, which stays English.
+    process.stderr.write(`${err.red('rag:')} ${cliLine(cliWording(known, detectLocale()))}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    if (json && !printedJson()) printJsonError(known.code, known.summary, known.hint);
+    const english = cliWording(known, 'en');
+    if (json && !printedJson()) printJsonError(known.code, english.summary, english.hint);
     return exitCodeForError(known.code);
   }
   if (json) printJsonError('bug', error instanceof Error ? error.message : String(error), 'this is a bug in rag; rerun with --verbose for the stack trace and report it');
-  process.stderr.write(`${err.red('rag: unexpected error:')} ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${err.red(`rag: ${t('bug.prefix')}`)} ${error instanceof Error ? error.message : String(error)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  else process.stderr.write('(this is a bug in rag; rerun with --verbose for the stack trace and report it)\n');
+  else process.stderr.write(`(${t('bug.hint')})\n`);
   return EXIT.bug;
 }
 
 /** `error: unknown option '--x'\n(Did you mean --y?)\n` -> `rag: unknown option '--x' (Did you mean --y?) (run ...)`. */
 function usageLine(message: string, command = 'rag', decorated = true): string {
   const text = message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-  return decorated ? `${err.red('rag:')} ${text} (run \`${command} --help\` for usage)` : text;
+  return decorated ? `${err.red('rag:')} ${text} (${t('usage.see-help', { command })})` : text;
 }
 
 /** `--json` anywhere before a `--` separator: the error then goes to stdout as JSON as well. */

@@ -7,6 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { buildProgram } from './main.js';
 
+// The prerendered text is the English help, whatever the build machine's locale (bin/rag.js
+// prints it only under a non-Chinese locale).
+process.env['RAG_LANG'] = 'en';
 const program = buildProgram();
 program.configureHelp({ helpWidth: 80 });
 writeFileSync(new URL('./help.txt', import.meta.url), program.helpInformation());

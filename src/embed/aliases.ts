@@ -232,7 +232,8 @@ export function unknownModelError(spec: string): RagError {
   const close = suggestAliases(spec);
   const suggestion = close.length > 0 ? `did you mean ${close.join(' or ')}? ` : '';
   return new RagError('model-unknown', `unknown model '${spec}'`, {
-    hint: `${suggestion}run \`rag models\` for the list (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)`,
+    hint: `${suggestion}listModels() has the aliases (or use hf:ORG/NAME, a ./folder, openai:MODEL, ollama:MODEL)`,
+    details: { spec, suggestions: close.join(' or ') },
   });
 }
 

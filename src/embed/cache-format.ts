@@ -49,7 +49,7 @@ export function encodeHeader(fingerprint: string, dimension: number, modelId: st
 /** Reads and checks the header; throws a RagError naming the file when it is not ours. */
 export function decodeHeader(fd: number, file: string): Header {
   const broken = (why: string): RagError =>
-    new RagError('cache-unusable', `embedding cache file ${file} is unreadable (${why}); delete it or run \`rag cache clear\``);
+    new RagError('cache-unusable', `embedding cache file ${file} is unreadable (${why})`, { hint: 'delete it or clear the cache (clearCache())', details: { file } });
   const fixed = Buffer.alloc(FIXED_HEADER);
   if (readSync(fd, fixed, 0, FIXED_HEADER, 0) !== FIXED_HEADER || !fixed.subarray(0, 8).equals(MAGIC)) {
     throw broken('not an embedding cache');

@@ -121,12 +121,10 @@ export class EmbeddingCache {
     try {
       const header = decodeHeader(handle.fd, file);
       if (header.fingerprint !== fingerprint) {
-        throw new RagError('cache-unusable', `embedding cache file ${file} belongs to another model; delete it or run \`rag cache clear\``);
+        throw new RagError('cache-unusable', `embedding cache file ${file} belongs to another model`, { hint: 'delete it or clear the cache (clearCache())', details: { file } });
       }
       if (header.dimension !== dimension) {
-        throw new RagError('cache-unusable', 
-          `embedding cache file ${file} holds ${header.dimension}-dimensional vectors, expected ${dimension}; delete it or run \`rag cache clear\``,
-        );
+        throw new RagError('cache-unusable', `embedding cache file ${file} holds ${header.dimension}-dimensional vectors, expected ${dimension}`, { hint: 'delete it or clear the cache (clearCache())', details: { file } });
       }
       const cache = new EmbeddingCache(file, handle, header, readOnly);
       // A torn tail cannot be cut in a read-only file; reads ignore it anyway.

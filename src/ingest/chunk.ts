@@ -168,10 +168,11 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkingOptions, len
 function regionsOf(doc: LoadedDocument, markdown: MarkdownStructure | undefined): Region[] {
   const text = doc.text;
   let sections = [{ start: 0, end: text.length, headings: [] as string[] }];
-  if (markdown) {
-    const withBody = markdown.sections.filter((s) => trimSpan(text, s.bodyStart, s.end) !== null);
+  const found = markdown?.sections ?? doc.sections;
+  if (found !== undefined && found.length > 0) {
+    const withBody = found.filter((s) => trimSpan(text, s.bodyStart, s.end) !== null);
     // A document of headings only still needs chunks, or it is stored but can never be found.
-    sections = (withBody.length > 0 ? withBody : markdown.sections).map((s) => ({ start: s.start, end: s.end, headings: s.headings }));
+    sections = (withBody.length > 0 ? withBody : found).map((s) => ({ start: s.start, end: s.end, headings: s.headings }));
   }
   const pages = pageSpans(doc);
   const regions: Region[] = [];

@@ -1,3 +1,4 @@
+import type { MarkdownSection } from './markdown-sections.js';
 import type { DocumentFormat, PageSpan } from '../model/document.js';
 
 /** A document as a loader hands it to the chunker. */
@@ -15,6 +16,12 @@ export interface LoadedDocument {
   text: string;
   /** For paged formats (PDF): which character range of `text` each page covers. Absent otherwise. */
   pages?: PageSpan[];
+  /**
+   * For formats whose loader finds headings outside the text's own markup (PDF titles, by font
+   * size): consecutive sections covering the text, each with its heading path. Markdown finds
+   * its sections in its text instead.
+   */
+  sections?: MarkdownSection[];
   /**
    * sha256 (hex) of format, title and text: equal hashes mean the chunker would see the same
    * input, so an incremental ingest can skip the document.

@@ -32,15 +32,17 @@ export function assertCompatible(location: string, built: IndexIdentity, wanted:
   const builtId = built.model.id;
   if (wanted.modelId !== undefined && wanted.modelId !== builtId) {
     throw new RagError('model-mismatch', `index ${location} was built with model ${builtId}, not ${wanted.modelId}`, {
-      hint: `use --model ${builtId} or ingest into another --index`,
+      hint: `use model ${builtId} or ingest into another index`,
+      details: { reason: 'model', location, builtModel: builtId, wantedModel: wanted.modelId },
     });
   }
   if (wanted.modelFingerprint !== undefined && wanted.modelFingerprint !== built.modelFingerprint) {
     const id = wanted.modelId ?? builtId;
     const fold = scriptFoldMismatch(built.model, wanted.model);
     if (id === builtId && fold !== undefined) {
-      throw new RagError('model-mismatch', `index ${location} was built with --script-fold ${fold.built}, not ${fold.wanted}`, {
-        hint: `use --script-fold ${fold.built}, or rebuild it with \`rag ingest --rebuild --script-fold ${fold.wanted} --index ${location} <paths>\``,
+      throw new RagError('model-mismatch', `index ${location} was built with script folding ${fold.built}, not ${fold.wanted}`, {
+        hint: `use scriptFold ${fold.built}, or rebuild the index with scriptFold ${fold.wanted}`,
+        details: { reason: 'script-fold', location, builtFold: fold.built, wantedFold: fold.wanted },
       });
     }
     const message =
@@ -48,10 +50,8 @@ export function assertCompatible(location: string, built: IndexIdentity, wanted:
         ? `index ${location} was built with ${builtId} under other settings (fingerprint ${short(built.modelFingerprint)}, now ${short(wanted.modelFingerprint)})`
         : `index ${location} was built with model ${builtId}, not ${id}`;
     throw new RagError('model-mismatch', message, {
-      hint:
-        id === builtId
-          ? 're-ingest into a new --index to use the new settings'
-          : `use --model ${builtId} or ingest into another --index`,
+      hint: id === builtId ? 'ingest into a new index to use the new settings' : `use model ${builtId} or ingest into another index`,
+      details: { reason: id === builtId ? 'settings' : 'model', location, builtModel: builtId, wantedModel: id },
     });
   }
   const asked = wanted.chunking;
@@ -63,11 +63,14 @@ export function assertCompatible(location: string, built: IndexIdentity, wanted:
     (asked.lengthUnit !== undefined && asked.lengthUnit !== stored.lengthUnit);
   if (!differs) return;
   // The unit is named only when it is what differs: most users never set it.
-  const unit = asked.lengthUnit !== undefined && asked.lengthUnit !== stored.lengthUnit ? ` --chunk-unit ${stored.lengthUnit}` : '';
+  const unitDiffers = asked.lengthUnit !== undefined && asked.lengthUnit !== stored.lengthUnit;
   throw new RagError(
     'chunking-mismatch',
-    `index ${location} was built with --chunk-size ${stored.chunkSize} --chunk-overlap ${stored.chunkOverlap}${unit}`,
-    { hint: 'use those, re-chunk it with --rebuild, or ingest into another --index' },
+    `index ${location} was built with chunk size ${stored.chunkSize} and overlap ${stored.chunkOverlap}${unitDiffers ? ` in ${stored.lengthUnit}` : ''}`,
+    {
+      hint: 'use those settings, rebuild it to re-chunk, or ingest into another index',
+      details: { location, chunkSize: stored.chunkSize, chunkOverlap: stored.chunkOverlap, ...(unitDiffers ? { lengthUnit: stored.lengthUnit } : {}) },
+    },
   );
 }
 

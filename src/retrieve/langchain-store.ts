@@ -59,7 +59,7 @@ export class RagVectorStore extends VectorStore {
   static async open(location: string = DEFAULT_INDEX_DIR, options: RagVectorStoreOptions = {}): Promise<RagVectorStore> {
     const reader = await openIndex(location, options);
     try {
-      if (reader.chunkCount === 0) throw new RagError('index-empty', `index ${reader.location} is empty`, { hint: 'run `rag ingest <paths>` to add documents' });
+      if (reader.chunkCount === 0) throw new RagError('index-empty', `index ${reader.location} is empty`, { hint: 'ingest documents into it first' });
       const embedder = await openModelFor(reader, options.model, options.modelOptions);
       const stats = reader.corpusStatistics();
       if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);

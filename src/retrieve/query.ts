@@ -151,7 +151,8 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   try {
     if (store.chunkCount === 0) {
       throw new RagError('index-empty', `index ${displayLocation(options.index ?? DEFAULT_INDEX_DIR)} is empty`, {
-        hint: 'run `rag ingest <paths>` to add documents',
+        details: { location: displayLocation(options.index ?? DEFAULT_INDEX_DIR) },
+        hint: 'ingest documents into it first',
       });
     }
     const modelOptions = options.scriptFold === undefined ? options.modelOptions : { ...options.modelOptions, scriptFold: options.scriptFold };

@@ -84,16 +84,17 @@ export function generationFileNames(gen: number): { chunks: string; vectors: str
 export const OWN_FILE_PATTERN =
   /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.json|sources-\d+\.json|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
-/** The shared "what to do" for damaged indexes: `rag ingest --rebuild` (index-store.ts, rebuild). */
+/** The shared "what to do" for damaged indexes: rebuild it (index-store.ts, rebuild; the CLI names `--rebuild`). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
   return new RagError('index-damaged', `index ${display} is damaged: ${what}`, {
-    hint: `rebuild it from your documents with \`rag ingest --rebuild --index ${display} <paths>\``,
+    hint: 'rebuild it from your documents (ingest with rebuild: true)',
+    details: { location: display },
     ...(cause === undefined ? {} : { cause }),
   });
 }
 
 export function noIndex(display: string): RagError {
-  return new RagError('index-missing', `no index at ${display}: run \`rag ingest <paths>\` first`);
+  return new RagError('index-missing', `no index at ${display}`, { hint: 'ingest documents into it first', details: { location: display } });
 }
 
 /** Generation data files (not temp files) in `dir`; [] when it cannot be listed. */
@@ -144,7 +145,7 @@ export function validateManifest(value: unknown, display: string): Manifest {
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw bad('formatVersion');
   if (version > FORMAT_VERSION) {
     throw new RagError('index-newer', 
-      `index ${display} was written by a newer rag (format ${version}); upgrade rag or re-ingest into a new --index`,
+      `index ${display} was written by a newer rag (format ${version}); upgrade rag or ingest into a new index`,
     );
   }
   for (const key of ['createdAt', 'updatedAt', 'modelFingerprint'] as const) {

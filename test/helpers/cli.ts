@@ -34,7 +34,8 @@ export interface CliOptions {
 }
 
 /** Variables that would change the CLI's output or write outside the test's temp dirs. */
-const SCRUBBED = ['GITHUB_STEP_SUMMARY', 'FORCE_COLOR', 'CI', 'HF_ENDPOINT', 'OPENAI_BASE_URL', 'OLLAMA_HOST'];
+// The locale decides the language of the CLI's messages: tests ask for one explicitly.
+const SCRUBBED = ['GITHUB_STEP_SUMMARY', 'FORCE_COLOR', 'CI', 'HF_ENDPOINT', 'OPENAI_BASE_URL', 'OLLAMA_HOST', 'RAG_LANG', 'LC_ALL', 'LC_MESSAGES', 'LANG'];
 
 function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

@@ -9,8 +9,16 @@
  */
 import { createHash } from 'node:crypto';
 
+/**
+ * A line of text: a string is 12-point body text 20 units below the previous line; an object
+ * can set its font size and its baseline distance from the previous line (a title, a paragraph gap).
+ */
+export type PdfLine = string | { text: string; size?: number; gap?: number };
+
 /** A page is a list of lines, drawn top-down at the left margin. */
-export type PdfPage = string[];
+export type PdfPage = PdfLine[];
+
+const lineText = (line: PdfLine): string => (typeof line === 'string' ? line : line.text);
 
 export interface PdfOptions {
   /**
@@ -24,7 +32,7 @@ export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Buffer {
   const cids = new Map<string, number>();
   for (const page of pages) {
     for (const line of page) {
-      for (const ch of line) if (!cids.has(ch)) cids.set(ch, cids.size + 1);
+      for (const ch of lineText(line)) if (!cids.has(ch)) cids.set(ch, cids.size + 1);
     }
   }
 
@@ -51,8 +59,14 @@ export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Buffer {
     objects[pageObj(i)] = () =>
       '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ' +
       `/Resources << /Font << /F1 3 0 R >> >> /Contents ${pageObj(i) + 1} 0 R >>`;
-    const body = lines.map((line, n) => `${n === 0 ? '' : '0 -20 Td '}<${hex(line, cids)}> Tj`).join('\n');
-    objects[pageObj(i) + 1] = (w) => w.stream(`BT\n/F1 12 Tf\n72 770 Td\n${body}\nET`);
+    const body = lines
+      .map((line, n) => {
+        const size = typeof line === 'string' ? 12 : (line.size ?? 12);
+        const gap = typeof line === 'string' ? 20 : (line.gap ?? 20);
+        return `/F1 ${size} Tf ${n === 0 ? '' : `0 -${gap} Td `}<${hex(lineText(line), cids)}> Tj`;
+      })
+      .join('\n');
+    objects[pageObj(i) + 1] = (w) => w.stream(`BT\n72 770 Td\n${body}\nET`);
   });
   return serialize(objects, options);
 }

@@ -22,5 +22,6 @@ export function makeDocument(fields: Omit<LoadedDocument, 'contentHash'>): Loade
   const doc: LoadedDocument = { ...fields, contentHash: computeContentHash(fields.format, fields.title, fields.text) };
   if (doc.title === undefined) delete doc.title;
   if (doc.pages === undefined) delete doc.pages;
+  if (doc.sections === undefined) delete doc.sections;
   return doc;
 }

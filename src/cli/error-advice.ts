@@ -1,0 +1,62 @@
+/**
+ * The command-line wording of library errors. Library RagErrors say what to do in library terms
+ * (they are API, used without the CLI too, and stay English); here, and only here, an error code
+ * plus its `details` becomes advice naming `rag` commands and flags, in the CLI's language
+ * (src/cli/i18n). An error with no entry prints as the library worded it.
+ */
+import type { RagError } from '../errors.js';
+import type { CliLocale } from './i18n/locale.js';
+import { t } from './i18n/messages.js';
+
+/** What the CLI prints for an error: `summary` then, when there is one, `; hint`. */
+export interface CliWording {
+  summary: string;
+  hint: string | undefined;
+}
+
+type Advice = (error: RagError, d: Readonly<Record<string, string | number>>, locale: CliLocale) => CliWording | undefined;
+
+const ADVICE: Partial<Record<RagError['code'], Advice>> = {
+  'index-missing': (_e, d, l) => (d['location'] === undefined ? undefined : { summary: t('index-missing.summary', d, l), hint: undefined }),
+  'index-empty': (e, d, l) => ({ summary: d['location'] === undefined ? e.summary : t('index-empty.summary', d, l), hint: t('index-empty.hint', {}, l) }),
+  'index-damaged': (e, d, l) => (d['location'] === undefined ? undefined : { summary: e.summary, hint: t('index-damaged.hint', d, l) }),
+  'model-unknown': (_e, d, l) => {
+    if (d['spec'] === undefined) return undefined;
+    const names = String(d['suggestions'] ?? '');
+    const suggestion = names === '' ? '' : t('model-unknown.suggestion', { names }, l);
+    return { summary: t('model-unknown.summary', d, l), hint: t('model-unknown.hint', { suggestion }, l) };
+  },
+  'model-mismatch': (e, d, l) => {
+    if (d['location'] === undefined) return undefined;
+    const values = { location: d['location'], built: d['builtModel'] ?? d['builtFold'] ?? '', wanted: d['wantedModel'] ?? d['wantedFold'] ?? '' };
+    switch (d['reason']) {
+      case 'model':
+        return { summary: t('model-mismatch.model.summary', values, l), hint: t('model-mismatch.model.hint', values, l) };
+      case 'settings':
+        return { summary: e.summary, hint: t('model-mismatch.settings.hint', values, l) };
+      case 'script-fold':
+        return { summary: t('model-mismatch.script-fold.summary', values, l), hint: t('model-mismatch.script-fold.hint', values, l) };
+      default:
+        return undefined;
+    }
+  },
+  'cache-unusable': (e, d, l) => (d['file'] === undefined ? undefined : { summary: e.summary, hint: t('cache-unusable.hint', {}, l) }),
+  'chunking-mismatch': (_e, d, l) => {
+    if (d['location'] === undefined || d['chunkSize'] === undefined) return undefined;
+    const unit = d['lengthUnit'] === undefined ? '' : ` --chunk-unit ${d['lengthUnit']}`;
+    return {
+      summary: t('chunking-mismatch.summary', { location: d['location'], size: d['chunkSize'], overlap: d['chunkOverlap'] ?? '', unit }, l),
+      hint: t('chunking-mismatch.hint', {}, l),
+    };
+  },
+};
+
+/** How the CLI words `error` in `locale`: its own advice for the code when it has one, the library's words otherwise. */
+export function cliWording(error: RagError, locale: CliLocale = 'en'): CliWording {
+  return ADVICE[error.code]?.(error, error.details, locale) ?? { summary: error.summary, hint: error.hint };
+}
+
+/** The one line after `rag: `. */
+export function cliLine(wording: CliWording): string {
+  return wording.hint === undefined ? wording.summary : `${wording.summary}; ${wording.hint}`;
+}
