@@ -151,6 +151,12 @@ describe('rag eval trade-off axes', () => {
     assert.ok(reranked.cost.rerankMsP95! >= reranked.cost.rerankMsP50!);
     assert.equal(res.runs[0]!.cost.rerankCalls, undefined);
     assert.notDeepEqual(reranked.metrics, res.runs[0]!.metrics);
+    // Reranked runs are cached like embeddings: the same eval again sends nothing, scores the same.
+    const sent = server.requests.length;
+    const again = await rag(['eval', '--dataset', ZH_SAMPLE, '--rerank', 'api:toy', '--rerank-base-url', `${server.origin}/v1`, '--rerank-depth', '20', '--json', '--out', 'rr2']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(server.requests.length, sent, 'no rerank request on a warm cache');
+    assert.deepEqual((await results('rr2')).runs[0]!.metrics, reranked.metrics);
   });
 
   it('--dry-run prints the plan and embeds nothing', async () => {

@@ -26,6 +26,7 @@ import { Bm25Retriever } from '../retrieve/lexical.js';
 import { DEFAULT_FUSION, HybridRetriever } from '../retrieve/hybrid.js';
 import { DEFAULT_RERANK_DEPTH, RerankingRetriever } from '../retrieve/rerank.js';
 import { openReranker } from '../rerank/open-reranker.js';
+import { cachedReranker, defaultRerankCacheDir } from '../rerank/cached-reranker.js';
 import type { Reranker } from '../rerank/types.js';
 import { findModel } from '../embed/aliases.js';
 import { bytesPerVector } from '../store/quantized.js';
@@ -95,6 +96,8 @@ export interface EvalOptions {
   /** Use the on-disk embedding cache (default true). */
   cache?: boolean;
   cacheDir?: string;
+  /** Where reranker scores are cached (default `<cache root>/rerank`, as `rag query --rerank`). */
+  rerankCacheDir?: string;
   /** Parent folder of the temporary indexes (default the OS temp dir). */
   workDir?: string;
   /**
@@ -191,7 +194,12 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const total = planRowCount(plan);
   // Opened before anything is embedded: a bad spec fails in a second, not after the first index.
   const rerankers = new Map<string, Reranker>();
-  for (const spec of new Set(plan.flatMap((g) => g.rows.map((r) => r.rerank)))) if (spec !== null) rerankers.set(spec, openReranker(spec, options.rerankOptions ?? {}));
+  for (const spec of new Set(plan.flatMap((g) => g.rows.map((r) => r.rerank)))) {
+    if (spec === null) continue;
+    const reranker = openReranker(spec, options.rerankOptions ?? {});
+    // Reranked runs are cached like embeddings: a re-run scores no (query, passage) pair twice.
+    rerankers.set(spec, options.cache === false ? reranker : cachedReranker(reranker, { dir: options.rerankCacheDir ?? defaultRerankCacheDir() }));
+  }
   const rerankDepth = axes.rerankDepth ?? DEFAULT_RERANK_DEPTH;
   try {
     for (const choice of models) {
