@@ -126,9 +126,12 @@ describe('--json shapes', () => {
       formatVersion: 'number',
       dir: 'string',
       entries: 'number',
+      duplicates: 'number',
       bytes: 'number',
-      models: [{ fingerprint: 'string', modelId: 'string', entries: 'number', bytes: 'number' }],
+      models: [{ fingerprint: 'string', modelId: 'string', entries: 'number', unique: 'number', duplicates: 'number', bytes: 'number' }],
     });
+    const compacted = parsed(await rag(['cache', 'compact', '--json']));
+    assert.deepEqual(Object.keys(compacted), ['formatVersion', 'dir', 'duplicatesRemoved', 'bytesReclaimed', 'models']);
     const cleared = parsed(await rag(['cache', 'clear', '--json']));
     assert.deepEqual(shapeOf(cleared), { formatVersion: 'number', removedBytes: 'number' });
   });

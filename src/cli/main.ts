@@ -222,6 +222,9 @@ Dataset layouts (--dataset DIR):
   jsonOption(cache.command('info').description('size of the cache per model')).action(
     run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheInfo(opts)),
   );
+  jsonOption(
+    cache.command('compact').description('rewrite the cache without duplicate vectors (safe while other runs write it)').option('--fingerprint <hex>', 'only this model fingerprint'),
+  ).action(run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheCompact(opts)));
   jsonOption(cache.command('clear').description('delete cached vectors (all models, or one fingerprint)').option('--fingerprint <hex>', 'only this model fingerprint')).action(
     run(async (_ctx, opts) => (await import('./commands/cache.js')).runCacheClear(opts)),
   );

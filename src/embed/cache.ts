@@ -11,24 +11,52 @@
  * ```
  *
  * The meta JSON holds the fingerprint and the model id (for `rag cache info`), never keys.
- * Writers append whole batches of records with one `write` on an O_APPEND descriptor, so two
- * processes appending at once never interleave inside a batch. A crash mid-append can leave a
- * torn trailing record; loading ignores it and the next opener truncates it away (after waiting
- * briefly, so that a write still in progress from another process is not mistaken for one).
+ * Writers append under the folder's write lock (`lock`, the index lock of src/store/lock.ts):
+ * holding it, a writer first reads what others appended since it last looked and appends only
+ * the keys still missing, so two processes embedding the same texts at once store each vector
+ * once (without the lock, two cold evals stored every vector twice). The lock also keeps
+ * `rag cache compact` (cache-admin.ts), which rewrites the file and renames it into place, from
+ * racing a writer; a writer whose descriptor still points at the replaced file reopens it.
+ * A crash mid-append can leave a torn trailing record: reads ignore it, and the next writer or
+ * opener cuts it under the lock (nobody else can be appending then).
  */
 import { randomBytes } from 'node:crypto';
 import { fstatSync, ftruncateSync, readSync } from 'node:fs';
-import { link, mkdir, open, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { RagError } from '../errors.js';
+import { acquireLock, type IndexLock } from '../store/lock.js';
 import { defaultCacheDir, folderName, VECTORS_FILE } from './cache-dir.js';
 import type { Embedder } from './types.js';
 import { decodeHeader, encodeHeader, HASH_BYTES, LITTLE_ENDIAN, textKey, type CacheKind, type Header } from './cache-format.js';
 
-/** How long an opener waits for another process's append to finish before calling a tail torn. */
-const SETTLE_MS = 50;
-/** A repair lock older than this was left by a crashed process. */
-const STALE_LOCK_MS = 30_000;
+/**
+ * How long a writer waits for the cache lock. Appends hold it for one write; only a compaction
+ * of a large cache holds it for seconds.
+ */
+const CACHE_LOCK_TIMEOUT_MS = 120_000;
+
+/**
+ * Takes the write lock of one model's cache folder (shared by appends, torn-tail repair and
+ * compaction). Errors name the cache, not an index.
+ */
+export async function lockCacheFolder(folder: string): Promise<IndexLock> {
+  try {
+    return await acquireLock(folder, { timeoutMs: CACHE_LOCK_TIMEOUT_MS });
+  } catch (error) {
+    if (error instanceof RagError && error.code === 'index-locked') {
+      throw new RagError('cache-unusable', `the embedding cache ${folder} stayed locked by another rag process for ${CACHE_LOCK_TIMEOUT_MS / 1000} s`, {
+        hint: `wait for it to finish, delete ${path.join(folder, 'lock')} if that process is gone, or pass --no-cache`,
+        cause: error,
+      });
+    }
+    if (error instanceof RagError) throw error;
+    throw new RagError('cache-unusable', `cannot lock the embedding cache ${folder} for writing (${(error as Error).message})`, {
+      hint: 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache',
+      cause: error,
+    });
+  }
+}
 
 /** Creates the file with its header atomically: written aside, then hard-linked into place. */
 async function createFile(file: string, header: Buffer): Promise<void> {
@@ -51,13 +79,13 @@ export class EmbeddingCache {
   readonly fingerprint: string;
   readonly dimension: number;
   readonly modelId: string | undefined;
-  readonly #handle: FileHandle;
+  /** Replaced when a compaction renamed a new file over the one this was opened on. */
+  #handle: FileHandle;
+  readonly #folder: string;
   readonly #recordSize: number;
   readonly #headerLength: number;
   /** hex(sha256(text)) -> file offset of the record. */
   readonly #offsets = new Map<string, number>();
-  /** Keys this instance appended but whose offsets are not known yet (O_APPEND does not say). */
-  readonly #pending = new Set<string>();
   /** Everything before this offset has been indexed. */
   #scanned: number;
   #closed = false;
@@ -70,6 +98,7 @@ export class EmbeddingCache {
   private constructor(file: string, handle: FileHandle, header: Header, readOnly = false) {
     this.readOnly = readOnly;
     this.file = file;
+    this.#folder = path.dirname(file);
     this.#handle = handle;
     this.fingerprint = header.fingerprint;
     this.dimension = header.dimension;
@@ -128,7 +157,7 @@ export class EmbeddingCache {
       }
       const cache = new EmbeddingCache(file, handle, header, readOnly);
       // A torn tail cannot be cut in a read-only file; reads ignore it anyway.
-      if (!readOnly) await cache.#repairTornTail(folder);
+      if (!readOnly) await cache.#repairTornTail();
       cache.#scan();
       return cache;
     } catch (error) {
@@ -144,18 +173,13 @@ export class EmbeddingCache {
 
   /** Number of distinct texts with a vector. */
   get size(): number {
-    return this.#offsets.size + this.#pending.size;
+    return this.#offsets.size;
   }
 
   /** The cached vector for `text` embedded as a `kind` (default a document), or undefined. */
   get(text: string, kind: CacheKind = 'document'): Float32Array | undefined {
     this.#assertOpen();
-    const key = textKey(text, kind).toString('hex');
-    let offset = this.#offsets.get(key);
-    if (offset === undefined && this.#pending.has(key)) {
-      this.#scan();
-      offset = this.#offsets.get(key);
-    }
+    const offset = this.#offsets.get(textKey(text, kind).toString('hex'));
     if (offset === undefined) return undefined;
     const vector = new Float32Array(this.dimension);
     const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
@@ -167,13 +191,12 @@ export class EmbeddingCache {
 
   /** Whether `text` has a vector as a `kind` (default a document), without reading it. */
   has(text: string, kind: CacheKind = 'document'): boolean {
-    const key = textKey(text, kind).toString('hex');
-    return this.#offsets.has(key) || this.#pending.has(key);
+    return this.#offsets.has(textKey(text, kind).toString('hex'));
   }
 
   /**
-   * Appends vectors for texts not cached yet, all in one write so that concurrent writers
-   * (other processes) cannot interleave with it. Resolves once the data is handed to the OS.
+   * Appends vectors for texts not cached yet, in one write under the cache lock: texts another
+   * process added meanwhile are not written again. Resolves once the data is handed to the OS.
    */
   async putMany(entries: ReadonlyArray<readonly [string, Float32Array]>, kind: CacheKind = 'document'): Promise<void> {
     this.#assertOpen();
@@ -185,7 +208,7 @@ export class EmbeddingCache {
       }
       const key = textKey(text, kind);
       const hex = key.toString('hex');
-      if (seen.has(hex) || this.#offsets.has(hex) || this.#pending.has(hex)) continue;
+      if (seen.has(hex) || this.#offsets.has(hex)) continue;
       seen.add(hex);
       fresh.push([hex, key, vector]);
     }
@@ -195,17 +218,31 @@ export class EmbeddingCache {
         hint: 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache',
       });
     }
-    const buffer = Buffer.alloc(fresh.length * this.#recordSize);
-    fresh.forEach(([, key, vector], n) => {
-      const base = n * this.#recordSize;
-      key.copy(buffer, base);
-      for (let i = 0; i < vector.length; i++) buffer.writeFloatLE(vector[i] as number, base + HASH_BYTES + 4 * i);
-    });
-    const { bytesWritten } = await this.#handle.write(buffer, 0, buffer.length);
-    if (bytesWritten !== buffer.length) {
-      throw new RagError('cache-unusable', `embedding cache: short write to ${this.file} (${bytesWritten} of ${buffer.length} bytes); is the disk full?`);
+    const lock = await lockCacheFolder(this.#folder);
+    try {
+      await this.#followReplacement();
+      this.#cutTornTail();
+      // What others appended since this instance last looked: those keys are not written again.
+      this.#scan();
+      const todo = fresh.filter(([hex]) => !this.#offsets.has(hex));
+      if (todo.length === 0) return;
+      const buffer = Buffer.alloc(todo.length * this.#recordSize);
+      todo.forEach(([, key, vector], n) => {
+        const base = n * this.#recordSize;
+        key.copy(buffer, base);
+        for (let i = 0; i < vector.length; i++) buffer.writeFloatLE(vector[i] as number, base + HASH_BYTES + 4 * i);
+      });
+      // Under the lock the file ends at the last scanned record, so that is where this lands.
+      const start = this.#scanned;
+      const { bytesWritten } = await this.#handle.write(buffer, 0, buffer.length);
+      if (bytesWritten !== buffer.length) {
+        throw new RagError('cache-unusable', `embedding cache: short write to ${this.file} (${bytesWritten} of ${buffer.length} bytes); is the disk full?`);
+      }
+      todo.forEach(([hex], n) => this.#offsets.set(hex, start + n * this.#recordSize));
+      this.#scanned = start + buffer.length;
+    } finally {
+      await lock.release();
     }
-    for (const [hex] of fresh) this.#pending.add(hex);
   }
 
   /** Closes the file. Further `get`/`putMany` calls throw. Safe to call twice. */
@@ -235,7 +272,6 @@ export class EmbeddingCache {
       for (let n = 0; n < whole; n++) {
         const hex = buffer.toString('hex', n * this.#recordSize, n * this.#recordSize + HASH_BYTES);
         if (!this.#offsets.has(hex)) this.#offsets.set(hex, position + n * this.#recordSize);
-        this.#pending.delete(hex);
       }
       position += whole * this.#recordSize;
     }
@@ -243,35 +279,54 @@ export class EmbeddingCache {
   }
 
   /**
-   * Cuts a torn trailing record left by a crash, so that later appends stay aligned. Only one
-   * opener repairs at a time (a lock file); a size that is still changing is left alone.
+   * Cuts a torn trailing record left by a crash, so that later appends stay aligned. Under the
+   * lock (writers append only holding it), so a size that is not whole records is a crash's.
    */
-  async #repairTornTail(folder: string): Promise<void> {
-    const fd = this.#handle.fd;
-    const torn = (size: number): boolean => (size - this.#headerLength) % this.#recordSize !== 0;
-    const first = fstatSync(fd).size;
-    if (!torn(first)) return;
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const settled = fstatSync(fd).size;
-    if (settled !== first || !torn(settled)) return;
-    const lock = path.join(folder, 'repair.lock');
-    const lockStat = await stat(lock).catch(() => undefined);
-    if (lockStat !== undefined && Date.now() - lockStat.mtimeMs > STALE_LOCK_MS) await rm(lock, { force: true });
-    let lockHandle: FileHandle;
+  async #repairTornTail(): Promise<void> {
+    if (!this.#torn()) return;
+    const lock = await lockCacheFolder(this.#folder);
     try {
-      lockHandle = await open(lock, 'wx');
-    } catch {
-      return; // someone else is repairing; reads ignore the torn tail meanwhile
-    }
-    try {
-      const now = fstatSync(fd).size;
-      if (now === settled) {
-        ftruncateSync(fd, this.#headerLength + Math.floor((now - this.#headerLength) / this.#recordSize) * this.#recordSize);
-      }
+      await this.#followReplacement();
+      this.#cutTornTail();
     } finally {
-      await lockHandle.close();
-      await rm(lock, { force: true });
+      await lock.release();
     }
+  }
+
+  #torn(): boolean {
+    return (fstatSync(this.#handle.fd).size - this.#headerLength) % this.#recordSize !== 0;
+  }
+
+  /** Only with the lock held. */
+  #cutTornTail(): void {
+    const fd = this.#handle.fd;
+    const size = fstatSync(fd).size;
+    if ((size - this.#headerLength) % this.#recordSize === 0) return;
+    ftruncateSync(fd, this.#headerLength + Math.floor((size - this.#headerLength) / this.#recordSize) * this.#recordSize);
+  }
+
+  /**
+   * With the lock held: when a compaction renamed a new file over the one this instance has
+   * open, reopens the path and indexes it afresh (records moved). Vectors read before stay valid.
+   */
+  async #followReplacement(): Promise<void> {
+    const current = await stat(this.file).catch(() => undefined);
+    if (current === undefined || current.ino === fstatSync(this.#handle.fd).ino) return;
+    const handle = await open(this.file, 'a+');
+    try {
+      const header = decodeHeader(handle.fd, this.file);
+      if (header.fingerprint !== this.fingerprint || header.dimension !== this.dimension || header.headerLength !== this.#headerLength) {
+        throw new RagError('cache-unusable', `embedding cache file ${this.file} was replaced by another model's; delete it or run \`rag cache clear\``);
+      }
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    await this.#handle.close();
+    this.#handle = handle;
+    this.#offsets.clear();
+    this.#scanned = this.#headerLength;
+    this.#scan();
   }
 }
 
