@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbedBatchResult, Embedder } from '../src/embed/types.js';
 import type { ModelInfo } from '../src/model/model-info.js';
@@ -159,7 +159,7 @@ describe('rag eval trade-off axes', () => {
     assert.deepEqual((await results('rr2')).runs[0]!.metrics, reranked.metrics);
   });
 
-  it('--dry-run prints the plan and embeds nothing', async () => {
+  it('--dry-run prints the plan, stores nothing, and times local models on a sample only', async () => {
     const r = await rag(['eval', '--dataset', ZH_SAMPLE, '--model', 'hash', '--chunk-size', '100,300', '--dimensions', '256,128', '--precision', 'float32,binary', '--dry-run', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const plan = (JSON.parse(r.stdout) as { dryRun: { rows: unknown[]; indexes: Array<{ chunks: number; embedCalls: number; cacheHits: number | null }>; embedCalls: number } }).dryRun;
@@ -170,20 +170,26 @@ describe('rag eval trade-off axes', () => {
     const text = await rag(['eval', '--dataset', ZH_SAMPLE, '--dimensions', '128', '--dry-run']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /plan: 1 row from 1 index/);
-    assert.match(text.stdout, /nothing was embedded/);
+    assert.match(text.stdout, /nothing was stored/);
+    assert.match(text.stdout, /estimated embedding time: \d/);
 
     // A cacheable model: the plan counts cache hits, and embeds nothing itself.
     const model = new CountingEmbedder();
     const cacheDir = path.join(cwd, 'cache-dry');
     await mkdir(cacheDir, { recursive: true });
     const cold = await planEvaluation({ dataset: ZH_SAMPLE, models: [model], cacheDir, axes: { dimensions: [16, 8] } });
-    assert.equal(model.texts, 0);
+    // A local model is timed on a sample of what it would embed (at most 32 texts), never the corpus.
+    assert.equal(cold.indexes[0]!.estimateSample, Math.min(32, cold.embedCalls));
+    assert.equal(model.texts, cold.indexes[0]!.estimateSample);
+    assert.ok(cold.estimatedEmbedSeconds !== null && cold.estimatedEmbedSeconds >= 0);
     assert.equal(cold.cacheHits, 0);
     assert.ok(cold.embedCalls > 0);
+    assert.deepEqual(await readdir(cacheDir), [], 'the sample is not cached');
     await evaluate({ dataset: ZH_SAMPLE, models: [model], cacheDir, workDir: cwd });
     const warm = await planEvaluation({ dataset: ZH_SAMPLE, models: [new CountingEmbedder()], cacheDir, axes: { dimensions: [16, 8] } });
     assert.equal(warm.embedCalls, 0);
     assert.equal(warm.cacheHits, cold.embedCalls);
+    assert.equal(warm.estimatedEmbedSeconds, 0, 'nothing to embed, nothing to time');
   });
 
   it('bad lists are one-line usage errors, exit 2, before anything runs', async () => {

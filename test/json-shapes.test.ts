@@ -150,8 +150,8 @@ describe('--json shapes', () => {
     const out = parsed(await rag(['eval', '--dataset', path.join(REPO, 'datasets', 'en-sample'), '--dimensions', '128,64', '--dry-run', '--json']));
     assert.deepEqual(Object.keys(out), ['formatVersion', 'dryRun']);
     const plan = out['dryRun'] as Record<string, unknown>;
-    assert.deepEqual(Object.keys(plan), ['dataset', 'indexes', 'rows', 'embedCalls', 'cacheHits', 'rerankCalls', 'adapterRowsNotCounted']);
-    assert.deepEqual(Object.keys((plan['indexes'] as Record<string, unknown>[])[0] ?? {}), ['model', 'chunking', 'chunks', 'texts', 'cacheHits', 'embedCalls', 'rows']);
+    assert.deepEqual(Object.keys(plan), ['dataset', 'indexes', 'rows', 'embedCalls', 'cacheHits', 'estimatedEmbedSeconds', 'rerankCalls', 'adapterRowsNotCounted']);
+    assert.deepEqual(Object.keys((plan['indexes'] as Record<string, unknown>[])[0] ?? {}), ['model', 'chunking', 'chunks', 'texts', 'cacheHits', 'embedCalls', 'rows', 'estimatedEmbedSeconds', 'estimateSample']);
     assert.deepEqual(Object.keys((plan['rows'] as Record<string, unknown>[])[0] ?? {}), ['model', 'mode', 'index', 'dimensions', 'precision', 'rescore', 'fusion', 'rerank']);
   });
 });

@@ -584,10 +584,19 @@ export interface EvalDryRun {
     /** Texts the model would embed. */
     embedCalls: number;
     rows: number;
+    /**
+     * Embedding time extrapolated from timing the model on a sample of the texts it would embed
+     * (`estimateSample` of them, spread over the corpus); null for remote models, where a sample
+     * would be a real (possibly paid) request, and 0 when nothing is to be embedded.
+     */
+    estimatedEmbedSeconds: number | null;
+    estimateSample: number;
   }>;
   rows: Array<{ model: string; mode: RetrievalMode; index: number; dimensions: number | null; precision: string | null; rescore: number | null; fusion: string | null; rerank: string | null }>;
   embedCalls: number;
   cacheHits: number;
+  /** Sum over the indexes; null when any index that embeds has no estimate. Queries not included. */
+  estimatedEmbedSeconds: number | null;
   /** Reranker calls: one per query per reranked row (more when a ranking has to be read deeper). */
   rerankCalls: number;
   /** Query-adapter rows (`+adapter`) are added when the run starts and the adapter's model is known; not counted here. */
@@ -613,7 +622,7 @@ export async function planEvaluation(options: EvalOptions): Promise<EvalDryRun> 
   const axes = options.axes ?? {};
   const plan = planEval(models, modes, axes);
   for (const spec of new Set(plan.flatMap((g) => g.rows.map((r) => r.rerank)))) if (spec !== null) openReranker(spec, options.rerankOptions ?? {});
-  const out: EvalDryRun = { dataset: { documents: loaded.documents.length, queries: queries.length }, indexes: [], rows: [], embedCalls: 0, cacheHits: 0, rerankCalls: 0, adapterRowsNotCounted: options.adapter !== undefined };
+  const out: EvalDryRun = { dataset: { documents: loaded.documents.length, queries: queries.length }, indexes: [], rows: [], embedCalls: 0, cacheHits: 0, estimatedEmbedSeconds: 0, rerankCalls: 0, adapterRowsNotCounted: options.adapter !== undefined };
   for (const choice of models) {
     const embedder = await openModelFor(undefined, choice, { deferLoad: true, ...options.modelOptions, cache: false });
     try {
@@ -639,10 +648,14 @@ export async function planEvaluation(options: EvalOptions): Promise<EvalDryRun> 
             }
           }
           const dense = group.rows.some((r) => r.mode !== 'bm25');
-          const cached = cache === undefined ? null : [...texts].filter((t) => cache.has(t)).length;
-          const embedCalls = dense ? texts.size - (cached ?? 0) : 0;
+          const missing = dense ? [...texts].filter((t) => cache === undefined || !cache.has(t)) : [];
+          const cached = cache === undefined ? null : texts.size - [...texts].filter((t) => !cache.has(t)).length;
+          const embedCalls = missing.length;
+          const estimate = await estimateEmbedSeconds(embedder, missing);
           const index = out.indexes.length;
-          out.indexes.push({ model: modelName, chunking, chunks, texts: texts.size, cacheHits: cached, embedCalls, rows: group.rows.length });
+          out.indexes.push({ model: modelName, chunking, chunks, texts: texts.size, cacheHits: cached, embedCalls, rows: group.rows.length, ...estimate });
+          if (estimate.estimatedEmbedSeconds !== null && out.estimatedEmbedSeconds !== null) out.estimatedEmbedSeconds += estimate.estimatedEmbedSeconds;
+          else if (embedCalls > 0) out.estimatedEmbedSeconds = null;
           out.embedCalls += embedCalls;
           out.cacheHits += cached ?? 0;
           for (const row of group.rows) {
@@ -674,4 +687,24 @@ async function openExistingCache(embedder: Embedder, cacheDir: string | undefine
   const file = path.join(cacheDir ?? defaultCacheDir(), folderName(embedder.fingerprint), VECTORS_FILE);
   if (!existsSync(file)) return undefined;
   return EmbeddingCache.open(embedder.fingerprint, embedder.info.dimension, { ...(cacheDir === undefined ? {} : { dir: cacheDir }) });
+}
+
+/** How many texts a dry run times a local model on: enough to smooth batching, seconds at most. */
+const ESTIMATE_SAMPLE = 32;
+
+/**
+ * Times the model on a sample of the texts it would embed, spread over them (long and short
+ * chunks alike), and extrapolates. Only local models (built-in, ONNX): for an HTTP model the
+ * sample would be a real request to someone's endpoint, so there is no estimate.
+ */
+async function estimateEmbedSeconds(embedder: Embedder, texts: readonly string[]): Promise<{ estimatedEmbedSeconds: number | null; estimateSample: number }> {
+  if (texts.length === 0) return { estimatedEmbedSeconds: 0, estimateSample: 0 };
+  if (embedder.info.provider !== 'builtin' && embedder.info.provider !== 'transformers') return { estimatedEmbedSeconds: null, estimateSample: 0 };
+  const step = Math.max(1, Math.floor(texts.length / ESTIMATE_SAMPLE));
+  const sample = texts.filter((_, i) => i % step === 0).slice(0, ESTIMATE_SAMPLE);
+  await embedder.load?.();
+  const started = performance.now();
+  await embedder.embedDocuments(sample);
+  const seconds = (performance.now() - started) / 1000;
+  return { estimatedEmbedSeconds: (seconds / sample.length) * texts.length, estimateSample: sample.length };
 }

@@ -360,13 +360,20 @@ function printPlan(plan: EvalDryRun): void {
   const lines = [out.bold(`plan: ${plan.rows.length} row${plan.rows.length === 1 ? '' : 's'} from ${plan.indexes.length} ind${plan.indexes.length === 1 ? 'ex' : 'exes'} · ${plan.dataset.documents} documents · ${plan.dataset.queries} queries`)];
   plan.indexes.forEach((ix, i) => {
     const cache = ix.cacheHits === null ? 'not cached' : `${ix.cacheHits} cached`;
-    lines.push(`index ${i + 1}: ${ix.model}, chunks ${ix.chunking.chunkSize}/${ix.chunking.chunkOverlap} ${ix.chunking.lengthUnit}: ${ix.chunks} chunks, ${ix.texts} texts, ${cache}, ${ix.embedCalls} to embed`);
+    const eta = ix.estimatedEmbedSeconds === null ? '' : ix.embedCalls > 0 ? ` (~${formatSeconds(ix.estimatedEmbedSeconds)})` : '';
+    lines.push(`index ${i + 1}: ${ix.model}, chunks ${ix.chunking.chunkSize}/${ix.chunking.chunkOverlap} ${ix.chunking.lengthUnit}: ${ix.chunks} chunks, ${ix.texts} texts, ${cache}, ${ix.embedCalls} to embed${eta}`);
     for (const row of plan.rows.filter((r) => r.index === i)) {
       const parts = [row.dimensions === null ? '' : `d=${row.dimensions}`, row.precision ?? '', row.rescore ? `rescore ${row.rescore}` : '', row.fusion ?? '', row.rerank === null ? '' : `rerank ${row.rerank}`].filter(Boolean);
       lines.push(`  ${row.model} (${row.mode})${parts.length ? `: ${parts.join(', ')}` : ''}`);
     }
   });
   lines.push(`embedding calls: ${plan.embedCalls} (${plan.cacheHits} cache hits) · rerank calls: ${plan.rerankCalls}${plan.adapterRowsNotCounted ? ' · +adapter rows not counted' : ''}`);
-  lines.push(out.dim('dry run: nothing was embedded; no estimated time (rag has no measured throughput for these models before they run)'));
+  const est = plan.estimatedEmbedSeconds;
+  lines.push(
+    est === null
+      ? `estimated embedding time: unknown (a remote model is not sampled: that would be a real request)`
+      : `estimated embedding time: ${formatSeconds(est)} (each local model timed on up to 32 of its texts; queries, reranking and graph builds not included)`,
+  );
+  lines.push(out.dim('dry run: nothing was stored; only the sample texts were embedded, to time the model'));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
