@@ -48,6 +48,10 @@ describe('paretoFront', () => {
     ];
     const bytes = COST_AXES.find((a) => a.key === 'bytes_per_vector')!;
     assert.deepEqual(tradeoffPoints(runs, bytes).map((p) => [p.run, p.cost, p.onFront]), [[1, 1024, true], [2, 4096, true]]);
+    // Model size comes from the model card (cost.modelBytes); the built-in model has none.
+    const model = COST_AXES.find((a) => a.key === 'model_mb')!;
+    const withCard = [runs[1]!, { ...runs[2]!, cost: { ...runs[2]!.cost, modelBytes: 1_340_000_000 } }, { ...runs[2]!, model: 'small', metrics: { ndcg_at_10: 0.65 }, cost: { ...runs[2]!.cost, modelBytes: 95_800_000 } }];
+    assert.deepEqual(tradeoffPoints(withCard, model).map((p) => [p.run, p.cost, p.onFront]), [[1, 1340, true], [2, 95.8, true]]);
   });
 });
 

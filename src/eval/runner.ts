@@ -30,6 +30,7 @@ import { cachedReranker, defaultRerankCacheDir } from '../rerank/cached-reranker
 import type { Reranker } from '../rerank/types.js';
 import { findModel } from '../embed/aliases.js';
 import { bytesPerVector } from '../store/quantized.js';
+import { BYTES_PER_WEIGHT, modelCard, weightSizes, type WeightDtype } from '../embed/model-cards.js';
 import { planEval, planRowCount, type EvalAxes, type PlanRow } from './plan.js';
 import { CountingReranker, makeVariant, readFullVectors, TimedDenseRetriever, Timings, type VectorVariant } from './vector-variants.js';
 import type { TextEncoding } from '../ingest/encoding.js';
@@ -300,6 +301,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
                   truncatedChunks: mode === 'bm25' ? 0 : built.truncated,
                   querySeconds,
                   wallSeconds: querySeconds + (mode === 'bm25' ? built.chunkSeconds : built.buildSeconds),
+                  ...(mode === 'bm25' ? {} : modelSize(typeof choice === 'string' ? choice : embedder.info.id, embedder)),
                   ...(dimension === null ? {} : { bytesPerVector: bytesPerVector(precision, dimension), vectorBytes: built.store.chunkCount * bytesPerVector(precision, dimension) }),
                   ...(searchTimes.ms.length === 0 ? {} : { searchMsP50: searchTimes.percentile(50)!, searchMsP95: searchTimes.percentile(95)! }),
                   ...(counting === undefined
@@ -707,4 +709,11 @@ async function estimateEmbedSeconds(embedder: Embedder, texts: readonly string[]
   await embedder.embedDocuments(sample);
   const seconds = (performance.now() - started) / 1000;
   return { estimatedEmbedSeconds: (seconds / sample.length) * texts.length, estimateSample: sample.length };
+}
+
+/** The model's weight size for the Pareto chart, where a model card publishes it (or its parameters). */
+function modelSize(alias: string, embedder: Embedder): { modelBytes?: number; modelBytesEstimated?: boolean } {
+  const dtype = embedder.info.params?.['dtype'];
+  const size = weightSizes(modelCard(alias))[typeof dtype === 'string' && dtype in BYTES_PER_WEIGHT ? (dtype as WeightDtype) : 'fp32'];
+  return size === undefined ? {} : { modelBytes: size.bytes, modelBytesEstimated: size.estimated };
 }

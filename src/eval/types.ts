@@ -85,6 +85,13 @@ export interface RunCost {
   querySeconds: number;
   /** Wall-clock seconds of the whole run (ingest + queries). */
   wallSeconds: number;
+  /**
+   * Size of the model's weights in the dtype it ran in, from the published model card (absent for
+   * BM25, the built-in model and models without a card); `modelBytesEstimated`: parameters × bytes
+   * per weight, not a published file size.
+   */
+  modelBytes?: number;
+  modelBytesEstimated?: boolean;
   /** Bytes one vector takes at the run's dimension and precision (absent for BM25 and older results). */
   bytesPerVector?: number;
   /** Bytes of all the run's vectors at its dimension and precision: chunks × bytesPerVector. */

@@ -10,7 +10,7 @@ export const PARETO_METRIC = 'ndcg_at_10';
 
 export interface CostAxis {
   /** Stable key, used for element ids in report.html and in the Markdown list. */
-  key: 'query_ms' | 'bytes_per_vector' | 'embed_s' | 'index_mb';
+  key: 'query_ms' | 'bytes_per_vector' | 'embed_s' | 'model_mb' | 'index_mb';
   label: string;
   unit: string;
   /** The run's cost on this axis, undefined where it does not apply (bm25 has no vectors). */
@@ -21,8 +21,8 @@ const dense = (run: RunResult): boolean => run.mode !== 'bm25' && run.cost.dimen
 
 /** Bytes one stored vector takes: the run's own figure when it records one, float32 otherwise. */
 function bytesPerVector(run: RunResult): number | undefined {
-  const recorded = (run.cost as { bytesPerVector?: unknown }).bytesPerVector;
-  if (typeof recorded === 'number' && Number.isFinite(recorded)) return recorded;
+  const recorded = run.cost.bytesPerVector;
+  if (recorded !== undefined && Number.isFinite(recorded)) return recorded;
   return dense(run) && run.cost.dimension !== null ? run.cost.dimension * 4 : undefined;
 }
 
@@ -40,6 +40,12 @@ export const COST_AXES: readonly CostAxis[] = [
     unit: 's (documents)',
     // A cached run embedded nothing: 0 s says nothing about the model's cost, so it is left out.
     value: (run) => (dense(run) && run.cost.embedSeconds > 0 ? run.cost.embedSeconds : undefined),
+  },
+  {
+    key: 'model_mb',
+    label: 'Model size',
+    unit: 'MB of weights',
+    value: (run) => (typeof run.cost.modelBytes === 'number' && run.cost.modelBytes > 0 ? run.cost.modelBytes / 1e6 : undefined),
   },
   { key: 'index_mb', label: 'Index size', unit: 'MB on disk', value: (run) => (run.cost.indexBytes > 0 ? run.cost.indexBytes / 1_048_576 : undefined) },
 ];
