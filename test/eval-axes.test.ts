@@ -16,6 +16,7 @@ import type { EvalResults } from '../src/eval/types.js';
 import { REPO, runCli, tempDir } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 import { startFakeRerankServer, type FakeRerankServer } from './helpers/fake-rerank-server.js';
+import { writeTinyCrossEncoder } from './helpers/tiny-cross-encoder.js';
 
 const ZH_SAMPLE = path.join(REPO, 'datasets', 'zh-sample');
 
@@ -157,6 +158,24 @@ describe('rag eval trade-off axes', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(server.requests.length, sent, 'no rerank request on a warm cache');
     assert.deepEqual((await results('rr2')).runs[0]!.metrics, reranked.metrics);
+  });
+
+  it('a local cross-encoder (transformers.js, tiny generated model) as a rerank row, cached on re-run', async () => {
+    await writeTinyCrossEncoder(path.join(cwd, 'tiny-xenc'), { maxPositions: 128 });
+    const args = ['eval', '--dataset', ZH_SAMPLE, '--mode', 'bm25', '--rerank', 'none', '--rerank', './tiny-xenc', '--rerank-depth', '10', '--json'];
+    const r = await rag([...args, '--out', 'xe']);
+    assert.equal(r.code, 0, r.stderr);
+    const res = await results('xe');
+    assert.deepEqual(res.runs.map((run) => run.model), ['hash', 'hash+rerank=./tiny-xenc']);
+    const reranked = res.runs[1]!;
+    assert.ok(reranked.cost.rerankCalls! >= reranked.evaluatedQueries);
+    assert.ok(reranked.cost.rerankMsP95! >= reranked.cost.rerankMsP50! && reranked.cost.rerankMsP50! > 0);
+    assert.deepEqual(reranked.config['rerank'], { id: './tiny-xenc', depth: 10 });
+    // The tiny model's scores are arbitrary but deterministic: they reorder the bm25 ranking.
+    assert.notDeepEqual(reranked.metrics, res.runs[0]!.metrics);
+    const again = await rag([...args, '--out', 'xe2']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((await results('xe2')).runs[1]!.metrics, reranked.metrics, 'cached scores give the same ranking');
   });
 
   it('--dry-run prints the plan, stores nothing, and times local models on a sample only', async () => {
