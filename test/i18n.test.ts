@@ -12,7 +12,8 @@ import type { Command } from 'commander';
 import { buildProgram } from '../src/cli/main.js';
 import { HELP_ZH_HANS } from '../src/cli/i18n/help-messages.js';
 import { boxWrap, displayWidth } from '../src/cli/i18n/localize-help.js';
-import { runCli, tempDir } from './helpers/cli.js';
+import { PROGRESS_EN, progressCatalog } from '../src/cli/i18n/progress-messages.js';
+import { REPO, runCli, tempDir } from './helpers/cli.js';
 
 describe('message catalogue', () => {
   it('has every key in every locale, with the same placeholders', () => {
@@ -177,5 +178,45 @@ describe('subcommand help in each locale', () => {
       assert.match(c.stdout, /^Usage: rag /m);
       assert.doesNotMatch(c.stdout, /\p{Script=Han}/u, args.join(' '));
     }
+  });
+});
+
+describe('progress and summary lines', () => {
+  it('has every progress key in every locale, with the same placeholders', () => {
+    for (const locale of CLI_LOCALES) {
+      const messages = progressCatalog(locale);
+      assert.deepEqual(Object.keys(messages).sort(), Object.keys(PROGRESS_EN).sort(), locale);
+      for (const [key, english] of Object.entries(PROGRESS_EN)) {
+        const text = messages[key as keyof typeof PROGRESS_EN];
+        assert.deepEqual(placeholders(text), placeholders(english), `${locale} ${key}`);
+        if (locale !== 'en' && key !== 'ingest.unit.tokens') assert.match(text, /\p{Script=Han}/u, `${locale} ${key} is translated`);
+      }
+    }
+  });
+
+  it('prints the ingest summary and query line in Chinese under zh_CN / zh_TW, English under C, --json English', async () => {
+    const dir = await tempDir('i18n');
+    const sample = path.join(REPO, 'datasets', 'zh-sample');
+    const zh = await runCli(['ingest', sample, '--index', path.join(dir, 'zh')], { cwd: dir, env: { LANG: 'zh_CN.UTF-8', NO_COLOR: '1' } });
+    assert.equal(zh.code, 0, zh.stderr);
+    assert.match(zh.stdout, /^已索引 zh，模型 hash（分块大小 800 个字符，重叠 100）$/m);
+    assert.match(zh.stdout, /^文档：新增 (\d+)，更新 0，未变 0，移除 0，跳过 \d+$/m);
+    assert.match(zh.stdout, /^分块：嵌入 (\d+)，移除 0，索引中共 \1$/m);
+    assert.match(zh.stderr, /^模型：hash$/m);
+    const added = /新增 (\d+)/.exec(zh.stdout)?.[1];
+
+    const en = await runCli(['ingest', sample, '--index', path.join(dir, 'en')], { cwd: dir, env: { LANG: 'C', NO_COLOR: '1' } });
+    assert.equal(en.code, 0, en.stderr);
+    assert.match(en.stdout, /^indexed en with model hash \(chunks of 800 characters, overlap 100\)$/m);
+    assert.match(en.stdout, new RegExp(`^documents: ${added} added, 0 updated, 0 unchanged, 0 removed, \\d+ skipped$`, 'm'));
+    assert.doesNotMatch(en.stdout, /\p{Script=Han}/u);
+
+    const json = await runCli(['ingest', sample, '--index', path.join(dir, 'zh'), '--json'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8' } });
+    assert.equal(json.code, 0);
+    assert.equal((JSON.parse(json.stdout) as { documents: { unchanged: number } }).documents.unchanged, Number(added));
+
+    const query = await runCli(['query', '报销', '--index', path.join(dir, 'zh'), '-k', '2'], { cwd: dir, env: { LANG: 'zh_TW.UTF-8', NO_COLOR: '1' } });
+    assert.equal(query.code, 0, query.stderr);
+    assert.match(query.stderr, /^模型：hash · 模式：dense · 2 個結果，用時 \d+ ms$/m);
   });
 });
