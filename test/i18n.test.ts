@@ -168,6 +168,12 @@ describe('subcommand help in each locale', () => {
     assert.match(hant.stdout, /^選項：$/m);
     assert.match(hant.stdout, /--limit <n> +只評測前 n 個查詢（快速檢查）/);
 
+    const cache = await runCli(['cache', '--help'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8' } });
+    assert.match(cache.stdout, /^命令：$/m);
+    assert.match(cache.stdout, /clear \[options\] +删除缓存的向量/);
+    assert.match(cache.stdout, /help \[command\] +显示命令帮助/);
+    assert.doesNotMatch(cache.stdout, /display help/);
+
     for (const args of [['ingest', '--help'], ['eval', '--help'], ['cache', 'clear', '--help'], ['tune', 'adapter', '--help']]) {
       const c = await runCli(args, { cwd: dir, env: { LANG: 'C' } });
       const en = await runCli(args, { cwd: dir, env: { LANG: 'en_US.UTF-8' } });

@@ -32,6 +32,8 @@ export function localizeHelp(command: Command, locale: Chinese): void {
     if (option.description) option.description = helpText(option.description, locale);
   }
   command.helpOption('-h, --help', helpText('display help for command', locale));
+  // Only where commander would add `help [command]` anyway: commands with subcommands (none has an action).
+  if (command.commands.length > 0) command.helpCommand('help [command]', helpText('display help for command', locale));
   command.configureHelp(chineseHelp(locale));
   for (const sub of command.commands) localizeHelp(sub, locale);
 }
