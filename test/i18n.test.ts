@@ -225,4 +225,23 @@ describe('progress and summary lines', () => {
     assert.equal(query.code, 0, query.stderr);
     assert.match(query.stderr, /^模型：hash · 模式：dense · 2 個結果，用時 \d+ ms$/m);
   });
+
+  it('prints the eval dataset, reports and gate lines in Chinese under zh_CN, English under C; the table stays English', async () => {
+    const dir = await tempDir('i18n');
+    const dataset = path.join(REPO, 'datasets', 'zh-sample');
+    const args = (out: string): string[] => ['eval', '--dataset', dataset, '--out', path.join(dir, out), '--min', 'ndcg_at_10=0.01'];
+    const zh = await runCli(args('zh'), { cwd: dir, env: { LANG: 'zh_CN.UTF-8', NO_COLOR: '1' } });
+    assert.equal(zh.code, 0, zh.stderr);
+    assert.match(zh.stderr, /^数据集 .*zh-sample：(\d+) 个文档，(\d+) 个已标注查询$/m);
+    assert.match(zh.stderr, /^报告：zh\/（results\.json、report\.md、report\.html、junit\.xml、per-query\.jsonl）$/m);
+    assert.match(zh.stderr, /^门禁通过（1 项检查）$/m);
+    const en = await runCli(args('en'), { cwd: dir, env: { LANG: 'C', NO_COLOR: '1' } });
+    assert.equal(en.code, 0, en.stderr);
+    assert.match(en.stderr, /^dataset .*zh-sample: \d+ documents, \d+ labelled queries$/m);
+    assert.match(en.stderr, /^gate passed \(1 checks\)$/m);
+    // The result table (stdout) is not translated: its header is the same in both.
+    const header = (text: string): string[] => (text.split('\n')[0] ?? '').trim().split(/\s+/);
+    assert.deepEqual(header(zh.stdout), header(en.stdout));
+    assert.match(zh.stdout, /^model +mode +ndcg@10/);
+  });
 });
