@@ -15,6 +15,8 @@ import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOp
 import { err, JSON_FORMAT_VERSION } from './ui.js';
 import { detectLocale } from './i18n/locale.js';
 import { t } from './i18n/messages.js';
+import { evalLayoutsHelp } from './i18n/help-messages.js';
+import { commanderMessage, inScript, localizeHelp } from './i18n/localize-help.js';
 import { packageVersion } from '../version.js';
 import { DEFAULT_FIT, DEFAULT_NEGATIVE_RANGE, DEFAULT_NEGATIVES, DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION } from '../tune/defaults.js';
 
@@ -112,16 +114,8 @@ export function buildProgram(context: CommandContext = { signal: new AbortContro
     .option('--explain-limit <n>', 'how many losing queries --explain shows', positiveInt, 10)
     .option('--shortlist <filters>', 'evaluate the models `rag models FILTERS` lists, e.g. "--lang zh --max-params 500M" (added to --model)');
   addModelOptions(jsonOption(noCacheOption(evaluate)), { dimensions: false }).action(run(async (ctx, opts) => (await import('./commands/eval.js')).runEval(opts, ctx)));
-  evaluate.addHelpText(
-    'after',
-    `
-Dataset layouts (--dataset DIR):
-  BEIR       DIR/corpus.jsonl ({"_id", "title", "text"} per line), DIR/queries.jsonl ({"_id", "text"}),
-             DIR/qrels/<split>.tsv (query-id, corpus-id, score; --split, default ${DEFAULT_SPLIT})
-  documents  DIR/queries.jsonl ({"query", "relevant": ["guide/install.md"] or {"path": grade}}) and the
-             documents in DIR/docs/ (or DIR itself): any format rag ingest reads; ids are paths
-             relative to that folder. rag queries generate writes this layout.`,
-  );
+  const locale = detectLocale();
+  evaluate.addHelpText('after', locale === 'en' ? evalLayoutsHelp(DEFAULT_SPLIT, false) : inScript(evalLayoutsHelp(DEFAULT_SPLIT, true), locale));
 
   const queries = program.command('queries').description(t('help.queries'));
   const generate = queries
@@ -230,6 +224,7 @@ Dataset layouts (--dataset DIR):
   );
 
   pointUsageErrorsAtHelp(program);
+  if (locale !== 'en') localizeHelp(program, locale);
   return program;
 }
 
@@ -312,7 +307,9 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
 /** `error: unknown option '--x'\n(Did you mean --y?)\n` -> `rag: unknown option '--x' (Did you mean --y?) (run ...)`. */
 function usageLine(message: string, command = 'rag', decorated = true): string {
   const text = message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-  return decorated ? `${err.red('rag:')} ${text} (${t('usage.see-help', { command })})` : text;
+  if (!decorated) return text;
+  const locale = detectLocale();
+  return `${err.red('rag:')} ${locale === 'en' ? text : commanderMessage(text, locale)} (${t('usage.see-help', { command })})`;
 }
 
 /** `--json` anywhere before a `--` separator: the error then goes to stdout as JSON as well. */

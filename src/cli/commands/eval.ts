@@ -1,4 +1,5 @@
 import { encodingLabel, type TextEncoding } from '../../ingest/encoding.js';
+import { p } from '../i18n/progress-messages.js';
 import path from 'node:path';
 import { RagError } from '../../errors.js';
 import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
@@ -151,12 +152,12 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
     onEvent: (event) => {
       switch (event.type) {
         case 'dataset':
-          log(err.dim(`dataset ${opts.dataset}: ${event.documents} documents, ${event.queries} labelled queries`));
-          for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow('warning:')} ${line}`);
+          log(err.dim(p('eval.dataset', { dataset: opts.dataset, documents: event.documents, queries: event.queries })));
+          for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow(p('progress.warning'))} ${line}`);
           for (const { file, encoding } of event.encodings) log(err.dim(`note: ${displayFile(file)} read as ${encodingLabel(encoding)}${opts.encoding === undefined ? ' (detected)' : ''}`));
           break;
         case 'adapter-overlap':
-          log(`${err.yellow('warning:')} ${event.queries} evaluated quer${event.queries === 1 ? 'y was' : 'ies were'} used to train --adapter (e.g. ${event.examples.join(', ')}): its row is not a held-out score; evaluate with --split <export>.heldout.tsv`);
+          log(`${err.yellow(p('progress.warning'))} ${event.queries} evaluated quer${event.queries === 1 ? 'y was' : 'ies were'} used to train --adapter (e.g. ${event.examples.join(', ')}): its row is not a held-out score; evaluate with --split <export>.heldout.tsv`);
           break;
         case 'waiting':
           log(err.dim(event.message));
@@ -167,7 +168,7 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
           break;
         case 'warning':
           bar.done();
-          log(`${err.yellow('warning:')} ${event.message}`);
+          log(`${err.yellow(p('progress.warning'))} ${event.message}`);
           break;
         case 'stale-work-dirs':
           log(err.dim(`note: removed ${event.removed.length} temporary index folder${event.removed.length === 1 ? '' : 's'} left by earlier evals that died (${event.removed.map(displayDir).join(', ')})`));
@@ -216,21 +217,21 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
   // On stderr in --json mode too: a lower-bound score must not pass unnoticed.
-  for (const warning of judgedWarnings(results.runs, opts.dataset)) log(`${err.yellow('warning:')} ${warning}`);
+  for (const warning of judgedWarnings(results.runs, opts.dataset)) log(`${err.yellow(p('progress.warning'))} ${warning}`);
   if (opts.json) {
     printJson({ ...jsonView(results, gate, written.results), ...(explanation === undefined ? {} : { explain: explanation }) }, results.formatVersion);
   } else {
     printTable(results);
     if (explanation !== undefined) process.stdout.write(`\n${explanationLines(explanation).join('\n')}\n`);
-    log(err.dim(`reports: ${displayDir(outDir)}/ (results.json, report.md, report.html, junit.xml, per-query.jsonl)${summaryFile ? ' and the GitHub step summary' : ''}`));
+    log(err.dim(p('eval.reports', { dir: displayDir(outDir), step: summaryFile ? p('eval.step-summary') : '' })));
   }
   if (gate) {
     for (const note of gate.notes) log(err.yellow(`note: ${note}`));
     for (const run of gate.missingFromBaseline) log(err.yellow(`note: ${run.model} (${run.mode}) is not in the baseline; not gated on drops`));
     if (gate.passed) {
-      log(err.green(`gate passed (${gate.checks.length} checks)`));
+      log(err.green(p('eval.gate-passed', { checks: gate.checks.length })));
     } else {
-      for (const v of gate.violations) log(`${err.red('gate failed:')} ${v.message}`);
+      for (const v of gate.violations) log(`${err.red(p('eval.gate-failed'))} ${v.message}`);
       return 'gate-failed';
     }
   }

@@ -12,6 +12,7 @@ import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
 import { displayPath, noticeLine } from '../notices.js';
 import { err, log, out, printJson } from '../ui.js';
+import { p } from '../i18n/progress-messages.js';
 
 export interface IngestCommandOptions extends ModelFlags {
   index: string;
@@ -31,7 +32,7 @@ export interface IngestCommandOptions extends ModelFlags {
 }
 
 export async function runIngest(paths: string[], opts: IngestCommandOptions, context: CommandContext): Promise<CommandStatus> {
-  const bar = new ProgressBar('embedding');
+  const bar = new ProgressBar(p('progress.embedding'));
   // Named once embedding starts, not when the model opens: an ingest that fails before
   // (bad path, locked index, other chunking) then prints just its one-line error, and the
   // summary names the model anyway.
@@ -68,22 +69,22 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
           break;
         case 'embed-progress':
           if (model !== undefined) {
-            log(err.dim(`model: ${model}`));
+            log(err.dim(p('progress.model', { model })));
             model = undefined;
           }
           bar.update(event.done, event.total);
           break;
         case 'warning':
           bar.done();
-          log(`${err.yellow('warning:')} ${event.message}`);
+          log(`${err.yellow(p('progress.warning'))} ${event.message}`);
           break;
         case 'indexing':
           bar.done();
-          if (event.chunks >= 1000) log(err.dim(`adding ${event.chunks} chunks to the index…`));
+          if (event.chunks >= 1000) log(err.dim(p('ingest.adding', { chunks: event.chunks })));
           break;
         case 'committed':
           bar.done();
-          log(err.dim(`committed ${event.documents} of ${event.total} new or changed documents`));
+          log(err.dim(p('ingest.committed', { documents: event.documents, total: event.total })));
           break;
         case 'loaded':
           break;
@@ -107,13 +108,20 @@ function printSummary(s: IngestSummary): void {
   const d = s.documents;
   const where = isPostgresLocation(s.index) ? s.index : path.relative(process.cwd(), s.index) || '.';
   const lines = [
-    `${out.bold('indexed')} ${where} with model ${out.cyan(s.model)} (chunks of ${s.chunking.chunkSize} ${s.chunking.lengthUnit}, overlap ${s.chunking.chunkOverlap})`,
-    `documents: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.removed} removed, ${d.skipped} skipped${d.failed ? `, ${out.red(`${d.failed} failed`)}` : ''}`,
+    p('ingest.indexed-line', {
+      indexed: out.bold(p('ingest.indexed')),
+      where,
+      model: out.cyan(s.model),
+      size: s.chunking.chunkSize,
+      unit: p(s.chunking.lengthUnit === 'tokens' ? 'ingest.unit.tokens' : 'ingest.unit.characters'),
+      overlap: s.chunking.chunkOverlap,
+    }),
+    p('ingest.documents', { ...d, failed: d.failed ? out.red(p('ingest.failed', { failed: d.failed })) : '' }),
     ...(Object.keys(s.byReason).length === 0
       ? []
-      : [`by reason: ${Object.entries(s.byReason).map(([code, n]) => `${n} ${code}`).join(', ')}`]),
-    `chunks: ${s.chunks.embedded} embedded, ${s.chunks.removed} removed, ${s.chunks.total} in the index${s.chunks.truncated ? `, ${out.yellow(`${s.chunks.truncated} truncated to the model's maximum tokens`)}` : ''}`,
-    out.dim(`took ${formatSeconds(s.seconds)}`),
+      : [p('ingest.by-reason', { reasons: Object.entries(s.byReason).map(([code, n]) => `${n} ${code}`).join(', ') })]),
+    p('ingest.chunks', { ...s.chunks, truncated: s.chunks.truncated ? out.yellow(p('ingest.truncated', { truncated: s.chunks.truncated })) : '' }),
+    out.dim(p('ingest.took', { seconds: formatSeconds(s.seconds) })),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { p } from '../i18n/progress-messages.js';
 import { RagError } from '../../errors.js';
 import { readAdapter } from '../../embed/query-adapter.js';
 import { query } from '../../retrieve/query.js';
@@ -37,7 +38,7 @@ async function queryText(text: string | undefined, queryFile: string | undefined
   }
   if (text === undefined) throw new RagError('usage', 'missing the query: pass the text to search for, `-` to read it from stdin, or --query-file PATH');
   if (text !== '-') return text;
-  if (process.stdin.isTTY) log(err.dim('reading the query from stdin (end it with Ctrl-D)'));
+  if (process.stdin.isTTY) log(err.dim(p('query.stdin')));
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
@@ -61,7 +62,7 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
     ...(reranker === undefined ? {} : { rerank: reranker, ...(opts.rerankDepth === undefined ? {} : { rerankDepth: opts.rerankDepth }) }),
     ...(opts.adapter === undefined ? {} : { adapter: opts.adapter === false ? false : await readAdapter(opts.adapter) }),
   });
-  for (const notice of result.notices) log(`${err.yellow('note:')} ${notice}`);
+  for (const notice of result.notices) log(`${err.yellow(p('progress.note'))} ${notice}`);
   if (opts.json) {
     // The hits exactly as the library's QueryHit, snippet included (an object since format 2).
     printJson(
@@ -79,8 +80,9 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
     );
     return;
   }
-  const stage = result.rerank === undefined ? '' : ` · reranked by ${result.rerank.id} (top ${result.rerank.depth})`;
-  log(err.dim(`model: ${result.model} · mode: ${result.mode}${stage} · ${result.results.length} result${result.results.length === 1 ? '' : 's'} in ${Math.round(result.seconds * 1000)} ms`));
+  const stage = result.rerank === undefined ? '' : p('query.reranked', { id: result.rerank.id, depth: result.rerank.depth });
+  const count = result.results.length;
+  log(err.dim(p('query.summary', { model: result.model, mode: result.mode, stage, count, results: p(count === 1 ? 'query.result' : 'query.results'), ms: Math.round(result.seconds * 1000) })));
   if (opts.timings) log(err.dim(describeTimings(startup, result)));
   printResults(result);
 }
