@@ -124,11 +124,14 @@ export async function detectFileEncoding(file: string, forced?: TextEncoding): P
     throw new RagError('encoding-unknown', `${file}: UTF-16 line files are not supported`, { hint: 'save it as UTF-8' });
   }
   if (forced !== undefined) {
-    if (forced === 'utf-16le' || forced === 'utf-16be') throw new RagError('usage', `--encoding ${forced} is not supported for dataset files; save them as UTF-8`);
+    if (forced === 'utf-16le' || forced === 'utf-16be') {
+      throw new RagError('usage', `encoding ${forced} is not supported for dataset files; save them as UTF-8`, { details: { advice: 'encoding-utf16-dataset', encoding: forced } });
+    }
     const decoded = decodeText(head, { encoding: forced });
     if (decoded.replaced > Math.max(2, decoded.text.length * 0.01)) {
-      throw new RagError('encoding-unknown', `${file}: not ${encodingLabel(forced)} as --encoding says (${decoded.replaced} invalid byte sequences)`, {
-        hint: 'leave --encoding out to detect it, or name the right one',
+      throw new RagError('encoding-unknown', `${file}: not ${encodingLabel(forced)}, the encoding named (${decoded.replaced} invalid byte sequences)`, {
+        hint: 'leave the encoding out to detect it, or name the right one',
+        details: { advice: 'encoding-forced-wrong', file, label: encodingLabel(forced), replaced: decoded.replaced },
       });
     }
     return forced;
@@ -137,7 +140,8 @@ export async function detectFileEncoding(file: string, forced?: TextEncoding): P
   const decoded = assertDecoded(decodeText(head), file);
   if (decoded.replaced > 0 && decoded.encoding !== 'utf-8') {
     throw new RagError('encoding-unknown', `${file}: ${decoded.replaced} byte sequences are invalid in ${encodingLabel(decoded.encoding)}, the closest encoding`, {
-      hint: 'convert it to UTF-8, or name its encoding with --encoding',
+      hint: 'convert it to UTF-8, or name its encoding with the encoding option',
+      details: { advice: 'encoding-closest', file },
     });
   }
   return decoded.encoding;

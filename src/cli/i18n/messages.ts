@@ -37,6 +37,26 @@ export const EN = {
   'help.inspect': 'list the documents of an index with their chunk counts; with --doc, each chunk with its text, heading path and place in the file',
   'help.label': 'judge pooled results in a local browser page (keyboard 0-3); labels go to the dataset\'s qrels at once',
   'help.models': 'shortlist models: parameters, weights size, dimension, max tokens, languages, licence and published retrieval scores (with sources); filter and sort',
+  // error advice (src/cli/error-advice.ts, details.advice)
+  'advice.chunk-size.summary': '--chunk-size ({chunkSize}) must be a positive whole number',
+  'advice.chunk-overlap.summary': '--chunk-overlap ({chunkOverlap}) must be a whole number, 0 or more',
+  'advice.chunk-overlap-size.summary': '--chunk-overlap ({chunkOverlap}) must be smaller than --chunk-size ({chunkSize})',
+  'advice.negative-range.summary': 'invalid --range "{text}": expected SKIP-DEPTH with SKIP < DEPTH, e.g. 10-100',
+  'advice.test-fraction.summary': 'invalid --test-fraction {testFraction}: expected a number between 0 and 1 (e.g. 0.2)',
+  'advice.chat-model-unknown.hint': 'use --llm openai:MODEL (OPENAI_BASE_URL, OPENAI_API_KEY) or --llm ollama:MODEL (OLLAMA_HOST)',
+  'advice.reranker-unknown.hint': 'use a local cross-encoder ({aliases}, hf:ORG/NAME or ./folder) or api:MODEL with --rerank-base-url (a /v1/rerank endpoint such as Jina, Cohere, vLLM, TEI)',
+  'advice.segment-field-invalid.summary': 'invalid --segment-by "{field}": name a field of queries.jsonl such as language or source',
+  'advice.segment-field-absent.summary': '--segment-by {field}: no query in {file} has a "{field}" field (top level or in "metadata")',
+  'advice.baseline-missing.summary': 'baseline file not found: {file} (create one with rag eval --out and commit its results.json)',
+  'advice.duplicate-document.summary': 'two documents have the id "{docId}" (the second from {source}); ingest them into separate --index directories or rename one',
+  'advice.encoding-undecodable.hint': 'convert it to UTF-8, or name its encoding with --encoding (e.g. --encoding big5)',
+  'advice.encoding-closest.hint': 'convert it to UTF-8, or name its encoding with --encoding',
+  'advice.encoding-forced-wrong.summary': '{file}: not {label} as --encoding says ({replaced} invalid byte sequences)',
+  'advice.encoding-forced-wrong.hint': 'leave --encoding out to detect it, or name the right one',
+  'advice.encoding-utf16-dataset.summary': '--encoding {encoding} is not supported for dataset files; save them as UTF-8',
+  'advice.adapter-index-stale.hint': 'train a new one with `rag tune adapter --index`, delete the file, or pass --no-adapter',
+  'advice.adapter-not-in-postgres.hint': 'keep the file and pass --adapter FILE to rag query',
+  'advice.adapter-index-model.hint': "train with --model set to the index's model, or save it with --out and pass --adapter where it fits",
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -71,6 +91,26 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'help.inspect': '列出索引中的文档及其分块数；加 --doc 时列出每个分块的文本、标题路径和在文件中的位置',
   'help.label': '在本地浏览器页面中评判汇集的结果（键盘 0-3）；标注立即写入数据集的 qrels',
   'help.models': '筛选模型：参数量、权重大小、维度、最大 token 数、语言、许可证和公开的检索得分（附来源）；可过滤和排序',
+  // error advice (src/cli/error-advice.ts, details.advice)
+  'advice.chunk-size.summary': '--chunk-size（{chunkSize}）必须是正整数',
+  'advice.chunk-overlap.summary': '--chunk-overlap（{chunkOverlap}）必须是 0 或更大的整数',
+  'advice.chunk-overlap-size.summary': '--chunk-overlap（{chunkOverlap}）必须小于 --chunk-size（{chunkSize}）',
+  'advice.negative-range.summary': '无效的 --range "{text}"：应为 SKIP-DEPTH 且 SKIP < DEPTH，例如 10-100',
+  'advice.test-fraction.summary': '无效的 --test-fraction {testFraction}：应为 0 到 1 之间的数（例如 0.2）',
+  'advice.chat-model-unknown.hint': '请使用 --llm openai:MODEL（OPENAI_BASE_URL、OPENAI_API_KEY）或 --llm ollama:MODEL（OLLAMA_HOST）',
+  'advice.reranker-unknown.hint': '请使用本地交叉编码器（{aliases}、hf:ORG/NAME 或 ./文件夹），或 api:MODEL 加 --rerank-base-url（/v1/rerank 端点，如 Jina、Cohere、vLLM、TEI）',
+  'advice.segment-field-invalid.summary': '无效的 --segment-by "{field}"：请指定 queries.jsonl 的一个字段，如 language 或 source',
+  'advice.segment-field-absent.summary': '--segment-by {field}：{file} 中没有查询带有 "{field}" 字段（顶层或 "metadata" 中）',
+  'advice.baseline-missing.summary': '找不到基线文件：{file}（用 rag eval --out 生成一个，并提交其中的 results.json）',
+  'advice.duplicate-document.summary': '两个文档的 id 都是 "{docId}"（第二个来自 {source}）；请把它们导入不同的 --index 目录，或重命名其中一个',
+  'advice.encoding-undecodable.hint': '请转换为 UTF-8，或用 --encoding 指定其编码（例如 --encoding big5）',
+  'advice.encoding-closest.hint': '请转换为 UTF-8，或用 --encoding 指定其编码',
+  'advice.encoding-forced-wrong.summary': '{file}：不是 --encoding 所说的 {label}（{replaced} 个无效字节序列）',
+  'advice.encoding-forced-wrong.hint': '去掉 --encoding 以自动检测，或指定正确的编码',
+  'advice.encoding-utf16-dataset.summary': '数据集文件不支持 --encoding {encoding}；请保存为 UTF-8',
+  'advice.adapter-index-stale.hint': '请用 `rag tune adapter --index` 训练新的适配器、删除该文件，或传入 --no-adapter',
+  'advice.adapter-not-in-postgres.hint': '请保留该文件，并在 rag query 中传入 --adapter FILE',
+  'advice.adapter-index-model.hint': '训练时把 --model 设为索引的模型，或用 --out 保存并在合适处传入 --adapter',
 };
 
 let hant: Record<MessageKey, string> | undefined;
