@@ -9,6 +9,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { cliLine, cliWording } from '../src/cli/error-advice.js';
 import { EmbeddingCache } from '../src/embed/cache.js';
+import { parseAdapter, readAdapter } from '../src/embed/query-adapter.js';
 import { detectFileEncoding } from '../src/eval/dataset.js';
 import { readBaseline } from '../src/eval/report/results-json.js';
 import { readQuerySegments } from '../src/eval/segments.js';
@@ -148,6 +149,19 @@ describe('library errors are CLI-neutral; the CLI adds the advice', () => {
     assert.equal(line(e), `baseline file not found: ${file} (create one with rag eval --out and commit its results.json)`);
   });
 
+  it('query adapter files', async () => {
+    let e = await neutralSync(() => parseAdapter('{not json', 'a.json'), 'adapter-invalid');
+    assert.equal(line(e), 'a.json is not a query adapter (not JSON); make one with `rag tune adapter`');
+    e = await neutralSync(() => parseAdapter('{"kind":"something-else"}', 'b.json'), 'adapter-invalid');
+    assert.match(line(e), /^b\.json is not a query adapter .*; make one with `rag tune adapter`$/);
+    const file = path.join(dir, 'no-adapter.json');
+    e = await neutral(readAdapter(file), 'path-not-found');
+    assert.equal(line(e), `adapter file not found: ${file}; make one with \`rag tune adapter --out FILE\``);
+    const r = await runCli(['query', 'x', '--index', index, '--adapter', file], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `rag: adapter file not found: ${file}; make one with \`rag tune adapter --out FILE\`\n`);
+  });
+
   it('encoding hints', async () => {
     const bad = randomBytes(4000);
     let e = await neutralSync(() => assertDecoded(decodeText(bad), 'x.txt'), 'encoding-unknown');
@@ -175,7 +189,7 @@ describe('library sources name no CLI flag in RagError text', () => {
       'retrieve/langchain-store.ts', 'eval/label/judgments.ts',
       // FileLoadError reasons become skip warnings in ingest summaries, not CLI errors alone.
       'ingest/loaders/index.ts',
-      'embed/cache.ts', 'embed/open-model.ts', 'embed/providers.ts', 'embed/query-adapter.ts', 'embed/transformers.ts',
+      'embed/cache.ts', 'embed/open-model.ts', 'embed/providers.ts', 'embed/transformers.ts',
     ]);
     const offenders: string[] = [];
     for (const file of files) {

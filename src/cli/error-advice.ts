@@ -75,6 +75,10 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'adapter-index-stale': { hint: 'advice.adapter-index-stale.hint' },
   'adapter-not-in-postgres': { hint: 'advice.adapter-not-in-postgres.hint' },
   'adapter-index-model': { hint: 'advice.adapter-index-model.hint' },
+  'adapter-make': { hint: 'advice.adapter-make.hint' },
+  'adapter-retrain': { hint: 'advice.adapter-retrain.hint' },
+  'adapter-make-file': { hint: 'advice.adapter-make-file.hint' },
+  'adapter-model': { hint: 'advice.adapter-model.hint' },
 };
 
 function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {

@@ -57,6 +57,10 @@ export const EN = {
   'advice.adapter-index-stale.hint': 'train a new one with `rag tune adapter --index`, delete the file, or pass --no-adapter',
   'advice.adapter-not-in-postgres.hint': 'keep the file and pass --adapter FILE to rag query',
   'advice.adapter-index-model.hint': "train with --model set to the index's model, or save it with --out and pass --adapter where it fits",
+  'advice.adapter-make.hint': 'make one with `rag tune adapter`',
+  'advice.adapter-retrain.hint': 'train it again with this version of `rag tune adapter`',
+  'advice.adapter-make-file.hint': 'make one with `rag tune adapter --out FILE`',
+  'advice.adapter-model.hint': 'train an adapter for this model with `rag tune adapter --model ID`, or leave --adapter out',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -111,6 +115,10 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.adapter-index-stale.hint': '请用 `rag tune adapter --index` 训练新的适配器、删除该文件，或传入 --no-adapter',
   'advice.adapter-not-in-postgres.hint': '请保留该文件，并在 rag query 中传入 --adapter FILE',
   'advice.adapter-index-model.hint': '训练时把 --model 设为索引的模型，或用 --out 保存并在合适处传入 --adapter',
+  'advice.adapter-make.hint': '请用 `rag tune adapter` 生成一个',
+  'advice.adapter-retrain.hint': '请用当前版本的 `rag tune adapter` 重新训练',
+  'advice.adapter-make-file.hint': '请用 `rag tune adapter --out FILE` 生成一个',
+  'advice.adapter-model.hint': '请用 `rag tune adapter --model ID` 为此模型训练适配器，或去掉 --adapter',
 };
 
 let hant: Record<MessageKey, string> | undefined;
