@@ -10,7 +10,7 @@ import { before, describe, it } from 'node:test';
 import { cliLine, cliWording } from '../src/cli/error-advice.js';
 import { EmbeddingCache } from '../src/embed/cache.js';
 import { parseAdapter, readAdapter } from '../src/embed/query-adapter.js';
-import { detectFileEncoding } from '../src/eval/dataset.js';
+import { detectFileEncoding, loadDataset } from '../src/eval/dataset.js';
 import { readBaseline } from '../src/eval/report/results-json.js';
 import { readQuerySegments } from '../src/eval/segments.js';
 import { ingest, query, RagError } from '../src/index.js';
@@ -162,6 +162,23 @@ describe('library errors are CLI-neutral; the CLI adds the advice', () => {
     assert.equal(r.stderr, `rag: adapter file not found: ${file}; make one with \`rag tune adapter --out FILE\`\n`);
   });
 
+  it('dataset splits', async () => {
+    const simple = path.join(dir, 'simple-ds');
+    await mkdir(simple, { recursive: true });
+    await writeFile(path.join(simple, 'a.md'), '# a\n');
+    await writeFile(path.join(simple, 'queries.jsonl'), '{"query": "a", "relevant": ["a.md"]}\n');
+    const held = path.join(dir, 'held.tsv');
+    let e = await neutral(loadDataset(simple, { split: held }), 'usage');
+    assert.equal(line(e), `--split ${held}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); ${simple} has the simple layout`);
+    const beir = path.join(dir, 'beir-ds');
+    await mkdir(path.join(beir, 'qrels'), { recursive: true });
+    await writeFile(path.join(beir, 'corpus.jsonl'), '{"_id":"d1","text":"one"}\n');
+    await writeFile(path.join(beir, 'queries.jsonl'), '{"_id":"q1","text":"one"}\n');
+    await writeFile(path.join(beir, 'qrels', 'dev.tsv'), 'query-id\tcorpus-id\tscore\n');
+    e = await neutral(loadDataset(beir, { split: 'dev' }), 'dataset-invalid');
+    assert.equal(line(e), `${path.join(beir, 'qrels', 'dev.tsv')}: split "dev" is empty (no labels); add query-id, corpus-id, score lines or choose another --split`);
+  });
+
   it('encoding hints', async () => {
     const bad = randomBytes(4000);
     let e = await neutralSync(() => assertDecoded(decodeText(bad), 'x.txt'), 'encoding-unknown');
@@ -184,7 +201,7 @@ describe('library sources name no CLI flag in RagError text', () => {
     // A NEW flag in a library RagError fails this test.
     const ALLOWED = new Set([
       'eval/explain.ts', 'eval/gate.ts', 'eval/vector-variants.ts', 'eval/runner.ts', 'eval/multiple-testing.ts',
-      'eval/querygen/generate.ts', 'eval/querygen/prompts.ts', 'eval/report/unique-dir.ts', 'eval/dataset.ts',
+      'eval/querygen/generate.ts', 'eval/querygen/prompts.ts',
       'rerank/cross-encoder.ts', 'rerank/http-rerank.ts', 'store/pg/location.ts', 'store/pg/connect.ts',
       'retrieve/langchain-store.ts', 'eval/label/judgments.ts',
       // FileLoadError reasons become skip warnings in ingest summaries, not CLI errors alone.

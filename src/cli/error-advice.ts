@@ -79,6 +79,10 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'adapter-retrain': { hint: 'advice.adapter-retrain.hint' },
   'adapter-make-file': { hint: 'advice.adapter-make-file.hint' },
   'adapter-model': { hint: 'advice.adapter-model.hint' },
+  'split-empty': { summary: 'advice.split-empty.summary', hint: null },
+  'split-file-simple': { summary: 'advice.split-file-simple.summary', hint: null },
+  'out-taken': { hint: 'advice.out-taken.hint' },
+  'eval-adapter-model': { summary: 'advice.eval-adapter-model.summary', hint: 'advice.eval-adapter-model.hint' },
 };
 
 function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {

@@ -365,7 +365,8 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
     throw new RagError('dataset-invalid', 
       unknown.count > 0
         ? `${qrelsFile}: none of the ${unknown.count} labels of split "${split}" names a query of ${queriesFile} (e.g. ${JSON.stringify(unknown.examples[0])})`
-        : `${qrelsFile}: split "${split}" is empty (no labels); add query-id, corpus-id, score lines or choose another --split`,
+        : `${qrelsFile}: split "${split}" is empty (no labels); add query-id, corpus-id, score lines or choose another split`,
+      unknown.count > 0 ? {} : { details: { advice: 'split-empty', file: qrelsFile, split } },
     );
   }
 
@@ -415,7 +416,9 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
   const queriesFile = path.join(root, 'queries.jsonl');
   // Ignoring it would score every query, the training ones included, as if held out.
   if (options.split?.endsWith('.tsv')) {
-    throw new RagError('usage', `--split ${options.split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); ${root} has the simple layout`);
+    throw new RagError('usage', `split ${options.split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); ${root} has the simple layout`, {
+      details: { advice: 'split-file-simple', split: options.split, root },
+    });
   }
   if ((await exists(queriesFile)) !== 'file') {
     throw new RagError('dataset-invalid', `no queries.jsonl in ${root}: write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);

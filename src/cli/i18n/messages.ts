@@ -61,6 +61,11 @@ export const EN = {
   'advice.adapter-retrain.hint': 'train it again with this version of `rag tune adapter`',
   'advice.adapter-make-file.hint': 'make one with `rag tune adapter --out FILE`',
   'advice.adapter-model.hint': 'train an adapter for this model with `rag tune adapter --model ID`, or leave --adapter out',
+  'advice.split-empty.summary': '{file}: split "{split}" is empty (no labels); add query-id, corpus-id, score lines or choose another --split',
+  'advice.split-file-simple.summary': '--split {split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); {root} has the simple layout',
+  'advice.out-taken.hint': 'name a folder with --out',
+  'advice.eval-adapter-model.summary': '--adapter was trained for {model}, and none of the evaluated models is that model under the same settings',
+  'advice.eval-adapter-model.hint': 'add --model {model}, or train an adapter for one of these models',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -119,6 +124,11 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.adapter-retrain.hint': '请用当前版本的 `rag tune adapter` 重新训练',
   'advice.adapter-make-file.hint': '请用 `rag tune adapter --out FILE` 生成一个',
   'advice.adapter-model.hint': '请用 `rag tune adapter --model ID` 为此模型训练适配器，或去掉 --adapter',
+  'advice.split-empty.summary': '{file}：划分 "{split}" 是空的（没有标注）；请添加 query-id、corpus-id、score 行，或选择另一个 --split',
+  'advice.split-file-simple.summary': '--split {split}：用 qrels 文件作划分需要 BEIR 布局的数据集（corpus.jsonl、queries.jsonl、qrels/）；{root} 是简单布局',
+  'advice.out-taken.hint': '请用 --out 指定文件夹',
+  'advice.eval-adapter-model.summary': '--adapter 是为 {model} 训练的，而评测的模型中没有一个是该模型且设置相同',
+  'advice.eval-adapter-model.hint': '请添加 --model {model}，或为这些模型之一训练适配器',
 };
 
 let hant: Record<MessageKey, string> | undefined;
