@@ -17,6 +17,7 @@ import { ingest, query, RagError } from '../src/index.js';
 import { assertDecoded, decodeText } from '../src/ingest/encoding.js';
 import { validateChunkingOptions } from '../src/ingest/chunk.js';
 import { openChatModel } from '../src/llm/open-chat.js';
+import { createHttpReranker } from '../src/rerank/http-rerank.js';
 import { openReranker } from '../src/rerank/open-reranker.js';
 import { parseNegativeRange } from '../src/tune/negatives.js';
 import { splitQueries } from '../src/tune/split.js';
@@ -130,6 +131,14 @@ describe('library errors are CLI-neutral; the CLI adds the advice', () => {
     let e = await neutralSync(() => openChatModel('gpt-4o'), 'usage');
     assert.equal(line(e), 'unknown chat model "gpt-4o"; use --llm openai:MODEL (OPENAI_BASE_URL, OPENAI_API_KEY) or --llm ollama:MODEL (OLLAMA_HOST)');
     e = await neutralSync(() => openReranker('bogus-reranker'), 'usage');
+    const saved = process.env['RERANK_BASE_URL'];
+    delete process.env['RERANK_BASE_URL'];
+    try {
+      const missing = await neutralSync(() => createHttpReranker('m'), 'usage');
+      assert.equal(line(missing), 'rerank model api:m needs an endpoint; pass --rerank-base-url URL (the API root, e.g. https://api.jina.ai/v1) or set RERANK_BASE_URL');
+    } finally {
+      if (saved !== undefined) process.env['RERANK_BASE_URL'] = saved;
+    }
     assert.match(line(e), /^unknown reranker "bogus-reranker"; use a local cross-encoder \(.+, hf:ORG\/NAME or \.\/folder\) or api:MODEL with --rerank-base-url \(a \/v1\/rerank endpoint/);
   });
 
@@ -202,7 +211,7 @@ describe('library sources name no CLI flag in RagError text', () => {
     const ALLOWED = new Set([
       'eval/explain.ts', 'eval/gate.ts', 'eval/vector-variants.ts', 'eval/runner.ts', 'eval/multiple-testing.ts',
       'eval/querygen/generate.ts', 'eval/querygen/prompts.ts',
-      'rerank/cross-encoder.ts', 'rerank/http-rerank.ts', 'store/pg/location.ts', 'store/pg/connect.ts',
+      'rerank/cross-encoder.ts', 'store/pg/location.ts', 'store/pg/connect.ts',
       'retrieve/langchain-store.ts', 'eval/label/judgments.ts',
       // FileLoadError reasons become skip warnings in ingest summaries, not CLI errors alone.
       'ingest/loaders/index.ts',

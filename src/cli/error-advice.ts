@@ -82,6 +82,7 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'split-empty': { summary: 'advice.split-empty.summary', hint: null },
   'split-file-simple': { summary: 'advice.split-file-simple.summary', hint: null },
   'out-taken': { hint: 'advice.out-taken.hint' },
+  'rerank-endpoint-missing': { hint: 'advice.rerank-endpoint-missing.hint' },
   'eval-adapter-model': { summary: 'advice.eval-adapter-model.summary', hint: 'advice.eval-adapter-model.hint' },
 };
 

@@ -64,6 +64,7 @@ export const EN = {
   'advice.split-empty.summary': '{file}: split "{split}" is empty (no labels); add query-id, corpus-id, score lines or choose another --split',
   'advice.split-file-simple.summary': '--split {split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); {root} has the simple layout',
   'advice.out-taken.hint': 'name a folder with --out',
+  'advice.rerank-endpoint-missing.hint': 'pass --rerank-base-url URL (the API root, e.g. https://api.jina.ai/v1) or set RERANK_BASE_URL',
   'advice.eval-adapter-model.summary': '--adapter was trained for {model}, and none of the evaluated models is that model under the same settings',
   'advice.eval-adapter-model.hint': 'add --model {model}, or train an adapter for one of these models',
 } as const;
@@ -127,6 +128,7 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.split-empty.summary': '{file}：划分 "{split}" 是空的（没有标注）；请添加 query-id、corpus-id、score 行，或选择另一个 --split',
   'advice.split-file-simple.summary': '--split {split}：用 qrels 文件作划分需要 BEIR 布局的数据集（corpus.jsonl、queries.jsonl、qrels/）；{root} 是简单布局',
   'advice.out-taken.hint': '请用 --out 指定文件夹',
+  'advice.rerank-endpoint-missing.hint': '请传入 --rerank-base-url URL（API 根地址，例如 https://api.jina.ai/v1），或设置 RERANK_BASE_URL',
   'advice.eval-adapter-model.summary': '--adapter 是为 {model} 训练的，而评测的模型中没有一个是该模型且设置相同',
   'advice.eval-adapter-model.hint': '请添加 --model {model}，或为这些模型之一训练适配器',
 };
