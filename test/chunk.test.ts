@@ -96,15 +96,15 @@ describe('validateChunkingOptions', () => {
     });
   };
   it('rejects an overlap that is not smaller than the size', () => {
-    rejects(tokens(512, 600), '--chunk-overlap (600) must be smaller than --chunk-size (512)');
-    rejects(tokens(512, 512), '--chunk-overlap (512) must be smaller than --chunk-size (512)');
+    rejects(tokens(512, 600), 'chunkOverlap (600) must be smaller than chunkSize (512)');
+    rejects(tokens(512, 512), 'chunkOverlap (512) must be smaller than chunkSize (512)');
   });
   it('rejects sizes that are not positive whole numbers', () => {
-    rejects(chars(0), '--chunk-size (0) must be a positive whole number');
-    rejects(chars(12.5), '--chunk-size (12.5) must be a positive whole number');
-    rejects(chars(Number.NaN), '--chunk-size (NaN) must be a positive whole number');
-    rejects(chars(100, -1), '--chunk-overlap (-1) must be a whole number, 0 or more');
-    rejects(chars(100, 1.5), '--chunk-overlap (1.5) must be a whole number, 0 or more');
+    rejects(chars(0), 'chunkSize (0) must be a positive whole number');
+    rejects(chars(12.5), 'chunkSize (12.5) must be a positive whole number');
+    rejects(chars(Number.NaN), 'chunkSize (NaN) must be a positive whole number');
+    rejects(chars(100, -1), 'chunkOverlap (-1) must be a whole number, 0 or more');
+    rejects(chars(100, 1.5), 'chunkOverlap (1.5) must be a whole number, 0 or more');
   });
 });
 

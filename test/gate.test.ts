@@ -172,7 +172,7 @@ describe('reading a baseline', () => {
     await writeFile(path.join(tmp, 'bad.json'), '{not json');
     await assert.rejects(readBaseline(path.join(tmp, 'bad.json')), { name: 'RagError' });
     await assert.rejects(readBaseline(path.join(tmp, 'missing.json')), {
-      message: `baseline file not found: ${path.join(tmp, 'missing.json')} (create one with rag eval --out and commit its results.json)`,
+      message: `baseline file not found: ${path.join(tmp, 'missing.json')} (write one with an evaluation's results.json and commit it)`,
     });
   });
 });

@@ -89,7 +89,7 @@ describe('HTTP reranker', () => {
     const saved = process.env['RERANK_BASE_URL'];
     delete process.env['RERANK_BASE_URL'];
     try {
-      assert.throws(() => createHttpReranker('m'), /needs an endpoint; pass --rerank-base-url/);
+      assert.throws(() => createHttpReranker('m'), /needs an endpoint; pass baseUrl/);
     } finally {
       if (saved !== undefined) process.env['RERANK_BASE_URL'] = saved;
     }

@@ -37,7 +37,7 @@ describe('readQuerySegments / scoreSegments', () => {
     assert.equal(seg.get('zq01'), 'keyword');
     assert.equal(seg.get('zq02'), 'question');
     assert.equal(seg.get('zq03'), NO_SEGMENT);
-    await assert.rejects(readQuerySegments(dataset, 'colour'), /--segment-by colour: no query in .*queries\.jsonl has a "colour" field/);
+    await assert.rejects(readQuerySegments(dataset, 'colour'), /segment field colour: no query in .*queries\.jsonl has a "colour" field/);
   });
 
   it('averages each segment’s per-query metrics, with counts', () => {

@@ -6,7 +6,7 @@
  */
 import type { RagError } from '../errors.js';
 import type { CliLocale } from './i18n/locale.js';
-import { t } from './i18n/messages.js';
+import { t, type MessageKey } from './i18n/messages.js';
 
 /** What the CLI prints for an error: `summary` then, when there is one, `; hint`. */
 export interface CliWording {
@@ -51,9 +51,53 @@ const ADVICE: Partial<Record<RagError['code'], Advice>> = {
   },
 };
 
+/**
+ * Advice chosen by `details.advice` rather than by code (many errors share `usage`): the CLI
+ * message for the summary and for the hint. An absent summary keeps the library's summary; an
+ * absent hint keeps the library's hint, `null` drops it (the CLI summary says it all).
+ */
+const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey | null }>> = {
+  'chunk-size': { summary: 'advice.chunk-size.summary' },
+  'chunk-overlap': { summary: 'advice.chunk-overlap.summary' },
+  'chunk-overlap-size': { summary: 'advice.chunk-overlap-size.summary' },
+  'negative-range': { summary: 'advice.negative-range.summary' },
+  'test-fraction': { summary: 'advice.test-fraction.summary' },
+  'chat-model-unknown': { hint: 'advice.chat-model-unknown.hint' },
+  'reranker-unknown': { hint: 'advice.reranker-unknown.hint' },
+  'segment-field-invalid': { summary: 'advice.segment-field-invalid.summary', hint: null },
+  'segment-field-absent': { summary: 'advice.segment-field-absent.summary', hint: null },
+  'baseline-missing': { summary: 'advice.baseline-missing.summary', hint: null },
+  'duplicate-document': { summary: 'advice.duplicate-document.summary', hint: null },
+  'encoding-undecodable': { hint: 'advice.encoding-undecodable.hint' },
+  'encoding-closest': { hint: 'advice.encoding-closest.hint' },
+  'encoding-forced-wrong': { summary: 'advice.encoding-forced-wrong.summary', hint: 'advice.encoding-forced-wrong.hint' },
+  'encoding-utf16-dataset': { summary: 'advice.encoding-utf16-dataset.summary', hint: null },
+  'adapter-index-stale': { hint: 'advice.adapter-index-stale.hint' },
+  'adapter-not-in-postgres': { hint: 'advice.adapter-not-in-postgres.hint' },
+  'adapter-index-model': { hint: 'advice.adapter-index-model.hint' },
+  'adapter-make': { hint: 'advice.adapter-make.hint' },
+  'adapter-retrain': { hint: 'advice.adapter-retrain.hint' },
+  'adapter-make-file': { hint: 'advice.adapter-make-file.hint' },
+  'adapter-model': { hint: 'advice.adapter-model.hint' },
+  'split-empty': { summary: 'advice.split-empty.summary', hint: null },
+  'split-file-simple': { summary: 'advice.split-file-simple.summary', hint: null },
+  'out-taken': { hint: 'advice.out-taken.hint' },
+  'rerank-endpoint-missing': { hint: 'advice.rerank-endpoint-missing.hint' },
+  'eval-adapter-model': { summary: 'advice.eval-adapter-model.summary', hint: 'advice.eval-adapter-model.hint' },
+};
+
+function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {
+  const name = error.details['advice'];
+  const entry = name === undefined ? undefined : KEYED[String(name)];
+  if (entry === undefined) return undefined;
+  const summary = entry.summary === undefined ? error.summary : t(entry.summary, error.details, locale);
+  const hint = entry.hint === undefined ? error.hint : entry.hint === null ? undefined : t(entry.hint, error.details, locale);
+  return { summary, hint };
+}
+
 /** How the CLI words `error` in `locale`: its own advice for the code when it has one, the library's words otherwise. */
 export function cliWording(error: RagError, locale: CliLocale = 'en'): CliWording {
-  return ADVICE[error.code]?.(error, error.details, locale) ?? { summary: error.summary, hint: error.hint };
+  return keyedWording(error, locale) ?? ADVICE[error.code]?.(error, error.details, locale) ?? { summary: error.summary, hint: error.hint };
 }
 
 /** The one line after `rag: `. */

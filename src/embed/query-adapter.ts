@@ -114,15 +114,16 @@ export function parseAdapter(text: string, where: string): QueryAdapter {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new RagError('adapter-invalid', `${where} is not a query adapter (not JSON)`, { hint: 'make one with `rag tune adapter`' });
+    throw new RagError('adapter-invalid', `${where} is not a query adapter (not JSON)`, { hint: 'make one with trainAdapter()', details: { advice: 'adapter-make', file: where } });
   }
   const file = raw as Partial<AdapterFile>;
   if (typeof raw !== 'object' || raw === null || file.kind !== ADAPTER_KIND) {
-    throw new RagError('adapter-invalid', `${where} is not a query adapter (no "kind": "${ADAPTER_KIND}")`, { hint: 'make one with `rag tune adapter`' });
+    throw new RagError('adapter-invalid', `${where} is not a query adapter (no "kind": "${ADAPTER_KIND}")`, { hint: 'make one with trainAdapter()', details: { advice: 'adapter-make', file: where } });
   }
   if (file.formatVersion !== ADAPTER_FORMAT_VERSION) {
     throw new RagError('adapter-invalid', `${where} has adapter format ${String(file.formatVersion)}; this rag reads format ${ADAPTER_FORMAT_VERSION}`, {
-      hint: 'train it again with this version of `rag tune adapter`',
+      hint: 'train it again with this version of rag',
+      details: { advice: 'adapter-retrain', file: where },
     });
   }
   const d = file.model?.dimension;
@@ -164,7 +165,7 @@ export async function readAdapter(file: string): Promise<QueryAdapter> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new RagError('path-not-found', `adapter file not found: ${file}`, { hint: 'make one with `rag tune adapter --out FILE`' });
+    throw new RagError('path-not-found', `adapter file not found: ${file}`, { hint: 'make one with trainAdapter() and save it there', details: { advice: 'adapter-make-file', file } });
   }
   return parseAdapter(text, file);
 }
@@ -178,7 +179,7 @@ export function assertAdapterFits(adapter: QueryAdapter, embedder: Pick<Embedder
     throw new RagError(
       'model-mismatch',
       `${where} was trained for ${adapter.model.id} (${adapter.model.fingerprint.slice(0, 19)}…, ${adapter.model.dimension} dims), not ${embedder.info.id} (${embedder.fingerprint.slice(0, 19)}…, ${embedder.info.dimension} dims)`,
-      { hint: 'train an adapter for this model with `rag tune adapter --model ID`, or leave --adapter out' },
+      { hint: 'train an adapter for this model, or query without one', details: { advice: 'adapter-model', file: where } },
     );
   }
 }

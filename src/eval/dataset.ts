@@ -124,11 +124,14 @@ export async function detectFileEncoding(file: string, forced?: TextEncoding): P
     throw new RagError('encoding-unknown', `${file}: UTF-16 line files are not supported`, { hint: 'save it as UTF-8' });
   }
   if (forced !== undefined) {
-    if (forced === 'utf-16le' || forced === 'utf-16be') throw new RagError('usage', `--encoding ${forced} is not supported for dataset files; save them as UTF-8`);
+    if (forced === 'utf-16le' || forced === 'utf-16be') {
+      throw new RagError('usage', `encoding ${forced} is not supported for dataset files; save them as UTF-8`, { details: { advice: 'encoding-utf16-dataset', encoding: forced } });
+    }
     const decoded = decodeText(head, { encoding: forced });
     if (decoded.replaced > Math.max(2, decoded.text.length * 0.01)) {
-      throw new RagError('encoding-unknown', `${file}: not ${encodingLabel(forced)} as --encoding says (${decoded.replaced} invalid byte sequences)`, {
-        hint: 'leave --encoding out to detect it, or name the right one',
+      throw new RagError('encoding-unknown', `${file}: not ${encodingLabel(forced)}, the encoding named (${decoded.replaced} invalid byte sequences)`, {
+        hint: 'leave the encoding out to detect it, or name the right one',
+        details: { advice: 'encoding-forced-wrong', file, label: encodingLabel(forced), replaced: decoded.replaced },
       });
     }
     return forced;
@@ -137,7 +140,8 @@ export async function detectFileEncoding(file: string, forced?: TextEncoding): P
   const decoded = assertDecoded(decodeText(head), file);
   if (decoded.replaced > 0 && decoded.encoding !== 'utf-8') {
     throw new RagError('encoding-unknown', `${file}: ${decoded.replaced} byte sequences are invalid in ${encodingLabel(decoded.encoding)}, the closest encoding`, {
-      hint: 'convert it to UTF-8, or name its encoding with --encoding',
+      hint: 'convert it to UTF-8, or name its encoding with the encoding option',
+      details: { advice: 'encoding-closest', file },
     });
   }
   return decoded.encoding;
@@ -361,7 +365,8 @@ async function loadBeir(root: string, options: LoadDatasetOptions): Promise<Labe
     throw new RagError('dataset-invalid', 
       unknown.count > 0
         ? `${qrelsFile}: none of the ${unknown.count} labels of split "${split}" names a query of ${queriesFile} (e.g. ${JSON.stringify(unknown.examples[0])})`
-        : `${qrelsFile}: split "${split}" is empty (no labels); add query-id, corpus-id, score lines or choose another --split`,
+        : `${qrelsFile}: split "${split}" is empty (no labels); add query-id, corpus-id, score lines or choose another split`,
+      unknown.count > 0 ? {} : { details: { advice: 'split-empty', file: qrelsFile, split } },
     );
   }
 
@@ -411,7 +416,9 @@ async function loadSimple(root: string, options: LoadDatasetOptions): Promise<La
   const queriesFile = path.join(root, 'queries.jsonl');
   // Ignoring it would score every query, the training ones included, as if held out.
   if (options.split?.endsWith('.tsv')) {
-    throw new RagError('usage', `--split ${options.split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); ${root} has the simple layout`);
+    throw new RagError('usage', `split ${options.split}: a qrels file as split needs a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/); ${root} has the simple layout`, {
+      details: { advice: 'split-file-simple', split: options.split, root },
+    });
   }
   if ((await exists(queriesFile)) !== 'file') {
     throw new RagError('dataset-invalid', `no queries.jsonl in ${root}: write one line per query, e.g. {"query": "...", "relevant": ["guide/install.md"]}`);

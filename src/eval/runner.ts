@@ -322,8 +322,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
       }
     }
     if (options.adapter !== undefined && !adapterUsed) {
-      throw new RagError('model-mismatch', `--adapter was trained for ${options.adapter.model.id}, and none of the evaluated models is that model under the same settings`, {
-        hint: `add --model ${options.adapter.model.id}, or train an adapter for one of these models`,
+      throw new RagError('model-mismatch', `the query adapter was trained for ${options.adapter.model.id}, and none of the evaluated models is that model under the same settings`, {
+        hint: `add the model ${options.adapter.model.id}, or train an adapter for one of these models`,
+        details: { advice: 'eval-adapter-model', model: options.adapter.model.id },
       });
     }
   } catch (error) {

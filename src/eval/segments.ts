@@ -24,7 +24,7 @@ function fieldValue(obj: Record<string, unknown>, field: string): string | undef
 
 /** Query id -> value of `field` ({@link NO_SEGMENT} when absent), for every line of queries.jsonl. */
 export async function readQuerySegments(datasetRoot: string, field: string): Promise<Map<string, string>> {
-  if (field.trim() === '' || field === 'relevant') throw new RagError('usage', `invalid --segment-by "${field}": name a field of queries.jsonl such as language or source`);
+  if (field.trim() === '' || field === 'relevant') throw new RagError('usage', `invalid segment field "${field}": name a field of queries.jsonl such as language or source`, { details: { advice: 'segment-field-invalid', field } });
   const file = path.join(datasetRoot, 'queries.jsonl');
   const out = new Map<string, string>();
   let seen = false;
@@ -44,7 +44,7 @@ export async function readQuerySegments(datasetRoot: string, field: string): Pro
     if (value !== undefined) seen = true;
     out.set(id, value ?? NO_SEGMENT);
   }
-  if (!seen) throw new RagError('usage', `--segment-by ${field}: no query in ${file} has a "${field}" field (top level or in "metadata")`);
+  if (!seen) throw new RagError('usage', `segment field ${field}: no query in ${file} has a "${field}" field (top level or in "metadata")`, { details: { advice: 'segment-field-absent', field, file } });
   return out;
 }
 

@@ -42,17 +42,17 @@ export function characterLength(text: string): number {
   return count;
 }
 
-/** Throws a {@link RagError} naming the CLI option when chunking options are unusable. */
+/** Throws a {@link RagError} naming the option (`details.advice` lets the CLI name its flag) when chunking options are unusable. */
 export function validateChunkingOptions(options: ChunkingOptions): void {
   const { chunkSize, chunkOverlap, lengthUnit } = options;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new RagError('usage', `--chunk-size (${String(chunkSize)}) must be a positive whole number`);
+    throw new RagError('usage', `chunkSize (${String(chunkSize)}) must be a positive whole number`, { details: { advice: 'chunk-size', chunkSize: String(chunkSize) } });
   }
   if (!Number.isInteger(chunkOverlap) || chunkOverlap < 0) {
-    throw new RagError('usage', `--chunk-overlap (${String(chunkOverlap)}) must be a whole number, 0 or more`);
+    throw new RagError('usage', `chunkOverlap (${String(chunkOverlap)}) must be a whole number, 0 or more`, { details: { advice: 'chunk-overlap', chunkOverlap: String(chunkOverlap) } });
   }
   if (chunkOverlap >= chunkSize) {
-    throw new RagError('usage', `--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
+    throw new RagError('usage', `chunkOverlap (${chunkOverlap}) must be smaller than chunkSize (${chunkSize})`, { details: { advice: 'chunk-overlap-size', chunkOverlap, chunkSize } });
   }
   if (lengthUnit !== 'tokens' && lengthUnit !== 'characters') {
     throw new RagError('usage', `chunk length unit "${String(lengthUnit)}" must be "tokens" or "characters"`);

@@ -313,7 +313,8 @@ function characterCounts(text: string): { han: number; common: number; privateUs
 export function assertDecoded(decoded: DecodedText, file: string): DecodedText {
   if (decoded.undecodable) {
     throw new RagError('encoding-unknown', `${file}: not text in UTF-8, GB18030/GBK or Big5 (HKSCS); nothing decodes it cleanly`, {
-      hint: 'convert it to UTF-8, or name its encoding with --encoding (e.g. --encoding big5)',
+      hint: "convert it to UTF-8, or name its encoding with the encoding option (e.g. 'big5')",
+      details: { advice: 'encoding-undecodable', file },
     });
   }
   return decoded;

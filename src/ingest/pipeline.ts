@@ -324,9 +324,9 @@ export async function writeDocuments(plan: WritePlan): Promise<{ summary: Ingest
 
       for (const { doc, origin } of loaded.documents) {
         if (seen.has(doc.docId)) {
-          throw new RagError('duplicate-document', 
-            `two documents have the id "${doc.docId}" (the second from ${doc.source}); ingest them into separate --index directories or rename one`,
-          );
+          throw new RagError('duplicate-document', `two documents have the id "${doc.docId}" (the second from ${doc.source}); ingest them into separate indexes or rename one`, {
+            details: { advice: 'duplicate-document', docId: doc.docId, source: doc.source },
+          });
         }
         seen.add(doc.docId);
         const old = before.getDocument(doc.docId);

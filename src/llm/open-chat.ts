@@ -27,5 +27,8 @@ export function openChatModel(spec: string, options: OpenChatOptions = {}): Chat
     return createOpenAIChat(name, { ...retry, ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }), ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }) });
   }
   if (provider === 'ollama') return createOllamaChat(name, { ...retry, ...(options.host === undefined ? {} : { host: options.host }) });
-  throw new RagError('usage', `unknown chat model "${spec}"`, { hint: 'use --llm openai:MODEL (OPENAI_BASE_URL, OPENAI_API_KEY) or --llm ollama:MODEL (OLLAMA_HOST)' });
+  throw new RagError('usage', `unknown chat model "${spec}"`, {
+    hint: 'use openai:MODEL (OPENAI_BASE_URL, OPENAI_API_KEY) or ollama:MODEL (OLLAMA_HOST)',
+    details: { advice: 'chat-model-unknown', spec },
+  });
 }

@@ -23,7 +23,10 @@ export function createHttpReranker(model: string, options: HttpRerankOptions = {
   const secrets = apiKey === '' ? [] : [apiKey];
   const rawBase = options.baseUrl ?? process.env['RERANK_BASE_URL'];
   if (rawBase === undefined || rawBase.trim() === '') {
-    throw new RagError('usage', `rerank model api:${model} needs an endpoint`, { hint: 'pass --rerank-base-url URL (the API root, e.g. https://api.jina.ai/v1) or set RERANK_BASE_URL' });
+    throw new RagError('usage', `rerank model api:${model} needs an endpoint`, {
+      hint: 'pass baseUrl (the API root, e.g. https://api.jina.ai/v1) or set RERANK_BASE_URL',
+      details: { advice: 'rerank-endpoint-missing', model },
+    });
   }
   let url: URL;
   try {

@@ -16,6 +16,7 @@ export function openReranker(spec: string, options: OpenRerankerOptions = {}): R
   if (trimmed.startsWith('api:')) return createHttpReranker(trimmed.slice(4), options);
   if (isCrossEncoderSpec(trimmed)) return openCrossEncoder(trimmed, options);
   throw new RagError('usage', `unknown reranker ${JSON.stringify(spec)}`, {
-    hint: `use a local cross-encoder (${Object.keys(CROSS_ENCODER_ALIASES).join(', ')}, hf:ORG/NAME or ./folder) or api:MODEL with --rerank-base-url (a /v1/rerank endpoint such as Jina, Cohere, vLLM, TEI)`,
+    hint: `use a local cross-encoder (${Object.keys(CROSS_ENCODER_ALIASES).join(', ')}, hf:ORG/NAME or ./folder) or api:MODEL with a base URL (a /v1/rerank endpoint such as Jina, Cohere, vLLM, TEI)`,
+    details: { advice: 'reranker-unknown', spec, aliases: Object.keys(CROSS_ENCODER_ALIASES).join(', ') },
   });
 }

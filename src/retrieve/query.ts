@@ -172,7 +172,8 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       if (saved !== undefined) {
         if (saved.adapter.model.fingerprint !== embedder.fingerprint) {
           throw new RagError('model-mismatch', `${saved.file} was trained for ${saved.adapter.model.id} under other settings than this index's model ${embedder.info.id}`, {
-            hint: 'train a new one with `rag tune adapter --index`, delete the file, or pass --no-adapter',
+            hint: 'train a new one for this index, delete the file, or pass adapter: false',
+            details: { advice: 'adapter-index-stale', file: saved.file },
           });
         }
         adapter = saved.adapter;

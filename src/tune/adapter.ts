@@ -177,12 +177,16 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<{ [K in keyof
  */
 export async function saveAdapterInIndex(adapter: QueryAdapter, indexDir: string): Promise<string> {
   if (isPostgresLocation(indexDir)) {
-    throw new RagError('usage', 'a query adapter can be saved in an index folder, not in PostgreSQL', { hint: 'keep the file and pass --adapter FILE to rag query' });
+    throw new RagError('usage', 'a query adapter can be saved in an index folder, not in PostgreSQL', {
+      hint: 'keep the file and pass it as the adapter option of query()',
+      details: { advice: 'adapter-not-in-postgres' },
+    });
   }
   const manifest = await readManifest(indexDir);
   if (manifest.modelFingerprint !== adapter.model.fingerprint) {
     throw new RagError('model-mismatch', `index ${indexDir} was built with ${manifest.model.id} under other settings than the adapter's ${adapter.model.id}`, {
-      hint: 'train with --model set to the index\'s model, or save it with --out and pass --adapter where it fits',
+      hint: "train with the index's model, or save it to a file and pass it as the adapter where it fits",
+      details: { advice: 'adapter-index-model', location: indexDir },
     });
   }
   const file = path.join(indexDir, INDEX_ADAPTER_FILE);

@@ -31,7 +31,7 @@ export function parseNegativeRange(text: string): NegativeRange {
   const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
   const skip = Number(m?.[1]);
   const depth = Number(m?.[2]);
-  if (m === null || !(depth > skip)) throw new RagError('usage', `invalid --range "${text}": expected SKIP-DEPTH with SKIP < DEPTH, e.g. 10-100`);
+  if (m === null || !(depth > skip)) throw new RagError('usage', `invalid negative range "${text}": expected SKIP-DEPTH with SKIP < DEPTH, e.g. 10-100`, { details: { advice: 'negative-range', text } });
   return { skip, depth };
 }
 

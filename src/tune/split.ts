@@ -37,7 +37,7 @@ export interface QuerySplit {
 export function splitQueries(queryIds: readonly string[], groupOf: (queryId: string) => string, options: SplitOptions = {}): QuerySplit {
   const testFraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
   const seed = options.seed ?? DEFAULT_SPLIT_SEED;
-  if (!(testFraction > 0 && testFraction < 1)) throw new RagError('usage', `invalid --test-fraction ${testFraction}: expected a number between 0 and 1 (e.g. 0.2)`);
+  if (!(testFraction > 0 && testFraction < 1)) throw new RagError('usage', `invalid testFraction ${testFraction}: expected a number between 0 and 1 (e.g. 0.2)`, { details: { advice: 'test-fraction', testFraction } });
   const groups = [...new Set(queryIds.map(groupOf))];
   if (groups.length < 2) {
     throw new RagError('dataset-invalid', `${queryIds.length} labelled quer${queryIds.length === 1 ? 'y' : 'ies'} from ${groups.length} source group${groups.length === 1 ? '' : 's'}: a held-out split needs at least two`, {

@@ -267,7 +267,7 @@ export async function readBaseline(file: string): Promise<BaselineResults> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new RagError('baseline-invalid', `baseline file not found: ${file} (create one with rag eval --out and commit its results.json)`);
+    throw new RagError('baseline-invalid', `baseline file not found: ${file} (write one with an evaluation's results.json and commit it)`, { details: { advice: 'baseline-missing', file } });
   }
   let value: unknown;
   try {

@@ -18,7 +18,7 @@ export async function createUniqueDir(base: string): Promise<string> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  throw new RagError('usage', `${base} and ${MAX_TRIES - 1} numbered folders beside it exist already`, { hint: 'name a folder with --out' });
+  throw new RagError('usage', `${base} and ${MAX_TRIES - 1} numbered folders beside it exist already`, { hint: 'name another output folder', details: { advice: 'out-taken' } });
 }
 
 const MAX_TRIES = 1000;
