@@ -706,6 +706,9 @@ async function estimateEmbedSeconds(embedder: Embedder, texts: readonly string[]
   const step = Math.max(1, Math.floor(texts.length / ESTIMATE_SAMPLE));
   const sample = texts.filter((_, i) => i % step === 0).slice(0, ESTIMATE_SAMPLE);
   await embedder.load?.();
+  // One text first, untimed: the first call pays for warm-up (JIT, ONNX session, tables) once,
+  // which extrapolated over the corpus would inflate the estimate several times.
+  await embedder.embedDocuments(sample.slice(0, 1));
   const started = performance.now();
   await embedder.embedDocuments(sample);
   const seconds = (performance.now() - started) / 1000;

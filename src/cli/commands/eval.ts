@@ -373,7 +373,7 @@ function printPlan(plan: EvalDryRun): void {
   lines.push(
     est === null
       ? `estimated embedding time: unknown (a remote model is not sampled: that would be a real request)`
-      : `estimated embedding time: ${formatSeconds(est)} (each local model timed on up to 32 of its texts; queries, reranking and graph builds not included)`,
+      : `estimated embedding time: ${formatSeconds(est)} (each local model timed on up to 32 of its texts after one warm-up text; queries, reranking and graph builds not included)`,
   );
   lines.push(out.dim('dry run: nothing was stored; only the sample texts were embedded, to time the model'));
   process.stdout.write(`${lines.join('\n')}\n`);
