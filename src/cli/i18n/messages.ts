@@ -4,7 +4,7 @@
  * `--script-fold s2t`), so the two never drift apart. `{name}` placeholders are filled by
  * {@link t}; test/i18n.test.ts checks every locale has every key with the same placeholders.
  */
-import { foldScript } from '../../text/script-fold.js';
+import { makeCatalog } from './catalog.js';
 import { detectLocale, type CliLocale } from './locale.js';
 
 export const EN = {
@@ -133,16 +133,15 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.eval-adapter-model.hint': '请添加 --model {model}，或为这些模型之一训练适配器',
 };
 
-let hant: Record<MessageKey, string> | undefined;
+const messages = makeCatalog<MessageKey>(EN, ZH_HANS);
 
-/** Traditional Chinese: the Simplified catalogue through OpenCC s2t (loaded only when asked for). */
+/** Traditional Chinese: the Simplified catalogue through OpenCC s2t (derived only when asked for). */
 export function zhHant(): Record<MessageKey, string> {
-  hant ??= Object.fromEntries(Object.entries(ZH_HANS).map(([k, v]) => [k, foldScript(v, 's2t')])) as Record<MessageKey, string>;
-  return hant;
+  return messages.table('zh-Hant');
 }
 
 export function catalog(locale: CliLocale): Record<MessageKey, string> {
-  return locale === 'zh-Hans' ? ZH_HANS : locale === 'zh-Hant' ? zhHant() : EN;
+  return messages.table(locale);
 }
 
 /** The placeholders of a message, sorted. */
@@ -152,5 +151,5 @@ export function placeholders(message: string): string[] {
 
 /** The message `key` in `locale` (default: the detected one), placeholders filled. */
 export function t(key: MessageKey, values: Readonly<Record<string, string | number>> = {}, locale: CliLocale = detectLocale()): string {
-  return catalog(locale)[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  return messages.translate(key, values, locale);
 }

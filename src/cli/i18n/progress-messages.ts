@@ -5,7 +5,7 @@
  * test/i18n.test.ts checks every locale has every key with the same placeholders. `--json`
  * output never goes through here.
  */
-import { foldScript } from '../../text/script-fold.js';
+import { makeCatalog } from './catalog.js';
 import { detectLocale, type CliLocale } from './locale.js';
 
 export const PROGRESS_EN = {
@@ -68,16 +68,13 @@ export const PROGRESS_ZH_HANS: Record<ProgressKey, string> = {
   'eval.gate-failed': '门禁未通过：',
 };
 
-let hant: Record<ProgressKey, string> | undefined;
+const progress = makeCatalog<ProgressKey>(PROGRESS_EN, PROGRESS_ZH_HANS);
 
 export function progressCatalog(locale: CliLocale): Record<ProgressKey, string> {
-  if (locale === 'zh-Hans') return PROGRESS_ZH_HANS;
-  if (locale === 'en') return PROGRESS_EN;
-  hant ??= Object.fromEntries(Object.entries(PROGRESS_ZH_HANS).map(([k, v]) => [k, foldScript(v, 's2t')])) as Record<ProgressKey, string>;
-  return hant;
+  return progress.table(locale);
 }
 
 /** The progress line `key` in `locale` (default: the detected one), placeholders filled. */
 export function p(key: ProgressKey, values: Readonly<Record<string, string | number>> = {}, locale: CliLocale = detectLocale()): string {
-  return progressCatalog(locale)[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  return progress.translate(key, values, locale);
 }
