@@ -9,13 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EmbedBatchResult, Embedder } from '../src/embed/types.js';
-import type { ModelInfo } from '../src/model/model-info.js';
 import { evaluate, planEvaluation, type EvalEvent } from '../src/eval/runner.js';
 import type { EvalResults } from '../src/eval/types.js';
 import { REPO, runCli, tempDir } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 import { startFakeRerankServer, type FakeRerankServer } from './helpers/fake-rerank-server.js';
+import { CountingEmbedder } from './helpers/counting-embedder.js';
 import { writeTinyCrossEncoder } from './helpers/tiny-cross-encoder.js';
 
 const ZH_SAMPLE = path.join(REPO, 'datasets', 'zh-sample');
@@ -36,27 +35,6 @@ async function results(dir: string): Promise<EvalResults> {
   return JSON.parse(await readFile(path.join(cwd, dir, 'results.json'), 'utf8')) as EvalResults;
 }
 
-/** A cacheable toy model that counts what it embeds. */
-class CountingEmbedder implements Embedder {
-  readonly info: ModelInfo = { id: 'toy-axes', provider: 'builtin', name: 'letter counts', dimension: 32, normalize: true };
-  readonly fingerprint = 'toy-axes-letter-counts-32-v1';
-  readonly cacheable = true;
-  texts = 0;
-  async embedDocuments(texts: readonly string[]): Promise<EmbedBatchResult> {
-    this.texts += texts.length;
-    return { vectors: texts.map(toyVector), truncated: 0 };
-  }
-  async embedQuery(text: string): Promise<Float32Array> {
-    return toyVector(text);
-  }
-}
-
-function toyVector(text: string): Float32Array {
-  const v = new Float32Array(32).fill(1e-3);
-  for (const ch of text.toLowerCase()) v[ch.codePointAt(0)! % 32]! += 1;
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
 
 describe('rag eval trade-off axes', () => {
   it('dimensions × precision: one row each, one index, costs per row, warned as not Matryoshka', async () => {
@@ -84,7 +62,7 @@ describe('rag eval trade-off axes', () => {
   });
 
   it('dimension and precision rows do not re-embed: the model embeds each chunk once', async () => {
-    const model = new CountingEmbedder();
+    const model = new CountingEmbedder('toy-axes');
     const built: Array<EvalEvent & { type: 'index-built' }> = [];
     const out = await evaluate({
       dataset: ZH_SAMPLE,
@@ -99,14 +77,14 @@ describe('rag eval trade-off axes', () => {
     assert.equal(out.runs.length, 9);
     assert.equal(built.length, 1);
     // The same dataset as one plain row, with a cold cache of its own: the same texts embedded.
-    const plain = new CountingEmbedder();
+    const plain = new CountingEmbedder('toy-axes');
     await evaluate({ dataset: ZH_SAMPLE, models: [plain], cacheDir: path.join(cwd, 'cache-plain'), workDir: cwd });
     assert.ok(plain.texts > 0);
     assert.equal(model.texts, plain.texts, '9 rows embed what 1 row embeds');
   });
 
   it('chunk sizes: one index per size, chunk counts differ, all scored on the same documents', async () => {
-    const model = new CountingEmbedder();
+    const model = new CountingEmbedder('toy-axes');
     const built: number[] = [];
     const out = await evaluate({
       dataset: ZH_SAMPLE,
@@ -193,7 +171,7 @@ describe('rag eval trade-off axes', () => {
     assert.match(text.stdout, /estimated embedding time: \d/);
 
     // A cacheable model: the plan counts cache hits, and embeds nothing itself.
-    const model = new CountingEmbedder();
+    const model = new CountingEmbedder('toy-axes');
     const cacheDir = path.join(cwd, 'cache-dry');
     await mkdir(cacheDir, { recursive: true });
     const cold = await planEvaluation({ dataset: ZH_SAMPLE, models: [model], cacheDir, axes: { dimensions: [16, 8] } });
@@ -205,7 +183,7 @@ describe('rag eval trade-off axes', () => {
     assert.ok(cold.embedCalls > 0);
     assert.deepEqual(await readdir(cacheDir), [], 'the sample is not cached');
     await evaluate({ dataset: ZH_SAMPLE, models: [model], cacheDir, workDir: cwd });
-    const warm = await planEvaluation({ dataset: ZH_SAMPLE, models: [new CountingEmbedder()], cacheDir, axes: { dimensions: [16, 8] } });
+    const warm = await planEvaluation({ dataset: ZH_SAMPLE, models: [new CountingEmbedder('toy-axes')], cacheDir, axes: { dimensions: [16, 8] } });
     assert.equal(warm.embedCalls, 0);
     assert.equal(warm.cacheHits, cold.embedCalls);
     assert.equal(warm.estimatedEmbedSeconds, 0, 'nothing to embed, nothing to time');

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EmbedBatchResult, Embedder } from '../src/embed/types.js';
-import type { ModelInfo } from '../src/model/model-info.js';
 import { evaluate } from '../src/eval/runner.js';
+import { CountingEmbedder } from './helpers/counting-embedder.js';
 import { lines, REPO, runCli, tempDir } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 
@@ -186,33 +185,6 @@ describe('rag eval: the CI gate', () => {
   });
 });
 
-/** A deterministic toy model that counts what it is asked to embed. */
-class CountingEmbedder implements Embedder {
-  readonly info: ModelInfo = { id: 'toy-counting', provider: 'builtin', name: 'letter counts', dimension: 32, normalize: true };
-  readonly fingerprint = 'toy-counting-letter-counts-32-v1';
-  readonly cacheable = true;
-  calls = 0;
-  texts = 0;
-  queries = 0;
-
-  async embedDocuments(texts: readonly string[]): Promise<EmbedBatchResult> {
-    this.calls++;
-    this.texts += texts.length;
-    return { vectors: texts.map(toyVector), truncated: 0 };
-  }
-
-  async embedQuery(text: string): Promise<Float32Array> {
-    this.queries++;
-    return toyVector(text);
-  }
-}
-
-function toyVector(text: string): Float32Array {
-  const v = new Float32Array(32).fill(1e-3);
-  for (const ch of text.toLowerCase()) v[ch.codePointAt(0)! % 32]! += 1;
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
 
 describe('evaluate() with a cacheable model', () => {
   it('embeds every chunk and query once; a second run is served from the cache', async () => {
