@@ -14,6 +14,7 @@ import type { Chunk, StoredDocument } from '../model/document.js';
 import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
 import { createHash } from 'node:crypto';
 import { assertChecksum, assertChecksumSync, checksumMismatch, fileChecksum } from './checksum.js';
+import { nowNs, VerifiedFiles } from './verified-files.js';
 import { ChunkFileError, chunkFileLines, decodeChunkLine, readChunkFile, readChunkFileSync, skimChunkFile, type ChunkRecord, type SkimmedChunk } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { removeUnreferenced } from './directory.js';
@@ -466,8 +467,18 @@ export class IndexStore implements IndexReader {
     await this.loadChunks();
     let hits: LabelHit[];
     // The scan reads the file whole, so it checks the checksum on the way (a file overwritten in
-    // place with garbage of the same size must not give scores).
-    const hash = file.checksum === undefined ? undefined : createHash('sha256');
+    // place with garbage of the same size must not give scores), unless this very file was
+    // verified before and has not changed since (verified-files.ts).
+    const verified = await VerifiedFiles.forIndex(this.dir);
+    let stamp: Awaited<ReturnType<VerifiedFiles['check']>>;
+    try {
+      stamp = await verified.check(file);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+    const startedNs = nowNs();
+    const hash = file.checksum === undefined || stamp.trusted ? undefined : createHash('sha256');
     try {
       hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.byLabel.keys(), vector, k, hash && ((bytes) => hash.update(bytes)));
     } catch (error) {
@@ -475,7 +486,10 @@ export class IndexStore implements IndexReader {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw damaged(this.dir, `${join(this.dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
     }
-    if (hash !== undefined && `sha256:${hash.digest('hex')}` !== file.checksum) throw checksumMismatch(this.dir, file);
+    if (hash !== undefined) {
+      if (`sha256:${hash.digest('hex')}` !== file.checksum) throw checksumMismatch(this.dir, file);
+      await verified.record(file, stamp.identity, startedNs, manifestFileNames(manifest));
+    }
     return this.hitsOf(vector, hits);
   }
 
@@ -953,3 +967,7 @@ async function fileExists(path: string): Promise<boolean> {
   }
 }
 
+/** The data files a manifest names (what verification records are kept for). */
+function manifestFileNames(manifest: Manifest): string[] {
+  return Object.values(manifest.files).flatMap((file) => (file === undefined ? [] : [file.name]));
+}
