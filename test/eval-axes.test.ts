@@ -83,6 +83,20 @@ describe('rag eval trade-off axes', () => {
     assert.equal(model.texts, plain.texts, '9 rows embed what 1 row embeds');
   });
 
+  it('the rows of one index share their query vectors: each query is embedded once, cache or not', async () => {
+    const model = new CountingEmbedder('toy-axes-queries');
+    const out = await evaluate({
+      dataset: ZH_SAMPLE,
+      models: [model],
+      cache: false,
+      workDir: cwd,
+      axes: { dimensions: [32, 16, 8], precisions: ['float32', 'int8', 'binary'] },
+    });
+    assert.equal(out.runs.length, 9);
+    assert.ok(out.queries.length > 0);
+    assert.equal(model.queries, out.queries.length, '9 rows embed the queries of 1 row');
+  });
+
   it('chunk sizes: one index per size, chunk counts differ, all scored on the same documents', async () => {
     const model = new CountingEmbedder('toy-axes');
     const built: number[] = [];

@@ -17,6 +17,7 @@ import { chunkingFor } from '../ingest/chunking.js';
 import { DEFAULT_MODEL } from '../embed/registry.js';
 import { openModelFor } from '../embed/open-model.js';
 import { assertAdapterFits, withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
+import { withRememberedQueries } from '../embed/wrap-queries.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import type { LoadedDocument } from '../ingest/types.js';
 import type { ChunkingOptions } from '../model/chunking.js';
@@ -235,8 +236,11 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
             const fits = options.adapter !== undefined && options.adapter.model.fingerprint === embedder.fingerprint;
             if (options.adapter !== undefined && models.length === 1) assertAdapterFits(options.adapter, embedder, '--adapter');
             adapterUsed ||= fits;
+            // Every row of this group asks for the same query vectors: embedded once.
+            const queryEmbedder = withRememberedQueries(embedder);
+            const adapted = fits ? withQueryAdapter(queryEmbedder, options.adapter!) : undefined;
             const variants = (mode: RetrievalMode): Array<{ embedder: Embedder; suffix: string }> =>
-              fits && mode !== 'bm25' ? [{ embedder, suffix: '' }, { embedder: withQueryAdapter(embedder, options.adapter!), suffix: '+adapter' }] : [{ embedder, suffix: '' }];
+              adapted !== undefined && mode !== 'bm25' ? [{ embedder: queryEmbedder, suffix: '' }, { embedder: adapted, suffix: '+adapter' }] : [{ embedder: queryEmbedder, suffix: '' }];
             const needsVectors = group.rows.some((r) => r.dimensions !== null || (r.precision !== null && r.precision !== 'float32'));
             const full = needsVectors ? await readFullVectors(built.store) : undefined;
             const copies = new Map<string, VectorVariant>();
