@@ -72,6 +72,24 @@ describe('quantized vectors', () => {
     assert.ok(mean >= 0.9, `int8 recall@10 ${mean}`);
   });
 
+  it('int8 with a sparse query (the hash model\'s) scores like the dequantised dot product', () => {
+    const q8 = Int8Vectors.fromRows(rows, d, labels);
+    // 20 non-zero components of 256: the sparse path.
+    const q = new Float32Array(d);
+    for (let j = 0; j < 20; j++) q[(j * 37) % d] = gaussian();
+    const unit = normalized(q);
+    // The reference: dequantise every row (min + (code + 128) * step) and take the dot product.
+    const { min, step } = calibration(rows, d, 2000);
+    const want = Array.from({ length: 2000 }, (_, r) => {
+      let dot = 0;
+      for (let i = 0; i < d; i++) dot += unit[i]! * (min[i]! + (q8.codes[r * d + i]! + 128) * step[i]!);
+      return { label: labels[r]!, similarity: dot };
+    }).sort((a, b) => b.similarity - a.similarity || a.label - b.label).slice(0, 10);
+    const got = q8.search(unit, 10);
+    assert.deepEqual(got.map((h) => h.label), want.map((h) => h.label));
+    got.forEach((h, i) => assert.ok(Math.abs(h.similarity - want[i]!.similarity) < 1e-9));
+  });
+
   it('the WebAssembly Hamming kernel counts the same bits as the JavaScript loop', () => {
     const kernel = HammingKernel.create();
     if (kernel === undefined) return;
@@ -120,3 +138,18 @@ describe('quantized vectors', () => {
     assert.equal(bin.distances(row)[5], 0);
   });
 });
+
+/** Each dimension's corpus minimum and code step, as Int8Vectors.fromRows calibrates them. */
+function calibration(rows: Float32Array, d: number, n: number): { min: Float32Array; step: Float32Array } {
+  const min = new Float32Array(d).fill(Infinity);
+  const max = new Float32Array(d).fill(-Infinity);
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < d; i++) {
+      min[i] = Math.min(min[i]!, rows[r * d + i]!);
+      max[i] = Math.max(max[i]!, rows[r * d + i]!);
+    }
+  }
+  const step = new Float32Array(d);
+  for (let i = 0; i < d; i++) step[i] = max[i]! <= min[i]! ? 0 : (max[i]! - min[i]!) / 255;
+  return { min, step };
+}

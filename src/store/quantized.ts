@@ -117,6 +117,21 @@ export class Int8Vectors {
     }
     const scores = new Float64Array(this.count);
     const codes = this.codes;
+    // A sparse query (the built-in `hash` model's) has zero weight on most dimensions: visiting
+    // only its non-zero ones gives the same sums in a fraction of the reads, as the float32 scan does.
+    let nonZero = 0;
+    for (let i = 0; i < d; i++) if (weights[i] !== 0) nonZero++;
+    if (nonZero < d / 4) {
+      const positions = new Int32Array(nonZero);
+      const values = new Float64Array(nonZero);
+      for (let i = 0, j = 0; i < d; i++) if (weights[i] !== 0) [positions[j], values[j++]] = [i, weights[i]!];
+      for (let r = 0, at = 0; r < this.count; r++, at += d) {
+        let dot = 0;
+        for (let j = 0; j < nonZero; j++) dot += values[j]! * codes[at + positions[j]!]!;
+        scores[r] = base + dot;
+      }
+      return topOfScores(scores, this.labels, this.count, k);
+    }
     for (let r = 0; r < this.count; r++) {
       const at = r * d;
       let s0 = 0;
