@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FlatVectors, normalized, scanTopK, type LabelHit } from '../src/store/flat-vectors.js';
+import { FlatVectors, normalized, scanTopK, SparseColumns, type LabelHit } from '../src/store/flat-vectors.js';
 import { SimdDots } from '../src/store/simd-dots.js';
 import { seededRandom } from '../src/random.js';
 
@@ -34,6 +34,32 @@ function assertSameHits(actual: LabelHit[], expected: LabelHit[], label: string,
 }
 
 describe('exact scan', () => {
+  it('sparse rows by column give the very scores of the row scan, and stay right after the rows change', () => {
+    const random = seededRandom(11);
+    const d = 512;
+    const n = 400;
+    const rows = randomRows(random, n, d, true);
+    const labels = Array.from({ length: n }, (_, i) => i);
+    const columns = SparseColumns.build(rows, d, n);
+    assert.ok(columns !== undefined, '3% non-zero rows are sparse enough');
+    assert.equal(SparseColumns.build(randomRows(random, 10, d), d, 10), undefined, 'dense rows are not worth columns');
+    const queries = Array.from({ length: 20 }, () => randomRows(random, 1, d, true));
+    for (const q of queries) {
+      // Bit for bit: the same terms summed in the same order.
+      assert.deepEqual(scanTopK(q, 30, labels, rows, d, undefined, undefined, columns), scanTopK(q, 30, labels, rows, d));
+      assertSameHits(scanTopK(q, 30, labels, rows, d, undefined, undefined, columns), reference(q, 30, labels, rows, d), 'columns vs reference');
+    }
+    // FlatVectors builds its columns after some searches; a vector added later must be found.
+    const flat = FlatVectors.create(d);
+    labels.forEach((label) => flat.add(label, rows.subarray(label * d, (label + 1) * d)));
+    for (const q of queries) assert.deepEqual(flat.exactSearch(q, 10), scanTopK(q, 10, labels, rows, d));
+    const target = queries[0]!;
+    flat.add(9999, target);
+    assert.equal(flat.exactSearch(target, 1)[0]!.label, 9999, 'columns built before the change are not used after it');
+    flat.remove(9999);
+    for (const q of queries) assert.deepEqual(flat.exactSearch(q, 10), scanTopK(q, 10, labels, rows, d));
+  });
+
   it('returns the top k by similarity, ties by label, for dense and sparse queries, any k and dimension', () => {
     const random = seededRandom(7);
     for (const d of [3, 8, 37, 128]) {

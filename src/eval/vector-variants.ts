@@ -9,7 +9,7 @@ import { RagError } from '../errors.js';
 import type { Chunk, StoredDocument } from '../model/document.js';
 import type { Reranker, RerankOptions } from '../rerank/types.js';
 import type { RetrievedChunk, Retriever } from '../retrieve/types.js';
-import { scanTopK, type LabelHit } from '../store/flat-vectors.js';
+import { nonZeroCount, scanTopK, SparseColumns, type LabelHit } from '../store/flat-vectors.js';
 import { SimdDots } from '../store/simd-dots.js';
 import { IndexStore } from '../store/index-store.js';
 import { BinaryVectors, bytesPerVector, Int8Vectors, truncateQuery, truncateRows, type Precision } from '../store/quantized.js';
@@ -73,7 +73,20 @@ export function makeVariant(full: FullVectors, dims: number | null, precision: P
   // store's JavaScript scan: the same exact top k either way.
   const kernel = SimdDots.supports(d, n) ? SimdDots.create() : undefined;
   const simd = kernel === undefined ? undefined : { kernel, version: 1 };
-  return { ...common, search: (q, k) => scanTopK(prepare(q), k, labels, rows, d, undefined, simd) };
+  // Built at the first sparse query (a row scores hundreds of them), kept for the row's life.
+  let columns: SparseColumns | null | undefined;
+  const columnsFor = (q: Float32Array): SparseColumns | undefined => {
+    if (nonZeroCount(q) >= d / 4) return undefined;
+    columns ??= SparseColumns.build(rows, d, n) ?? null;
+    return columns ?? undefined;
+  };
+  return {
+    ...common,
+    search: (q, k) => {
+      const query = prepare(q);
+      return scanTopK(query, k, labels, rows, d, undefined, simd, columnsFor(query));
+    },
+  };
 }
 
 /** Milliseconds of each search, for p50/p95. */
