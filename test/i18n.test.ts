@@ -31,8 +31,21 @@ describe('message catalogue', () => {
   it('derives Traditional from Simplified', () => {
     assert.equal(t('index-empty.summary', { location: 'x' }, 'zh-Hans'), '索引 x 是空的');
     assert.match(t('index-empty.summary', { location: 'x' }, 'zh-Hant'), /^索引 x 是空的$/);
-    assert.match(t('usage.see-help', { command: 'rag' }, 'zh-Hant'), /查看用法/);
-    assert.match(t('model-mismatch.model.hint', { built: 'hash' }, 'zh-Hant'), /請使用 --model hash，或導入到另一個 --index/);
+    assert.match(t('usage.see-help', { command: 'rag' }, 'zh-Hant'), /執行 `rag --help` 檢視用法/);
+    assert.match(t('model-mismatch.model.hint', { built: 'hash' }, 'zh-Hant'), /請使用 --model hash，或匯入到另一個 --index/);
+    assert.match(t('usage.see-help', { command: 'rag' }, 'zh-Hant-HK'), /運行 `rag --help` 查看用法/);
+  });
+
+  it('words Traditional for Taiwan with Taiwan phrases (s2twp) and for Hong Kong with s2hk', async () => {
+    const { toTraditional } = await import('../src/cli/i18n/traditional.js');
+    // Words that differ between the regions: Taiwan says 軟體 / 檔案 / 預設, s2t and Hong Kong keep 軟件 / 文件 / 默認.
+    assert.equal(toTraditional('软件的默认文件', 'zh-Hant'), '軟體的預設檔案');
+    assert.equal(toTraditional('软件的默认文件', 'zh-Hant-HK'), '軟件的默認文件');
+    // Hong Kong character variants.
+    assert.equal(toTraditional('里面', 'zh-Hant-HK'), '裏面');
+    assert.equal(toTraditional('里面', 'zh-Hant'), '裡面');
+    // Flags, placeholders and ASCII pass through untouched.
+    assert.equal(toTraditional('用 --max-file-size {limit} 调整', 'zh-Hant'), '用 --max-file-size {limit} 調整');
   });
 });
 
@@ -40,7 +53,8 @@ describe('locale detection', () => {
   it('follows RAG_LANG, then LC_ALL, LC_MESSAGES, LANG', () => {
     assert.equal(detectLocale({ LANG: 'zh_CN.UTF-8' }), 'zh-Hans');
     assert.equal(detectLocale({ LANG: 'zh_SG.UTF-8' }), 'zh-Hans');
-    for (const name of ['zh_TW.UTF-8', 'zh_HK.Big5-HKSCS', 'zh_MO', 'zh-Hant']) assert.equal(localeFromName(name), 'zh-Hant', name);
+    for (const name of ['zh_TW.UTF-8', 'zh-TW', 'zh-Hant', 'zh_Hant_TW']) assert.equal(localeFromName(name), 'zh-Hant', name);
+    for (const name of ['zh_HK.Big5-HKSCS', 'zh_HK.UTF-8', 'zh_MO', 'zh-Hant-HK']) assert.equal(localeFromName(name), 'zh-Hant-HK', name);
     assert.equal(detectLocale({ LANG: 'en_US.UTF-8' }), 'en');
     assert.equal(detectLocale({ LANG: 'C' }), 'en');
     assert.equal(detectLocale({}), 'en');
@@ -57,7 +71,8 @@ describe('the CLI in each locale', () => {
     const missing = path.join(dir, 'absent');
     const expected: Record<string, string> = {
       'zh_CN.UTF-8': `rag: ${missing} 处没有索引：请先运行 \`rag ingest <paths>\`\n`,
-      'zh_TW.UTF-8': `rag: ${missing} 處沒有索引：請先運行 \`rag ingest <paths>\`\n`,
+      'zh_TW.UTF-8': `rag: ${missing} 處沒有索引：請先執行 \`rag ingest <paths>\`\n`,
+      'zh_HK.UTF-8': `rag: ${missing} 處沒有索引：請先運行 \`rag ingest <paths>\`\n`,
       'en_US.UTF-8': `rag: no index at ${missing}: run \`rag ingest <paths>\` first\n`,
       C: `rag: no index at ${missing}: run \`rag ingest <paths>\` first\n`,
     };
@@ -79,7 +94,10 @@ describe('the CLI in each locale', () => {
     assert.equal(zh.stderr, "rag: 未知选项 '--frobnicate' (运行 `rag ingest --help` 查看用法)\n");
     const missing = await runCli(['eval'], { cwd: dir, env: { LANG: 'zh_TW.UTF-8' } });
     assert.equal(missing.code, 2);
-    assert.equal(missing.stderr, "rag: 未指定必需的選項 '--dataset <dir>' (運行 `rag eval --help` 查看用法)\n");
+    assert.equal(missing.stderr, "rag: 未指定必需的選項 '--dataset <dir>' (執行 `rag eval --help` 檢視用法)\n");
+    const hk = await runCli(['eval'], { cwd: dir, env: { LANG: 'zh_HK.UTF-8' } });
+    assert.equal(hk.code, 2);
+    assert.equal(hk.stderr, "rag: 未指定必需的選項 '--dataset <dir>' (運行 `rag eval --help` 查看用法)\n");
     const en = await runCli(['ingest', 'x', '--frobnicate'], { cwd: dir, env: { LANG: 'en_US.UTF-8' } });
     assert.equal(en.code, 2);
     assert.equal(en.stderr, "rag: unknown option '--frobnicate' (run `rag ingest --help` for usage)\n");
