@@ -19,6 +19,9 @@ export const WARNING_MESSAGES_EN = {
   'query-stop-words': 'the query has only stop words (or no words at all), so there is nothing to match; no results',
   'query-adapter': 'query adapter: {file} (made by the adapter tuner; pass adapter: false to search without it)',
   'eval-waiting': 'waiting for another evaluation using the {tables}* tables in {location} to finish',
+  'inspect-extracted': '{format} file: positions are in the text extracted from it',
+  'inspect-file-gone': '{file} is gone or unreadable: positions are in the text as ingested',
+  'inspect-file-changed': '{file} changed since it was ingested: positions are in the text as ingested (ingest it again)',
 } as const;
 
 export type WarningCode = keyof typeof WARNING_MESSAGES_EN;

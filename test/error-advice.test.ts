@@ -284,4 +284,25 @@ describe('library notices and warnings name no CLI flag', () => {
     assert.equal(big?.reason, 'too large (2 KB > 1 KB limit; raise the maximum file size)');
     for (const notice of s.notices) assert.doesNotMatch(notice.reason, FLAG, notice.reason);
   });
+
+  it('a warning event carries its code and params beside the English message', async () => {
+    const dir = await tempDir('advice-warning');
+    const [one, two] = [path.join(dir, 'one'), path.join(dir, 'two')];
+    for (const folder of [one, two]) {
+      await mkdir(folder);
+      await writeFile(path.join(folder, 'a.md'), `# ${path.basename(folder)}\n\ntext of ${path.basename(folder)}\n`);
+    }
+    const index = path.join(dir, 'idx');
+    await ingest({ paths: [one], index, cache: false });
+    const events: unknown[] = [];
+    await ingest({ paths: [two], index, cache: false, onEvent: (e) => e.type === 'warning' && events.push(e) });
+    assert.deepEqual(events, [
+      {
+        type: 'warning',
+        code: 'document-replaced',
+        params: { docId: 'a.md', origin: two, previous: one },
+        message: `a.md from ${two} replaces the document of the same id ingested from ${one}`,
+      },
+    ]);
+  });
 });

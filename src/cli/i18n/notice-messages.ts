@@ -104,6 +104,9 @@ export const NOTICE_EN = {
   'warning.query-stop-words': 'the query has only stop words (or no words at all), so there is nothing to match; no results',
   'warning.query-adapter': 'query adapter: {file} (rag tune adapter; --no-adapter searches without it)',
   'warning.eval-waiting': 'waiting for another rag eval using the {tables}* tables in {location} to finish',
+  'warning.inspect-extracted': '{format} file: positions are in the text extracted from it',
+  'warning.inspect-file-gone': '{file} is gone or unreadable: positions are in the text as ingested',
+  'warning.inspect-file-changed': '{file} changed since it was ingested: positions are in the text as ingested (run rag ingest again)',
 
   // Lines only the CLI words (from structured events and results).
   'ingest.other-roots': '{index} already held documents from {shown}; {paths} now sit beside them in one index (use another --index to keep them apart)',
@@ -214,6 +217,9 @@ export const NOTICE_ZH_HANS: Record<NoticeMessageKey, string> = {
   'warning.query-stop-words': '查询只有停用词（或没有任何词），没有可匹配的内容；无结果',
   'warning.query-adapter': '查询适配器：{file}（由 rag tune adapter 生成；加 --no-adapter 可不用它搜索）',
   'warning.eval-waiting': '正在等待另一个使用 {location} 中 {tables}* 表的 rag eval 结束',
+  'warning.inspect-extracted': '{format} 文件：位置以从中提取的文本为准',
+  'warning.inspect-file-gone': '{file} 已不存在或无法读取：位置以导入时的文本为准',
+  'warning.inspect-file-changed': '{file} 在导入后已改动：位置以导入时的文本为准（请重新运行 rag ingest）',
 
   'ingest.other-roots': '{index} 中已有来自 {shown} 的文档；{paths} 现在与它们同在一个索引中（如需分开，请使用另一个 --index）',
   'ingest.more': ' 等另外 {count} 个',
