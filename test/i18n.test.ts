@@ -339,6 +339,10 @@ describe('notices and warnings', () => {
       assert.deepEqual(noticeLines.sort(), [...want].sort(), lang);
       if (lang.startsWith('en')) for (const l of noticeLines) assert.doesNotMatch(l, /\p{Script=Han}/u, l);
     }
+    // A re-run with nothing changed replays the stored notices: worded the same.
+    const again = await runCli(['ingest', 'docs', '--index', path.join(dir, 'idx-zh_CN.UTF-8'), '--max-file-size', '1KB'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8', NO_COLOR: '1' } });
+    assert.equal(again.code, 3, again.stderr);
+    assert.deepEqual(again.stderr.split('\n').filter((l) => l.includes('docs/')).sort(), [...expected['zh_CN.UTF-8']!].sort());
     // --json stays the CLI's English under a Chinese locale, with the codes and params for programs.
     const json = await runCli(['ingest', 'docs', '--index', path.join(dir, 'idx-json'), '--max-file-size', '1KB', '--json'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8' } });
     assert.equal(json.code, 3);
