@@ -28,7 +28,7 @@ export type { EvalAxes, PlanGroup, PlanRow } from './eval/plan.js';
 
 // Errors
 export { RagError, ERROR_CODES, hasCode } from './errors.js';
-export { ragWarning, WARNING_CODES, WARNING_MESSAGES_EN } from './warnings.js';
+export { onUnroutedWarning, ragWarning, WARNING_CODES, WARNING_MESSAGES_EN } from './warnings.js';
 export type { RagWarning, WarningCode, WarningParams } from './warnings.js';
 export type { ErrorCode, ErrorDetails, RagErrorOptions } from './errors.js';
 

@@ -19,6 +19,7 @@ export const WARNING_MESSAGES_EN = {
   'query-stop-words': 'the query has only stop words (or no words at all), so there is nothing to match; no results',
   'query-adapter': 'query adapter: {file} (made by the adapter tuner; pass adapter: false to search without it)',
   'eval-waiting': 'waiting for another evaluation using the {tables}* tables in {location} to finish',
+  'cache-read-only': 'the embedding cache {file} is read-only; using the vectors it holds without adding any',
   'inspect-extracted': '{format} file: positions are in the text extracted from it',
   'inspect-file-gone': '{file} is gone or unreadable: positions are in the text as ingested',
   'inspect-file-changed': '{file} changed since it was ingested: positions are in the text as ingested (ingest it again)',
@@ -33,6 +34,23 @@ export interface RagWarning {
   params: WarningParams;
   /** The warning in English, one line. */
   message: string;
+}
+
+/**
+ * Where a warning goes that has no caller's callback to go to (the embedding cache, opened deep
+ * inside a model, learns late that it is read-only): stderr, as `note: <message>`, unless the
+ * application takes them with {@link onUnroutedWarning} (the CLI does, to word them).
+ */
+let unrouted: (warning: RagWarning) => void = (warning) => {
+  process.stderr.write(`note: ${warning.message}\n`);
+};
+
+export function onUnroutedWarning(handler: (warning: RagWarning) => void): void {
+  unrouted = handler;
+}
+
+export function reportUnroutedWarning(warning: RagWarning): void {
+  unrouted(warning);
 }
 
 export function ragWarning(code: WarningCode, params: WarningParams = {}): RagWarning {
