@@ -28,6 +28,8 @@ export type { EvalAxes, PlanGroup, PlanRow } from './eval/plan.js';
 
 // Errors
 export { RagError, ERROR_CODES, hasCode } from './errors.js';
+export { onUnroutedWarning, ragWarning, WARNING_CODES, WARNING_MESSAGES_EN } from './warnings.js';
+export type { RagWarning, WarningCode, WarningParams } from './warnings.js';
 export type { ErrorCode, ErrorDetails, RagErrorOptions } from './errors.js';
 
 // Models
@@ -75,6 +77,8 @@ export { noticeKind } from './ingest/failures.js';
 export { inspectIndex } from './ingest/inspect.js';
 export type { ChunkSpan, FilePosition, InspectedChunk, InspectedDocument, InspectOptions, InspectResult } from './ingest/inspect.js';
 export type { NoticeCode, NoticeKind } from './ingest/failures.js';
+export { NOTICE_REASONS_EN, reasonText } from './ingest/notice-reasons.js';
+export type { NoticeParams, NoticeReason, NoticeReasonCode } from './ingest/notice-reasons.js';
 export { DEFAULT_MAX_FILE_SIZE, formatBytes, parseByteSize } from './ingest/limits.js';
 export { chunkDocument } from './ingest/chunk.js';
 
@@ -149,7 +153,8 @@ export type { EvalResults, RunComparison, RunResult } from './eval/types.js';
 export { packageVersion } from './version.js';
 
 // Building your own labelled set
-export { judgedWarnings, JUDGED_WARNING_THRESHOLD } from './eval/judged.js';
+export { judgedShortfalls, judgedWarnings, JUDGED_WARNING_THRESHOLD } from './eval/judged.js';
+export type { JudgedShortfall } from './eval/judged.js';
 export { generateQueries, GENERATION_FORMAT_VERSION } from './eval/querygen/generate.js';
 export type { GenerateEvent, GenerateOptions, GenerateResult, GeneratedQuery, GenerationCounts, GenerationPlan, GenerationReport } from './eval/querygen/generate.js';
 export { QUERY_STYLES } from './eval/querygen/prompts.js';

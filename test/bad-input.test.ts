@@ -223,7 +223,14 @@ describe('a file deleted between listing and reading', () => {
       },
     });
     assert.deepEqual(summary.notices, [
-      { path: path.join(docs, 'b.md'), kind: 'skipped', code: 'vanished', reason: 'cannot read: deleted or moved while rag was running (ENOENT)' },
+      {
+        path: path.join(docs, 'b.md'),
+        kind: 'skipped',
+        code: 'vanished',
+        reasonCode: 'read-failed',
+        params: { errno: 'ENOENT', error: 'deleted or moved while rag was running (ENOENT)' },
+        reason: 'cannot read: deleted or moved while rag was running (ENOENT)',
+      },
     ]);
     assert.deepEqual([summary.documents.unchanged, summary.documents.removed, summary.documents.skipped, summary.documents.failed], [2, 1, 1, 0]);
     const store = await IndexStore.open(index);

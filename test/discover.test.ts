@@ -59,17 +59,41 @@ describe('discoverFiles', () => {
     }
     assert.equal(files.find((f) => f.relPath === 'b.txt')?.size, 3);
     assert.deepEqual(notices, [
-      { path: path.join(root, 'blob'), kind: 'skipped', code: 'binary', reason: 'binary content in a file without extension (not UTF-8, UTF-16, GB18030, Big5 or Windows-1252 text)' },
-      { path: path.join(root, 'data.csv'), kind: 'skipped', code: 'unsupported', reason: 'unsupported file type .csv' },
-      { path: path.join(root, 'fake.md'), kind: 'skipped', code: 'binary', reason: 'binary content in a .md file (looks like a PNG image)' },
-      { path: path.join(root, 'image.png'), kind: 'skipped', code: 'unsupported', reason: 'unsupported file type .png' },
+      {
+        path: path.join(root, 'blob'),
+        kind: 'skipped',
+        code: 'binary',
+        reasonCode: 'binary-not-text',
+        params: { ext: '' },
+        reason: 'binary content in a file without extension (not UTF-8, UTF-16, GB18030, Big5 or Windows-1252 text)',
+      },
+      { path: path.join(root, 'data.csv'), kind: 'skipped', code: 'unsupported', reasonCode: 'unsupported-type', params: { ext: '.csv' }, reason: 'unsupported file type .csv' },
+      {
+        path: path.join(root, 'fake.md'),
+        kind: 'skipped',
+        code: 'binary',
+        reasonCode: 'binary-looks-like',
+        params: { ext: '.md', kind: 'png' },
+        reason: 'binary content in a .md file (looks like a PNG image)',
+      },
+      { path: path.join(root, 'image.png'), kind: 'skipped', code: 'unsupported', reasonCode: 'unsupported-type', params: { ext: '.png' }, reason: 'unsupported file type .png' },
       {
         path: path.join(root, 'sub', 'other.jsonl'),
         kind: 'skipped',
         code: 'unsupported',
+        reasonCode: 'jsonl-not-corpus',
+        params: {},
         reason: 'a .jsonl file whose first line lacks "_id", "title" and "text" (not a BEIR corpus)',
       },
-      { path: path.join(root, 'sub', 'queries.jsonl'), kind: 'skipped', code: 'unsupported', reason: 'a BEIR queries file, not documents (rag eval reads it)' },
+      // The library's English names no command; the CLI says `rag eval reads it`.
+      {
+        path: path.join(root, 'sub', 'queries.jsonl'),
+        kind: 'skipped',
+        code: 'unsupported',
+        reasonCode: 'queries-file',
+        params: {},
+        reason: 'a BEIR queries file, not documents (an evaluation reads it as its queries)',
+      },
     ]);
   });
 
@@ -137,6 +161,8 @@ describe('discoverFiles', () => {
         path: path.join(other, 'a.md'),
         kind: 'skipped',
         code: 'duplicate-id',
+        reasonCode: 'duplicate-id',
+        params: { docId: 'a.md', earlier: path.join(root, 'a.md') },
         reason: `document id "a.md" is already used by ${path.join(root, 'a.md')}; ingest the two folders into separate indexes or rename one`,
       },
     );
@@ -156,11 +182,13 @@ describe('discoverFiles', () => {
       ['alias.md'],
     );
     assert.deepEqual(notices, [
-      { path: path.join(linked, 'dangling.md'), kind: 'skipped', code: 'broken-link', reason: 'broken symbolic link (its target does not exist)' },
+      { path: path.join(linked, 'dangling.md'), kind: 'skipped', code: 'broken-link', reasonCode: 'broken-link', params: {}, reason: 'broken symbolic link (its target does not exist)' },
       {
         path: path.join(linked, 'loop'),
         kind: 'skipped',
         code: 'symlink-loop',
+        reasonCode: 'symlink-loop',
+        params: { target: await fs.realpath(linked) },
         reason: `symbolic link loop: leads back to ${await fs.realpath(linked)}, which is being walked; not followed`,
       },
     ]);

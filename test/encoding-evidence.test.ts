@@ -42,7 +42,11 @@ describe('encodings decided from the evidence', () => {
     assert.ok(!text.includes('€'), 'a stray 0x80 is not a euro sign');
     assert.equal(text.split('\uFFFD').length - 1, 2);
     assert.deepEqual(loaded.warnings, [
-      { code: 'invalid-encoding', reason: 'not valid UTF-8: 2 invalid byte sequences replaced with U+FFFD, the rest ingested' },
+      {
+        code: 'invalid-encoding',
+        reason: 'not valid UTF-8: 2 invalid byte sequences replaced with U+FFFD, the rest ingested',
+        why: { reasonCode: 'bytes-replaced', params: { encoding: 'UTF-8', replaced: 2, nuls: 0 } },
+      },
     ]);
   });
 
@@ -52,7 +56,13 @@ describe('encodings decided from the evidence', () => {
     assert.equal(classifyFile(file.absPath, md).format, 'markdown');
     const loaded = await loadFile(file);
     assert.equal(loaded.documents[0]!.text, '# 向量检索\n\nHNSW 图索引提高检索速度。\n');
-    assert.deepEqual(loaded.warnings, [{ code: 'invalid-encoding', reason: 'read as UTF-8: 1 stray NUL byte dropped, the rest ingested' }]);
+    assert.deepEqual(loaded.warnings, [
+      {
+        code: 'invalid-encoding',
+        reason: 'read as UTF-8: 1 stray NUL byte dropped, the rest ingested',
+        why: { reasonCode: 'nuls-dropped', params: { encoding: 'UTF-8', replaced: 0, nuls: 1 } },
+      },
+    ]);
     // Many NULs still mean binary.
     assert.equal(looksLikeText(Buffer.from([0x41, 0, 0, 0, 0x42])), false);
   });
@@ -67,7 +77,9 @@ describe('encodings decided from the evidence', () => {
       const loaded = await loadFile(await source(name, bytes));
       assert.equal(loaded.documents[0]!.text, expected);
       assert.equal(loaded.encoding, 'windows-1252');
-      assert.deepEqual(loaded.warnings, [{ code: 'legacy-encoding', reason: 'read as Windows-1252 (Latin-1) (detected)' }]);
+      assert.deepEqual(loaded.warnings, [
+        { code: 'legacy-encoding', reason: 'read as Windows-1252 (Latin-1) (detected)', why: { reasonCode: 'read-as-detected', params: { encoding: 'Windows-1252 (Latin-1)' } } },
+      ]);
     }
     assert.equal(decodeText(latin, { encoding: 'windows-1252' }).text.slice(0, 8), 'Le café ');
   });

@@ -230,3 +230,81 @@ describe('library sources name no CLI flag in RagError text', () => {
     assert.deepEqual(offenders, []);
   });
 });
+
+describe('library notices and warnings name no CLI flag', () => {
+  const FLAG = /(^|[\s(`])--[a-z]/;
+  const COMMAND = /\brag (ingest|query|eval|models|cache|tune|label)\b/;
+
+  it('the English of every notice reason and warning is CLI-neutral; the CLI catalogue adds the flags', async () => {
+    const { NOTICE_REASONS_EN } = await import('../src/ingest/notice-reasons.js');
+    const { WARNING_MESSAGES_EN } = await import('../src/warnings.js');
+    for (const [code, text] of [...Object.entries(NOTICE_REASONS_EN), ...Object.entries(WARNING_MESSAGES_EN)]) {
+      assert.doesNotMatch(text, FLAG, code);
+      assert.doesNotMatch(text, COMMAND, code);
+    }
+    const { NOTICE_EN } = await import('../src/cli/i18n/notice-messages.js');
+    assert.match(NOTICE_EN['reason.too-large'], /--max-file-size/);
+    assert.match(NOTICE_EN['warning.pg-hnsw-settings'], /--rebuild/);
+  });
+
+  it('library sources emit notices and warnings only through codes (makeNotice + reason, ragWarning)', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const root = path.join(import.meta.dirname, '..', 'src');
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.startsWith(`cli${path.sep}`));
+    // A literal (or template) message handed straight to a notice, a warning event or a warning callback.
+    const RAW = [
+      /makeNotice\([^,]+,[^,]+,\s*[`'"]/,
+      /new (?:LoaderError|FileLoadError)\(\s*(?:[^,()]+,\s*)?[`'"]/,
+      /type: '(?:warning|waiting)',\s*message:/,
+      /on(?:Warning|Wait)\?\.\(\s*[`'"]/,
+      /notices\.push\(\s*[`'"]/,
+    ];
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = await readFile(path.join(root, file), 'utf8');
+      // Only warnings.ts's default handler may write a note to stderr by itself.
+      if (file !== 'warnings.ts' && /process\.stderr\.write\(\s*`(?:note|warning)/.test(text)) offenders.push(`${file}: writes a note to stderr`);
+      for (const pattern of RAW) {
+        const m = pattern.exec(text);
+        if (m) offenders.push(`${file}: ${m[0]}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
+
+  it('an ingest through the library reports codes and params, and English without flags', async () => {
+    const dir = await tempDir('advice-notices');
+    const docs = path.join(dir, 'docs');
+    await mkdir(docs);
+    await writeFile(path.join(docs, 'ok.md'), '# ok\n\nfine text\n');
+    await writeFile(path.join(docs, 'big.md'), 'lantern '.repeat(256));
+    await writeFile(path.join(docs, 'undecodable.txt'), randomBytes(4000));
+    const s = await ingest({ paths: [docs], index: path.join(dir, 'idx'), maxFileSize: 1024, cache: false });
+    const big = s.notices.find((x) => x.code === 'too-large');
+    assert.equal(big?.reasonCode, 'too-large');
+    assert.equal(big?.params['limitBytes'], 1024);
+    assert.equal(big?.reason, 'too large (2 KB > 1 KB limit; raise the maximum file size)');
+    for (const notice of s.notices) assert.doesNotMatch(notice.reason, FLAG, notice.reason);
+  });
+
+  it('a warning event carries its code and params beside the English message', async () => {
+    const dir = await tempDir('advice-warning');
+    const [one, two] = [path.join(dir, 'one'), path.join(dir, 'two')];
+    for (const folder of [one, two]) {
+      await mkdir(folder);
+      await writeFile(path.join(folder, 'a.md'), `# ${path.basename(folder)}\n\ntext of ${path.basename(folder)}\n`);
+    }
+    const index = path.join(dir, 'idx');
+    await ingest({ paths: [one], index, cache: false });
+    const events: unknown[] = [];
+    await ingest({ paths: [two], index, cache: false, onEvent: (e) => e.type === 'warning' && events.push(e) });
+    assert.deepEqual(events, [
+      {
+        type: 'warning',
+        code: 'document-replaced',
+        params: { docId: 'a.md', origin: two, previous: one },
+        message: `a.md from ${two} replaces the document of the same id ingested from ${one}`,
+      },
+    ]);
+  });
+});

@@ -31,8 +31,21 @@ describe('message catalogue', () => {
   it('derives Traditional from Simplified', () => {
     assert.equal(t('index-empty.summary', { location: 'x' }, 'zh-Hans'), '索引 x 是空的');
     assert.match(t('index-empty.summary', { location: 'x' }, 'zh-Hant'), /^索引 x 是空的$/);
-    assert.match(t('usage.see-help', { command: 'rag' }, 'zh-Hant'), /查看用法/);
-    assert.match(t('model-mismatch.model.hint', { built: 'hash' }, 'zh-Hant'), /請使用 --model hash，或導入到另一個 --index/);
+    assert.match(t('usage.see-help', { command: 'rag' }, 'zh-Hant'), /執行 `rag --help` 檢視用法/);
+    assert.match(t('model-mismatch.model.hint', { built: 'hash' }, 'zh-Hant'), /請使用 --model hash，或匯入到另一個 --index/);
+    assert.match(t('usage.see-help', { command: 'rag' }, 'zh-Hant-HK'), /運行 `rag --help` 查看用法/);
+  });
+
+  it('words Traditional for Taiwan with Taiwan phrases (s2twp) and for Hong Kong with s2hk', async () => {
+    const { toTraditional } = await import('../src/cli/i18n/traditional.js');
+    // Words that differ between the regions: Taiwan says 軟體 / 檔案 / 預設, s2t and Hong Kong keep 軟件 / 文件 / 默認.
+    assert.equal(toTraditional('软件的默认文件', 'zh-Hant'), '軟體的預設檔案');
+    assert.equal(toTraditional('软件的默认文件', 'zh-Hant-HK'), '軟件的默認文件');
+    // Hong Kong character variants.
+    assert.equal(toTraditional('里面', 'zh-Hant-HK'), '裏面');
+    assert.equal(toTraditional('里面', 'zh-Hant'), '裡面');
+    // Flags, placeholders and ASCII pass through untouched.
+    assert.equal(toTraditional('用 --max-file-size {limit} 调整', 'zh-Hant'), '用 --max-file-size {limit} 調整');
   });
 });
 
@@ -40,7 +53,8 @@ describe('locale detection', () => {
   it('follows RAG_LANG, then LC_ALL, LC_MESSAGES, LANG', () => {
     assert.equal(detectLocale({ LANG: 'zh_CN.UTF-8' }), 'zh-Hans');
     assert.equal(detectLocale({ LANG: 'zh_SG.UTF-8' }), 'zh-Hans');
-    for (const name of ['zh_TW.UTF-8', 'zh_HK.Big5-HKSCS', 'zh_MO', 'zh-Hant']) assert.equal(localeFromName(name), 'zh-Hant', name);
+    for (const name of ['zh_TW.UTF-8', 'zh-TW', 'zh-Hant', 'zh_Hant_TW']) assert.equal(localeFromName(name), 'zh-Hant', name);
+    for (const name of ['zh_HK.Big5-HKSCS', 'zh_HK.UTF-8', 'zh_MO', 'zh-Hant-HK']) assert.equal(localeFromName(name), 'zh-Hant-HK', name);
     assert.equal(detectLocale({ LANG: 'en_US.UTF-8' }), 'en');
     assert.equal(detectLocale({ LANG: 'C' }), 'en');
     assert.equal(detectLocale({}), 'en');
@@ -57,7 +71,8 @@ describe('the CLI in each locale', () => {
     const missing = path.join(dir, 'absent');
     const expected: Record<string, string> = {
       'zh_CN.UTF-8': `rag: ${missing} 处没有索引：请先运行 \`rag ingest <paths>\`\n`,
-      'zh_TW.UTF-8': `rag: ${missing} 處沒有索引：請先運行 \`rag ingest <paths>\`\n`,
+      'zh_TW.UTF-8': `rag: ${missing} 處沒有索引：請先執行 \`rag ingest <paths>\`\n`,
+      'zh_HK.UTF-8': `rag: ${missing} 處沒有索引：請先運行 \`rag ingest <paths>\`\n`,
       'en_US.UTF-8': `rag: no index at ${missing}: run \`rag ingest <paths>\` first\n`,
       C: `rag: no index at ${missing}: run \`rag ingest <paths>\` first\n`,
     };
@@ -79,7 +94,10 @@ describe('the CLI in each locale', () => {
     assert.equal(zh.stderr, "rag: 未知选项 '--frobnicate' (运行 `rag ingest --help` 查看用法)\n");
     const missing = await runCli(['eval'], { cwd: dir, env: { LANG: 'zh_TW.UTF-8' } });
     assert.equal(missing.code, 2);
-    assert.equal(missing.stderr, "rag: 未指定必需的選項 '--dataset <dir>' (運行 `rag eval --help` 查看用法)\n");
+    assert.equal(missing.stderr, "rag: 未指定必需的選項 '--dataset <dir>' (執行 `rag eval --help` 檢視用法)\n");
+    const hk = await runCli(['eval'], { cwd: dir, env: { LANG: 'zh_HK.UTF-8' } });
+    assert.equal(hk.code, 2);
+    assert.equal(hk.stderr, "rag: 未指定必需的選項 '--dataset <dir>' (運行 `rag eval --help` 查看用法)\n");
     const en = await runCli(['ingest', 'x', '--frobnicate'], { cwd: dir, env: { LANG: 'en_US.UTF-8' } });
     assert.equal(en.code, 2);
     assert.equal(en.stderr, "rag: unknown option '--frobnicate' (run `rag ingest --help` for usage)\n");
@@ -243,5 +261,107 @@ describe('progress and summary lines', () => {
     const header = (text: string): string[] => (text.split('\n')[0] ?? '').trim().split(/\s+/);
     assert.deepEqual(header(zh.stdout), header(en.stdout));
     assert.match(zh.stdout, /^model +mode +ndcg@10/);
+  });
+});
+
+describe('notices and warnings', () => {
+  it('has every notice key in every locale, with the same placeholders, and a sentence for every library code', async () => {
+    const { NOTICE_EN, noticeCatalog } = await import('../src/cli/i18n/notice-messages.js');
+    const { NOTICE_REASONS_EN } = await import('../src/ingest/notice-reasons.js');
+    const { WARNING_CODES } = await import('../src/warnings.js');
+    // Kept in the same words in Chinese: bare placeholders, a separator, names of formats.
+    const untranslated = new Set(['line', 'reason.os-error', 'reason.other', 'done.join', 'kind.pdf', 'kind.html', 'kind.xml', 'kind.json', 'kind.rtf']);
+    for (const locale of CLI_LOCALES) {
+      const messages = noticeCatalog(locale);
+      assert.deepEqual(Object.keys(messages).sort(), Object.keys(NOTICE_EN).sort(), locale);
+      for (const [key, english] of Object.entries(NOTICE_EN)) {
+        const text = messages[key as keyof typeof NOTICE_EN];
+        assert.deepEqual(placeholders(text), placeholders(english), `${locale} ${key}`);
+        if (locale !== 'en' && !untranslated.has(key)) assert.match(text, /\p{Script=Han}/u, `${locale} ${key} is translated`);
+      }
+    }
+    for (const code of Object.keys(NOTICE_REASONS_EN)) {
+      assert.ok(`reason.${code}` in NOTICE_EN, `reason.${code}`);
+      // The CLI's English keeps the library's placeholders (it may add a flag, never drop a value).
+      assert.deepEqual(placeholders(NOTICE_EN[`reason.${code}` as keyof typeof NOTICE_EN]), placeholders(NOTICE_REASONS_EN[code as keyof typeof NOTICE_REASONS_EN]), code);
+    }
+    for (const code of WARNING_CODES) assert.ok(`warning.${code}` in NOTICE_EN, `warning.${code}`);
+  });
+
+  it('words a notice from its code and params in each locale; unknown codes fall back to the English reason', async () => {
+    const { noticeReason } = await import('../src/cli/notices.js');
+    const bytes = { reasonCode: 'bytes-replaced' as const, params: { encoding: 'UTF-8', replaced: 1, nuls: 2 }, reason: 'x' };
+    assert.equal(noticeReason(bytes, 'en'), 'not valid UTF-8: 1 invalid byte sequence replaced with U+FFFD, 2 stray NUL bytes dropped, the rest ingested');
+    assert.equal(noticeReason(bytes, 'zh-Hans'), '不是有效的 UTF-8：1 处无效字节序列已替换为 U+FFFD，已丢弃 2 个多余的 NUL 字节，其余内容已导入');
+    const denied = { reasonCode: 'read-failed' as const, params: { errno: 'EACCES', error: "permission denied (EACCES); check the file's permissions" }, reason: 'x' };
+    assert.equal(noticeReason(denied, 'zh-Hans'), '无法读取：权限不足（EACCES）；请检查文件的权限');
+    const odd = { reasonCode: 'read-failed' as const, params: { errno: 'EWHAT', error: 'something odd' }, reason: 'x' };
+    assert.equal(noticeReason(odd, 'zh-Hans'), '无法读取：something odd');
+    const line = { reasonCode: 'id-duplicate' as const, params: { line: 7, id: '"d1"', first: 3 }, reason: 'x' };
+    assert.equal(noticeReason(line, 'en'), 'line 7: duplicate "_id" "d1" (first on line 3)');
+    assert.equal(noticeReason(line, 'zh-Hans'), '第 7 行："_id" "d1" 重复（首次出现在第 3 行）');
+    // A record from another rag version: a code this catalogue does not know.
+    const foreign = { reasonCode: 'from-the-future', params: {}, reason: 'as it was said' } as unknown as Parameters<typeof noticeReason>[0];
+    assert.equal(noticeReason(foreign, 'zh-Hans'), 'as it was said');
+  });
+
+  it('prints each ingest notice as one Chinese line under zh_CN / zh_TW, the English lines unchanged under en_US, the same exit code', async () => {
+    const iconv = (await import('iconv-lite')).default;
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    const dir = await tempDir('i18n-notices');
+    const docs = path.join(dir, 'docs');
+    await mkdir(docs);
+    await writeFile(path.join(docs, 'ok.md'), '# 灯塔\n\n灯塔在夜里为船只指路。\n');
+    await writeFile(path.join(docs, 'gbk.txt'), iconv.encode('差旅报销制度：员工因公出差，应当事先提交申请，经部门负责人批准后方可出行。\n'.repeat(4), 'gbk'));
+    await writeFile(path.join(docs, 'blob.txt'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]));
+    await writeFile(path.join(docs, 'big.md'), 'lantern '.repeat(256));
+    const expected: Record<string, string[]> = {
+      'en_US.UTF-8': [
+        'failed docs/big.md: too large (2 KB > 1 KB limit; raise --max-file-size)',
+        'skipped docs/blob.txt: binary content in a .txt file (looks like a PNG image)',
+        'note docs/gbk.txt: read as GB18030 (detected)',
+      ],
+      'zh_CN.UTF-8': [
+        '失败 docs/big.md：文件过大（2 KB > 上限 1 KB；可用 --max-file-size 调高上限）',
+        '跳过 docs/blob.txt：.txt 文件的内容是二进制（看起来是 PNG 图片）',
+        '提示 docs/gbk.txt：按 GB18030 读取（自动检测）',
+      ],
+      'zh_TW.UTF-8': [
+        '失敗 docs/big.md：檔案過大（2 KB > 上限 1 KB；可用 --max-file-size 調高上限）',
+        '跳過 docs/blob.txt：.txt 檔案的內容是二進位制（看起來是 PNG 圖片）',
+        '提示 docs/gbk.txt：按 GB18030 讀取（自動檢測）',
+      ],
+    };
+    for (const [lang, want] of Object.entries(expected)) {
+      const r = await runCli(['ingest', 'docs', '--index', path.join(dir, `idx-${lang}`), '--max-file-size', '1KB'], { cwd: dir, env: { LANG: lang, NO_COLOR: '1' } });
+      assert.equal(r.code, 3, `${lang}: ${r.stderr}`);
+      const noticeLines = r.stderr.split('\n').filter((l) => l.includes('docs/'));
+      assert.deepEqual(noticeLines.sort(), [...want].sort(), lang);
+      if (lang.startsWith('en')) for (const l of noticeLines) assert.doesNotMatch(l, /\p{Script=Han}/u, l);
+    }
+    // A re-run with nothing changed replays the stored notices: worded the same.
+    const again = await runCli(['ingest', 'docs', '--index', path.join(dir, 'idx-zh_CN.UTF-8'), '--max-file-size', '1KB'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8', NO_COLOR: '1' } });
+    assert.equal(again.code, 3, again.stderr);
+    assert.deepEqual(again.stderr.split('\n').filter((l) => l.includes('docs/')).sort(), [...expected['zh_CN.UTF-8']!].sort());
+    // --json stays the CLI's English under a Chinese locale, with the codes and params for programs.
+    const json = await runCli(['ingest', 'docs', '--index', path.join(dir, 'idx-json'), '--max-file-size', '1KB', '--json'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8' } });
+    assert.equal(json.code, 3);
+    const summary = JSON.parse(json.stdout) as { notices: Array<{ reasonCode: string; params: Record<string, unknown>; reason: string }> };
+    const big = summary.notices.find((x) => x.reasonCode === 'too-large');
+    assert.equal(big?.reason, 'too large (2 KB > 1 KB limit; raise --max-file-size)');
+    assert.deepEqual(big?.params, { size: '2 KB', limit: '1 KB', sizeBytes: 2048, limitBytes: 1024 });
+  });
+
+  it('prints library warnings and notes in Chinese (query notes here), English unchanged under C', async () => {
+    const dir = await tempDir('i18n-warn');
+    const sample = path.join(REPO, 'datasets', 'zh-sample');
+    const index = path.join(dir, 'idx');
+    const built = await runCli(['ingest', sample, '--index', index], { cwd: dir, env: { LANG: 'C' } });
+    assert.equal(built.code, 0, built.stderr);
+    const zh = await runCli(['query', 'the of and', '--index', index, '--mode', 'bm25'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8', NO_COLOR: '1' } });
+    const en = await runCli(['query', 'the of and', '--index', index, '--mode', 'bm25'], { cwd: dir, env: { LANG: 'C', NO_COLOR: '1' } });
+    assert.equal(zh.code, en.code);
+    assert.match(zh.stderr, /^提示： 查询只有停用词（或没有任何词），没有可匹配的内容；无结果$/m);
+    assert.match(en.stderr, /^note: the query has only stop words \(or no words at all\), so there is nothing to match; no results$/m);
   });
 });

@@ -49,7 +49,7 @@ describe('--json shapes', () => {
       documents: { added: 'number', updated: 'number', unchanged: 'number', removed: 'number', skipped: 'number', failed: 'number' },
       byReason: { empty: 'number' },
       chunks: { embedded: 'number', truncated: 'number', removed: 'number', total: 'number' },
-      notices: [{ path: 'string', kind: 'string', code: 'string', reason: 'string' }],
+      notices: [{ path: 'string', kind: 'string', code: 'string', reasonCode: 'string', params: {}, reason: 'string' }],
       warnings: [],
       seconds: 'number',
     });

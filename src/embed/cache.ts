@@ -20,6 +20,7 @@
  * A crash mid-append can leave a torn trailing record: reads ignore it, and the next writer or
  * opener cuts it under the lock (nobody else can be appending then).
  */
+import { ragWarning, reportUnroutedWarning } from '../warnings.js';
 import { randomBytes } from 'node:crypto';
 import { fstatSync, ftruncateSync, readSync } from 'node:fs';
 import { link, mkdir, open, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
@@ -340,5 +341,5 @@ const announcedReadOnly = new Set<string>();
 function noteReadOnly(file: string): void {
   if (announcedReadOnly.has(file)) return;
   announcedReadOnly.add(file);
-  process.stderr.write(`note: the embedding cache ${file} is read-only; using the vectors it holds without adding any\n`);
+  reportUnroutedWarning(ragWarning('cache-read-only', { file }));
 }

@@ -13,17 +13,36 @@ export const JUDGED_K = 10;
 /** Below this judged@10 a run's scores are reported as lower bounds (at least 1 in 5 of its top 10 unjudged). */
 export const JUDGED_WARNING_THRESHOLD = 0.8;
 
-/** One sentence per run whose judged@10 is below the threshold (none when judged@10 was not computed). */
-export function judgedWarnings(runs: readonly RunResult[], dataset = 'DIR', threshold = JUDGED_WARNING_THRESHOLD): string[] {
+/** A run whose judged@10 is below the threshold: its scores are a lower bound. */
+export interface JudgedShortfall {
+  run: Pick<RunResult, 'model' | 'mode'>;
+  /** The run as reports name it (`hash (dense)`). */
+  label: string;
+  k: number;
+  judged: number;
+  threshold: number;
+}
+
+/** The runs whose judged@10 is below the threshold (none when judged@10 was not computed). */
+export function judgedShortfalls(runs: readonly RunResult[], threshold = JUDGED_WARNING_THRESHOLD): JudgedShortfall[] {
   const key = metricKey('judged', JUDGED_K);
-  const out: string[] = [];
+  const out: JudgedShortfall[] = [];
   for (const run of runs) {
     const judged = run.metrics[key];
     if (judged === undefined || judged >= threshold) continue;
-    out.push(
-      `${runLabel(run)}: judged@${JUDGED_K} is ${judged.toFixed(2)} (< ${threshold}), so its scores are a lower bound; ` +
-        `judge its pool with \`rag label --dataset ${dataset} --model ${run.model} --mode ${run.mode}\``,
-    );
+    out.push({ run: { model: run.model, mode: run.mode }, label: runLabel(run), k: JUDGED_K, judged, threshold });
   }
   return out;
+}
+
+/**
+ * One sentence per {@link judgedShortfalls} run, as report.md prints it (a report is read beside
+ * the CLI that made it, so it names the command that judges the pool).
+ */
+export function judgedWarnings(runs: readonly RunResult[], dataset = 'DIR', threshold = JUDGED_WARNING_THRESHOLD): string[] {
+  return judgedShortfalls(runs, threshold).map(
+    (s) =>
+      `${s.label}: judged@${s.k} is ${s.judged.toFixed(2)} (< ${s.threshold}), so its scores are a lower bound; ` +
+      `judge its pool with \`rag label --dataset ${dataset} --model ${s.run.model} --mode ${s.run.mode}\``,
+  );
 }

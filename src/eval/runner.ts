@@ -47,6 +47,7 @@ import { NO_SEGMENT, readQuerySegments, scoreSegments } from './segments.js';
 import { createWorkDir, type WorkDir } from './work-dir.js';
 import type { ComparisonOptions } from './compare.js';
 import { RESULTS_FORMAT_VERSION, TOP_DOCUMENTS } from './types.js';
+import { ragWarning, type RagWarning } from '../warnings.js';
 import type { DatasetWarnings, DocumentPreview, EvalResults, JsonValue, PerQueryResult, RetrievalMode, RunResult } from './types.js';
 
 export type EvalEvent =
@@ -58,11 +59,11 @@ export type EvalEvent =
   | { type: 'run-end'; run: RunResult }
   /** One (model, chunking) index is ready; `embedded`: chunks that reached the model (not the cache). */
   | { type: 'index-built'; model: string; chunking: ChunkingOptions; chunks: number; embedded: number; embedSeconds: number }
-  | { type: 'waiting'; message: string }
+  | ({ type: 'waiting' } & RagWarning)
   /** A file skipped, failed or read in a legacy encoding: exactly the notices `rag ingest` gives. */
   | { type: 'notice'; notice: LoadNotice }
-  /** E.g. a document id repeated in the corpus, as `rag ingest` warns. */
-  | { type: 'warning'; message: string }
+  /** E.g. a document id repeated in the corpus, as `rag ingest` warns (`message` is its English). */
+  | ({ type: 'warning' } & RagWarning)
   /** Temporary index folders of earlier runs that died (SIGKILL, power loss), removed now. */
   | { type: 'stale-work-dirs'; removed: string[] }
   /** `adapter`: evaluated queries the adapter was trained on (their adapted scores are not held out). */
@@ -175,7 +176,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalResults> {
   const runs: RunResult[] = [];
   const pgBase = options.index !== undefined && isPostgresLocation(options.index) ? options.index.trim() : undefined;
   const workParent = pgBase === undefined ? (options.index ?? options.workDir ?? os.tmpdir()) : os.tmpdir();
-  const unlock = pgBase === undefined ? undefined : await lockEvalTables(pgBase, { onWait: (message) => emit({ type: 'waiting', message }) });
+  const unlock = pgBase === undefined ? undefined : await lockEvalTables(pgBase, { onWait: (warning) => emit({ type: 'waiting', ...warning }) });
   let work: WorkDir;
   try {
     work = await createWorkDir(workParent);
@@ -537,10 +538,7 @@ function checkDimensions(dims: readonly number[] | undefined, embedder: Embedder
     if (d > full) throw new RagError('usage', `--dimensions ${d} is larger than ${modelName}'s ${full} dimensions`, { hint: `use values up to ${full}` });
   }
   if (dims.some((d) => d < full) && !isMatryoshka(modelName)) {
-    emit({
-      type: 'warning',
-      message: `${modelName} is not known to be Matryoshka-trained: its truncated rows (--dimensions ${dims.filter((d) => d < full).join(',')}) may lose much more than a Matryoshka model's`,
-    });
+    emit({ type: 'warning', ...ragWarning('dimensions-not-matryoshka', { model: modelName, dimensions: dims.filter((d) => d < full).join(',') }) });
   }
 }
 

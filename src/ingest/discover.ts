@@ -5,10 +5,11 @@ import { createRequire } from 'node:module';
 import type Picomatch from 'picomatch';
 
 import { RagError } from '../errors.js';
-import { codeForSystemError, describeSystemError, noticeKind } from './failures.js';
+import { codeForSystemError, noticeKind, systemErrorParams } from './failures.js';
 import type { NoticeCode, NoticeKind } from './failures.js';
-import { DEFAULT_MAX_FILE_SIZE, tooLargeReason } from './limits.js';
+import { DEFAULT_MAX_FILE_SIZE, tooLargeParams } from './limits.js';
 import { classifyFile, HEAD_BYTES } from './loaders/detect.js';
+import { reason, reasonText, type NoticeParams, type NoticeReason, type NoticeReasonCode } from './notice-reasons.js';
 
 /** A file found by {@link discoverFiles} that a loader can read. */
 export interface SourceFile {
@@ -27,13 +28,17 @@ export interface LoadNotice {
   /** Follows from `code` (see {@link noticeKind}). */
   kind: NoticeKind;
   code: NoticeCode;
-  /** One line, without the path. */
+  /** Which sentence says why: finer than `code`, stable, for programs and translations. */
+  reasonCode: NoticeReasonCode;
+  /** The values in that sentence (a size, an encoding, an errno code ...). */
+  params: NoticeParams;
+  /** The sentence in English, one line, without the path. */
   reason: string;
 }
 
-/** A notice with its kind filled in from its code. */
-export function makeNotice(absPath: string, code: NoticeCode, reason: string): LoadNotice {
-  return { path: absPath, kind: noticeKind(code), code, reason };
+/** A notice with its kind filled in from its code and its English reason from `why`. */
+export function makeNotice(absPath: string, code: NoticeCode, why: NoticeReason): LoadNotice {
+  return { path: absPath, kind: noticeKind(code), code, reasonCode: why.reasonCode, params: why.params, reason: reasonText(why) };
 }
 
 export interface DiscoverOptions {
@@ -101,7 +106,7 @@ export async function discoverFiles(
     try {
       real = await fs.realpath(c.absPath);
     } catch (err) {
-      notices.push(makeNotice(c.absPath, codeForSystemError(err), describeSystemError(err)));
+      notices.push(makeNotice(c.absPath, codeForSystemError(err), reason('os-error', systemErrorParams(err))));
       continue;
     }
     if (seenReal.has(real)) continue;
@@ -109,11 +114,7 @@ export async function discoverFiles(
     const earlier = byRelPath.get(c.relPath);
     if (earlier !== undefined) {
       notices.push(
-        makeNotice(
-          c.absPath,
-          'duplicate-id',
-          `document id "${c.relPath}" is already used by ${earlier}; ingest the two folders into separate indexes or rename one`,
-        ),
+        makeNotice(c.absPath, 'duplicate-id', reason('duplicate-id', { docId: c.relPath, earlier })),
       );
       continue;
     }
@@ -122,21 +123,21 @@ export async function discoverFiles(
     try {
       ({ size, head } = await readHead(c.absPath));
     } catch (err) {
-      notices.push(makeNotice(c.absPath, codeForSystemError(err), `cannot read: ${describeSystemError(err)}`));
+      notices.push(makeNotice(c.absPath, codeForSystemError(err), reason('read-failed', systemErrorParams(err))));
       continue;
     }
     const detection = classifyFile(c.absPath, head);
     if (detection.format === null) {
-      const code: NoticeCode = detection.reason.startsWith('binary') ? 'binary' : 'unsupported';
-      notices.push(makeNotice(c.absPath, code, detection.reason));
+      const code: NoticeCode = detection.why.reasonCode.startsWith('binary') ? 'binary' : 'unsupported';
+      notices.push(makeNotice(c.absPath, code, detection.why));
       continue;
     }
     if (size === 0) {
-      notices.push(makeNotice(c.absPath, 'empty', 'empty file (0 bytes)'));
+      notices.push(makeNotice(c.absPath, 'empty', reason('empty-file')));
       continue;
     }
     if (size > maxFileSize) {
-      notices.push(makeNotice(c.absPath, 'too-large', tooLargeReason(size, maxFileSize)));
+      notices.push(makeNotice(c.absPath, 'too-large', reason('too-large', tooLargeParams(size, maxFileSize))));
       continue;
     }
     byRelPath.set(c.relPath, c.absPath);
@@ -175,7 +176,7 @@ async function walk(w: Walker, dir: string, relDir: string, ancestors: string[])
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {
-    w.notices.push(makeNotice(dir, codeForSystemError(err), `cannot list this folder: ${describeSystemError(err)}`));
+    w.notices.push(makeNotice(dir, codeForSystemError(err), reason('list-failed', systemErrorParams(err))));
     return;
   }
   entries.sort((a, b) => compare(a.name, b.name));
@@ -192,10 +193,10 @@ async function walk(w: Walker, dir: string, relDir: string, ancestors: string[])
         if (code === 'vanished') {
           // A link whose target is missing; the link itself was just listed.
           const exists = await fs.lstat(absPath).then(() => true, () => false);
-          if (exists) w.notices.push(makeNotice(absPath, 'broken-link', 'broken symbolic link (its target does not exist)'));
-          else w.notices.push(makeNotice(absPath, 'vanished', describeSystemError(err)));
+          if (exists) w.notices.push(makeNotice(absPath, 'broken-link', reason('broken-link')));
+          else w.notices.push(makeNotice(absPath, 'vanished', reason('os-error', systemErrorParams(err))));
         } else {
-          w.notices.push(makeNotice(absPath, code, describeSystemError(err)));
+          w.notices.push(makeNotice(absPath, code, reason('os-error', systemErrorParams(err))));
         }
         continue;
       }
@@ -206,13 +207,11 @@ async function walk(w: Walker, dir: string, relDir: string, ancestors: string[])
       try {
         real = await fs.realpath(absPath);
       } catch (err) {
-        w.notices.push(makeNotice(absPath, codeForSystemError(err), `cannot open this folder: ${describeSystemError(err)}`));
+        w.notices.push(makeNotice(absPath, codeForSystemError(err), reason('open-failed', systemErrorParams(err))));
         continue;
       }
       if (ancestors.includes(real)) {
-        w.notices.push(
-          makeNotice(absPath, 'symlink-loop', `symbolic link loop: leads back to ${real}, which is being walked; not followed`),
-        );
+        w.notices.push(makeNotice(absPath, 'symlink-loop', reason('symlink-loop', { target: real })));
         continue;
       }
       if (w.visited.has(real)) continue;
@@ -221,7 +220,7 @@ async function walk(w: Walker, dir: string, relDir: string, ancestors: string[])
     } else if (stat.isFile()) {
       w.out.push({ absPath, origin: w.origin, relPath });
     } else {
-      w.notices.push(makeNotice(absPath, 'not-a-file', 'not a regular file (a FIFO, socket or device); not read'));
+      w.notices.push(makeNotice(absPath, 'not-a-file', reason('not-a-file')));
     }
   }
 }

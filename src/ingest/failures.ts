@@ -112,6 +112,12 @@ export function describeSystemError(error: unknown): string {
   }
 }
 
+/** The params of a notice about an operating-system error: its errno code and its English text. */
+export function systemErrorParams(error: unknown): { errno?: string; error: string } {
+  const code = errnoCode(error);
+  return code === undefined ? { error: describeSystemError(error) } : { errno: code, error: describeSystemError(error) };
+}
+
 /** Counts of notices per code, in a fixed (code) order, leaving out codes that did not occur. */
 export function countByCode(notices: ReadonlyArray<{ code: NoticeCode }>): Partial<Record<NoticeCode, number>> {
   const counts: Partial<Record<NoticeCode, number>> = {};

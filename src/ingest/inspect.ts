@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { ragWarning, type RagWarning } from '../warnings.js';
 import path from 'node:path';
 
 import { RagError } from '../errors.js';
@@ -61,8 +62,10 @@ export interface InspectResult {
   documents: InspectedDocument[];
   /** With `doc`: that document's chunks, in order. */
   chunks?: InspectedChunk[];
-  /** Why spans are given in the extracted text rather than the file, when they are. */
+  /** Why spans are given in the extracted text rather than the file, when they are (English). */
   note?: string;
+  /** The same as a code and params. */
+  notice?: RagWarning;
 }
 
 export interface InspectOptions extends OpenIndexOptions {
@@ -103,7 +106,7 @@ export async function inspectIndex(options: InspectOptions): Promise<InspectResu
         textEnd: chunk.end,
         span: mapped.spans[i]!,
       })),
-      ...(mapped.note === undefined ? {} : { note: mapped.note }),
+      ...(mapped.notice === undefined ? {} : { note: mapped.notice.message, notice: mapped.notice }),
     };
   } finally {
     await reader.close();
@@ -144,7 +147,7 @@ function filePathOf(doc: StoredDocument): string {
 
 interface Mapped {
   spans: ChunkSpan[];
-  note?: string;
+  notice?: RagWarning;
 }
 
 /**
@@ -154,7 +157,7 @@ interface Mapped {
  */
 async function mapToFile(doc: StoredDocument, chunks: Chunk[], encoding: TextEncoding | undefined): Promise<Mapped> {
   if (doc.format !== 'markdown' && doc.format !== 'text') {
-    return { spans: textSpans(chunks), note: `${doc.format} file: positions are in the text extracted from it` };
+    return { spans: textSpans(chunks), notice: ragWarning('inspect-extracted', { format: doc.format }) };
   }
   const file = filePathOf(doc);
   let raw: string;
@@ -162,7 +165,7 @@ async function mapToFile(doc: StoredDocument, chunks: Chunk[], encoding: TextEnc
     if (!(await stat(file)).isFile()) throw new Error('not a file');
     raw = decodeText(await readFile(file), encoding === undefined ? {} : { encoding }).text;
   } catch {
-    return { spans: textSpans(chunks), note: `${file} is gone or unreadable: positions are in the text as ingested` };
+    return { spans: textSpans(chunks), notice: ragWarning('inspect-file-gone', { file }) };
   }
   const normalized = raw.replace(/\r\n?/g, '\n');
   const skip = doc.format === 'markdown' ? frontMatterLength(normalized) : 0;
@@ -173,7 +176,7 @@ async function mapToFile(doc: StoredDocument, chunks: Chunk[], encoding: TextEnc
     const a = chunk.start + skip;
     const b = chunk.end + skip;
     if (normalized.slice(a, b) !== chunk.text) {
-      return { spans: textSpans(chunks), note: `${file} changed since it was ingested: positions are in the text as ingested (run rag ingest again)` };
+      return { spans: textSpans(chunks), notice: ragWarning('inspect-file-changed', { file }) };
     }
     spans.push({ in: 'file', start: position(raw, lines, toRaw(a)), end: position(raw, lines, toRaw(b)) });
   }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { reasonText } from './notice-reasons.js';
 
 /**
  * Default largest file ingest reads: 50 MiB. A file is held in memory whole while it is parsed and
@@ -13,15 +14,15 @@ export class FileTooLargeError extends Error {
   readonly size: number;
   readonly limit: number;
   constructor(size: number, limit: number) {
-    super(tooLargeReason(size, limit));
+    super(reasonText({ reasonCode: 'too-large', params: tooLargeParams(size, limit) }));
     this.size = size;
     this.limit = limit;
   }
 }
 
-/** The notice text for a file over the limit. */
-export function tooLargeReason(size: number, limit: number): string {
-  return `too large (${formatBytes(size)} > ${formatBytes(limit)} limit; raise --max-file-size)`;
+/** The params of a `too-large` notice: the sizes as shown, and in bytes. */
+export function tooLargeParams(size: number, limit: number): { size: string; limit: string; sizeBytes: number; limitBytes: number } {
+  return { size: formatBytes(size), limit: formatBytes(limit), sizeBytes: size, limitBytes: limit };
 }
 
 /**

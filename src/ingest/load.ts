@@ -9,6 +9,7 @@ import type { LoadNotice, SourceFile } from './discover.js';
 import type { TextEncoding } from './encoding.js';
 import { IngestInterruptedError } from './interrupted.js';
 import { FileLoadError, loadFile } from './loaders/index.js';
+import { reason } from './notice-reasons.js';
 import type { LoadedDocument } from './types.js';
 
 export interface LoadSourcesOptions {
@@ -59,16 +60,16 @@ export async function loadSources(paths: string[], options: LoadSourcesOptions =
       await options.onBeforeRead?.(file);
       const { documents: docs, warnings } = await loadFile(file, loadOptions);
       if (docs.length === 1 && docs[0]!.format !== 'beir' && docs[0]!.text.trim() === '') {
-        notify(makeNotice(file.absPath, 'empty', 'no text (only whitespace)'));
+        notify(makeNotice(file.absPath, 'empty', reason('whitespace-only')));
         continue;
       }
       for (const doc of docs) documents.push({ doc, origin: file.origin });
-      for (const w of warnings) notify(makeNotice(file.absPath, w.code, w.reason));
+      for (const w of warnings) notify(makeNotice(file.absPath, w.code, w.why));
     } catch (error) {
       if (!(error instanceof RagError)) throw error;
       const notice = error instanceof FileLoadError
-        ? makeNotice(file.absPath, error.notice, error.reason)
-        : makeNotice(file.absPath, 'corrupt', error.message);
+        ? makeNotice(file.absPath, error.notice, error.why)
+        : makeNotice(file.absPath, 'corrupt', reason('other', { text: error.message }));
       notify(notice);
     }
   }

@@ -29,13 +29,14 @@ import { chunkingFor } from './chunking.js';
 import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
 import { openModelFor } from '../embed/open-model.js';
 import type { ExistingIndex, ModelChoice } from '../embed/open-model.js';
+import { ragWarning, type RagWarning } from '../warnings.js';
 
 /** What `ingest` reports while it works; the CLI turns these into a progress bar and notices. */
 export type IngestEvent =
   | { type: 'model'; modelId: string }
   | { type: 'notice'; notice: LoadNotice }
-  /** Something the user should know that is not a per-file notice. */
-  | { type: 'warning'; message: string }
+  /** Something the user should know that is not a per-file notice (`message` is its English). */
+  | ({ type: 'warning' } & RagWarning)
   | { type: 'loaded'; files: number; documents: number }
   | { type: 'embed-progress'; done: number; total: number }
   /** Embedding is done; the HNSW graph is being updated and written (can take a while for big batches). */
@@ -147,7 +148,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
   const emit = options.onEvent ?? (() => undefined);
-  const warn = (message: string): void => emit({ type: 'warning', message });
+  const warn = (warning: RagWarning): void => emit({ type: 'warning', ...warning });
   const isPg = isPostgresLocation(indexDir);
   if (!isPg) await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
   const rebuild = options.rebuild === true;
@@ -295,7 +296,7 @@ export interface WriteTimings {
 export async function writeDocuments(plan: WritePlan): Promise<{ summary: IngestSummary; timings: WriteTimings }> {
   const { embedder, chunking, loaded, signal, chunkCache } = plan;
   const emit = plan.onEvent ?? (() => undefined);
-  const warn = (message: string): void => emit({ type: 'warning', message });
+  const warn = (warning: RagWarning): void => emit({ type: 'warning', ...warning });
   const lengthOf = embedder.countTokens && chunking.lengthUnit === 'tokens'
     ? (text: string) => embedder.countTokens!(text)
     : undefined;
@@ -333,9 +334,9 @@ export async function writeDocuments(plan: WritePlan): Promise<{ summary: Ingest
         if (old && old.origin !== origin) {
           // Ids are paths relative to the ingested folder, so two folders can both have `a.md`.
           // Replacing is right when a folder moved; say so, since it is wrong when they differ.
-          const message = `${doc.docId} from ${origin} replaces the document of the same id ingested from ${old.origin}`;
-          warnings.push(message);
-          emit({ type: 'warning', message });
+          const warning = ragWarning('document-replaced', { docId: doc.docId, origin, previous: old.origin });
+          warnings.push(warning.message);
+          warn(warning);
         }
         if (old && old.contentHash === doc.contentHash) {
           counts.unchanged++;
@@ -461,9 +462,9 @@ export async function writeDocuments(plan: WritePlan): Promise<{ summary: Ingest
       ...(plan.durable === undefined ? {} : { durable: plan.durable }),
       ...(plan.lexicalPostings === undefined ? {} : { lexical: plan.lexicalPostings }),
       ...(plan.onCommitted === undefined ? {} : { onCommitted: plan.onCommitted }),
-      onWarning: (message) => {
-        earlyWarnings.push(message);
-        warn(message);
+      onWarning: (warning) => {
+        earlyWarnings.push(warning.message);
+        warn(warning);
       },
     },
   );
@@ -509,7 +510,7 @@ async function dropDocument(
  * What a rebuild keeps of the old index: its model and chunking, when its manifest can still be
  * read (for the files, only the manifest is read: the rest may be damaged).
  */
-async function rebuildDefaults(location: string, warn: (message: string) => void): Promise<ExistingIndex | undefined> {
+async function rebuildDefaults(location: string, warn: (warning: RagWarning) => void): Promise<ExistingIndex | undefined> {
   try {
     if (!isPostgresLocation(location)) return { location, manifest: await readManifest(location) };
     return await openExisting(location, warn);
@@ -520,7 +521,7 @@ async function rebuildDefaults(location: string, warn: (message: string) => void
 }
 
 /** What decides the model and chunking of the index at `location`, when there is one. */
-async function openExisting(location: string, warn: (message: string) => void): Promise<ExistingIndex | undefined> {
+async function openExisting(location: string, warn: (warning: RagWarning) => void): Promise<ExistingIndex | undefined> {
   if (!(await indexExists(location, { onWarning: warn }))) return undefined;
   // Only the model and chunking are needed here; the writer loads (and checks) the whole index
   // under its lock, so loading the files' vectors now as well would read them twice.

@@ -14,6 +14,7 @@ import { assertCommittedFiles, committedSources, type SourceFileRecord } from '.
 import type { Manifest } from '../store/manifest.js';
 import { makeNotice, type LoadNotice, type SourceFile } from './discover.js';
 import type { NoticeCode } from './failures.js';
+import { isNoticeReasonCode, reason } from './notice-reasons.js';
 import type { LoadedSources } from './load.js';
 import type { LoadedDocument } from './types.js';
 
@@ -98,7 +99,10 @@ export async function unchangedRun(
     }
     listed.add(file.absPath);
     documents += record.documents.length;
-    for (const n of record.notices) notices.push(makeNotice(file.absPath, n.code as NoticeCode, n.reason));
+    for (const n of record.notices) {
+      const why = isNoticeReasonCode(n.reasonCode) && typeof n.params === 'object' && n.params !== null ? reason(n.reasonCode, n.params) : reason('other', { text: n.reason });
+      notices.push(makeNotice(file.absPath, n.code as NoticeCode, why));
+    }
   }
   const origins = new Set(paths.map((p) => path.resolve(p)));
   for (const record of sources.files) if (origins.has(record.origin) && !listed.has(record.path)) return undefined;
@@ -137,7 +141,7 @@ export async function sourceRecords(
       sha256: before,
       encoding,
       documents: docsOf.get(`${file.origin}\u0000${file.relPath}`) ?? [],
-      notices: notices.map((n) => ({ code: n.code, reason: n.reason })),
+      notices: notices.map((n) => ({ code: n.code, reason: n.reason, reasonCode: n.reasonCode, params: { ...n.params } })),
     });
   }
   return records;

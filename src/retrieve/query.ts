@@ -19,6 +19,7 @@ import { DEFAULT_RERANK_DEPTH, RerankingRetriever } from './rerank.js';
 import type { Reranker } from '../rerank/types.js';
 import type { ScriptFold } from '../text/script-fold.js';
 import { bm25Analyzer } from '../text/analyze.js';
+import { ragWarning, type RagWarning } from '../warnings.js';
 
 export interface QueryOptions {
   text: string;
@@ -90,10 +91,10 @@ export interface QueryResult {
   k: number;
   results: QueryHit[];
   /**
-   * What was done to the query, for a person to read: a query cut to {@link MAX_QUERY_CHARS},
-   * or one of only stop words (then `results` is empty). The CLI prints them on stderr.
+   * What was done to the query: a query cut to {@link MAX_QUERY_CHARS}, one of only stop words
+   * (then `results` is empty), the index's query adapter applied. The CLI prints them on stderr.
    */
-  notices: string[];
+  notices: RagWarning[];
   seconds: number;
   /** Where those seconds went. */
   timings: QueryTimings;
@@ -134,10 +135,10 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   const started = performance.now();
   const whole = options.text.trim();
   if (!whole) throw new RagError('usage', 'the query is empty; pass the text to search for');
-  const notices: string[] = [];
+  const notices: RagWarning[] = [];
   const text = capQuery(whole, MAX_QUERY_CHARS);
   if (text.length < whole.length) {
-    notices.push(`the query is ${whole.length} characters long; only its first ${text.length} are searched`);
+    notices.push(ragWarning('query-truncated', { length: whole.length, searched: text.length }));
   }
   const k = options.k ?? DEFAULT_K;
   if (!Number.isInteger(k) || k < 1) throw new RagError('usage', `-k must be a positive integer, got ${k}`);
@@ -165,7 +166,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     // Nothing to match: without this, BM25 finds nothing and a dense model ranks by noise,
     // printing arbitrary chunks with scores near 0.
     const onlyStopWords = bm25Analyzer(scriptFold)(text).length === 0;
-    if (onlyStopWords) notices.push('the query has only stop words (or no words at all), so there is nothing to match; no results');
+    if (onlyStopWords) notices.push(ragWarning('query-stop-words'));
     let adapter = options.adapter === false ? undefined : options.adapter;
     if (options.adapter === undefined && !isPostgresLocation(indexDir)) {
       const saved = await readIndexAdapter(indexDir);
@@ -177,7 +178,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
           });
         }
         adapter = saved.adapter;
-        notices.push(`query adapter: ${saved.file} (rag tune adapter; --no-adapter searches without it)`);
+        notices.push(ragWarning('query-adapter', { file: saved.file }));
       }
     }
     const queryEmbedder = adapter === undefined ? embedder : withQueryAdapter(embedder, adapter);

@@ -3,6 +3,7 @@
  * `postgres://` / `postgresql://` URL (a PostgreSQL table with pgvector).
  */
 import path from 'node:path';
+import type { RagWarning } from '../warnings.js';
 import { IndexStore } from './index-store.js';
 import { writeIndex, type WriteIndexOptions } from './write-index.js';
 import { type IndexInit } from './transaction.js';
@@ -13,7 +14,7 @@ export interface OpenIndexOptions {
   /** Environment for PostgreSQL settings (PGPASSWORD, PGPASSFILE, HOME, PGSSLMODE ...). Default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Warnings worth telling the user (e.g. an ~/.pgpass others can read). */
-  onWarning?: (message: string) => void;
+  onWarning?: (warning: RagWarning) => void;
 }
 
 export interface WriteAnyIndexOptions extends OpenIndexOptions {
@@ -83,7 +84,7 @@ export async function writeAnyIndex<T>(
  * For a PostgreSQL `location`, waits for and takes the lock on eval's per-model tables under it
  * (see lockPgEvalTables); for a directory there is nothing shared to lock. Returns the release.
  */
-export async function lockEvalTables(location: string, options: OpenIndexOptions & { onWait?: (message: string) => void } = {}): Promise<() => Promise<void>> {
+export async function lockEvalTables(location: string, options: OpenIndexOptions & { onWait?: (warning: RagWarning) => void } = {}): Promise<() => Promise<void>> {
   if (!isPostgresLocation(location)) return async () => undefined;
   const { lockPgEvalTables } = await import('./pg/pg-write.js');
   return lockPgEvalTables(location, options);

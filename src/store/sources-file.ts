@@ -38,8 +38,11 @@ export interface SourceFileRecord {
   encoding: string | null;
   /** The documents loaded from it: [docId, contentHash]. */
   documents: Array<[string, string]>;
-  /** Warnings (and skip notices) loading it gave, replayed when it is not loaded again. */
-  notices: Array<{ code: string; reason: string }>;
+  /**
+   * Warnings (and skip notices) loading it gave, replayed when it is not loaded again. Records
+   * written before notices had a `reasonCode` replay their English reason as it is.
+   */
+  notices: Array<{ code: string; reason: string; reasonCode?: string; params?: Record<string, string | number> }>;
 }
 
 export interface SourceFiles {

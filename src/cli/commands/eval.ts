@@ -16,7 +16,7 @@ import type { Correction } from '../../eval/multiple-testing.js';
 import { powerWarnings, segmentTable } from '../../eval/report/format.js';
 import { shortlist } from '../../embed/shortlist.js';
 import { parseShortlistSpec } from '../shortlist-options.js';
-import { judgedWarnings } from '../../eval/judged.js';
+import { judgedShortfalls } from '../../eval/judged.js';
 import type { DatasetWarnings, EvalResults, RunResult } from '../../eval/types.js';
 import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
@@ -24,7 +24,8 @@ import type { RetrievalMode } from '../../retrieve/types.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
-import { noticeLine } from '../notices.js';
+import { noticeLine, warningText } from '../notices.js';
+import { n } from '../i18n/notice-messages.js';
 import { createUniqueDir } from '../../eval/report/unique-dir.js';
 import { announceInterrupt } from '../interrupt.js';
 import { err, log, out, printJson } from '../ui.js';
@@ -64,13 +65,13 @@ export interface EvalCommandOptions extends Omit<ModelFlags, 'dimensions'>, Axis
 /** One line per kind of dropped or doubtful label; unjudged queries are normal in BEIR and not listed. */
 function datasetWarningLines(w: DatasetWarnings): string[] {
   const lines: string[] = [];
-  const add = (counted: DatasetWarnings['unknownDocuments'], what: string): void => {
+  const add = (counted: DatasetWarnings['unknownDocuments'], key: 'eval.unknown-documents' | 'eval.unknown-queries' | 'eval.duplicate-labels'): void => {
     if (counted.count === 0) return;
-    lines.push(`${what}: ${counted.count} (e.g. ${counted.examples.slice(0, 3).join(', ')})`);
+    lines.push(n(key, { count: counted.count, examples: counted.examples.slice(0, 3).join(', ') }));
   };
-  add(w.unknownDocuments, 'labels naming unknown documents (not in the corpus, or not loaded), dropped');
-  add(w.unknownQueries, 'labels naming unknown queries (not in queries.jsonl), dropped');
-  add(w.duplicateLabels, 'labels repeating a (query, document) pair, the last one kept');
+  add(w.unknownDocuments, 'eval.unknown-documents');
+  add(w.unknownQueries, 'eval.unknown-queries');
+  add(w.duplicateLabels, 'eval.duplicate-labels');
   return lines;
 }
 
@@ -154,13 +155,16 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
         case 'dataset':
           log(err.dim(p('eval.dataset', { dataset: opts.dataset, documents: event.documents, queries: event.queries })));
           for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow(p('progress.warning'))} ${line}`);
-          for (const { file, encoding } of event.encodings) log(err.dim(`note: ${displayFile(file)} read as ${encodingLabel(encoding)}${opts.encoding === undefined ? ' (detected)' : ''}`));
+          for (const { file, encoding } of event.encodings) {
+            const said = n(opts.encoding === undefined ? 'eval.read-as-detected' : 'eval.read-as', { file: displayFile(file), encoding: encodingLabel(encoding) });
+            log(err.dim(`${p('progress.note')} ${said}`));
+          }
           break;
         case 'adapter-overlap':
-          log(`${err.yellow(p('progress.warning'))} ${event.queries} evaluated quer${event.queries === 1 ? 'y was' : 'ies were'} used to train --adapter (e.g. ${event.examples.join(', ')}): its row is not a held-out score; evaluate with --split <export>.heldout.tsv`);
+          log(`${err.yellow(p('progress.warning'))} ${n(event.queries === 1 ? 'eval.adapter-overlap.one' : 'eval.adapter-overlap.other', { queries: event.queries, examples: event.examples.join(', ') })}`);
           break;
         case 'waiting':
-          log(err.dim(event.message));
+          log(err.dim(warningText(event)));
           break;
         case 'notice':
           bar.done();
@@ -168,10 +172,10 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
           break;
         case 'warning':
           bar.done();
-          log(`${err.yellow(p('progress.warning'))} ${event.message}`);
+          log(`${err.yellow(p('progress.warning'))} ${warningText(event)}`);
           break;
         case 'stale-work-dirs':
-          log(err.dim(`note: removed ${event.removed.length} temporary index folder${event.removed.length === 1 ? '' : 's'} left by earlier evals that died (${event.removed.map(displayDir).join(', ')})`));
+          log(err.dim(`${p('progress.note')} ${n(event.removed.length === 1 ? 'eval.stale-work-dirs.one' : 'eval.stale-work-dirs.other', { count: event.removed.length, dirs: event.removed.map(displayDir).join(', ') })}`));
           break;
         case 'run-start':
           label = `[${event.index}/${event.total}] ${event.model} ${event.mode}`;
@@ -217,7 +221,10 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
   const summaryFile = await appendStepSummary(renderMarkdown(results, gate));
 
   // On stderr in --json mode too: a lower-bound score must not pass unnoticed.
-  for (const warning of judgedWarnings(results.runs, opts.dataset)) log(`${err.yellow(p('progress.warning'))} ${warning}`);
+  for (const s of judgedShortfalls(results.runs)) {
+    const said = n('eval.judged', { run: s.label, k: s.k, judged: s.judged.toFixed(2), threshold: s.threshold, dataset: opts.dataset, model: s.run.model, mode: s.run.mode });
+    log(`${err.yellow(p('progress.warning'))} ${said}`);
+  }
   if (opts.json) {
     printJson({ ...jsonView(results, gate, written.results), ...(explanation === undefined ? {} : { explain: explanation }) }, results.formatVersion);
   } else {

@@ -10,7 +10,8 @@ import type { CommandContext } from '../main.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
-import { displayPath, noticeLine } from '../notices.js';
+import { displayPath, noticeLine, noticeReason, warningText } from '../notices.js';
+import { n } from '../i18n/notice-messages.js';
 import { err, log, out, printJson } from '../ui.js';
 import { p } from '../i18n/progress-messages.js';
 
@@ -76,7 +77,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
           break;
         case 'warning':
           bar.done();
-          log(`${err.yellow(p('progress.warning'))} ${event.message}`);
+          log(`${err.yellow(p('progress.warning'))} ${warningText(event)}`);
           break;
         case 'indexing':
           bar.done();
@@ -95,10 +96,11 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
     stopAnnouncing();
   });
   if (others.length > 0) {
-    const shown = others.slice(0, 3).map(displayPath).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '');
-    log(`${err.yellow('warning:')} ${opts.index} already held documents from ${shown}; ${paths.map(displayPath).join(', ')} now sit beside them in one index (use another --index to keep them apart)`);
+    const shown = others.slice(0, 3).map(displayPath).join(', ') + (others.length > 3 ? n('ingest.more', { count: others.length - 3 }) : '');
+    log(`${err.yellow(p('progress.warning'))} ${n('ingest.other-roots', { index: opts.index, shown, paths: paths.map(displayPath).join(', ') })}`);
   }
-  if (opts.json) printJson(summary);
+  // The CLI's English, as in its error JSON: a reason may name the flag that helps (--max-file-size).
+  if (opts.json) printJson({ ...summary, notices: summary.notices.map((notice) => ({ ...notice, reason: noticeReason(notice, 'en') })) });
   else printSummary(summary);
   // Everything readable was committed; the exit code tells scripts that some inputs still need attention.
   return summary.documents.failed > 0 ? 'partly-failed' : 'ok';

@@ -1,5 +1,7 @@
 import type { TextEncoding } from '../../ingest/encoding.js';
 import { inspectIndex, type ChunkSpan, type InspectResult } from '../../ingest/inspect.js';
+import { p } from '../i18n/progress-messages.js';
+import { warningText } from '../notices.js';
 import { err, log, out, printJson } from '../ui.js';
 
 export interface InspectCommandOptions {
@@ -16,7 +18,8 @@ export async function runInspect(opts: InspectCommandOptions): Promise<void> {
     ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
   });
   if (opts.json) {
-    printJson({ ...result });
+    // `note` in the CLI's English (it names the command to run), as the CLI prints it.
+    printJson({ ...result, ...(result.notice === undefined ? {} : { note: warningText(result.notice, 'en') }) });
     return;
   }
   if (result.chunks === undefined) printDocuments(result);
@@ -34,7 +37,7 @@ function printDocuments(result: InspectResult): void {
 function printChunks(result: InspectResult): void {
   const doc = result.documents[0]!;
   log(err.dim(`${doc.docId} · ${doc.format} · ${doc.chunkCount} chunk${doc.chunkCount === 1 ? '' : 's'} · from ${doc.origin}`));
-  if (result.note !== undefined) log(err.dim(`note: ${result.note}`));
+  if (result.notice !== undefined) log(err.dim(`${p('progress.note')} ${warningText(result.notice)}`));
   const lines: string[] = [];
   for (const chunk of result.chunks ?? []) {
     const where = [spanLabel(chunk.span), chunk.page === null ? '' : `p. ${chunk.page}`, chunk.headings.join(' › ')].filter(Boolean).join(out.dim(' · '));

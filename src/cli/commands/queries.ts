@@ -7,6 +7,8 @@ import { openChatModel } from '../../llm/open-chat.js';
 import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
+import { n } from '../i18n/notice-messages.js';
+import { p as progressLine } from '../i18n/progress-messages.js';
 import { err, log, out, printJson } from '../ui.js';
 
 export interface QueriesGenerateOptions {
@@ -41,7 +43,7 @@ export async function runQueriesGenerate(paths: string[], opts: QueriesGenerateO
     }
     // Through the decoder every other text input uses: a GBK or Big5 prompt is not mojibake.
     const decoded = assertDecoded(decodeText(bytes), opts.prompt);
-    if (decoded.encoding !== 'utf-8') log(err.dim(`note: ${opts.prompt} read as ${encodingLabel(decoded.encoding)} (detected)`));
+    if (decoded.encoding !== 'utf-8') log(err.dim(`${progressLine('progress.note')} ${n('eval.read-as-detected', { file: opts.prompt, encoding: encodingLabel(decoded.encoding) })}`));
     promptTemplate = decoded.text;
   }
   const bar = new ProgressBar('');

@@ -11,6 +11,7 @@ import { rerankerFrom, type RerankFlags } from '../rerank-options.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { err, log, out, printJson } from '../ui.js';
+import { warningText } from '../notices.js';
 
 /** `rag query --json`: 2 since `snippet` became {text, highlights, truncatedStart, truncatedEnd}. */
 export const QUERY_JSON_FORMAT_VERSION = 2;
@@ -62,7 +63,7 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
     ...(reranker === undefined ? {} : { rerank: reranker, ...(opts.rerankDepth === undefined ? {} : { rerankDepth: opts.rerankDepth }) }),
     ...(opts.adapter === undefined ? {} : { adapter: opts.adapter === false ? false : await readAdapter(opts.adapter) }),
   });
-  for (const notice of result.notices) log(`${err.yellow(p('progress.note'))} ${notice}`);
+  for (const notice of result.notices) log(`${err.yellow(p('progress.note'))} ${warningText(notice)}`);
   if (opts.json) {
     // The hits exactly as the library's QueryHit, snippet included (an object since format 2).
     printJson(

@@ -1,10 +1,11 @@
 /**
  * One message catalogue from its English and Simplified tables: Traditional is derived from the
- * Simplified text with OpenCC s2t on first use (so the two never drift apart), `{name}`
- * placeholders are filled from values, and a missing value leaves its placeholder visible.
+ * Simplified text on first use (so the two never drift apart; Taiwan and Hong Kong wording, see
+ * traditional.ts), `{name}` placeholders are filled from values, and a missing value leaves its
+ * placeholder visible.
  */
-import { foldScript } from '../../text/script-fold.js';
-import { detectLocale, type CliLocale } from './locale.js';
+import { detectLocale, type CliLocale, type TraditionalLocale } from './locale.js';
+import { toTraditional } from './traditional.js';
 
 export interface Catalog<K extends string> {
   table(locale: CliLocale): Record<K, string>;
@@ -13,12 +14,16 @@ export interface Catalog<K extends string> {
 }
 
 export function makeCatalog<K extends string>(en: Record<K, string>, zhHans: Record<K, string>): Catalog<K> {
-  let hant: Record<K, string> | undefined;
+  const traditional = new Map<TraditionalLocale, Record<K, string>>();
   const table = (locale: CliLocale): Record<K, string> => {
     if (locale === 'en') return en;
     if (locale === 'zh-Hans') return zhHans;
-    hant ??= Object.fromEntries(Object.entries<string>(zhHans).map(([k, v]) => [k, foldScript(v, 's2t')])) as Record<K, string>;
-    return hant;
+    let derived = traditional.get(locale);
+    if (derived === undefined) {
+      derived = Object.fromEntries(Object.entries<string>(zhHans).map(([k, v]) => [k, toTraditional(v, locale)])) as Record<K, string>;
+      traditional.set(locale, derived);
+    }
+    return derived;
   };
   return {
     table,

@@ -2,7 +2,7 @@
  * Simplified-Chinese help for every command, argument and option, keyed by its English text
  * (shared options are declared once and reused by many commands, so one entry serves them all).
  * {@link localizeHelp} swaps the descriptions after the program is declared, so the declarations
- * stay English and untouched; Traditional is derived with OpenCC s2t like the message catalogue.
+ * stay English and untouched; Traditional is derived with OpenCC like the message catalogue.
  * test/i18n.test.ts checks every description the program declares has an entry here, and that
  * no entry is stale. Command summaries of `rag --help` live in messages.ts (help.*).
  */

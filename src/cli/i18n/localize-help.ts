@@ -5,15 +5,15 @@
  * declarations stay English and `--json` and the C locale are untouched.
  */
 import type { Argument, Command, Help, Option } from 'commander';
-import { foldScript } from '../../text/script-fold.js';
 import type { CliLocale } from './locale.js';
+import { toTraditional } from './traditional.js';
 import { COMMANDER_TITLES_ZH_HANS, HELP_ZH_HANS, commanderMessageZhHans } from './help-messages.js';
 
 export type Chinese = Exclude<CliLocale, 'en'>;
 
-/** `text` in the Chinese `locale`: Traditional goes through OpenCC s2t, like messages.ts. */
+/** `text` in the Chinese `locale`: Traditional is derived as in the message catalogues. */
 export function inScript(text: string, locale: Chinese): string {
-  return locale === 'zh-Hant' ? foldScript(text, 's2t') : text;
+  return locale === 'zh-Hans' ? text : toTraditional(text, locale);
 }
 
 /** The Chinese help of an English description, or the description itself when none is written. */

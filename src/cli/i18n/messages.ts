@@ -1,7 +1,7 @@
 /**
  * The CLI's own words in each language. English and Simplified Chinese are written here;
- * Traditional Chinese is derived from the Simplified text with OpenCC's s2t (the same tables as
- * `--script-fold s2t`), so the two never drift apart. `{name}` placeholders are filled by
+ * Traditional Chinese is derived from the Simplified text with OpenCC (s2twp for Taiwan, s2hk
+ * for Hong Kong: traditional.ts), so the two never drift apart. `{name}` placeholders are filled by
  * {@link t}; test/i18n.test.ts checks every locale has every key with the same placeholders.
  */
 import { makeCatalog } from './catalog.js';
@@ -135,7 +135,7 @@ export const ZH_HANS: Record<MessageKey, string> = {
 
 const messages = makeCatalog<MessageKey>(EN, ZH_HANS);
 
-/** Traditional Chinese: the Simplified catalogue through OpenCC s2t (derived only when asked for). */
+/** Traditional Chinese: the Simplified catalogue through OpenCC s2twp (derived only when asked for). */
 export function zhHant(): Record<MessageKey, string> {
   return messages.table('zh-Hant');
 }

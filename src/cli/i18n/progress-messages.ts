@@ -1,7 +1,7 @@
 /**
  * The progress and summary lines of ingest, query and eval (stderr and the human stdout
  * summary), in each language. Kept apart from messages.ts (errors and advice) so the two grow
- * without conflicts; same rules: `{name}` placeholders, Traditional derived by OpenCC s2t, and
+ * without conflicts; same rules: `{name}` placeholders, Traditional derived by OpenCC (traditional.ts), and
  * test/i18n.test.ts checks every locale has every key with the same placeholders. `--json`
  * output never goes through here.
  */

@@ -1,14 +1,21 @@
 import path from 'node:path';
 
 import { looksLikeText } from '../encoding.js';
-import { describeKind, sniffKind, type SniffedKind } from './sniff.js';
+import { sniffKind, type SniffedKind } from './sniff.js';
 import type { DocumentFormat } from '../../model/document.js';
+import { reason, reasonText, type NoticeReason } from '../notice-reasons.js';
 
 /** How many leading bytes of a file format detection looks at. */
 export const HEAD_BYTES = 16 * 1024;
 
 /** A format, or why the file is not loadable (for a `skipped` notice). */
-export type Detection = { format: DocumentFormat; reason?: undefined } | { format: null; reason: string };
+export type Detection =
+  | { format: DocumentFormat; reason?: undefined; why?: undefined }
+  | { format: null; reason: string; why: NoticeReason };
+
+function notLoadable(why: NoticeReason): Detection {
+  return { format: null, reason: reasonText(why), why };
+}
 
 const BY_EXTENSION: ReadonlyMap<string, DocumentFormat> = new Map<string, DocumentFormat>([
   ['.md', 'markdown'],
@@ -46,30 +53,25 @@ export function classifyFile(absPath: string, head: Buffer): Detection {
   if (ext === '.jsonl') {
     const lower = name.toLowerCase();
     if (lower === 'queries.jsonl') {
-      return { format: null, reason: 'a BEIR queries file, not documents (rag eval reads it)' };
+      return notLoadable(reason('queries-file'));
     }
     if (lower !== 'corpus.jsonl' && !firstLineIsCorpusRecord(head)) {
-      return {
-        format: null,
-        reason: 'a .jsonl file whose first line lacks "_id", "title" and "text" (not a BEIR corpus)',
-      };
+      return notLoadable(reason('jsonl-not-corpus'));
     }
     format = 'beir';
   } else if (ext === '') {
     format = 'text';
   } else {
     format = BY_EXTENSION.get(ext);
-    if (format === undefined) return { format: null, reason: `unsupported file type ${ext}` };
+    if (format === undefined) return notLoadable(reason('unsupported-type', { ext }));
   }
   const sniffed = TEXT_FORMATS.has(format) ? sniffKind(head) : null;
   if (sniffed !== null && BINARY_KINDS.has(sniffed)) {
     // A PDF written as plain ASCII passes for text; its header says what it is.
-    return { format: null, reason: `binary content in a ${ext === '' ? 'file without extension' : `${ext} file`} (looks like ${describeKind(sniffed)})` };
+    return notLoadable(reason('binary-looks-like', { ext, kind: sniffed }));
   }
   if (TEXT_FORMATS.has(format) && !looksLikeText(head)) {
-    const kind = ext === '' ? 'file without extension' : `${ext} file`;
-    const looks = sniffed === null || sniffed === 'text' ? 'not UTF-8, UTF-16, GB18030, Big5 or Windows-1252 text' : `looks like ${describeKind(sniffed)}`;
-    return { format: null, reason: `binary content in a ${kind} (${looks})` };
+    return notLoadable(sniffed === null || sniffed === 'text' ? reason('binary-not-text', { ext }) : reason('binary-looks-like', { ext, kind: sniffed }));
   }
   return { format };
 }

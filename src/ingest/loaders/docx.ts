@@ -1,5 +1,6 @@
 import { normalizeNewlines } from '../normalize.js';
 import { LoaderError } from './loader-error.js';
+import { reason } from '../notice-reasons.js';
 
 /** DOCX: the raw text of the document body (mammoth), one paragraph per blank-line-separated block. */
 export async function loadDocx(buf: Buffer): Promise<{ text: string }> {
@@ -9,10 +10,10 @@ export async function loadDocx(buf: Buffer): Promise<{ text: string }> {
     raw = (await mammoth.extractRawText({ buffer: buf })).value;
   } catch (err) {
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-    const reason = /central directory|zip/i.test(message)
-      ? 'not a valid .docx (not a zip archive)'
-      : `not a valid .docx (${(message.trim().split(/(?<=\.)\s/)[0] ?? '').replace(/\.$/, '')})`;
-    throw new LoaderError(reason, { cause: err });
+    const why = /central directory|zip/i.test(message)
+      ? reason('docx-not-zip')
+      : reason('docx-invalid', { error: (message.trim().split(/(?<=\.)\s/)[0] ?? '').replace(/\.$/, '') });
+    throw new LoaderError(why, { cause: err });
   }
   const text = normalizeNewlines(raw)
     .split(/\n\s*\n/)

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { RagError } from '../../errors.js';
 import type { SourceFile } from '../discover.js';
 import { decodeText, encodingLabel, type DecodedText, type TextEncoding } from '../encoding.js';
-import { codeForSystemError, describeSystemError } from '../failures.js';
+import { codeForSystemError, systemErrorParams } from '../failures.js';
 import type { NoticeCode } from '../failures.js';
-import { DEFAULT_MAX_FILE_SIZE, FileTooLargeError, readBounded } from '../limits.js';
+import { DEFAULT_MAX_FILE_SIZE, FileTooLargeError, readBounded, tooLargeParams } from '../limits.js';
+import { reason, reasonText, type NoticeReason } from '../notice-reasons.js';
 import type { LoadedDocument } from '../types.js';
 import { loadBeirCorpus } from './beir.js';
 import { makeDocument } from './content-hash.js';
@@ -26,7 +27,7 @@ export type { Detection } from './detect.js';
 export interface LoadedFile {
   documents: LoadedDocument[];
   /** Caveats about a file that was loaded, e.g. invalid bytes replaced by U+FFFD. */
-  warnings: Array<{ code: NoticeCode; reason: string }>;
+  warnings: Array<{ code: NoticeCode; reason: string; why: NoticeReason }>;
   /** The encoding a text file was decoded from, when it was not plain UTF-8 (absent for PDF and DOCX). */
   encoding?: TextEncoding;
 }
@@ -40,21 +41,24 @@ export interface LoadFileOptions {
 
 /**
  * A file that could not be loaded. `message` is `<file>: <reason>` for showing on its own;
- * `reason` (e.g. `line 17: not valid JSON`) is for callers that print the path themselves.
+ * `reason` (e.g. `line 17: not valid JSON`) is for callers that print the path themselves, and
+ * `why` the same as a code and params.
  */
 export class FileLoadError extends RagError {
   override name = 'FileLoadError';
   readonly absPath: string;
   readonly reason: string;
+  readonly why: NoticeReason;
   /** Why, for counting: `corrupt`, `encrypted`, `no-text`, `too-large`, `unreadable`, `vanished` ... */
   readonly notice: NoticeCode;
-  constructor(absPath: string, problem: string, options?: { location?: string; code?: NoticeCode; cause?: unknown }) {
-    const where = options?.location;
-    super('file-unloadable', where === undefined ? `${displayPath(absPath)}: ${problem}` : `${displayPath(absPath)} ${where}: ${problem}`, {
-      cause: options?.cause,
-    });
+  constructor(absPath: string, why: NoticeReason, options?: { code?: NoticeCode; cause?: unknown }) {
+    const text = reasonText(why);
+    // `a.jsonl line 17: not valid JSON`, not `a.jsonl: line 17: ...`.
+    const message = typeof why.params['line'] === 'number' ? `${displayPath(absPath)} ${text}` : `${displayPath(absPath)}: ${text}`;
+    super('file-unloadable', message, { cause: options?.cause });
     this.absPath = absPath;
-    this.reason = where === undefined ? problem : `${where}: ${problem}`;
+    this.reason = text;
+    this.why = why;
     this.notice = options?.code ?? 'corrupt';
   }
 }
@@ -76,11 +80,13 @@ export async function loadFile(file: SourceFile, options: LoadFileOptions = {}):
   try {
     buf = await readBounded(file.absPath, options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
   } catch (err) {
-    if (err instanceof FileTooLargeError) throw new FileLoadError(file.absPath, err.message, { code: 'too-large', cause: err });
-    throw new FileLoadError(file.absPath, `cannot read: ${describeSystemError(err)}`, { code: codeForSystemError(err), cause: err });
+    if (err instanceof FileTooLargeError) {
+      throw new FileLoadError(file.absPath, reason('too-large', tooLargeParams(err.size, err.limit)), { code: 'too-large', cause: err });
+    }
+    throw new FileLoadError(file.absPath, reason('read-failed', systemErrorParams(err)), { code: codeForSystemError(err), cause: err });
   }
   const format = detectFormat(file.absPath, buf.subarray(0, HEAD_BYTES));
-  if (format === null) throw new FileLoadError(file.absPath, 'not a supported document type', { code: 'unsupported' });
+  if (format === null) throw new FileLoadError(file.absPath, reason('not-supported'), { code: 'unsupported' });
 
   if (format === 'pdf' || format === 'docx' || format === 'beir') {
     const mismatch = formatMismatch(format, buf.subarray(0, HEAD_BYTES));
@@ -96,12 +102,10 @@ export async function loadFile(file: SourceFile, options: LoadFileOptions = {}):
     const decoded = decodeText(buf, forced === undefined ? {} : { encoding: forced });
     const { replaced, encoding } = decoded;
     if (decoded.undecodable) {
-      throw new FileLoadError(file.absPath, 'not text in UTF-8, GB18030/GBK or Big5 (HKSCS): nothing decodes it cleanly; convert it to UTF-8 or name its encoding with --encoding', {
-        code: 'unknown-encoding',
-      });
+      throw new FileLoadError(file.absPath, reason('undecodable'), { code: 'unknown-encoding' });
     }
     if (forced !== undefined && replaced > Math.max(2, decoded.text.length * 0.01)) {
-      throw new FileLoadError(file.absPath, `not ${encodingLabel(forced)} as --encoding says: ${replaced} invalid byte sequences`, { code: 'unknown-encoding' });
+      throw new FileLoadError(file.absPath, reason('not-given-encoding', { encoding: encodingLabel(forced), replaced }), { code: 'unknown-encoding' });
     }
     const notice = encodingNotice(decoded, forced);
     if (notice !== undefined) warnings.push(notice);
@@ -140,10 +144,10 @@ async function loadDecoded(
     }
   } catch (err) {
     if (err instanceof LoaderError) {
-      throw new FileLoadError(file.absPath, err.message, { location: err.location, code: err.code, cause: err });
+      throw new FileLoadError(file.absPath, err.why, { code: err.code, cause: err });
     }
     // A parser library tripping over one odd file must not end a whole ingest run.
-    throw new FileLoadError(file.absPath, `could not be loaded (${firstLine(err)})`, { cause: err });
+    throw new FileLoadError(file.absPath, reason('load-failed', { error: firstLine(err) }), { cause: err });
   }
 }
 
@@ -151,15 +155,14 @@ async function loadDecoded(
 function encodingNotice(decoded: DecodedText, forced: TextEncoding | undefined): LoadedFile['warnings'][number] | undefined {
   const { replaced, encoding } = decoded;
   const nuls = decoded.nulsDropped ?? 0;
-  const done: string[] = [];
-  if (replaced > 0) done.push(`${replaced} invalid byte sequence${replaced === 1 ? '' : 's'} replaced with U+FFFD`);
-  if (nuls > 0) done.push(`${nuls} stray NUL byte${nuls === 1 ? '' : 's'} dropped`);
-  const legacy = encoding !== 'utf-8';
-  if (done.length === 0) {
-    return legacy ? { code: 'legacy-encoding', reason: `read as ${encodingLabel(encoding)}${forced === undefined ? ' (detected)' : ''}` } : undefined;
+  const label = encodingLabel(encoding);
+  if (replaced === 0 && nuls === 0) {
+    if (encoding === 'utf-8') return undefined;
+    const why = reason(forced === undefined ? 'read-as-detected' : 'read-as', { encoding: label });
+    return { code: 'legacy-encoding', reason: reasonText(why), why };
   }
-  const what = replaced > 0 ? `not valid ${encodingLabel(encoding)}` : `read as ${encodingLabel(encoding)}`;
-  return { code: 'invalid-encoding', reason: `${what}: ${done.join(', ')}, the rest ingested` };
+  const why = reason(replaced > 0 ? 'bytes-replaced' : 'nuls-dropped', { encoding: label, replaced, nuls });
+  return { code: 'invalid-encoding', reason: reasonText(why), why };
 }
 
 function firstLine(err: unknown): string {

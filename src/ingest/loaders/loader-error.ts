@@ -1,18 +1,18 @@
 import type { NoticeCode } from '../failures.js';
+import { reasonText, type NoticeReason } from '../notice-reasons.js';
 
 /**
  * A file a loader cannot read. `loadFile` turns it into a one-line RagError that names the file:
- * `<file>[ <location>]: <reason>`.
+ * `<file>[ line N]: <reason>` (the line is `why.params.line`).
  */
 export class LoaderError extends Error {
   override name = 'LoaderError';
-  /** Where in the file, e.g. `line 17`. */
-  readonly location: string | undefined;
+  readonly why: NoticeReason;
   /** Why, for counting (default `corrupt`). */
   readonly code: NoticeCode;
-  constructor(reason: string, options?: { location?: string; code?: NoticeCode; cause?: unknown }) {
-    super(reason, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.location = options?.location;
+  constructor(why: NoticeReason, options?: { code?: NoticeCode; cause?: unknown }) {
+    super(reasonText(why), options?.cause === undefined ? undefined : { cause: options.cause });
+    this.why = why;
     this.code = options?.code ?? 'corrupt';
   }
 }

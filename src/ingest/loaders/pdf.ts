@@ -2,6 +2,7 @@ import { joinLineWraps } from '../normalize.js';
 import type { PageSpan } from '../../model/document.js';
 import type { MarkdownSection } from '../markdown-sections.js';
 import { LoaderError } from './loader-error.js';
+import { reason } from '../notice-reasons.js';
 import { pageBlocks, type PdfBlock, type PdfTextItem } from './pdf-layout.js';
 
 /** The part of the pdf.js document pdf-parse 2.4.5 keeps in its (TypeScript-private) `doc` field. */
@@ -18,7 +19,7 @@ export async function loadPdf(buf: Buffer): Promise<{ text: string; pages: PageS
   // pdf.js rebuilds a damaged cross-reference table and would hand back the pages before the cut
   // as if they were the whole document; refusing keeps the previously stored version instead.
   if (!endsWithEofMarker(buf)) {
-    throw new LoaderError('truncated PDF (no %%EOF marker at the end; the file was cut off): download or export it again');
+    throw new LoaderError(reason('pdf-truncated'));
   }
   // pdf-parse pulls in pdf.js (seconds to load): only when a PDF is actually read.
   const { PDFParse } = await import('pdf-parse');
@@ -62,10 +63,7 @@ export async function loadPdf(buf: Buffer): Promise<{ text: string; pages: PageS
   }
   if (text === '') {
     const pageCount = result.pages.length;
-    throw new LoaderError(
-      `no text: none of its ${pageCount} page${pageCount === 1 ? ' has' : 's have'} a text layer (scanned?); run OCR on it first, e.g. with ocrmypdf`,
-      { code: 'no-text' },
-    );
+    throw new LoaderError(reason(pageCount === 1 ? 'pdf-no-text-one' : 'pdf-no-text', { pages: pageCount }), { code: 'no-text' });
   }
   const sections = sectionsOf(text.length, titles);
   return sections === undefined ? { text, pages } : { text, pages, sections };
@@ -95,8 +93,8 @@ function describePdfError(err: unknown): LoaderError {
   const name = err instanceof Error ? err.name : '';
   const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
   if (name === 'PasswordException') {
-    return new LoaderError('encrypted (password required); save an unprotected copy to ingest it', { code: 'encrypted', cause: err });
+    return new LoaderError(reason('pdf-encrypted'), { code: 'encrypted', cause: err });
   }
-  if (name === 'InvalidPDFException') return new LoaderError(`not a valid PDF (${message.replace(/\.$/, '')})`, { cause: err });
-  return new LoaderError(`could not read the PDF (${message.replace(/\.$/, '')})`, { cause: err });
+  const error = message.replace(/\.$/, '');
+  return new LoaderError(reason(name === 'InvalidPDFException' ? 'pdf-invalid' : 'pdf-unreadable', { error }), { cause: err });
 }

@@ -4,6 +4,8 @@
  * parsing, so the error names what the file really is instead of a parser's guess
  * ("truncated PDF", "not a zip archive").
  */
+import type { NoticeReason } from '../notice-reasons.js';
+
 export type SniffedKind = 'pdf' | 'zip' | 'ole' | 'html' | 'xml' | 'json' | 'png' | 'jpeg' | 'gif' | 'gzip' | 'elf' | 'rtf' | 'text';
 
 const KIND_NAMES: Readonly<Record<SniffedKind, string>> = {
@@ -56,17 +58,17 @@ export function sniffKind(head: Buffer): SniffedKind | null {
  * Why `head` is not the format its name says, or null when it may be: a PDF must carry `%PDF-`
  * in its first KiB, a .docx must be a ZIP archive, a corpus.jsonl must not be an HTML page.
  */
-export function formatMismatch(format: 'pdf' | 'docx' | 'beir', head: Buffer): string | null {
+export function formatMismatch(format: 'pdf' | 'docx' | 'beir', head: Buffer): NoticeReason | null {
   const kind = sniffKind(head);
   if (format === 'beir') {
     // JSON lines start with `{`; a corpus.jsonl saved from a browser is an HTML page.
-    return kind === 'html' || kind === 'xml' ? `not JSON lines (looks like ${describeKind(kind)})` : null;
+    return kind === 'html' || kind === 'xml' ? { reasonCode: 'not-jsonl', params: { kind } } : null;
   }
   if (format === 'pdf') {
     if (kind === 'pdf') return null;
-    return `not a PDF (${kind === null ? 'no %PDF- header: binary data of another kind' : `looks like ${describeKind(kind)}`})`;
+    return kind === null ? { reasonCode: 'not-pdf-no-header', params: {} } : { reasonCode: 'not-pdf', params: { kind } };
   }
   if (kind === 'zip') return null;
-  if (kind === 'ole') return 'not a .docx (looks like an old binary Word .doc file): save it as .docx in Word or LibreOffice';
-  return `not a .docx (${kind === null ? 'not a ZIP archive' : `looks like ${describeKind(kind)}`})`;
+  if (kind === 'ole') return { reasonCode: 'docx-is-doc', params: {} };
+  return kind === null ? { reasonCode: 'not-docx-not-zip', params: {} } : { reasonCode: 'not-docx', params: { kind } };
 }

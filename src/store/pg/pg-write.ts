@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Chunk } from '../../model/document.js';
 import { RagError } from '../../errors.js';
+import { ragWarning, type RagWarning } from '../../warnings.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../lock.js';
 import { normalized } from '../flat-vectors.js';
 import { assertWritable, Transaction, type IndexInit, type Operation } from '../transaction.js';
@@ -71,14 +72,12 @@ export async function writePgIndex<T>(url: string, init: IndexInit, fn: (tx: Ind
     };
     if (existing !== undefined && Object.entries(wanted).some(([key, value]) => existing.manifest.hnsw[key as 'M' | 'efConstruction'] !== value)) {
       options.onWarning?.(
-        `${location.table} was created with hnsw_m=${existing.manifest.hnsw.M} hnsw_ef_construction=${existing.manifest.hnsw.efConstruction}; the URL's settings apply only to a new table (use --rebuild)`,
+        ragWarning('pg-hnsw-settings', { table: location.table, m: existing.manifest.hnsw.M, efConstruction: existing.manifest.hnsw.efConstruction }),
       );
     }
     const store = existing ?? PgIndex.empty(pool, location, { ...init, hnsw: { ...init.hnsw, ...wanted } });
     if (existing !== undefined && !existing.hasHnswIndex) {
-      options.onWarning?.(
-        `${location.table} has no HNSW index (made by a rag that did not index ${init.model.dimension}-dimensional vectors): every dense query scans all chunks; \`rag ingest --rebuild\` creates one`,
-      );
+      options.onWarning?.(ragWarning('pg-no-hnsw', { table: location.table, dimension: init.model.dimension }));
     }
 
     const connection = client;
@@ -127,7 +126,7 @@ export async function dropPgIndex(url: string, options: PgPoolOptions = {}): Pro
  * same table= take turns instead of dropping each other's tables. Waits as long as it takes
  * (`onWait` is told once); the lock goes away with the connection if the process dies.
  */
-export async function lockPgEvalTables(url: string, options: PgPoolOptions & { onWait?: (message: string) => void } = {}): Promise<() => Promise<void>> {
+export async function lockPgEvalTables(url: string, options: PgPoolOptions & { onWait?: (warning: RagWarning) => void } = {}): Promise<() => Promise<void>> {
   const location = parsePgLocation(url, options.env);
   const pool = createPool(location, { ...options, max: 1 });
   const key = `${location.table}_eval`;
@@ -136,7 +135,7 @@ export async function lockPgEvalTables(url: string, options: PgPoolOptions & { o
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [EVAL_LOCK_NAMESPACE, key]);
       if (rows[0]?.locked !== true) {
-        options.onWait?.(`waiting for another rag eval using the ${key}* tables in ${location.display} to finish`);
+        options.onWait?.(ragWarning('eval-waiting', { tables: key, location: location.display }));
         await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [EVAL_LOCK_NAMESPACE, key]);
       }
     } catch (error) {

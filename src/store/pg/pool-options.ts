@@ -4,6 +4,8 @@
  */
 
 /** Connections per pool: one writer plus a few concurrent readers is all a CLI run needs. */
+import type { RagWarning } from '../../warnings.js';
+
 export const DEFAULT_POOL_SIZE = 4;
 
 export interface PgPoolOptions {
@@ -12,5 +14,5 @@ export interface PgPoolOptions {
   /** Environment for PGPASSWORD / PGPASSFILE / HOME (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Called with warnings worth telling the user (e.g. a table without an HNSW index). */
-  onWarning?: (message: string) => void;
+  onWarning?: (warning: RagWarning) => void;
 }
