@@ -84,6 +84,22 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'out-taken': { hint: 'advice.out-taken.hint' },
   'rerank-endpoint-missing': { hint: 'advice.rerank-endpoint-missing.hint' },
   'eval-adapter-model': { summary: 'advice.eval-adapter-model.summary', hint: 'advice.eval-adapter-model.hint' },
+  'explain-run-missing': { summary: 'advice.explain-run-missing.summary' },
+  'explain-run-ambiguous': { summary: 'advice.explain-run-ambiguous.summary' },
+  'min-format': { summary: 'advice.min-format.summary' },
+  'min-value': { summary: 'advice.min-value.summary' },
+  'max-drop': { summary: 'advice.max-drop.summary' },
+  'gate-metric-k': { summary: 'advice.gate-metric-k.summary' },
+  'equivalence-margin': { summary: 'advice.equivalence-margin.summary' },
+  'correction-unknown': { summary: 'advice.correction-unknown.summary' },
+  'dimensions-invalid': { summary: 'advice.dimensions-invalid.summary' },
+  'dimensions-too-large': { summary: 'advice.dimensions-too-large.summary', hint: 'advice.dimensions-too-large.hint' },
+  'variants-need-memory': { summary: 'advice.variants-need-memory.summary', hint: 'advice.variants-need-memory.hint' },
+  'count-invalid': { summary: 'advice.count-invalid.summary' },
+  'querygen-source': { summary: 'advice.querygen-source.summary' },
+  'querygen-out-judged': { summary: 'advice.querygen-out-judged.summary', hint: 'advice.querygen-out-judged.hint' },
+  'prompt-slot': { summary: 'advice.prompt-slot.summary' },
+  'label-needs-beir': { summary: 'advice.label-needs-beir.summary', hint: 'advice.label-needs-beir.hint' },
 };
 
 function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {
