@@ -20,6 +20,8 @@ import { parseCorrection } from '../src/eval/multiple-testing.js';
 import { promptSet } from '../src/eval/querygen/prompts.js';
 import type { EvalResults } from '../src/eval/types.js';
 import { readFullVectors } from '../src/eval/vector-variants.js';
+import { createPool } from '../src/store/pg/connect.js';
+import { parsePgLocation } from '../src/store/pg/location.js';
 import type { IndexReader } from '../src/store/reader.js';
 import { checkGate, generateQueries, ingest, parseMetricFloor, planEvaluation, query, RagError } from '../src/index.js';
 import { assertDecoded, decodeText } from '../src/ingest/encoding.js';
@@ -290,6 +292,57 @@ describe('eval errors: library option names, CLI flags', () => {
   });
 });
 
+describe('index location errors: the library says index, the CLI says --index', () => {
+  it('PostgreSQL URLs', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['postgres://u:secret@h:5432/db?tabel=x', 'PostgreSQL index postgres://u@h:5432/db?tabel=x: unknown parameter "tabel"; use table, sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, hnsw_m, hnsw_ef_construction', '--index postgres://u@h:5432/db?tabel=x: unknown parameter "tabel"; use table, sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, hnsw_m, hnsw_ef_construction'],
+      ['postgres://h/db?table=Bad', 'PostgreSQL index postgres://h/db?table=Bad: table "Bad" must be a lowercase identifier (letters, digits, _; at most 48 characters)', '--index postgres://h/db?table=Bad: table "Bad" must be a lowercase identifier (letters, digits, _; at most 48 characters)'],
+      ['postgres://h/db?sslmode=prefer', 'PostgreSQL index postgres://h/db?sslmode=prefer: sslmode "prefer" is not supported; use disable, require, verify-ca, verify-full', '--index postgres://h/db?sslmode=prefer: sslmode "prefer" is not supported; use disable, require, verify-ca, verify-full'],
+      ['postgres://h/db?connect_timeout=soon', 'PostgreSQL index postgres://h/db?connect_timeout=soon: connect_timeout must be a number of seconds', '--index postgres://h/db?connect_timeout=soon: connect_timeout must be a number of seconds'],
+      ['postgres://h/db?hnsw_m=1', "PostgreSQL index postgres://h/db?hnsw_m=1: hnsw_m must be an integer from 2 to 100 (pgvector's range)", "--index postgres://h/db?hnsw_m=1: hnsw_m must be an integer from 2 to 100 (pgvector's range)"],
+      ['postgres://h/db?hnsw_m=16&hnsw_ef_construction=20', "PostgreSQL index postgres://h/db?hnsw_m=16&hnsw_ef_construction=20: hnsw_ef_construction must be at least twice hnsw_m (pgvector's rule)", "--index postgres://h/db?hnsw_m=16&hnsw_ef_construction=20: hnsw_ef_construction must be at least twice hnsw_m (pgvector's rule)"],
+      ['postgres://h:x/db', 'the index location is not a valid PostgreSQL URL; use postgres://USER@HOST:PORT/DB?table=NAME', '--index is not a valid PostgreSQL URL; use postgres://USER@HOST:PORT/DB?table=NAME'],
+    ];
+    for (const [url, library, cli] of cases) {
+      const e = await neutralSync(() => parsePgLocation(url, {}), 'index-location');
+      assert.equal(e.message, library);
+      assert.equal(line(e), cli);
+      assert.doesNotMatch(line(e), /secret/);
+    }
+    const port = await neutralSync(() => parsePgLocation('postgres://h/db', { PGPORT: '0' }), 'index-location');
+    assert.equal(port.message, 'PostgreSQL index postgres://h/db: invalid port');
+    assert.equal(line(port), '--index postgres://h/db: invalid port');
+    const r = await runCli(['query', 'x', '--index', 'postgres://h/db?sslmode=prefer'], { cwd: import.meta.dirname });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'rag: --index postgres://h/db?sslmode=prefer: sslmode "prefer" is not supported; use disable, require, verify-ca, verify-full\n');
+  });
+
+  it('TLS files named in the URL', async () => {
+    for (const [param, what] of [['sslrootcert', 'root certificate'], ['sslcert', 'client certificate'], ['sslkey', 'client key']] as const) {
+      const location = parsePgLocation(`postgres://u@127.0.0.1:9/db?sslmode=verify-full&${param}=/nonexistent/f.pem`, {});
+      const e = await neutralSync(() => createPool(location), 'database-auth');
+      assert.equal(e.message, `cannot read the TLS ${what} (${param}) /nonexistent/f.pem named in the index URL`);
+      assert.equal(line(e), `cannot read the TLS ${what} (${param}) /nonexistent/f.pem named in --index`);
+    }
+  });
+
+  it('a folder that is not an index', async () => {
+    const dir = await tempDir('advice-foreign');
+    const docs = path.join(dir, 'docs');
+    const foreign = path.join(dir, 'foreign');
+    await mkdir(docs);
+    await mkdir(foreign);
+    await writeFile(path.join(docs, 'a.md'), '# A\n\nalpha\n');
+    await writeFile(path.join(foreign, 'notes.md'), 'mine');
+    const e = await neutral(ingest({ paths: [docs], index: foreign, cache: false }), 'index-location');
+    assert.equal(e.message, `${foreign} exists and is not a rag index (it holds "notes.md"); choose another index location`);
+    assert.equal(line(e), `${foreign} exists and is not a rag index (it holds "notes.md"); choose another --index`);
+    const r = await runCli(['ingest', docs, '--index', foreign], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trimEnd().split('\n').at(-1), `rag: ${foreign} exists and is not a rag index (it holds "notes.md"); choose another --index`);
+  });
+});
+
 describe('library sources name no CLI flag in RagError text', () => {
   it('every RagError message and hint outside src/cli is CLI-neutral, or allow-listed', async () => {
     const { readdir, readFile } = await import('node:fs/promises');
@@ -299,8 +352,7 @@ describe('library sources name no CLI flag in RagError text', () => {
     // debt: convert it to `details.advice` + an entry in src/cli/error-advice.ts, then remove it here.
     // A NEW flag in a library RagError fails this test.
     const ALLOWED = new Set([
-      'rerank/cross-encoder.ts', 'store/pg/location.ts', 'store/pg/connect.ts',
-      'retrieve/langchain-store.ts',
+      'rerank/cross-encoder.ts', 'retrieve/langchain-store.ts',
       // FileLoadError reasons become skip warnings in ingest summaries, not CLI errors alone.
       'ingest/loaders/index.ts',
       'embed/cache.ts', 'embed/open-model.ts', 'embed/providers.ts', 'embed/transformers.ts',

@@ -100,6 +100,19 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'querygen-out-judged': { summary: 'advice.querygen-out-judged.summary', hint: 'advice.querygen-out-judged.hint' },
   'prompt-slot': { summary: 'advice.prompt-slot.summary' },
   'label-needs-beir': { summary: 'advice.label-needs-beir.summary', hint: 'advice.label-needs-beir.hint' },
+  'pg-url-invalid': { summary: 'advice.pg-url-invalid.summary' },
+  'pg-param-unknown': { summary: 'advice.pg-param-unknown.summary' },
+  'pg-table-invalid': { summary: 'advice.pg-table-invalid.summary' },
+  'pg-sslmode': { summary: 'advice.pg-sslmode.summary' },
+  'pg-port': { summary: 'advice.pg-port.summary' },
+  'pg-timeout': { summary: 'advice.pg-timeout.summary' },
+  'pg-range': { summary: 'advice.pg-range.summary' },
+  'pg-ef-construction': { summary: 'advice.pg-ef-construction.summary' },
+  'pg-tls-sslrootcert': { summary: 'advice.pg-tls-sslrootcert.summary' },
+  'pg-tls-sslcert': { summary: 'advice.pg-tls-sslcert.summary' },
+  'pg-tls-sslkey': { summary: 'advice.pg-tls-sslkey.summary' },
+  'pg-locked': { summary: 'advice.pg-locked.summary' },
+  'index-folder-foreign': { summary: 'advice.index-folder-foreign.summary' },
 };
 
 function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {

@@ -87,6 +87,19 @@ export const EN = {
   'advice.prompt-slot.summary': 'the --prompt template has no {slot}',
   'advice.label-needs-beir.summary': 'rag label needs a BEIR dataset: {file} is missing',
   'advice.label-needs-beir.hint': 'make one with `rag queries generate`, or convert your queries.jsonl to corpus.jsonl, queries.jsonl and qrels/test.tsv',
+  'advice.pg-url-invalid.summary': '--index is not a valid PostgreSQL URL; use postgres://USER@HOST:PORT/DB?table=NAME',
+  'advice.pg-param-unknown.summary': '--index {location}: unknown parameter "{key}"; use {known}',
+  'advice.pg-table-invalid.summary': '--index {location}: table "{table}" must be a lowercase identifier (letters, digits, _; at most 48 characters)',
+  'advice.pg-sslmode.summary': '--index {location}: sslmode "{mode}" is not supported; use {modes}',
+  'advice.pg-port.summary': '--index {location}: invalid port',
+  'advice.pg-timeout.summary': '--index {location}: connect_timeout must be a number of seconds',
+  'advice.pg-range.summary': "--index {location}: {name} must be an integer from {min} to {max} (pgvector's range)",
+  'advice.pg-ef-construction.summary': "--index {location}: hnsw_ef_construction must be at least twice hnsw_m (pgvector's rule)",
+  'advice.pg-tls-sslrootcert.summary': 'cannot read the TLS root certificate (sslrootcert) {file} named in --index',
+  'advice.pg-tls-sslcert.summary': 'cannot read the TLS client certificate (sslcert) {file} named in --index',
+  'advice.pg-tls-sslkey.summary': 'cannot read the TLS client key (sslkey) {file} named in --index',
+  'advice.pg-locked.summary': 'index {location} is locked by another rag ingest (a PostgreSQL advisory lock on {table}); wait for it to finish',
+  'advice.index-folder-foreign.summary': '{dir} exists and is not a rag index (it holds {holds}); choose another --index',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -171,6 +184,19 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.prompt-slot.summary': '--prompt 模板中没有 {slot}',
   'advice.label-needs-beir.summary': 'rag label 需要 BEIR 数据集：缺少 {file}',
   'advice.label-needs-beir.hint': '请用 `rag queries generate` 生成一个，或把 queries.jsonl 转换为 corpus.jsonl、queries.jsonl 和 qrels/test.tsv',
+  'advice.pg-url-invalid.summary': '--index 不是有效的 PostgreSQL URL；请使用 postgres://USER@HOST:PORT/DB?table=NAME',
+  'advice.pg-param-unknown.summary': '--index {location}：未知参数 "{key}"；请使用 {known}',
+  'advice.pg-table-invalid.summary': '--index {location}：表名 "{table}" 必须是小写标识符（字母、数字、_；最多 48 个字符）',
+  'advice.pg-sslmode.summary': '--index {location}：不支持 sslmode "{mode}"；请使用 {modes}',
+  'advice.pg-port.summary': '--index {location}：端口无效',
+  'advice.pg-timeout.summary': '--index {location}：connect_timeout 必须是秒数',
+  'advice.pg-range.summary': '--index {location}：{name} 必须是 {min} 到 {max} 之间的整数（pgvector 的范围）',
+  'advice.pg-ef-construction.summary': '--index {location}：hnsw_ef_construction 必须至少是 hnsw_m 的两倍（pgvector 的规则）',
+  'advice.pg-tls-sslrootcert.summary': '无法读取 --index 中指定的 TLS 根证书（sslrootcert）{file}',
+  'advice.pg-tls-sslcert.summary': '无法读取 --index 中指定的 TLS 客户端证书（sslcert）{file}',
+  'advice.pg-tls-sslkey.summary': '无法读取 --index 中指定的 TLS 客户端密钥（sslkey）{file}',
+  'advice.pg-locked.summary': '索引 {location} 已被另一个 rag ingest 锁定（{table} 上的 PostgreSQL 咨询锁）；请等待它完成',
+  'advice.index-folder-foreign.summary': '{dir} 已存在且不是 rag 索引（其中有 {holds}）；请另选一个 --index',
 };
 
 const messages = makeCatalog<MessageKey>(EN, ZH_HANS);

@@ -73,17 +73,19 @@ export async function endPool(pool: pg.Pool): Promise<void> {
 
 function sslOptions(location: PgLocation): false | ConnectionOptions {
   if (location.sslMode === 'disable') return false;
-  const read = (file: string | undefined, what: string): string | undefined => {
+  const read = (file: string | undefined, what: string, param: string): string | undefined => {
     if (file === undefined) return undefined;
     try {
       return readFileSync(file, 'utf8');
     } catch {
-      throw new RagError('database-auth', `cannot read the TLS ${what} ${file} named in --index`);
+      throw new RagError('database-auth', `cannot read the TLS ${what} (${param}) ${file} named in the index URL`, {
+        details: { advice: `pg-tls-${param}`, param, file },
+      });
     }
   };
-  const ca = read(location.sslRootCert, 'root certificate (sslrootcert)');
-  const cert = read(location.sslCert, 'client certificate (sslcert)');
-  const key = read(location.sslKey, 'client key (sslkey)');
+  const ca = read(location.sslRootCert, 'root certificate', 'sslrootcert');
+  const cert = read(location.sslCert, 'client certificate', 'sslcert');
+  const key = read(location.sslKey, 'client key', 'sslkey');
   const options: ConnectionOptions = {
     // `require` encrypts without checking who answers (libpq's meaning); the verify modes check.
     rejectUnauthorized: location.sslMode !== 'require',
