@@ -4,11 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { cliLine, cliWording } from '../src/cli/error-advice.js';
 import { EmbeddingCache } from '../src/embed/cache.js';
+import { providerNamed } from '../src/embed/providers.js';
+import { hubFailureError, offlineMissingError, probeHub } from '../src/embed/transformers-hub.js';
 import { parseAdapter, readAdapter } from '../src/embed/query-adapter.js';
 import { detectFileEncoding, loadDataset } from '../src/eval/dataset.js';
 import { readBaseline } from '../src/eval/report/results-json.js';
@@ -23,12 +25,13 @@ import { readFullVectors } from '../src/eval/vector-variants.js';
 import { createPool } from '../src/store/pg/connect.js';
 import { parsePgLocation } from '../src/store/pg/location.js';
 import type { IndexReader } from '../src/store/reader.js';
-import { checkGate, generateQueries, ingest, parseMetricFloor, planEvaluation, query, RagError } from '../src/index.js';
+import { checkGate, generateQueries, ingest, parseMetricFloor, planEvaluation, query, RagError, resolveModel } from '../src/index.js';
 import { assertDecoded, decodeText } from '../src/ingest/encoding.js';
 import { validateChunkingOptions } from '../src/ingest/chunk.js';
 import { openChatModel } from '../src/llm/open-chat.js';
 import { createHttpReranker } from '../src/rerank/http-rerank.js';
 import { openReranker } from '../src/rerank/open-reranker.js';
+import { openCrossEncoder } from '../src/rerank/cross-encoder.js';
 import { parseNegativeRange } from '../src/tune/negatives.js';
 import { splitQueries } from '../src/tune/split.js';
 import { runCli, tempDir } from './helpers/cli.js';
@@ -343,6 +346,96 @@ describe('index location errors: the library says index, the CLI says --index', 
   });
 });
 
+describe('model, reranker and cache errors: library options, CLI flags', () => {
+  let dir: string;
+  before(async () => {
+    dir = await tempDir('advice-models');
+  });
+
+  it('hub unreachable, with and without HF_ENDPOINT, for a model and a reranker', async () => {
+    const saved = process.env['HF_ENDPOINT'];
+    delete process.env['HF_ENDPOINT'];
+    try {
+      // Port 9 on loopback: nothing listens, the connection is refused at once.
+      let e = await neutral(probeHub('o/m', 'main', 'http://127.0.0.1:9', 5000), 'model-unavailable');
+      assert.match(e.message, /^cannot download o\/m from http:\/\/127\.0\.0\.1:9 \(.+\); set HF_ENDPOINT to a mirror \(e\.g\. https:\/\/hf-mirror\.com\) or use a local model folder$/);
+      assert.equal(line(e), `cannot download o/m from http://127.0.0.1:9 (${e.details['reason']}); set HF_ENDPOINT to a mirror (e.g. https://hf-mirror.com) or pass --model ./path/to/local/folder`);
+      assert.equal(cliLine(cliWording(e, 'zh-Hans')), `无法从 http://127.0.0.1:9 下载 o/m（${e.details['reason']}）；请把 HF_ENDPOINT 设为镜像（例如 https://hf-mirror.com），或传入 --model ./path/to/local/folder`);
+      e = await neutral(openCrossEncoder('hf:o/r', { offline: false, cacheDir: path.join(dir, 'empty'), hubUrl: 'http://127.0.0.1:9', hubTimeoutMs: 5000 }).rerank('q', ['d']), 'model-unavailable');
+      assert.match(e.message, /; set HF_ENDPOINT to a mirror \(e\.g\. https:\/\/hf-mirror\.com\) or use a local reranker folder; with RAG_OFFLINE=1 only cached models are used$/);
+      assert.match(line(e), /; set HF_ENDPOINT to a mirror \(e\.g\. https:\/\/hf-mirror\.com\) or pass --rerank \.\/path\/to\/local\/folder; with RAG_OFFLINE=1 only cached models are used$/);
+    } finally {
+      if (saved !== undefined) process.env['HF_ENDPOINT'] = saved;
+    }
+    const env = { HF_ENDPOINT: 'http://mirror.test' };
+    let e = await neutralSync(() => { throw hubFailureError('o/m', 'http://mirror.test', 'HTTP 404 Not Found', 'model', undefined, env); }, 'model-unavailable');
+    assert.equal(e.message, 'cannot download o/m from http://mirror.test (HTTP 404 Not Found); check HF_ENDPOINT (now http://mirror.test) or use a local model folder');
+    assert.equal(line(e), 'cannot download o/m from http://mirror.test (HTTP 404 Not Found); check HF_ENDPOINT (now http://mirror.test) or pass --model ./path/to/local/folder');
+    e = await neutralSync(() => { throw hubFailureError('o/r', 'http://mirror.test', 'HTTP 404 Not Found', 'reranker', undefined, env); }, 'model-unavailable');
+    assert.equal(line(e), 'cannot download o/r from http://mirror.test (HTTP 404 Not Found); check HF_ENDPOINT (now http://mirror.test) or pass --rerank ./path/to/local/folder; with RAG_OFFLINE=1 only cached models are used');
+  });
+
+  it('offline and not cached: a model and a reranker', async () => {
+    const cacheDir = path.join(dir, 'offline-cache');
+    let e = await neutral(resolveModel('bge-small-zh', { offline: true, cacheDir }), 'model-unavailable');
+    assert.equal(e.message, `model Xenova/bge-small-zh-v1.5 is not in the model cache (${cacheDir}) and offline mode forbids downloading; run once online to download it, or use a local model folder`);
+    assert.equal(line(e), `model Xenova/bge-small-zh-v1.5 is not in the model cache (${cacheDir}) and --offline forbids downloading; run once without --offline to download it, or pass --model ./path/to/local/folder`);
+    assert.equal(line(offlineMissingError('o/m', cacheDir)), `model o/m is not in the model cache (${cacheDir}) and --offline forbids downloading; run once without --offline to download it, or pass --model ./path/to/local/folder`);
+    e = await neutral(openCrossEncoder('bge-reranker-base', { offline: true, cacheDir }).rerank('q', ['d']), 'model-unavailable');
+    assert.match(e.message, /^reranker \S+ is not in the model cache \(.+\) and offline mode \(the offline option or RAG_OFFLINE=1\) forbids downloading; run once online to download it, or use a local reranker folder$/);
+    assert.match(line(e), /^reranker \S+ is not in the model cache \(.+\) and offline mode \(--offline or RAG_OFFLINE=1\) forbids downloading; run once online to download it, or pass --rerank \.\/path\/to\/local\/folder$/);
+  });
+
+  it('reranker: unknown spec, an embedding model given as reranker', async () => {
+    let e = await neutralSync(() => openCrossEncoder('bogus'), 'model-unknown');
+    assert.match(e.hint ?? '', /, hf:ORG\/NAME, a \.\/folder, or api:MODEL \(openReranker\) with a base URL$/);
+    assert.match(line(e), /^unknown reranker "bogus"; use a local cross-encoder \(.+, hf:ORG\/NAME or \.\/folder\) or api:MODEL with --rerank-base-url/);
+    const folder = path.join(dir, 'embedder');
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'config.json'), JSON.stringify({ architectures: ['BertModel'] }));
+    e = await neutralSync(() => openCrossEncoder(folder), 'model-invalid');
+    assert.equal(e.hint, 'rerankers are sequence-classification models with one label (e.g. BAAI/bge-reranker-base); an embedding model is opened as the model, not as a reranker');
+    assert.equal(line(e), `reranker folder ${folder} is not a cross-encoder: config.json architectures are ["BertModel"], not a *ForSequenceClassification model; rerankers are sequence-classification models with one label (e.g. BAAI/bge-reranker-base); embedding models go to --model`);
+  });
+
+  it('model options: dimensions on a model without Matryoshka, pooling not declared, a local folder lacking files', async () => {
+    let e = await neutral(resolveModel('bge-small-zh', { dimensions: 128 }), 'usage');
+    assert.equal(line(e), 'bge-small-zh does not support --dimensions (not a Matryoshka model); leave it out');
+    e = await neutral(resolveModel('hf:some/model', { offline: true, cacheDir: path.join(dir, 'offline-cache') }), 'model-invalid');
+    assert.equal(e.hint, 'set the pooling option to cls, mean or last_token as its model card says');
+    assert.equal(line(e), 'some/model does not declare its pooling (no sentence-transformers 1_Pooling/config.json); pass --pooling cls, mean or last_token as its model card says');
+    const r = await runCli(['ingest', dir, '--index', path.join(dir, 'idx'), '--model', 'bge-small-zh', '--dimensions', '128'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trimEnd().split('\n').at(-1), 'rag: bge-small-zh does not support --dimensions (not a Matryoshka model); leave it out');
+  });
+
+  it('an index built with a local folder it does not know the path of', async () => {
+    const info = { id: 'local:tiny', provider: 'transformers' as const, name: 'tiny', dimension: 8, normalize: true };
+    const e = await neutralSync(() => providerNamed('transformers').reopen(info, '/idx'), 'model-invalid');
+    assert.equal(e.message, 'index /idx was built with the local model folder "tiny"; open it with the path to that folder as the model');
+    assert.equal(line(e), 'index /idx was built with the local model folder "tiny"; pass --model with the path to that folder');
+    const moved = await neutralSync(() => providerNamed('transformers').reopen({ ...info, path: path.join(dir, 'gone') }, '/idx'), 'model-invalid');
+    assert.equal(line(moved), `index /idx was built with the local model folder ${path.join(dir, 'gone')}, which is no longer there (moved or deleted); pass --model with its new path`);
+  });
+
+  it('embedding cache: not writable, replaced by another model', async () => {
+    const blocker = path.join(dir, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    let e = await neutral(EmbeddingCache.open('d'.repeat(64), 4, { dir: path.join(blocker, 'cache') }), 'cache-unusable');
+    assert.equal(e.hint, 'make it writable, point RAG_CACHE_DIR at another folder, or turn the cache off (cache: false)');
+    assert.equal(cliWording(e).hint, 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache');
+    const mine = await EmbeddingCache.open('e'.repeat(64), 4, { dir: path.join(dir, 'c1') });
+    const other = await EmbeddingCache.open('f'.repeat(64), 4, { dir: path.join(dir, 'c2') });
+    await other.putMany([['x', new Float32Array([1, 0, 0, 0])]]);
+    await other.close();
+    await rename(path.join(dir, 'c2', 'f'.repeat(64), 'vectors.bin'), mine.file);
+    e = await neutral(mine.putMany([['y', new Float32Array([0, 1, 0, 0])]]), 'cache-unusable');
+    await mine.close().catch(() => undefined);
+    assert.equal(e.message, `embedding cache file ${mine.file} was replaced by another model's; delete it`);
+    assert.equal(line(e), `embedding cache file ${mine.file} was replaced by another model's; delete it or run \`rag cache clear\``);
+  });
+});
+
 describe('library sources name no CLI flag in RagError text', () => {
   it('every RagError message and hint outside src/cli is CLI-neutral, or allow-listed', async () => {
     const { readdir, readFile } = await import('node:fs/promises');
@@ -355,7 +448,6 @@ describe('library sources name no CLI flag in RagError text', () => {
       'rerank/cross-encoder.ts', 'retrieve/langchain-store.ts',
       // FileLoadError reasons become skip warnings in ingest summaries, not CLI errors alone.
       'ingest/loaders/index.ts',
-      'embed/cache.ts', 'embed/open-model.ts', 'embed/providers.ts', 'embed/transformers.ts',
     ]);
     const offenders: string[] = [];
     for (const file of files) {

@@ -113,6 +113,23 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'pg-tls-sslkey': { summary: 'advice.pg-tls-sslkey.summary' },
   'pg-locked': { summary: 'advice.pg-locked.summary' },
   'index-folder-foreign': { summary: 'advice.index-folder-foreign.summary' },
+  'hub-failure-mirror': { summary: 'advice.hub-failure-mirror.summary' },
+  'hub-failure-endpoint': { summary: 'advice.hub-failure-endpoint.summary' },
+  'reranker-hub-failure-mirror': { summary: 'advice.reranker-hub-failure-mirror.summary' },
+  'reranker-hub-failure-endpoint': { summary: 'advice.reranker-hub-failure-endpoint.summary' },
+  'model-offline-missing': { summary: 'advice.model-offline-missing.summary', hint: 'advice.model-offline-missing.hint' },
+  'reranker-offline-missing': { summary: 'advice.reranker-offline-missing.summary', hint: 'advice.reranker-offline-missing.hint' },
+  'reranker-not-cross-encoder': { hint: 'advice.reranker-not-cross-encoder.hint' },
+  'cache-locked': { hint: 'advice.cache-locked.hint' },
+  'cache-writable': { hint: 'advice.cache-writable.hint' },
+  'model-folder-changed': { hint: 'advice.model-folder-changed.hint' },
+  'local-model-unplaced': { hint: 'advice.local-model-unplaced.hint' },
+  'local-model-moved': { hint: 'advice.local-model-moved.hint' },
+  'model-folder-incomplete': { summary: 'advice.model-folder-incomplete.summary' },
+  'model-folder-incomplete-dtype': { summary: 'advice.model-folder-incomplete-dtype.summary' },
+  'model-dimensions-range': { summary: 'advice.model-dimensions-range.summary' },
+  'dimensions-unsupported': { summary: 'advice.dimensions-unsupported.summary' },
+  'pooling-missing': { hint: 'advice.pooling-missing.hint' },
 };
 
 function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {
