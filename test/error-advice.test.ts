@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { cliLine, cliWording } from '../src/cli/error-advice.js';
@@ -46,7 +48,7 @@ async function neutral(promise: Promise<unknown>, code: string): Promise<RagErro
   assert.equal(error.code, code);
   for (const text of [error.message, error.hint ?? '']) {
     assert.doesNotMatch(text, /(^|\s|`)--[a-z]/, text);
-    assert.doesNotMatch(text, /\brag (ingest|query|eval|models|cache|tune)\b/, text);
+    assert.doesNotMatch(text, /\brag (ingest|query|queries|eval|models|cache|tune|label|check|inspect)\b/, text);
   }
   return error;
 }
@@ -356,7 +358,7 @@ describe('model, reranker and cache errors: library options, CLI flags', () => {
     const saved = process.env['HF_ENDPOINT'];
     delete process.env['HF_ENDPOINT'];
     try {
-      // Port 9 on loopback: nothing listens, the connection is refused at once.
+      // Port 9: fetch refuses it at once (a blocked port), so nothing goes on the network.
       let e = await neutral(probeHub('o/m', 'main', 'http://127.0.0.1:9', 5000), 'model-unavailable');
       assert.match(e.message, /^cannot download o\/m from http:\/\/127\.0\.0\.1:9 \(.+\); set HF_ENDPOINT to a mirror \(e\.g\. https:\/\/hf-mirror\.com\) or use a local model folder$/);
       assert.equal(line(e), `cannot download o/m from http://127.0.0.1:9 (${e.details['reason']}); set HF_ENDPOINT to a mirror (e.g. https://hf-mirror.com) or pass --model ./path/to/local/folder`);
@@ -433,6 +435,23 @@ describe('model, reranker and cache errors: library options, CLI flags', () => {
     await mine.close().catch(() => undefined);
     assert.equal(e.message, `embedding cache file ${mine.file} was replaced by another model's; delete it`);
     assert.equal(line(e), `embedding cache file ${mine.file} was replaced by another model's; delete it or run \`rag cache clear\``);
+  });
+});
+
+describe('unreachable endpoints: the library names the option, the CLI the flag', () => {
+  it('a rerank endpoint and a chat endpoint that refuse connections', async () => {
+    // A port that was just closed: the connection is refused at once (not retried).
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    let e = await neutral(createHttpReranker('m', { baseUrl: `http://127.0.0.1:${port}/v1` }).rerank('q', ['d']), 'endpoint-unreachable');
+    assert.equal(e.hint, 'check the baseUrl option / RERANK_BASE_URL and that the server is running');
+    assert.equal(cliWording(e).hint, 'check --rerank-base-url / RERANK_BASE_URL and that the server is running');
+    assert.equal(cliWording(e, 'zh-Hans').hint, '请检查 --rerank-base-url / RERANK_BASE_URL，并确认服务器正在运行');
+    e = await neutral(openChatModel('openai:m', { baseUrl: `http://127.0.0.1:${port}/v1` }).chat([{ role: 'user', content: 'hi' }]), 'endpoint-unreachable');
+    assert.equal(e.hint, 'check OPENAI_BASE_URL / the baseUrl option and your network');
+    assert.equal(line(e), `${e.summary}; check OPENAI_BASE_URL / --base-url and your network`);
   });
 });
 

@@ -130,6 +130,9 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'model-dimensions-range': { summary: 'advice.model-dimensions-range.summary' },
   'dimensions-unsupported': { summary: 'advice.dimensions-unsupported.summary' },
   'pooling-missing': { hint: 'advice.pooling-missing.hint' },
+  'rerank-unreachable': { hint: 'advice.rerank-unreachable.hint' },
+  'chat-unreachable': { hint: 'advice.chat-unreachable.hint' },
+  'endpoint-mismatch': { hint: 'advice.endpoint-mismatch.hint' },
 };
 
 function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {

@@ -119,6 +119,9 @@ export const EN = {
   'advice.model-dimensions-range.summary': 'model {model}: --dimensions must be an integer from 1 to {hidden}, got {dimensions}',
   'advice.dimensions-unsupported.summary': '{alias} does not support --dimensions (not a Matryoshka model); leave it out',
   'advice.pooling-missing.hint': 'pass --pooling cls, mean or last_token as its model card says',
+  'advice.rerank-unreachable.hint': 'check --rerank-base-url / RERANK_BASE_URL and that the server is running',
+  'advice.chat-unreachable.hint': 'check OPENAI_BASE_URL / --base-url and your network',
+  'advice.endpoint-mismatch.hint': "unset {variable} to use the index's endpoint, or pass --base-url to choose one explicitly",
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -235,6 +238,9 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.model-dimensions-range.summary': '模型 {model}：--dimensions 必须是 1 到 {hidden} 之间的整数，实际为 {dimensions}',
   'advice.dimensions-unsupported.summary': '{alias} 不支持 --dimensions（不是 Matryoshka 模型）；请去掉它',
   'advice.pooling-missing.hint': '请按其模型卡片传入 --pooling cls、mean 或 last_token',
+  'advice.rerank-unreachable.hint': '请检查 --rerank-base-url / RERANK_BASE_URL，并确认服务器正在运行',
+  'advice.chat-unreachable.hint': '请检查 OPENAI_BASE_URL / --base-url 和你的网络',
+  'advice.endpoint-mismatch.hint': '请取消设置 {variable} 以使用索引的端点，或传入 --base-url 明确指定一个',
 };
 
 const messages = makeCatalog<MessageKey>(EN, ZH_HANS);
