@@ -27,7 +27,7 @@ import { readFullVectors } from '../src/eval/vector-variants.js';
 import { createPool } from '../src/store/pg/connect.js';
 import { parsePgLocation } from '../src/store/pg/location.js';
 import type { IndexReader } from '../src/store/reader.js';
-import { checkGate, generateQueries, ingest, parseMetricFloor, planEvaluation, query, RagError, resolveModel } from '../src/index.js';
+import { checkGate, generateQueries, ingest, inspectIndex, parseMetricFloor, planEvaluation, query, RagError, resolveModel } from '../src/index.js';
 import { assertDecoded, decodeText } from '../src/ingest/encoding.js';
 import { validateChunkingOptions } from '../src/ingest/chunk.js';
 import { openChatModel } from '../src/llm/open-chat.js';
@@ -201,6 +201,15 @@ describe('library errors are CLI-neutral; the CLI adds the advice', () => {
     await writeFile(path.join(beir, 'qrels', 'dev.tsv'), 'query-id\tcorpus-id\tscore\n');
     e = await neutral(loadDataset(beir, { split: 'dev' }), 'dataset-invalid');
     assert.equal(line(e), `${path.join(beir, 'qrels', 'dev.tsv')}: split "dev" is empty (no labels); add query-id, corpus-id, score lines or choose another --split`);
+  });
+
+  it('an unknown document for inspect', async () => {
+    let e = await neutral(inspectIndex({ index, doc: 'a' }), 'usage');
+    assert.equal(e.hint, 'did you mean a.md? (inspectIndex() without a doc lists the document ids)');
+    assert.equal(line(e), `no document 'a' in ${index}; did you mean a.md? (\`rag inspect\` lists the document ids)`);
+    e = await neutral(inspectIndex({ index, doc: 'zzzzzzzzzzzz' }), 'usage');
+    assert.equal(e.hint, 'inspectIndex() without a doc lists the document ids');
+    assert.equal(line(e), `no document 'zzzzzzzzzzzz' in ${index}; run \`rag inspect\` to list the document ids`);
   });
 
   it('encoding hints', async () => {
@@ -464,7 +473,7 @@ describe('library sources name no CLI flag in RagError text', () => {
     // debt: convert it to `details.advice` + an entry in src/cli/error-advice.ts, then remove it here.
     // A NEW flag in a library RagError fails this test.
     const ALLOWED = new Set([
-      'rerank/cross-encoder.ts', 'retrieve/langchain-store.ts',
+      'rerank/cross-encoder.ts',
       // FileLoadError reasons become skip warnings in ingest summaries, not CLI errors alone.
       'ingest/loaders/index.ts',
     ]);

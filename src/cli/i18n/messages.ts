@@ -122,6 +122,8 @@ export const EN = {
   'advice.rerank-unreachable.hint': 'check --rerank-base-url / RERANK_BASE_URL and that the server is running',
   'advice.chat-unreachable.hint': 'check OPENAI_BASE_URL / --base-url and your network',
   'advice.endpoint-mismatch.hint': "unset {variable} to use the index's endpoint, or pass --base-url to choose one explicitly",
+  'advice.document-unknown.hint': 'run `rag inspect` to list the document ids',
+  'advice.document-unknown-near.hint': 'did you mean {near}? (`rag inspect` lists the document ids)',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -241,6 +243,8 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.rerank-unreachable.hint': '请检查 --rerank-base-url / RERANK_BASE_URL，并确认服务器正在运行',
   'advice.chat-unreachable.hint': '请检查 OPENAI_BASE_URL / --base-url 和你的网络',
   'advice.endpoint-mismatch.hint': '请取消设置 {variable} 以使用索引的端点，或传入 --base-url 明确指定一个',
+  'advice.document-unknown.hint': '运行 `rag inspect` 列出文档 id',
+  'advice.document-unknown-near.hint': '您是想找 {near} 吗？（`rag inspect` 会列出文档 id）',
 };
 
 const messages = makeCatalog<MessageKey>(EN, ZH_HANS);
