@@ -203,6 +203,27 @@ describe('library errors are CLI-neutral; the CLI adds the advice', () => {
     assert.equal(line(e), `${path.join(beir, 'qrels', 'dev.tsv')}: split "dev" is empty (no labels); add query-id, corpus-id, score lines or choose another --split`);
   });
 
+  it('duplicate-document: two documents with one id', async () => {
+    // Two BEIR corpora (different relative paths, so discovery keeps both) that reuse an _id.
+    const one = path.join(dir, 'dup', 'one');
+    const two = path.join(dir, 'dup', 'two');
+    await mkdir(one, { recursive: true });
+    await mkdir(path.join(two, 'sub'), { recursive: true });
+    await writeFile(path.join(one, 'corpus.jsonl'), '{"_id":"d1","text":"the first"}\n');
+    await writeFile(path.join(two, 'sub', 'corpus.jsonl'), '{"_id":"d1","text":"the second"}\n');
+    const target = path.join(dir, 'dup', 'idx');
+    const e = await neutral(ingest({ paths: [one, two], index: target, cache: false }), 'duplicate-document');
+    assert.deepEqual([e.details['docId'], e.details['source']], ['d1', 'sub/corpus.jsonl#d1']);
+    assert.equal(e.message, 'two documents have the id "d1" (the second from sub/corpus.jsonl#d1); ingest them into separate indexes or rename one');
+    const r = await runCli(['ingest', one, two, '--index', target], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'rag: two documents have the id "d1" (the second from sub/corpus.jsonl#d1); ingest them into separate --index directories or rename one\n');
+    assert.equal(
+      cliLine(cliWording(e, 'zh-Hans')),
+      '两个文档的 id 都是 "d1"（第二个来自 sub/corpus.jsonl#d1）；请把它们导入不同的 --index 目录，或重命名其中一个',
+    );
+  });
+
   it('an unknown document for inspect', async () => {
     let e = await neutral(inspectIndex({ index, doc: 'a' }), 'usage');
     assert.equal(e.hint, 'did you mean a.md? (inspectIndex() without a doc lists the document ids)');
