@@ -24,7 +24,7 @@ import { parseCorrection } from '../src/eval/multiple-testing.js';
 import { promptSet } from '../src/eval/querygen/prompts.js';
 import type { EvalResults } from '../src/eval/types.js';
 import { readFullVectors } from '../src/eval/vector-variants.js';
-import { createPool } from '../src/store/pg/connect.js';
+import { createPool, pgError } from '../src/store/pg/connect.js';
 import { parsePgLocation } from '../src/store/pg/location.js';
 import type { IndexReader } from '../src/store/reader.js';
 import { checkGate, generateQueries, ingest, inspectIndex, parseMetricFloor, planEvaluation, query, RagError, resolveModel } from '../src/index.js';
@@ -359,6 +359,15 @@ describe('index location errors: the library says index, the CLI says --index', 
       assert.equal(e.message, `cannot read the TLS ${what} (${param}) /nonexistent/f.pem named in the index URL`);
       assert.equal(line(e), `cannot read the TLS ${what} (${param}) /nonexistent/f.pem named in --index`);
     }
+  });
+
+  it('a server without TLS', async () => {
+    const location = parsePgLocation('postgres://u@127.0.0.1:5999/db?sslmode=require', {});
+    const e = await neutralSync(() => {
+      throw pgError(new Error('The server does not support SSL connections'), location);
+    }, 'database-auth');
+    assert.equal(e.message, 'PostgreSQL at 127.0.0.1:5999 does not accept TLS connections; use sslmode=disable in the index URL, or enable TLS on the server');
+    assert.equal(line(e), 'PostgreSQL at 127.0.0.1:5999 does not accept TLS connections; use sslmode=disable in --index, or enable TLS on the server');
   });
 
   it('a folder that is not an index', async () => {

@@ -135,6 +135,7 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'endpoint-mismatch': { hint: 'advice.endpoint-mismatch.hint' },
   'document-unknown': { hint: 'advice.document-unknown.hint' },
   'document-unknown-near': { hint: 'advice.document-unknown-near.hint' },
+  'pg-no-tls': { summary: 'advice.pg-no-tls.summary' },
 };
 
 function keyedWording(error: RagError, locale: CliLocale): CliWording | undefined {

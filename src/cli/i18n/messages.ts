@@ -124,6 +124,7 @@ export const EN = {
   'advice.endpoint-mismatch.hint': "unset {variable} to use the index's endpoint, or pass --base-url to choose one explicitly",
   'advice.document-unknown.hint': 'run `rag inspect` to list the document ids',
   'advice.document-unknown-near.hint': 'did you mean {near}? (`rag inspect` lists the document ids)',
+  'advice.pg-no-tls.summary': 'PostgreSQL at {where} does not accept TLS connections; use sslmode=disable in --index, or enable TLS on the server',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -245,6 +246,7 @@ export const ZH_HANS: Record<MessageKey, string> = {
   'advice.endpoint-mismatch.hint': '请取消设置 {variable} 以使用索引的端点，或传入 --base-url 明确指定一个',
   'advice.document-unknown.hint': '运行 `rag inspect` 列出文档 id',
   'advice.document-unknown-near.hint': '您是想找 {near} 吗？（`rag inspect` 会列出文档 id）',
+  'advice.pg-no-tls.summary': '{where} 上的 PostgreSQL 不接受 TLS 连接；请在 --index 中使用 sslmode=disable，或在服务器上启用 TLS',
 };
 
 const messages = makeCatalog<MessageKey>(EN, ZH_HANS);
