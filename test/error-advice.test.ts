@@ -28,6 +28,7 @@ import { createPool, pgError } from '../src/store/pg/connect.js';
 import { parsePgLocation } from '../src/store/pg/location.js';
 import type { IndexReader } from '../src/store/reader.js';
 import { checkGate, generateQueries, ingest, inspectIndex, parseMetricFloor, planEvaluation, query, RagError, resolveModel } from '../src/index.js';
+import { ERROR_CODES } from '../src/errors.js';
 import { assertDecoded, decodeText } from '../src/ingest/encoding.js';
 import { validateChunkingOptions } from '../src/ingest/chunk.js';
 import { openChatModel } from '../src/llm/open-chat.js';
@@ -574,11 +575,15 @@ describe('library sources name no CLI flag in RagError text', () => {
     const COMMAND = /\brag (ingest|query|queries|eval|models|cache|tune|label|check|inspect)\b/;
     // Other tools' commands keep their own flags.
     const EXTERNAL = /`?optimum-cli [^`;)]*`?/g;
+    // `new RagError(`, any helper called with an error code first (`wrap('database-auth', …)`),
+    // `hint:` / `unreachableHint:` values and `…HINT = ` constants.
+    const codes = Object.keys(ERROR_CODES).join('|');
+    const ERROR_SITES = new RegExp(`new (?:RagError|FileLoadError)(?=\\()|\\b\\w+(?=\\(\\s*'(?:${codes})'\\s*,)|\\b(?:unreachableHint|hint):\\s*|\\b[A-Z_]*HINT\\s*=\\s*`, 'g');
     const offenders: string[] = [];
     for (const file of files) {
       if (ALLOWED.has(file.split(path.sep).join('/'))) continue;
       const text = await readFile(path.join(root, file), 'utf8');
-      for (const m of text.matchAll(/new (?:RagError|FileLoadError)(?=\()|\b(?:unreachableHint|hint):\s*|\b[A-Z_]*HINT\s*=\s*/g)) {
+      for (const m of text.matchAll(ERROR_SITES)) {
         const literals = literalsOf(text, m.index + m[0].length);
         const flagged = literals.filter((l) => FLAG.test(l.replace(EXTERNAL, '')) || COMMAND.test(l));
         if (flagged.length > 0) offenders.push(`${file}:${text.slice(0, m.index).split('\n').length}: ${flagged.join(' | ')}`);
