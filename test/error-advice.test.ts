@@ -592,6 +592,22 @@ describe('library sources name no CLI flag in RagError text', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('every advice tag the library sets has CLI wording', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const root = path.join(import.meta.dirname, '..', 'src');
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.startsWith(`cli${path.sep}`));
+    const tags = new Set<string>();
+    for (const file of files) {
+      for (const m of (await readFile(path.join(root, file), 'utf8')).matchAll(/advice: '([a-z0-9-]+)'/g)) tags.add(m[1]!);
+    }
+    // Tags computed at run time (pg-tls-${param}, hub-failure-…) are covered by their own tests above.
+    assert.ok(tags.size > 40, `${tags.size} tags found`);
+    for (const tag of tags) {
+      const wording = cliWording(new RagError('usage', 'library words', { details: { advice: tag } }));
+      assert.notDeepEqual(wording, { summary: 'library words', hint: undefined }, `advice '${tag}' has no entry in src/cli/error-advice.ts`);
+    }
+  });
+
   it('the scan sees what the old one missed: a `);` inside a message, a hint built apart, an unreachableHint', () => {
     const sample = [
       "throw new RagError('usage', `${x} does not support --dimensions (not a Matryoshka model); leave it out`);",
