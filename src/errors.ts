@@ -13,7 +13,7 @@ export const ERROR_CODES = {
   usage: 'an option, argument or library parameter has an invalid value',
   'path-not-found': 'a file or folder that was named does not exist or cannot be read',
   'file-unloadable': 'a document file cannot be read or parsed (damaged, encrypted, no text, too large)',
-  'encoding-unknown': 'a text file (document, corpus, queries, qrels) decodes cleanly in no supported encoding, or not in the one named with --encoding',
+  'encoding-unknown': 'a text file (document, corpus, queries, qrels) decodes cleanly in no supported encoding, or not in the encoding named for it (the encoding option)',
   'duplicate-document': 'two documents of one run have the same id',
   'model-unknown': 'the model name is not an alias, hf:ORG/NAME, a folder, openai:MODEL or ollama:MODEL',
   'model-invalid': 'the model folder, repository or object cannot be used as given',

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cliWording } from '../src/cli/error-advice.js';
 import { ingest, query, RagError } from '../src/index.js';
 import { startOllamaServer, startOpenAIServer, type FakeServer } from './helpers/fake-embedding-servers.js';
 import { tempDir } from './helpers/cli.js';
@@ -103,7 +104,8 @@ describe('the endpoint is part of the index', () => {
     try {
       const error = await rejection(query({ text: 'graphs', index: path.join(dir, 'ollama-idx') }));
       assert.equal(error.code, 'endpoint-mismatch');
-      assert.match(error.hint ?? '', /unset OLLAMA_HOST/);
+      assert.equal(error.hint, "unset OLLAMA_HOST to use the index's endpoint, or set the baseUrl option to choose one explicitly");
+      assert.equal(cliWording(error).hint, "unset OLLAMA_HOST to use the index's endpoint, or pass --base-url to choose one explicitly");
     } finally {
       delete process.env.OLLAMA_HOST;
     }

@@ -79,7 +79,7 @@ describe('explainLosses', () => {
     const r = results();
     assert.equal(findRun(r, 'm:bm25').mode, 'bm25');
     assert.equal(findRun(r, 'M (dense)').mode, 'dense');
-    assert.throws(() => findRun(r, 'm'), /--explain: "m" names 2 runs; add the mode, e.g. m:dense/);
-    assert.throws(() => findRun(r, 'zz'), /--explain: no run "zz" in this evaluation \(runs: m:dense, m:bm25\)/);
+    assert.throws(() => findRun(r, 'm'), /: run "m" names 2 runs; add the mode, e.g. m:dense$/);
+    assert.throws(() => findRun(r, 'zz'), /: no run "zz" in this evaluation \(runs: m:dense, m:bm25\)$/);
   });
 });

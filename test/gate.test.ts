@@ -39,10 +39,10 @@ describe('parsing gate options', () => {
       message: 'unknown metric "f1_at_10": use NAME_at_K with NAME one of ndcg, recall, precision, mrr, map, hit_rate, judged (e.g. ndcg_at_10)',
     });
     assert.throws(() => parseMetricFloor('ndcg_at_10'), {
-      message: 'invalid --min "ndcg_at_10": expected METRIC=VALUE, e.g. ndcg_at_10=0.6',
+      message: 'invalid metric floor "ndcg_at_10": expected METRIC=VALUE, e.g. ndcg_at_10=0.6',
     });
     assert.throws(() => parseMetricFloor('ndcg_at_10=high'), {
-      message: 'invalid --min "ndcg_at_10=high": the value must be a number between 0 and 1',
+      message: 'invalid metric floor "ndcg_at_10=high": the value must be a number between 0 and 1',
     });
     assert.throws(() => parseMetricFloor('ndcg_at_10=1.5'), { name: 'RagError' });
     assert.throws(() => parseMetricFloor('ndcg_at_10='), { name: 'RagError' });
@@ -127,7 +127,7 @@ describe('checkGate', () => {
   it('rejects a floor on a metric that was not computed', () => {
     assert.throws(
       () => checkGate({ runs: [{ model: 'a', mode: 'dense', metrics: metrics(1, 1, 1) }] }, undefined, { min: [{ metric: 'ndcg_at_7', value: 0.1 }] }),
-      { name: 'RagError', message: 'the gate needs ndcg_at_7 but a (dense) did not compute it: add its k to --k' },
+      { name: 'RagError', message: 'the gate needs ndcg_at_7 but a (dense) did not compute it: add its k to the ks option' },
     );
   });
 

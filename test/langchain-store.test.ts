@@ -71,7 +71,11 @@ describe('RagVectorStore over a rag index', () => {
   it('is read-only, and refuses a model the index was not built with', async () => {
     const vectorStore = await RagVectorStore.open(locations.files);
     try {
-      await assert.rejects(vectorStore.addDocuments([{ pageContent: 'x', metadata: {} }]), (e: unknown) => e instanceof RagError && e.code === 'usage');
+      await assert.rejects(vectorStore.addDocuments([{ pageContent: 'x', metadata: {} }]), (e: unknown) => {
+        assert.ok(e instanceof RagError && e.code === 'usage');
+        assert.equal(e.message, 'RagVectorStore is read-only; add documents with ingest(), then open the store again');
+        return true;
+      });
     } finally {
       await vectorStore.close();
     }

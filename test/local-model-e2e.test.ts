@@ -4,6 +4,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cliWording } from '../src/cli/error-advice.js';
 import { cacheInfo } from '../src/embed/cache-admin.js';
 import { RagError } from '../src/errors.js';
 import { evaluate } from '../src/eval/runner.js';
@@ -71,7 +72,8 @@ describe('a local ONNX model folder through ingest, query and eval', () => {
     await assert.rejects(query({ text: 'keys', index }), (e: unknown) => {
       assert.ok(e instanceof RagError && e.code === 'model-invalid');
       assert.equal(e.summary, `index ${index} was built with the local model folder ${folder}, which is no longer there (moved or deleted)`);
-      assert.equal(e.hint, 'pass --model with its new path');
+      assert.equal(e.hint, 'give its new path as the model');
+      assert.equal(cliWording(e).hint, 'pass --model with its new path');
       return true;
     });
     // The moved folder given explicitly is the same model (same files): accepted.
@@ -83,6 +85,8 @@ describe('a local ONNX model folder through ingest, query and eval', () => {
     await assert.rejects(query({ text: 'keys', index }), (e: unknown) => {
       assert.ok(e instanceof RagError && e.code === 'model-mismatch');
       assert.match(e.message, new RegExp(`^the model folder ${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed since index .* was built with it`));
+      assert.equal(e.hint, 'restore the files the index was built with, or rebuild the index (ingest with rebuild: true)');
+      assert.equal(cliWording(e).hint, 'restore the files the index was built with, or rebuild it with `rag ingest --rebuild`');
       return true;
     });
   });

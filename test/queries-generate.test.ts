@@ -326,6 +326,6 @@ describe('queries generate: reproducible, resumable, safe', () => {
     const llm = openChatModel('ollama:m', { host: server.origin, ...FAST });
     await generateQueries({ paths: [EN_DOCS], llm, count: 3, out });
     await writeFile(path.join(out, 'judgments.jsonl'), '{}\n');
-    await assert.rejects(generateQueries({ paths: [EN_DOCS], llm, count: 3, out }), /holds judgments made with `rag label`/);
+    await assert.rejects(generateQueries({ paths: [EN_DOCS], llm, count: 3, out }), /holds judgments people made \(judgments\.jsonl\)/);
   });
 });

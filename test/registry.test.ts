@@ -117,7 +117,7 @@ describe('resolveModel', () => {
       message: "unknown pooling 'max'; use one of cls, mean, last_token, none",
     });
     await assert.rejects(resolveModel('bge-small-zh', { dimensions: 128 }), {
-      message: 'bge-small-zh does not support --dimensions (not a Matryoshka model); leave it out',
+      message: 'bge-small-zh does not support the dimensions option (not a Matryoshka model); leave it out',
     });
     await assert.rejects(resolveModel('./no/such/folder'), { message: `model folder ${path.resolve('no/such/folder')} does not exist` });
   });
@@ -126,7 +126,7 @@ describe('resolveModel', () => {
     const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'rag-registry-'));
     try {
       await assert.rejects(resolveModel('hf:some/model', { offline: true, cacheDir }), {
-        message: 'some/model does not declare its pooling (no sentence-transformers 1_Pooling/config.json); pass --pooling cls, mean or last_token as its model card says',
+        message: 'some/model does not declare its pooling (no sentence-transformers 1_Pooling/config.json); set the pooling option to cls, mean or last_token as its model card says',
       });
     } finally {
       await rm(cacheDir, { recursive: true, force: true });

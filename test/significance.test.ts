@@ -85,7 +85,7 @@ describe('adjustPValues / parseCorrection', () => {
     assert.deepEqual(adjustPValues(ps, 'holm'), holm(ps));
     assert.deepEqual(adjustPValues(ps, 'bh'), benjaminiHochberg(ps));
     assert.equal(parseCorrection('Holm'), 'holm');
-    assert.throws(() => parseCorrection('bonferroni'), /unknown --correction "bonferroni"; use none, holm, bh/);
+    assert.throws(() => parseCorrection('bonferroni'), /: unknown correction "bonferroni"; use none, holm, bh$/);
   });
 });
 

@@ -329,7 +329,7 @@ describe('errors a user can cause', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'notes.md'), 'mine');
     await assert.rejects(writeIndex(dir, init, async () => undefined), {
-      message: `${dir} exists and is not a rag index (it holds "notes.md"); choose another --index`,
+      message: `${dir} exists and is not a rag index (it holds "notes.md"); choose another index location`,
     });
     assert.deepEqual(await readdir(dir), ['notes.md']);
   });

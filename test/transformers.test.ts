@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
+import { cliLine, cliWording } from '../src/cli/error-advice.js';
 import { RagError } from '../src/errors.js';
 import { batchLimitsForWidth, DEFAULT_BATCH_LIMITS, padBatch, planBatches } from '../src/embed/batching.js';
 import { fingerprintOf } from '../src/model/fingerprint.js';
@@ -118,7 +119,7 @@ describe('loading a local folder', () => {
     assert.equal(last.info.params?.paddingSide, 'left');
     await assert.rejects(resolveModel(dirs.cls, { offline: true }), (e: unknown) => {
       assert.ok(e instanceof RagError);
-      assert.equal(e.message, `model folder ${dirs.cls} does not declare its pooling (no sentence-transformers 1_Pooling/config.json); pass --pooling cls, mean or last_token as its model card says`);
+      assert.equal(e.message, `model folder ${dirs.cls} does not declare its pooling (no sentence-transformers 1_Pooling/config.json); set the pooling option to cls, mean or last_token as its model card says`);
       return true;
     });
     // An explicit option wins over the folder.
@@ -132,7 +133,13 @@ describe('loading a local folder', () => {
     await assert.rejects(resolveModel(empty, { pooling: 'mean' }), {
       message: `model folder ${empty} lacks config.json, tokenizer.json, onnx/model.onnx; it needs config.json, tokenizer.json and onnx/model.onnx (export one with \`optimum-cli export onnx\`)`,
     });
-    await assert.rejects(resolveModel(dirs.cls, { pooling: 'cls', dtype: 'q8' }), /lacks onnx\/model_quantized\.onnx/);
+    await assert.rejects(resolveModel(dirs.cls, { pooling: 'cls', dtype: 'q8' }), (e: unknown) => {
+      assert.ok(e instanceof RagError);
+      const lacks = `model folder ${dirs.cls} lacks onnx/model_quantized.onnx; it needs config.json, tokenizer.json and onnx/model_quantized.onnx`;
+      assert.equal(e.message, `${lacks} (dtype q8) (export one with \`optimum-cli export onnx\`)`);
+      assert.equal(cliLine(cliWording(e)), `${lacks} (--dtype q8) (export one with \`optimum-cli export onnx\`)`);
+      return true;
+    });
   });
 });
 
@@ -165,8 +172,11 @@ describe('pooling', () => {
     assert.notEqual(short.fingerprint, full.fingerprint);
     const [a, b] = await Promise.all([full.embedQuery('hello world'), short.embedQuery('hello world')]);
     assertClose(b, normalized(a.slice(0, 8)), 1e-6);
-    await assert.rejects(resolveModel(dirs.last, { offline: true, dimensions: 33 }), {
-      message: 'model local:tiny-last: --dimensions must be an integer from 1 to 32, got 33',
+    await assert.rejects(resolveModel(dirs.last, { offline: true, dimensions: 33 }), (e: unknown) => {
+      assert.ok(e instanceof RagError);
+      assert.equal(e.message, 'model local:tiny-last: dimensions must be an integer from 1 to 32, got 33');
+      assert.equal(cliLine(cliWording(e)), 'model local:tiny-last: --dimensions must be an integer from 1 to 32, got 33');
+      return true;
     });
   });
 
@@ -472,7 +482,7 @@ describe('hub, cache and offline', () => {
       assert.ok(error instanceof RagError);
       assert.equal(
         error.message,
-        `model Xenova/bge-small-zh-v1.5 is not in the model cache (${cacheDir}) and --offline forbids downloading; run once without --offline to download it, or pass --model ./path/to/local/folder`,
+        `model Xenova/bge-small-zh-v1.5 is not in the model cache (${cacheDir}) and offline mode forbids downloading; run once online to download it, or use a local model folder`,
       );
       assert.deepEqual(hub.requests, []);
     } finally {
@@ -490,7 +500,7 @@ describe('hub, cache and offline', () => {
     assert.ok(error instanceof RagError);
     assert.equal(
       error.message,
-      `cannot download Xenova/bge-small-zh-v1.5 from ${url} (fetch failed: ECONNREFUSED); check HF_ENDPOINT (now ${url}) or pass --model ./path/to/local/folder`,
+      `cannot download Xenova/bge-small-zh-v1.5 from ${url} (fetch failed: ECONNREFUSED); check HF_ENDPOINT (now ${url}) or use a local model folder`,
     );
     assert.ok(!error.message.includes('\n'));
   });
@@ -504,7 +514,7 @@ describe('hub, cache and offline', () => {
         timed(() => resolveModel('gte-small', { cacheDir: path.join(root, 'cache-silent'), hubTimeoutMs: 300 })),
       );
       assert.ok(error instanceof RagError);
-      assert.equal(error.message, `cannot download Xenova/gte-small from ${url} (no answer within 300 ms); check HF_ENDPOINT (now ${url}) or pass --model ./path/to/local/folder`);
+      assert.equal(error.message, `cannot download Xenova/gte-small from ${url} (no answer within 300 ms); check HF_ENDPOINT (now ${url}) or use a local model folder`);
       } finally {
       silent.closeAllConnections();
       silent.close();
@@ -516,7 +526,7 @@ describe('hub, cache and offline', () => {
     try {
       const { error } = await withEndpoint(hub.url, () => timed(() => resolveModel('hf:nobody/nothing', { cacheDir: path.join(root, 'cache-404'), pooling: 'mean' })));
       assert.ok(error instanceof RagError);
-      assert.equal(error.message, `cannot download nobody/nothing from ${hub.url} (HTTP 404 Not Found); check HF_ENDPOINT (now ${hub.url}) or pass --model ./path/to/local/folder`);
+      assert.equal(error.message, `cannot download nobody/nothing from ${hub.url} (HTTP 404 Not Found); check HF_ENDPOINT (now ${hub.url}) or use a local model folder`);
     } finally {
       hub.server.close();
     }

@@ -37,6 +37,9 @@ import { decodeHeader, encodeHeader, HASH_BYTES, LITTLE_ENDIAN, textKey, type Ca
  */
 const CACHE_LOCK_TIMEOUT_MS = 120_000;
 
+/** For an embedding cache that cannot be written; the CLI says --no-cache for `cache: false`. */
+const CACHE_WRITABLE_HINT = 'make it writable, point RAG_CACHE_DIR at another folder, or turn the cache off (cache: false)';
+
 /**
  * Takes the write lock of one model's cache folder (shared by appends, torn-tail repair and
  * compaction). Errors name the cache, not an index.
@@ -47,13 +50,15 @@ export async function lockCacheFolder(folder: string): Promise<IndexLock> {
   } catch (error) {
     if (error instanceof RagError && error.code === 'index-locked') {
       throw new RagError('cache-unusable', `the embedding cache ${folder} stayed locked by another rag process for ${CACHE_LOCK_TIMEOUT_MS / 1000} s`, {
-        hint: `wait for it to finish, delete ${path.join(folder, 'lock')} if that process is gone, or pass --no-cache`,
+        hint: `wait for it to finish, delete ${path.join(folder, 'lock')} if that process is gone, or turn the cache off (cache: false)`,
+        details: { advice: 'cache-locked', lock: path.join(folder, 'lock') },
         cause: error,
       });
     }
     if (error instanceof RagError) throw error;
     throw new RagError('cache-unusable', `cannot lock the embedding cache ${folder} for writing (${(error as Error).message})`, {
-      hint: 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache',
+      hint: CACHE_WRITABLE_HINT,
+      details: { advice: 'cache-writable' },
       cause: error,
     });
   }
@@ -126,7 +131,8 @@ export class EmbeddingCache {
     const file = path.join(folder, VECTORS_FILE);
     const unusable = (what: string, error: unknown): RagError =>
       new RagError('cache-unusable', `${what} (${(error as Error).message})`, {
-        hint: 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache',
+        hint: CACHE_WRITABLE_HINT,
+        details: { advice: 'cache-writable' },
         cause: error,
       });
     // An existing folder and file are fine without write access: a warm cache is only read.
@@ -216,7 +222,8 @@ export class EmbeddingCache {
     if (fresh.length === 0) return;
     if (this.readOnly) {
       throw new RagError('cache-unusable', `the embedding cache ${this.file} is read-only, and ${fresh.length} new vector${fresh.length === 1 ? '' : 's'} must be added to it`, {
-        hint: 'make it writable, point RAG_CACHE_DIR at another folder, or pass --no-cache',
+        hint: CACHE_WRITABLE_HINT,
+        details: { advice: 'cache-writable' },
       });
     }
     const lock = await lockCacheFolder(this.#folder);
@@ -317,7 +324,7 @@ export class EmbeddingCache {
     try {
       const header = decodeHeader(handle.fd, this.file);
       if (header.fingerprint !== this.fingerprint || header.dimension !== this.dimension || header.headerLength !== this.#headerLength) {
-        throw new RagError('cache-unusable', `embedding cache file ${this.file} was replaced by another model's; delete it or run \`rag cache clear\``);
+        throw new RagError('cache-unusable', `embedding cache file ${this.file} was replaced by another model's`, { hint: 'delete it', details: { file: this.file } });
       }
     } catch (error) {
       await handle.close();

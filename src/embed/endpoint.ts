@@ -22,15 +22,13 @@ export function normalizeOpenAIBaseUrl(raw: string): string | undefined {
 
 interface EndpointRule {
   variable: string;
-  flag: string;
   normalize(raw: string | undefined): string | undefined;
 }
 
 const RULES: Partial<Record<ModelInfo['provider'], EndpointRule>> = {
-  openai: { variable: 'OPENAI_BASE_URL', flag: '--base-url', normalize: (raw) => normalizeOpenAIBaseUrl(raw ?? DEFAULT_OPENAI_BASE_URL) },
+  openai: { variable: 'OPENAI_BASE_URL', normalize: (raw) => normalizeOpenAIBaseUrl(raw ?? DEFAULT_OPENAI_BASE_URL) },
   ollama: {
     variable: 'OLLAMA_HOST',
-    flag: '--base-url',
     normalize: (raw) => {
       try {
         return resolveOllamaHost(raw);
@@ -68,6 +66,7 @@ export function endpointForReopen(location: string, info: ModelInfo, explicit: s
 
 function mismatch(location: string, info: ModelInfo, built: string, now: string, rule: EndpointRule): RagError {
   return new RagError('endpoint-mismatch', `index ${location} was built with ${info.id} at ${built}, but ${now} points elsewhere; nothing was sent`, {
-    hint: `unset ${rule.variable} to use the index's endpoint, or pass ${rule.flag} to choose one explicitly`,
+    hint: `unset ${rule.variable} to use the index's endpoint, or set the baseUrl option to choose one explicitly`,
+    details: { advice: 'endpoint-mismatch', variable: rule.variable },
   });
 }

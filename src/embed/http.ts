@@ -40,8 +40,10 @@ export interface PostJsonOptions extends RetryOptions {
   secrets?: readonly string[];
   /** What to call the server in messages, e.g. `the endpoint at https://host/v1/embeddings`. */
   describe: string;
-  /** Extra advice appended when the server cannot be reached at all. */
+  /** Extra advice appended when the server cannot be reached at all, in library terms (env vars, options; no CLI flags). */
   unreachableHint?: string;
+  /** `details.advice` of the errors that carry {@link unreachableHint}, so the CLI can word that hint with its flags. */
+  unreachableAdvice?: string;
   /** Turns a non-retryable reply into the error to throw (401, 404, 400 ...). */
   onFailure: (failure: HttpFailure) => RagError;
 }
@@ -189,8 +191,7 @@ async function requestJson(url: string, payload: string | undefined, options: Po
       if (!timeout.aborted) {
         const permanent = permanentNetworkError(url, errorCode(error));
         if (permanent !== undefined) {
-          const hint = options.unreachableHint === undefined ? {} : { hint: options.unreachableHint };
-          throw new RagError('endpoint-unreachable', redact(`${options.describe} ${permanent}`, options.secrets), { ...hint, cause: error });
+          throw new RagError('endpoint-unreachable', redact(`${options.describe} ${permanent}`, options.secrets), { ...unreachableAdvice(options), cause: error });
         }
       }
       last = timeout.aborted ? { kind: 'timeout' } : { kind: 'network', code: errorCode(error) };
@@ -216,10 +217,16 @@ async function requestJson(url: string, payload: string | undefined, options: Po
     throw options.onFailure({ status: response.status, body: text.slice(0, 4096) });
   }
   const what = describeFailure(last, options.timeoutMs);
-  const hint = last.kind === 'network' && options.unreachableHint !== undefined ? `; ${options.unreachableHint}` : '';
   throw new RagError('endpoint-failed', 
-    redact(`${options.describe} failed: ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'}${hint}`, options.secrets),
+    redact(`${options.describe} failed: ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'}`, options.secrets),
+    last.kind === 'network' ? unreachableAdvice(options) : {},
   );
+}
+
+/** The hint (and its advice tag) for a server that could not be reached. */
+function unreachableAdvice(options: PostJsonOptions): { hint?: string; details?: { advice: string } } {
+  if (options.unreachableHint === undefined) return {};
+  return options.unreachableAdvice === undefined ? { hint: options.unreachableHint } : { hint: options.unreachableHint, details: { advice: options.unreachableAdvice } };
 }
 
 /** The first line of a reply body, shortened for an error message. */

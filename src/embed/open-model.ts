@@ -82,6 +82,7 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 function assertSameFolderContent(location: string, built: ModelInfo, now: ModelInfo): void {
   if (built.path === undefined || now.path === undefined || built.id !== now.id || built.revision === now.revision) return;
   throw new RagError('model-mismatch', `the model folder ${now.path} changed since index ${location} was built with it (files hash ${built.revision ?? 'unknown'}, now ${now.revision ?? 'unknown'})`, {
-    hint: 'restore the files the index was built with, or rebuild it with `rag ingest --rebuild`',
+    hint: 'restore the files the index was built with, or rebuild the index (ingest with rebuild: true)',
+    details: { advice: 'model-folder-changed', location, path: now.path },
   });
 }

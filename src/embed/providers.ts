@@ -114,11 +114,15 @@ const transformers: ModelProvider = {
     if (info.id.startsWith('local:')) {
       // Indexes written before the folder's path was stored know only its name.
       if (info.path === undefined) {
-        throw new RagError('model-invalid', `index ${location} was built with the local model folder "${info.name}"`, { hint: 'pass --model with the path to that folder' });
+        throw new RagError('model-invalid', `index ${location} was built with the local model folder "${info.name}"`, {
+          hint: 'open it with the path to that folder as the model',
+          details: { advice: 'local-model-unplaced', location, name: info.name },
+        });
       }
       if (!existsSync(info.path)) {
         throw new RagError('model-invalid', `index ${location} was built with the local model folder ${info.path}, which is no longer there (moved or deleted)`, {
-          hint: 'pass --model with its new path',
+          hint: 'give its new path as the model',
+          details: { advice: 'local-model-moved', location, path: info.path },
         });
       }
       return { spec: info.path, options };

@@ -30,20 +30,29 @@ export function isCached(cacheDir: string, repo: string, revision: string, files
   return files.every((file) => existsSync(cachedFilePath(cacheDir, repo, revision, file)));
 }
 
-/** The one line shown when the hub cannot give us a model. */
-export function hubFailureMessage(repo: string, host: string, reason: string, env: NodeJS.ProcessEnv = process.env): string {
-  const advice = env.HF_ENDPOINT
-    ? `check HF_ENDPOINT (now ${env.HF_ENDPOINT})`
-    : 'set HF_ENDPOINT to a mirror (e.g. https://hf-mirror.com)';
-  return `cannot download ${repo} from ${host} (${reason}); ${advice} or pass --model ./path/to/local/folder`;
+/** What the hub could not give: an embedding model or a reranker (each has its own local-folder option). */
+export type HubSubject = 'model' | 'reranker';
+
+/** The one-line error when the hub cannot give us a model: a mirror or a local folder is the way out. */
+export function hubFailureError(repo: string, host: string, reason: string, subject: HubSubject, cause?: unknown, env: NodeJS.ProcessEnv = process.env): RagError {
+  const endpoint = env.HF_ENDPOINT;
+  const advice = endpoint ? `check HF_ENDPOINT (now ${endpoint})` : 'set HF_ENDPOINT to a mirror (e.g. https://hf-mirror.com)';
+  // A reranker is also opened by `evaluate`, where offline use is set by RAG_OFFLINE alone.
+  const offline = subject === 'reranker' ? '; with RAG_OFFLINE=1 only cached models are used' : '';
+  const tag = `${subject === 'reranker' ? 'reranker-' : ''}hub-failure-${endpoint ? 'endpoint' : 'mirror'}`;
+  return new RagError('model-unavailable', `cannot download ${repo} from ${host} (${reason}); ${advice} or use a local ${subject} folder${offline}`, {
+    cause,
+    details: { advice: tag, repo, host, reason, ...(endpoint ? { endpoint } : {}) },
+  });
 }
 
-/** The one line shown when --offline is set and the model was never downloaded. */
-export function offlineMissingMessage(repo: string, cacheDir: string): string {
-  return (
-    `model ${repo} is not in the model cache (${cacheDir}) and --offline forbids downloading; ` +
-    'run once without --offline to download it, or pass --model ./path/to/local/folder'
-  );
+/** The one-line error when offline mode is on and the model was never downloaded. */
+export function offlineMissingError(repo: string, cacheDir: string, cause?: unknown): RagError {
+  return new RagError('model-unavailable', `model ${repo} is not in the model cache (${cacheDir}) and offline mode forbids downloading`, {
+    hint: 'run once online to download it, or use a local model folder',
+    cause,
+    details: { advice: 'model-offline-missing', repo, cacheDir },
+  });
 }
 
 /** Short reason for a failed fetch: the system error code when there is one. */
@@ -61,7 +70,7 @@ export function describeFetchError(error: unknown, timeoutMs: number): string {
  * Asks the hub for the model's config.json once, with a deadline. Throws the one-line RagError
  * when the host is unreachable, too slow, or does not have the model.
  */
-export async function probeHub(repo: string, revision: string, host: string, timeoutMs: number): Promise<void> {
+export async function probeHub(repo: string, revision: string, host: string, timeoutMs: number, subject: HubSubject = 'model'): Promise<void> {
   const url = `${host}/${repo}/resolve/${encodeURIComponent(revision)}/config.json`;
   let response: Response;
   try {
@@ -70,11 +79,11 @@ export async function probeHub(repo: string, revision: string, host: string, tim
     if (token) headers.Authorization = `Bearer ${token}`;
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
   } catch (error) {
-    throw new RagError('model-unavailable', hubFailureMessage(repo, host, describeFetchError(error, timeoutMs)), { cause: error });
+    throw hubFailureError(repo, host, describeFetchError(error, timeoutMs), subject, error);
   }
   // The body is not needed; transformers.js downloads the file itself.
   await response.body?.cancel().catch(() => undefined);
   if (!response.ok) {
-    throw new RagError('model-unavailable', hubFailureMessage(repo, host, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`));
+    throw hubFailureError(repo, host, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, subject);
   }
 }

@@ -19,7 +19,7 @@ export async function openTransformersSpec(spec: string, options: ResolveOptions
   const entry = findModel(spec);
   if (!entry) throw unknownModelError(spec);
   if (options.dimensions !== undefined && !entry.matryoshka) {
-    throw new RagError('usage', `${entry.alias} does not support --dimensions (not a Matryoshka model); leave it out`);
+    throw new RagError('usage', `${entry.alias} does not support the dimensions option (not a Matryoshka model); leave it out`, { details: { advice: 'dimensions-unsupported', alias: entry.alias } });
   }
   const { loadTransformersEmbedder } = await import('./transformers.js');
   return loadTransformersEmbedder(
@@ -160,7 +160,8 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 function missingPoolingError(what: string): RagError {
-  return new RagError('model-invalid', 
-    `${what} does not declare its pooling (no sentence-transformers 1_Pooling/config.json); pass --pooling cls, mean or last_token as its model card says`,
-  );
+  return new RagError('model-invalid', `${what} does not declare its pooling (no sentence-transformers 1_Pooling/config.json)`, {
+    hint: 'set the pooling option to cls, mean or last_token as its model card says',
+    details: { advice: 'pooling-missing', what },
+  });
 }

@@ -23,9 +23,9 @@ import {
   defaultModelCacheDir,
   cachedFilePath,
   hubEndpoint,
-  hubFailureMessage,
+  hubFailureError,
   isCached,
-  offlineMissingMessage,
+  offlineMissingError,
   probeHub,
 } from './transformers-hub.js';
 import type { EmbedBatchResult, Embedder, EmbedOptions } from './types.js';
@@ -137,10 +137,12 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
       (f) => !existsSync(path.join(dir, f)),
     );
     if (missing.length > 0) {
+      const lacks = missing.join(', ');
       throw new RagError('model-unavailable', 
-        `model folder ${dir} lacks ${missing.join(', ')}; it needs config.json, tokenizer.json and onnx/${modelFile}` +
-          (dtype === 'fp32' ? '' : ` (--dtype ${dtype})`) +
+        `model folder ${dir} lacks ${lacks}; it needs config.json, tokenizer.json and onnx/${modelFile}` +
+          (dtype === 'fp32' ? '' : ` (dtype ${dtype})`) +
           ' (export one with `optimum-cli export onnx`)',
+        { details: { advice: dtype === 'fp32' ? 'model-folder-incomplete' : 'model-folder-incomplete-dtype', dir, lacks, modelFile, dtype } },
       );
     }
     revision = await localRevision(dir, path.join(dir, subfolder, modelFile));
@@ -150,7 +152,7 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
     location = repo;
     const needed = ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}`];
     if (!isCached(cacheDir, repo, revision, needed)) {
-      if (options.offline) throw new RagError('model-unavailable', offlineMissingMessage(repo, cacheDir));
+      if (options.offline) throw offlineMissingError(repo, cacheDir);
       await probeHub(repo, revision, host, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
       allowRemote = true;
     }
@@ -276,10 +278,10 @@ function loadFailure(spec: TransformersModelSpec, location: string, host: string
   const firstLine = message.split('\n')[0] ?? message;
   if (spec.source.kind === 'hub') {
     if (!allowRemote && /not found locally|local_files_only|allowRemoteModels/.test(message)) {
-      return new RagError('model-unavailable', offlineMissingMessage(location, cacheDir), { cause: error });
+      return offlineMissingError(location, cacheDir, error);
     }
     if (/fetch failed|Could not locate file|Unauthorized|Error \(\d+\)|ECONN|ENOTFOUND|ETIMEDOUT/.test(message)) {
-      return new RagError('model-unavailable', hubFailureMessage(location, host, firstLine), { cause: error });
+      return hubFailureError(location, host, firstLine, 'model', error);
     }
   }
   return new RagError('model-invalid', `cannot load model ${spec.id} from ${location}: ${firstLine}`, { cause: error });
@@ -386,7 +388,9 @@ export class TransformersEmbedder implements Embedder {
     if (hidden === undefined) throw new RagError('model-invalid', `model ${spec.id}: config.json has no hidden_size, cannot tell the vector dimension`);
     this.#hidden = hidden;
     if (spec.dimensions !== undefined && (!Number.isInteger(spec.dimensions) || spec.dimensions < 1 || spec.dimensions > hidden)) {
-      throw new RagError('usage', `model ${spec.id}: --dimensions must be an integer from 1 to ${hidden}, got ${spec.dimensions}`);
+      throw new RagError('usage', `model ${spec.id}: dimensions must be an integer from 1 to ${hidden}, got ${spec.dimensions}`, {
+        details: { advice: 'model-dimensions-range', model: spec.id, hidden, dimensions: spec.dimensions },
+      });
     }
     this.#dimensions = spec.dimensions;
 

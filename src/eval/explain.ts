@@ -59,8 +59,13 @@ export function findRun(results: EvalResults, spec: string): RunResult {
   const mode = m?.[2] ?? m?.[3];
   const matches = results.runs.filter((r) => r.model.toLowerCase() === model.toLowerCase() && (mode === undefined || r.mode === mode));
   const names = results.runs.map((r) => `${r.model}:${r.mode}`).join(', ');
-  if (matches.length === 0) throw new RagError('usage', `--explain: no run "${spec}" in this evaluation (runs: ${names})`);
-  if (matches.length > 1) throw new RagError('usage', `--explain: "${spec}" names ${matches.length} runs; add the mode, e.g. ${matches[0]!.model}:${matches[0]!.mode}`);
+  if (matches.length === 0) throw new RagError('usage', `no run "${spec}" in this evaluation (runs: ${names})`, { details: { advice: 'explain-run-missing', spec, names } });
+  if (matches.length > 1) {
+    const example = `${matches[0]!.model}:${matches[0]!.mode}`;
+    throw new RagError('usage', `run "${spec}" names ${matches.length} runs; add the mode, e.g. ${example}`, {
+      details: { advice: 'explain-run-ambiguous', spec, count: matches.length, example },
+    });
+  }
   return matches[0]!;
 }
 

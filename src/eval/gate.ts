@@ -104,12 +104,12 @@ export function normalizeMetricName(name: string): string {
 /** Parses `--min ndcg_at_10=0.6`. */
 export function parseMetricFloor(spec: string): MetricFloor {
   const eq = spec.indexOf('=');
-  if (eq < 0) throw new RagError('usage', `invalid --min "${spec}": expected METRIC=VALUE, e.g. ndcg_at_10=0.6`);
+  if (eq < 0) throw new RagError('usage', `invalid metric floor "${spec}": expected METRIC=VALUE, e.g. ndcg_at_10=0.6`, { details: { advice: 'min-format', spec } });
   const metric = normalizeMetricName(spec.slice(0, eq));
   const text = spec.slice(eq + 1).trim();
   const value = Number(text);
   if (text === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new RagError('usage', `invalid --min "${spec}": the value must be a number between 0 and 1`);
+    throw new RagError('usage', `invalid metric floor "${spec}": the value must be a number between 0 and 1`, { details: { advice: 'min-value', spec } });
   }
   return { metric, value };
 }
@@ -118,7 +118,7 @@ export function parseMetricFloor(spec: string): MetricFloor {
 export function parseMaxDrop(text: string): number {
   const value = Number(text.trim());
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new RagError('usage', `invalid --max-drop "${text}": expected a number between 0 and 1 (0.02 = two points of nDCG)`);
+    throw new RagError('usage', `invalid maxDrop "${text}": expected a number between 0 and 1 (0.02 = two points of nDCG)`, { details: { advice: 'max-drop', text } });
   }
   return value;
 }
@@ -135,7 +135,8 @@ function sameRun(a: RunKey, b: RunKey): boolean {
 function currentValue(run: RunKey & { metrics: Record<string, number> }, metric: string): number {
   const v = run.metrics[metric];
   if (v === undefined) {
-    throw new RagError('usage', `the gate needs ${metric} but ${runLabel(run)} did not compute it: add its k to --k`);
+    const label = runLabel(run);
+    throw new RagError('usage', `the gate needs ${metric} but ${label} did not compute it: add its k to the ks option`, { details: { advice: 'gate-metric-k', metric, run: label } });
   }
   return v;
 }
@@ -215,7 +216,7 @@ export function checkGate(current: GateInput, baseline: BaselineResults | undefi
   const baselineComparisons = baseline === undefined ? [] : compareWithBaseline(current, baseline, options.statistics ?? {});
   if (options.failUnlessEquivalent) {
     const margin = options.statistics?.margin;
-    if (margin === undefined) throw new RagError('usage', '--fail-unless-equivalent needs --margin X (e.g. --margin 0.01)');
+    if (margin === undefined) throw new RagError('usage', 'failUnlessEquivalent needs statistics.margin (e.g. 0.01)', { details: { advice: 'equivalence-margin' } });
     const against = baseline === undefined ? (current.comparisons ?? []) : baselineComparisons;
     const where = baseline === undefined ? '' : ` in ${options.baselineFile ?? 'the baseline file'}`;
     for (const c of against) checks.push(equivalenceCheck(c, margin, where));

@@ -11,7 +11,10 @@ export const CORRECTIONS: readonly Correction[] = ['none', 'holm', 'bh'];
 
 export function parseCorrection(text: string): Correction {
   const c = CORRECTIONS.find((x) => x === text.trim().toLowerCase());
-  if (c === undefined) throw new RagError('usage', `unknown --correction "${text}"; use ${CORRECTIONS.join(', ')}`);
+  if (c === undefined) {
+    const choices = CORRECTIONS.join(', ');
+    throw new RagError('usage', `unknown correction "${text}"; use ${choices}`, { details: { advice: 'correction-unknown', text, choices } });
+  }
   return c;
 }
 

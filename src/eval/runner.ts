@@ -534,8 +534,13 @@ function checkDimensions(dims: readonly number[] | undefined, embedder: Embedder
   if (!dims?.length) return;
   const full = embedder.info.dimension;
   for (const d of dims) {
-    if (!Number.isInteger(d) || d < 1) throw new RagError('usage', `--dimensions ${d}: expected positive whole numbers`);
-    if (d > full) throw new RagError('usage', `--dimensions ${d} is larger than ${modelName}'s ${full} dimensions`, { hint: `use values up to ${full}` });
+    if (!Number.isInteger(d) || d < 1) throw new RagError('usage', `dimensions ${d}: expected positive whole numbers`, { details: { advice: 'dimensions-invalid', value: d } });
+    if (d > full) {
+      throw new RagError('usage', `dimensions ${d} is larger than ${modelName}'s ${full} dimensions`, {
+        hint: `use values up to ${full}`,
+        details: { advice: 'dimensions-too-large', value: d, model: modelName, full },
+      });
+    }
   }
   if (dims.some((d) => d < full) && !isMatryoshka(modelName)) {
     emit({ type: 'warning', ...ragWarning('dimensions-not-matryoshka', { model: modelName, dimensions: dims.filter((d) => d < full).join(',') }) });

@@ -25,8 +25,9 @@ export interface FullVectors {
 /** Reads the vectors of an HNSW-file index (PostgreSQL keeps them in the database: not supported). */
 export async function readFullVectors(store: IndexReader): Promise<FullVectors> {
   if (!(store instanceof IndexStore)) {
-    throw new RagError('usage', '--dimensions and --precision need the vectors in memory, which a PostgreSQL --index does not give', {
-      hint: 'leave out --index postgres://… for these rows (the default temporary folder works)',
+    throw new RagError('usage', 'the dimensions and precision axes need the vectors in memory, which a PostgreSQL index does not give', {
+      hint: 'evaluate these rows on an index folder (the default temporary folder works)',
+      details: { advice: 'variants-need-memory' },
     });
   }
   await store.loadVectors();

@@ -135,7 +135,8 @@ async function findDocument(reader: IndexReader, wanted: string): Promise<Stored
   for (const doc of reader.documents()) ids.add(doc.docId);
   const near = closestId(wanted.replace(/\\/g, '/'), ids) ?? closestId(path.basename(wanted), ids);
   throw new RagError('usage', `no document '${wanted}' in ${reader.location}`, {
-    hint: near === undefined ? 'run `rag inspect` to list the document ids' : `did you mean ${near}? (\`rag inspect\` lists the document ids)`,
+    hint: near === undefined ? 'inspectIndex() without a doc lists the document ids' : `did you mean ${near}? (inspectIndex() without a doc lists the document ids)`,
+    details: near === undefined ? { advice: 'document-unknown' } : { advice: 'document-unknown-near', near },
   });
 }
 

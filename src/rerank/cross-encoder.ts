@@ -16,7 +16,7 @@ import {
   cachedFilePath,
   defaultModelCacheDir,
   hubEndpoint,
-  hubFailureMessage,
+  hubFailureError,
   isCached,
   probeHub,
 } from '../embed/transformers-hub.js';
@@ -113,8 +113,10 @@ export function openCrossEncoder(spec: string, options: CrossEncoderOptions = {}
     assertCrossEncoderConfig(readConfig(path.join(dir, 'config.json'), spec), `reranker folder ${dir}`);
     return new CrossEncoderReranker(`local:${path.basename(dir)}`, { kind: 'local', dir }, options);
   }
+  const aliases = Object.keys(CROSS_ENCODER_ALIASES).join(', ');
   throw new RagError('model-unknown', `unknown reranker ${JSON.stringify(spec)}`, {
-    hint: `use ${Object.keys(CROSS_ENCODER_ALIASES).join(', ')}, hf:ORG/NAME, a ./folder, or api:MODEL with --rerank-base-url`,
+    hint: `use ${aliases}, hf:ORG/NAME, a ./folder, or api:MODEL (openReranker) with a base URL`,
+    details: { advice: 'reranker-unknown', spec, aliases },
   });
 }
 
@@ -137,7 +139,8 @@ function assertCrossEncoderConfig(config: Record<string, unknown>, what: string)
   const architectures = Array.isArray(config['architectures']) ? (config['architectures'] as unknown[]).map(String) : [];
   if (!architectures.some((a) => a.endsWith('ForSequenceClassification'))) {
     throw new RagError('model-invalid', `${what} is not a cross-encoder: config.json architectures are ${JSON.stringify(architectures)}, not a *ForSequenceClassification model`, {
-      hint: 'rerankers are sequence-classification models with one label (e.g. BAAI/bge-reranker-base); embedding models go to --model',
+      hint: 'rerankers are sequence-classification models with one label (e.g. BAAI/bge-reranker-base); an embedding model is opened as the model, not as a reranker',
+      details: { advice: 'reranker-not-cross-encoder' },
     });
   }
   const labels = config['id2label'];
@@ -280,13 +283,12 @@ export class CrossEncoderReranker implements Reranker {
       const needed = ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}`];
       if (!isCached(this.#cacheDir, source.repo, source.revision, needed)) {
         if (offline) {
-          throw new RagError('model-unavailable', `reranker ${source.repo} is not in the model cache (${this.#cacheDir}) and offline mode (--offline or RAG_OFFLINE=1) forbids downloading`, {
-            hint: 'run once online to download it, or pass --rerank ./path/to/local/folder',
+          throw new RagError('model-unavailable', `reranker ${source.repo} is not in the model cache (${this.#cacheDir}) and offline mode (the offline option or RAG_OFFLINE=1) forbids downloading`, {
+            hint: 'run once online to download it, or use a local reranker folder',
+            details: { advice: 'reranker-offline-missing', repo: source.repo, cacheDir: this.#cacheDir },
           });
         }
-        await probeHub(source.repo, source.revision, host, this.#options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS).catch((error: unknown) => {
-          throw error instanceof RagError ? new RagError(error.code, `${error.message.replace(/ or pass --model \S+$/, '')} or pass --rerank ./path/to/local/folder; with RAG_OFFLINE=1 only cached models are used`, { cause: error }) : error;
-        });
+        await probeHub(source.repo, source.revision, host, this.#options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS, 'reranker');
         allowRemote = true;
       }
       configFile = cachedFilePath(this.#cacheDir, source.repo, source.revision, 'config.json');
@@ -314,7 +316,7 @@ export class CrossEncoderReranker implements Reranker {
       } catch (error) {
         const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
         if (source.kind === 'hub' && /fetch failed|Could not locate file|Unauthorized|Error \(\d+\)|ECONN|ENOTFOUND|ETIMEDOUT/.test(message)) {
-          throw new RagError('model-unavailable', hubFailureMessage(location, host, message).replace(/--model \S+$/, '--rerank ./path/to/local/folder'), { cause: error });
+          throw hubFailureError(location, host, message, 'reranker', error);
         }
         throw new RagError('model-invalid', `cannot load reranker ${this.id} from ${location}: ${message}`, { cause: error });
       }

@@ -114,5 +114,5 @@ function toDocument(hit: SearchHit): [DocumentInterface<RagDocumentMetadata>, nu
 }
 
 function readOnly(): RagError {
-  return new RagError('usage', 'RagVectorStore is read-only', { hint: 'add documents with `rag ingest` (or ingest() in the library), then open the store again' });
+  return new RagError('usage', 'RagVectorStore is read-only', { hint: 'add documents with ingest(), then open the store again' });
 }

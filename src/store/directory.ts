@@ -13,7 +13,10 @@ import { MANIFEST_FILE, OWN_FILE_PATTERN, readManifest, type Manifest } from './
 export async function assertUsableDirectory(dir: string): Promise<void> {
   const foreign = (await readdir(dir)).filter((name) => !name.startsWith('.') && !OWN_FILE_PATTERN.test(name));
   if (foreign.length > 0) {
-    throw new RagError('index-location', `${dir} exists and is not a rag index (it holds ${JSON.stringify(foreign[0])}); choose another --index`);
+    const holds = JSON.stringify(foreign[0]);
+    throw new RagError('index-location', `${dir} exists and is not a rag index (it holds ${holds}); choose another index location`, {
+      details: { advice: 'index-folder-foreign', dir, holds },
+    });
   }
 }
 

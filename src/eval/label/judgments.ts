@@ -84,8 +84,9 @@ export class JudgmentStore {
       text = await readFile(qrelsFile, 'utf8');
     } catch {
       if (create) return new JudgmentStore(qrelsFile, logFile, labels);
-      throw new RagError('dataset-invalid', `rag label needs a BEIR dataset: ${qrelsFile} is missing`, {
-        hint: 'make one with `rag queries generate`, or convert your queries.jsonl to corpus.jsonl, queries.jsonl and qrels/test.tsv',
+      throw new RagError('dataset-invalid', `labelling needs a BEIR dataset: ${qrelsFile} is missing`, {
+        hint: 'make one with generateQueries(), or convert your queries.jsonl to corpus.jsonl, queries.jsonl and qrels/test.tsv',
+        details: { advice: 'label-needs-beir', file: qrelsFile },
       });
     }
     for (const [i, raw] of text.split('\n').entries()) {

@@ -189,9 +189,9 @@ interface SourceDocuments {
 export async function generateQueries(options: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => undefined);
-  if (!Number.isInteger(options.count) || options.count < 1) throw new RagError('usage', `--count must be a positive integer, got ${String(options.count)}`);
+  if (!Number.isInteger(options.count) || options.count < 1) throw new RagError('usage', `count must be a positive integer, got ${String(options.count)}`, { details: { advice: 'count-invalid', count: String(options.count) } });
   if ((options.paths?.length ?? 0) === 0 === (options.index === undefined)) {
-    throw new RagError('usage', 'give either document paths or --index, not both and not neither');
+    throw new RagError('usage', 'give either document paths or an index, not both and not neither', { details: { advice: 'querygen-source' } });
   }
   const styles = options.styles ?? [...QUERY_STYLES];
   const seed = options.seed ?? 42;
@@ -251,8 +251,9 @@ export async function generateQueries(options: GenerateOptions): Promise<Generat
   if (options.dryRun || cache === undefined) return { plan };
 
   if (existsSync(path.join(options.out, JUDGMENT_LOG))) {
-    throw new RagError('usage', `${options.out} holds judgments made with \`rag label\` (${JUDGMENT_LOG}); generating into it would overwrite its qrels`, {
-      hint: 'choose another --out folder',
+    throw new RagError('usage', `${options.out} holds judgments people made (${JUDGMENT_LOG}); generating into it would overwrite its qrels`, {
+      hint: 'choose another output folder',
+      details: { advice: 'querygen-out-judged', out: options.out, log: JUDGMENT_LOG },
     });
   }
 

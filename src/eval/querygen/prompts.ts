@@ -100,7 +100,10 @@ export function promptSet(customTemplate?: string): PromptSet {
   if (customTemplate !== undefined) {
     for (const slot of ['{{passage}}', '{{count}}']) {
       if (!customTemplate.includes(slot)) {
-        throw new RagError('usage', `the --prompt template has no ${slot}`, { hint: 'a template needs {{passage}} and {{count}}; {{styles}} and {{language}} are optional' });
+        throw new RagError('usage', `the prompt template has no ${slot}`, {
+          hint: 'a template needs {{passage}} and {{count}}; {{styles}} and {{language}} are optional',
+          details: { advice: 'prompt-slot', slot },
+        });
       }
     }
   }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { RagError, type ErrorCode } from '../../errors.js';
+import { RagError, type ErrorCode, type ErrorDetails } from '../../errors.js';
 import type { PgLocation } from './location.js';
 import { lookupPgPass } from './pgpass.js';
 
@@ -73,17 +73,19 @@ export async function endPool(pool: pg.Pool): Promise<void> {
 
 function sslOptions(location: PgLocation): false | ConnectionOptions {
   if (location.sslMode === 'disable') return false;
-  const read = (file: string | undefined, what: string): string | undefined => {
+  const read = (file: string | undefined, what: string, param: string): string | undefined => {
     if (file === undefined) return undefined;
     try {
       return readFileSync(file, 'utf8');
     } catch {
-      throw new RagError('database-auth', `cannot read the TLS ${what} ${file} named in --index`);
+      throw new RagError('database-auth', `cannot read the TLS ${what} (${param}) ${file} named in the index URL`, {
+        details: { advice: `pg-tls-${param}`, param, file },
+      });
     }
   };
-  const ca = read(location.sslRootCert, 'root certificate (sslrootcert)');
-  const cert = read(location.sslCert, 'client certificate (sslcert)');
-  const key = read(location.sslKey, 'client key (sslkey)');
+  const ca = read(location.sslRootCert, 'root certificate', 'sslrootcert');
+  const cert = read(location.sslCert, 'client certificate', 'sslcert');
+  const key = read(location.sslKey, 'client key', 'sslkey');
   const options: ConnectionOptions = {
     // `require` encrypts without checking who answers (libpq's meaning); the verify modes check.
     rejectUnauthorized: location.sslMode !== 'require',
@@ -111,7 +113,8 @@ export function pgError(error: unknown, location: PgLocation): unknown {
   const where = `${location.host}:${location.port}`;
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  const wrap = (errorCode: ErrorCode, text: string): RagError => new RagError(errorCode, text, { cause: error });
+  const wrap = (errorCode: ErrorCode, text: string, details?: ErrorDetails): RagError =>
+    new RagError(errorCode, text, details === undefined ? { cause: error } : { cause: error, details });
   switch (code) {
     case 'ECONNREFUSED':
       return wrap('database-unreachable', `cannot connect to PostgreSQL at ${where} (connection refused): is the server running, and on that port?`);
@@ -141,7 +144,10 @@ export function pgError(error: unknown, location: PgLocation): unknown {
       return wrap('database-unavailable', `PostgreSQL at ${where} is starting up or shutting down; try again shortly`);
   }
   if (/does not support SSL/i.test(message)) {
-    return wrap('database-auth', `PostgreSQL at ${where} does not accept TLS connections; use sslmode=disable in --index, or enable TLS on the server`);
+    return wrap('database-auth', `PostgreSQL at ${where} does not accept TLS connections; use sslmode=disable in the index URL, or enable TLS on the server`, {
+      advice: 'pg-no-tls',
+      where,
+    });
   }
   if (/self[- ]signed certificate|unable to verify|certificate|Hostname\/IP does not match/i.test(message) && location.sslMode !== 'disable') {
     return wrap('database-auth', `TLS to PostgreSQL at ${where} failed: ${firstLine(message)}; pass the server's CA with sslrootcert=FILE, or use sslmode=require`);

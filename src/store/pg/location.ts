@@ -54,44 +54,54 @@ export function parsePgLocation(location: string, env: NodeJS.ProcessEnv = proce
     url = new URL(location.trim());
   } catch {
     // Never echo the input: it may hold a password.
-    throw new RagError('index-location', '--index is not a valid PostgreSQL URL; use postgres://USER@HOST:PORT/DB?table=NAME');
+    throw new RagError('index-location', 'the index location is not a valid PostgreSQL URL; use postgres://USER@HOST:PORT/DB?table=NAME', { details: { advice: 'pg-url-invalid' } });
   }
   const redacted = redactUrl(url);
   for (const key of url.searchParams.keys()) {
     if (!KNOWN_PARAMS.has(key)) {
-      throw new RagError('index-location', `--index ${redacted}: unknown parameter "${key}"; use ${[...KNOWN_PARAMS].join(', ')}`);
+      const known = [...KNOWN_PARAMS].join(', ');
+      throw new RagError('index-location', `PostgreSQL index ${redacted}: unknown parameter "${key}"; use ${known}`, { details: { advice: 'pg-param-unknown', location: redacted, key, known } });
     }
   }
   const table = url.searchParams.get('table') ?? DEFAULT_PG_TABLE;
   if (!TABLE_NAME.test(table)) {
-    throw new RagError('index-location', `--index ${redacted}: table "${table}" must be a lowercase identifier (letters, digits, _; at most 48 characters)`);
+    throw new RagError('index-location', `PostgreSQL index ${redacted}: table "${table}" must be a lowercase identifier (letters, digits, _; at most 48 characters)`, {
+      details: { advice: 'pg-table-invalid', location: redacted, table },
+    });
   }
   const sslModeText = url.searchParams.get('sslmode') ?? env['PGSSLMODE'] ?? 'disable';
   if (!(SSL_MODES as readonly string[]).includes(sslModeText)) {
-    throw new RagError('index-location', `--index ${redacted}: sslmode "${sslModeText}" is not supported; use ${SSL_MODES.join(', ')}`);
+    const modes = SSL_MODES.join(', ');
+    throw new RagError('index-location', `PostgreSQL index ${redacted}: sslmode "${sslModeText}" is not supported; use ${modes}`, {
+      details: { advice: 'pg-sslmode', location: redacted, mode: sslModeText, modes },
+    });
   }
   const port = url.port === '' ? Number(env['PGPORT'] ?? 5432) : Number(url.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RagError('index-location', `--index ${redacted}: invalid port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RagError('index-location', `PostgreSQL index ${redacted}: invalid port`, { details: { advice: 'pg-port', location: redacted } });
   const user = decode(url.username) || env['PGUSER'] || env['USER'] || 'postgres';
   const database = decode(url.pathname.replace(/^\//, '')) || env['PGDATABASE'] || user;
   const timeoutText = url.searchParams.get('connect_timeout');
   const connectTimeoutSeconds = timeoutText === null ? 10 : Number(timeoutText);
   if (!Number.isFinite(connectTimeoutSeconds) || connectTimeoutSeconds < 0) {
-    throw new RagError('index-location', `--index ${redacted}: connect_timeout must be a number of seconds`);
+    throw new RagError('index-location', `PostgreSQL index ${redacted}: connect_timeout must be a number of seconds`, { details: { advice: 'pg-timeout', location: redacted } });
   }
   const integer = (name: string, min: number, max: number): number | undefined => {
     const text = url.searchParams.get(name);
     if (text === null) return undefined;
     const value = Number(text);
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new RagError('index-location', `--index ${redacted}: ${name} must be an integer from ${min} to ${max} (pgvector's range)`);
+      throw new RagError('index-location', `PostgreSQL index ${redacted}: ${name} must be an integer from ${min} to ${max} (pgvector's range)`, {
+        details: { advice: 'pg-range', location: redacted, name, min, max },
+      });
     }
     return value;
   };
   const hnswM = integer('hnsw_m', 2, 100);
   const hnswEfConstruction = integer('hnsw_ef_construction', 4, 1000);
   if (hnswEfConstruction !== undefined && hnswEfConstruction < 2 * (hnswM ?? 16)) {
-    throw new RagError('index-location', `--index ${redacted}: hnsw_ef_construction must be at least twice hnsw_m (pgvector's rule)`);
+    throw new RagError('index-location', `PostgreSQL index ${redacted}: hnsw_ef_construction must be at least twice hnsw_m (pgvector's rule)`, {
+      details: { advice: 'pg-ef-construction', location: redacted },
+    });
   }
   return {
     hnswM,

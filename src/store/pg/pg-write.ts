@@ -164,9 +164,9 @@ async function lockTable(client: pg.PoolClient, location: PgLocation, timeoutMs:
     ]);
     if (rows[0]?.locked === true) return;
     if (Date.now() >= deadline) {
-      throw new RagError('index-locked', 
-        `index ${location.display} is locked by another rag ingest (a PostgreSQL advisory lock on ${location.table}); wait for it to finish`,
-      );
+      throw new RagError('index-locked', `index ${location.display} is locked by another writer (a PostgreSQL advisory lock on ${location.table}); wait for it to finish`, {
+        details: { advice: 'pg-locked', location: location.display, table: location.table },
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))));
     delay = Math.min(delay * 2, 250);
