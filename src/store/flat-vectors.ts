@@ -184,9 +184,12 @@ function sparseDots(positions: Int32Array, values: Float32Array, rows: Float32Ar
 export class SparseColumns {
   private constructor(
     readonly rows: number,
-    private readonly offsets: Int32Array,
-    private readonly rowOf: Int32Array,
-    private readonly values: Float32Array,
+    /** Column c's entries are `offsets[c]` up to `offsets[c + 1]` (d + 1 entries). */
+    readonly offsets: Int32Array,
+    /** Each entry's row. */
+    readonly rowOf: Int32Array,
+    /** Each entry's value. */
+    readonly values: Float32Array,
   ) {}
 
   /** The columns of the first `n` rows, or undefined when they are not sparse enough to pay (over a quarter non-zero). */
@@ -421,6 +424,17 @@ export class FlatVectors {
     return this.columns.columns ?? undefined;
   }
 
+  /**
+   * The rows as they are now by column, for the column file a commit writes next to the vector
+   * file (columns-file.ts); undefined when they are too dense for columns to pay.
+   */
+  sparseColumns(): SparseColumns | undefined {
+    if (this.columns?.version !== this.version) {
+      this.columns = { version: this.version, columns: SparseColumns.build(this.data, this.dimension, this.size) ?? null };
+    }
+    return this.columns.columns ?? undefined;
+  }
+
   /** Bytes {@link write} produces. */
   get fileBytes(): number {
     return HEADER_BYTES + 4 * this.size + 4 * this.size * this.dimension;
@@ -539,7 +553,7 @@ export async function scanVectorFile(
   }
 }
 
-async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+export async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
   let offset = 0;
   while (offset < buffer.length) {
     const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, position + offset);
@@ -570,7 +584,7 @@ async function readWhole(path: string): Promise<Buffer> {
   }
 }
 
-async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
+export async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
   let offset = 0;
   while (offset < buffer.length) {
     const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
@@ -578,7 +592,8 @@ async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
   }
 }
 
-function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
+/** The positions and values of `v`'s non-zero components, in position order. */
+export function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
   const n = nonZeroCount(v);
   const positions = new Int32Array(n);
   const values = new Float32Array(n);
