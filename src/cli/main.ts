@@ -13,7 +13,7 @@ import { rerankOptions } from './rerank-options.js';
 import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err, JSON_FORMAT_VERSION, log } from './ui.js';
-import { p } from './i18n/progress-messages.js';
+import { labelled, p } from './i18n/progress-messages.js';
 import { warningText } from './notices.js';
 import { onUnroutedWarning } from '../warnings.js';
 import { detectLocale } from './i18n/locale.js';
@@ -260,7 +260,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', onTerm);
   // Library warnings with no event to ride on, worded like the rest.
-  onUnroutedWarning((warning) => log(`${p('progress.note')} ${warningText(warning)}`));
+  onUnroutedWarning((warning) => log(labelled(p('progress.note'), warningText(warning))));
   let status: CommandStatus = 'ok';
   const program = buildProgram({ signal: interrupt.signal }, (s) => (status = s));
   // Subcommands copy the parent's settings when created, so each needs its own override; without
