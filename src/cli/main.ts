@@ -14,6 +14,7 @@ import { addShortlistOptions } from './shortlist-options.js';
 import { chunkingOptions, encodingOption, indexOption, jsonOption, lockTimeoutOption, noCacheOption } from './shared-options.js';
 import { err, JSON_FORMAT_VERSION, log } from './ui.js';
 import { labelled, p } from './i18n/progress-messages.js';
+import { o } from './i18n/output-messages.js';
 import { warningText } from './notices.js';
 import { onUnroutedWarning } from '../warnings.js';
 import { detectLocale } from './i18n/locale.js';
@@ -246,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
   // is released on exit.
   const onSignal = (): void => {
     if (interrupt.signal.aborted) {
-      process.stderr.write('interrupted again: quitting now\n');
+      process.stderr.write(`${o('interrupt.again')}\n`);
       process.exit(EXIT.interrupted);
     }
     interrupt.abort();
@@ -255,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
   // SIGTERM (a CI timeout, `kill`) ends the process at once, but through process.exit, so that
   // exit hooks run: the index lock is released and eval's temporary indexes are removed.
   const onTerm = (): void => {
-    process.stderr.write('terminated (SIGTERM)\n');
+    process.stderr.write(`${o('interrupt.terminated')}\n`);
     process.exit(EXIT.terminated);
   };
   process.on('SIGTERM', onTerm);

@@ -149,7 +149,7 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
   }
   const bar = new ProgressBar('');
   let label = '';
-  const stopAnnouncing = announceInterrupt(context.signal, 'the eval');
+  const stopAnnouncing = announceInterrupt(context.signal, 'eval');
   const results = await evaluate({
     ...evalOptions,
     onEvent: (event) => {

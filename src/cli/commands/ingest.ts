@@ -43,7 +43,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
   // Looked up before the ingest (which adds the new root), said after it: a failed ingest keeps
   // its one-line error and added nothing.
   const others = opts.rebuild === true ? [] : await otherRoots(opts.index, paths);
-  const stopAnnouncing = announceInterrupt(context.signal, 'the ingest');
+  const stopAnnouncing = announceInterrupt(context.signal, 'ingest');
   const summary = await ingest({
     paths,
     index: opts.index,

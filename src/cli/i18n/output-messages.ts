@@ -166,6 +166,15 @@ export const OUTPUT_EN = {
   'queries.unanswerable': ', {count} unanswerable ({unreadable} checks unreadable, kept)',
   'queries.calls': '  calls: {made} made, {cached} from the cache · tokens: {prompt} prompt, {completion} completion · {seconds}',
   'queries.dataset': '  dataset: {dir} (corpus.jsonl, queries.jsonl, qrels/test.tsv, generation.json)',
+
+  'pr-comment.created': 'created comment {id} on {pullRequest}',
+  'pr-comment.updated': 'updated comment {id} on {pullRequest}',
+
+  'interrupt.stopping': 'interrupted: stopping {what} at the next safe point (Ctrl-C again to quit at once)',
+  'interrupt.what.ingest': 'the ingest',
+  'interrupt.what.eval': 'the eval',
+  'interrupt.again': 'interrupted again: quitting now',
+  'interrupt.terminated': 'terminated (SIGTERM)',
 } as const;
 
 export type OutputKey = keyof typeof OUTPUT_EN;
@@ -285,6 +294,15 @@ export const OUTPUT_ZH_HANS: Record<OutputKey, string> = {
   'queries.unanswerable': '，{count} 个无法回答（{unreadable} 次检查无法读取，已保留）',
   'queries.calls': '  调用：实际 {made} 次，来自缓存 {cached} 次 · token：提示 {prompt}，生成 {completion} · {seconds}',
   'queries.dataset': '  数据集：{dir}（corpus.jsonl、queries.jsonl、qrels/test.tsv、generation.json）',
+
+  'pr-comment.created': '已在 {pullRequest} 发表评论 {id}',
+  'pr-comment.updated': '已更新 {pullRequest} 上的评论 {id}',
+
+  'interrupt.stopping': '已中断：将在下一个安全点停止{what}（再按一次 Ctrl-C 立即退出）',
+  'interrupt.what.ingest': '导入',
+  'interrupt.what.eval': '评测',
+  'interrupt.again': '再次中断：立即退出',
+  'interrupt.terminated': '已终止（SIGTERM）',
 };
 
 const output = makeCatalog<OutputKey>(OUTPUT_EN, OUTPUT_ZH_HANS);
