@@ -273,7 +273,7 @@ export const OUTPUT_ZH_HANS: Record<OutputKey, string> = {
   'tune.validation': '验证集 nDCG@10：原模型 {plain} → 适配后 {adapted}',
   'tune.test': '留出测试集 nDCG@10（{queries} 个查询）：原模型 {plain} → 适配后 {adapted}，{diff} 95% CI [{low}, {high}] p={p}：{direction}',
 
-  'queries.plan': '{documents}，{chunks}（{usable} 个可用）-> {passages}，{calls}，调用 {llm}',
+  'queries.plan': '{documents}，{chunks}（{usable} 个可用）-> {passages}，向 {llm} 发出 {calls}',
   'queries.documents.one': '{count} 个文档',
   'queries.documents.other': '{count} 个文档',
   'queries.chunks.one': '{count} 个分块',
