@@ -154,6 +154,40 @@ describe('rag eval', () => {
     noStraySpace(runs.zh);
   });
 
+  it('words the gate notes, drops and equivalence checks; under C they are the library messages, byte for byte', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const baseline = JSON.parse(await readFile(path.join(cwd, 'ev-c', 'results.json'), 'utf8')) as {
+      dataset: { fingerprint: string };
+      runs: Array<{ mode: string; metrics: Record<string, number> }>;
+    };
+    baseline.dataset.fingerprint = 'sha256:other';
+    baseline.runs.find((r) => r.mode === 'dense')!.metrics['ndcg_at_10']! += 0.2;
+    delete baseline.runs.find((r) => r.mode === 'bm25')!.metrics['mrr_at_10'];
+    await writeFile(path.join(cwd, 'base.json'), JSON.stringify(baseline));
+    type Gate = { gate: { violations: Array<{ message: string }>; notes: string[] } };
+    const scenarios = [
+      ['--baseline', 'base.json', '--max-drop', '0.01', '--mode', 'hybrid'],
+      ['--fail-unless-equivalent', '--margin', '0.02', '--mode', 'hybrid'],
+    ];
+    for (const [i, extra] of scenarios.entries()) {
+      const r = await everyLocale(['eval', '--dataset', SAMPLE, '--mode', 'dense', '--mode', 'bm25', ...extra, '--out', `gate-${i}`, '--json'], 1);
+      const { gate } = JSON.parse(r.c.stdout) as Gate;
+      const english = lines(r.c.stderr);
+      for (const v of gate.violations) assert.ok(english.includes(`gate failed: ${v.message}`), `${v.message}\n${r.c.stderr}`);
+      for (const note of gate.notes) assert.ok(english.includes(`note: ${note}`), `${note}\n${r.c.stderr}`);
+      assert.equal(lines(r.zh.stderr).filter((l) => l.startsWith('门禁未通过：')).length, gate.violations.length);
+      assert.doesNotMatch(r.zh.stderr, /dropped|not shown|differs|baseline has no|not in the baseline/);
+      assert.deepEqual(stable(r.zh.stdout), stable(r.c.stdout));
+    }
+    const r = await rag(['eval', '--dataset', SAMPLE, '--mode', 'dense', '--mode', 'bm25', '--mode', 'hybrid', '--baseline', 'base.json', '--max-drop', '0.01', '--out', 'gate-zh'], 'zh');
+    assert.match(r.stderr, /^提示：数据集与基线的不同（sha256:other 对 sha256:\w+）：指标的差异可能来自数据$/m);
+    assert.match(r.stderr, /^提示：hash \(bm25\)：基线没有 mrr_at_10，未检查下降$/m);
+    assert.match(r.stderr, /^提示：hash \(hybrid\) 不在基线中；不按下降幅度把关$/m);
+    assert.match(r.stderr, /^门禁未通过：hash \(dense\)：ndcg_at_10 下降 0\.2000（\d\.\d{4} -> \d\.\d{4}），超过 --max-drop 0\.01$/m);
+    const eq = await rag(['eval', '--dataset', SAMPLE, '--mode', 'dense', '--mode', 'bm25', '--fail-unless-equivalent', '--margin', '0.02', '--out', 'gate-eq'], 'tw');
+    assert.match(eq.stderr, /^門禁未通過：hash \(bm25\) 對比 hash \(dense\)：ndcg_at_10 Δ -0\.\d{4}，90% CI \[.*\]：未能證明在 ±0\.02 內等效（TOST p [\d.]+），而 --fail-unless-equivalent 要求等效$/m);
+  });
+
   it('keeps the report files English in every locale', async () => {
     const { readFile } = await import('node:fs/promises');
     const md = async (locale: Locale): Promise<string> => (await readFile(path.join(cwd, `ev-${locale}`, 'report.md'), 'utf8')).replace(/\d+(\.\d+)? (ms|s)\b|\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'T');
@@ -167,6 +201,28 @@ describe('rag eval', () => {
     const json = await everyLocale(['eval', '--dataset', SAMPLE, '--mode', 'dense', '--mode', 'bm25', '--out', 'ev-json', '--json']);
     assert.deepEqual(stable(json.zh.stdout), stable(json.c.stdout));
     assert.deepEqual(stable(json.tw.stdout), stable(json.c.stdout));
+  });
+
+  it('words the per-segment table, aligned by terminal columns even with Chinese segment names', async () => {
+    const { cp, readFile, writeFile } = await import('node:fs/promises');
+    const dataset = path.join(cwd, 'styled');
+    await cp(SAMPLE, dataset, { recursive: true });
+    const file = path.join(dataset, 'queries.jsonl');
+    const queries = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+    const styled = queries.map((l, i) => JSON.stringify({ ...(JSON.parse(l) as object), style: i % 2 === 0 ? 'question' : '关键词' }));
+    await writeFile(file, `${styled.join('\n')}\n`);
+    const r = await everyLocale(['eval', '--dataset', dataset, '--mode', 'dense', '--segment-by', 'style', '--out', 'seg']);
+    const table = (text: string, title: RegExp): string[] => {
+      const all = lines(text);
+      const at = all.findIndex((l) => title.test(l));
+      assert.ok(at >= 0, text);
+      return all.slice(at + 1, at + 4);
+    };
+    const zh = table(r.zh.stdout, /^按 style：$/);
+    assert.match(zh[0]!, /^模型 +模式 +style +查询数 +nDCG@10 +Recall@10 +MRR@10$/);
+    const c = table(r.c.stdout, /^per style:$/);
+    assert.match(c[0]!, /^Model +Mode +style +Queries +nDCG@10 +Recall@10 +MRR@10$/);
+    for (const rows of [zh, c]) assert.equal(new Set(rows.map(displayWidth)).size, 1, rows.join('\n'));
   });
 
   it('words --dry-run; its --json is the same in every locale', async () => {

@@ -3,7 +3,7 @@ import { labelled, p } from '../i18n/progress-messages.js';
 import path from 'node:path';
 import { RagError } from '../../errors.js';
 import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
-import type { GateCheck, GateResult } from '../../eval/gate.js';
+import type { GateCheck, GateNote, GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate, planEvaluation, type EvalDryRun, type EvalOptions } from '../../eval/runner.js';
 import { axesFrom, type AxisFlags } from '../axis-options.js';
@@ -235,12 +235,12 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
     log(err.dim(p('eval.reports', { dir: displayDir(outDir), step: summaryFile ? p('eval.step-summary') : '' })));
   }
   if (gate) {
-    for (const note of gate.notes) log(err.yellow(labelled(p('progress.note'), note)));
+    gate.noteDetails.forEach((note, i) => log(err.yellow(labelled(p('progress.note'), gateNoteText(note, gate.notes[i]!)))));
     for (const run of gate.missingFromBaseline) log(err.yellow(labelled(p('progress.note'), e('gate.not-in-baseline', { run: runName(run) }))));
     if (gate.passed) {
       log(err.green(p('eval.gate-passed', { checks: gate.checks.length })));
     } else {
-      for (const v of gate.violations) log(labelled(p('eval.gate-failed'), gateCheckText(v), err.red));
+      for (const v of gate.violations) log(labelled(p('eval.gate-failed'), gateCheckText(v, gate, results.comparisons), err.red));
       return 'gate-failed';
     }
   }
@@ -395,11 +395,8 @@ function explanationLines(x: Explanation): string[] {
   return lines;
 }
 
-/**
- * A gate check in the user's language, rebuilt from its numbers; the equivalence checks keep the
- * library's English message (their wording carries the TOST details the check has no fields for).
- */
-function gateCheckText(check: GateCheck): string {
+/** A gate check in the user's language, rebuilt from its numbers and, for equivalence, its comparison. */
+function gateCheckText(check: GateCheck, gate: GateResult, comparisons: readonly RunComparison[]): string {
   const run = runName(check.run);
   const now = check.current.toFixed(4);
   if (check.kind === 'min') return e(check.passed ? 'gate.reaches' : 'gate.below', { run, metric: check.metric, now, threshold: check.threshold });
@@ -410,7 +407,32 @@ function gateCheckText(check: GateCheck): string {
       ? e('gate.within', { run, metric: check.metric, now, before, change: `${drop > 0 ? '-' : '+'}${Math.abs(drop).toFixed(4)}`, threshold: check.threshold })
       : e('gate.dropped', { run, metric: check.metric, drop: drop.toFixed(4), before, now, threshold: check.threshold });
   }
-  return check.message;
+  if (check.kind !== 'equivalence') return check.message;
+  // As checkGate pairs them: with the baseline file's runs when there is one, else with the first run.
+  const against = gate.baselineFile === null ? comparisons : gate.baselineComparisons;
+  const c = against.find((x) => x.candidate.model === check.run.model && x.candidate.mode === check.run.mode && x.metric === check.metric);
+  if (c === undefined) return e('gate.eq.no-scores', { run, margin: check.threshold, file: gate.baselineFile ?? e('gate.eq.the-baseline') });
+  const eq = c.equivalence;
+  const ci = eq === null ? '' : e('gate.eq.ci', { level: Math.round((1 - 2 * eq.alpha) * 100), low: signed(eq.ci[0]), high: signed(eq.ci[1]) });
+  const where = gate.baselineFile === null ? '' : e('gate.eq.where', { file: gate.baselineFile });
+  const head = e('gate.eq.head', { candidate: runName(c.candidate), baseline: runName(c.baseline), where, metric: c.metric, diff: signed(c.result.meanDiff), ci });
+  if (eq === null) return e('gate.eq.too-few', { head });
+  const p = eq.pValue.toPrecision(2);
+  if (check.passed) return e('gate.eq.passed', { head, equivalence: equivalenceText(eq), p });
+  const nonInferior = eq.verdict === 'non-inferior' ? e('gate.eq.non-inferior', { equivalence: equivalenceText(eq) }) : '';
+  return e('gate.eq.failed', { head, margin: check.threshold, p, nonInferior });
+}
+
+/** A gate note in the user's language; `english` (the library's wording) for a kind this CLI does not know. */
+function gateNoteText(note: GateNote, english: string): string {
+  switch (note.kind) {
+    case 'dataset-changed':
+      return e('gate.dataset-changed', { baseline: note.baseline, current: note.current });
+    case 'baseline-metric-missing':
+      return e('gate.baseline-metric-missing', { run: runName(note.run), metric: note.metric });
+    default:
+      return english;
+  }
 }
 
 function signed(v: number): string {

@@ -79,6 +79,18 @@ export const EVAL_OUTPUT_EN = {
   'gate.within': '{run}: {metric} {now} (baseline {before}, change {change}) within --max-drop {threshold}',
   'gate.below': '{run}: {metric} {now} is below --min {threshold}',
   'gate.reaches': '{run}: {metric} {now} reaches --min {threshold}',
+  'gate.dataset-changed': "dataset differs from the baseline's ({baseline} vs {current}): metric differences may come from the data",
+  'gate.baseline-metric-missing': '{run}: baseline has no {metric}, drop not checked',
+  'gate.eq.head': '{candidate} vs {baseline}{where}: {metric} Δ {diff}{ci}',
+  'gate.eq.where': ' in {file}',
+  'gate.eq.the-baseline-file': 'the baseline file',
+  'gate.eq.the-baseline': 'the baseline',
+  'gate.eq.ci': ', {level}% CI [{low}, {high}]',
+  'gate.eq.too-few': '{head}: too few paired queries for an equivalence test',
+  'gate.eq.passed': '{head}: {equivalence} (TOST p {p})',
+  'gate.eq.failed': '{head}: not shown equivalent within ±{margin} (TOST p {p}{nonInferior}), required by --fail-unless-equivalent',
+  'gate.eq.non-inferior': '; it is {equivalence}',
+  'gate.eq.no-scores': '{run}: equivalence within ±{margin} cannot be shown: {file} has no per-query scores for it (re-create it with this rag)',
 } as const;
 
 export type EvalOutputKey = keyof typeof EVAL_OUTPUT_EN;
@@ -154,6 +166,18 @@ export const EVAL_OUTPUT_ZH_HANS: Record<EvalOutputKey, string> = {
   'gate.within': '{run}：{metric} {now}（基线 {before}，变化 {change}），在 --max-drop {threshold} 之内',
   'gate.below': '{run}：{metric} {now} 低于 --min {threshold}',
   'gate.reaches': '{run}：{metric} {now} 达到 --min {threshold}',
+  'gate.dataset-changed': '数据集与基线的不同（{baseline} 对 {current}）：指标的差异可能来自数据',
+  'gate.baseline-metric-missing': '{run}：基线没有 {metric}，未检查下降',
+  'gate.eq.head': '{candidate} 对比 {baseline}{where}：{metric} Δ {diff}{ci}',
+  'gate.eq.where': '（{file}）',
+  'gate.eq.the-baseline-file': '基线文件',
+  'gate.eq.the-baseline': '基线',
+  'gate.eq.ci': '，{level}% CI [{low}, {high}]',
+  'gate.eq.too-few': '{head}：配对的查询太少，无法做等效性检验',
+  'gate.eq.passed': '{head}：{equivalence}（TOST p {p}）',
+  'gate.eq.failed': '{head}：未能证明在 ±{margin} 内等效（TOST p {p}{nonInferior}），而 --fail-unless-equivalent 要求等效',
+  'gate.eq.non-inferior': '；但{equivalence}',
+  'gate.eq.no-scores': '{run}：无法证明在 ±{margin} 内等效：{file} 里没有它的逐查询分数（用这个版本的 rag 重新生成）',
 };
 
 const evalOutput = makeCatalog<EvalOutputKey>(EVAL_OUTPUT_EN, EVAL_OUTPUT_ZH_HANS);
