@@ -283,7 +283,7 @@ describe('command output catalogues', () => {
         for (const [key, en] of Object.entries(english)) {
           const text = messages[key]!;
           assert.deepEqual(placeholders(text), placeholders(en), `${locale} ${key}`);
-          if (locale !== 'en' && !untranslated.has(key) && !['list.join'].includes(key)) assert.match(text, /\p{Script=Han}|[，：]/u, `${locale} ${key} is translated`);
+          if (locale !== 'en' && !untranslated.has(key) && !['list.join'].includes(key)) assert.match(text, /\p{Script=Han}|[，：（]/u, `${locale} ${key} is translated`);
         }
       }
     }
