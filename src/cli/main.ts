@@ -304,7 +304,7 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
     return exitCodeForError(known.code);
   }
   if (json) printJsonError('bug', error instanceof Error ? error.message : String(error), 'this is a bug in rag; rerun with --verbose for the stack trace and report it');
-  process.stderr.write(`${err.red(`rag: ${t('bug.prefix')}`)} ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${labelled(`rag: ${t('bug.prefix')}`, error instanceof Error ? error.message : String(error), err.red)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   else process.stderr.write(`(${t('bug.hint')})\n`);
   return EXIT.bug;
