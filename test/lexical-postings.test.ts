@@ -1,7 +1,7 @@
 /**
  * What a re-ingest and a one-shot query read: an unchanged re-ingest never reads the vector file,
  * BM25 postings stored at ingest (lexical-<gen>.bin) score exactly as postings built on the fly,
- * a query decodes only its own terms, damage is found by `rag check`
+ * a query decodes only its own terms and loads no embedding model, damage is found by `rag check`
  * and by queries, and indexes with the older JSON postings or none still answer alike.
  */
 import assert from 'node:assert/strict';
@@ -13,8 +13,10 @@ import { after, before, describe, it } from 'node:test';
 import { resolveModel } from '../src/embed/registry.js';
 import { ingest } from '../src/ingest/pipeline.js';
 import { Bm25Retriever } from '../src/retrieve/lexical.js';
+import { query } from '../src/retrieve/query.js';
 import { PostingsFile, readPostingsHeader } from '../src/store/postings-file.js';
 import { bm25Analyzer } from '../src/text/analyze.js';
+import { startOpenAIServer, type FakeServer } from './helpers/fake-embedding-servers.js';
 import { lexicalScriptFold } from '../src/retrieve/open.js';
 import { IndexStore } from '../src/store/index-store.js';
 import { MANIFEST_FILE } from '../src/store/manifest.js';
@@ -282,6 +284,39 @@ describe('BM25 postings stored at ingest', () => {
     await writeFile(path.join(docs, 'new.txt'), 'graph cosine neighbour.\n');
     await ingest({ paths: [docs], index: oldIndex });
     assert.ok((await manifestOf(oldIndex)).files['postings']);
+  });
+});
+
+describe('a bm25 query', () => {
+  const saved = process.env.OPENAI_API_KEY;
+  let root: string;
+  let server: FakeServer;
+  before(async () => {
+    process.env.OPENAI_API_KEY = 'sk-bm25-test-key-0123456789';
+    server = await startOpenAIServer({ dimension: 8 });
+    root = await tempDir('bm25-model');
+    await writeCorpus(path.join(root, 'docs'), 12, 5);
+    await ingest({ paths: [path.join(root, 'docs')], index: path.join(root, 'idx'), model: 'openai:m', modelOptions: { baseUrl: `${server.origin}/v1/` } });
+  });
+  after(async () => {
+    if (saved === undefined) delete process.env.OPENAI_API_KEY;
+    else process.env.OPENAI_API_KEY = saved;
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('does not open the embedding model (no request to its server); hybrid does', async () => {
+    const index = path.join(root, 'idx');
+    const requests = (): number => server.requests.filter((r) => r.method === 'POST').length;
+    const before = requests();
+    const bm25 = await query({ text: 'vector database', index, mode: 'bm25', k: 3 });
+    assert.equal(bm25.results.length, 3);
+    assert.equal(bm25.model, 'openai:m', 'the model is still reported, from the manifest');
+    assert.equal(requests(), before, 'nothing was sent to the embedding server');
+    await query({ text: 'vector database', index, mode: 'hybrid', k: 3 });
+    assert.ok(requests() > before, 'hybrid embeds the query');
+    // Naming a model still checks it against the index, as before.
+    await assert.rejects(query({ text: 'vector database', index, mode: 'bm25', model: 'hash' }), (error: { code?: string }) => error.code === 'model-mismatch');
   });
 });
 
