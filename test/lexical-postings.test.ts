@@ -14,7 +14,7 @@ import { resolveModel } from '../src/embed/registry.js';
 import { ingest } from '../src/ingest/pipeline.js';
 import { Bm25Retriever } from '../src/retrieve/lexical.js';
 import { query } from '../src/retrieve/query.js';
-import { PostingsFile, readPostingsHeader } from '../src/store/postings-file.js';
+import { encodePostings, PostingsFile, readPostingsHeader } from '../src/store/postings-file.js';
 import { bm25Analyzer } from '../src/text/analyze.js';
 import { startOpenAIServer, type FakeServer } from './helpers/fake-embedding-servers.js';
 import { lexicalScriptFold } from '../src/retrieve/open.js';
@@ -284,6 +284,35 @@ describe('BM25 postings stored at ingest', () => {
     await writeFile(path.join(docs, 'new.txt'), 'graph cosine neighbour.\n');
     await ingest({ paths: [docs], index: oldIndex });
     assert.ok((await manifestOf(oldIndex)).files['postings']);
+  });
+});
+
+describe('lexical-<gen>.bin', () => {
+  it('finds every term it holds and no other, in any script (astral characters, which JS orders before U+E000-U+FFFF, included)', () => {
+    const terms = ['abc', 'ab', 'b', '\u{20000}', '\uff71', '\ue000', '向量', '\u{1f600}x', 'zz', 'é'];
+    const chunks = new Map<number, { length: number; terms: Map<string, number> }>();
+    for (let label = 0; label < 40; label++) {
+      const own = new Map<string, number>();
+      terms.forEach((term, i) => {
+        if ((label + i) % 3 !== 0) own.set(term, 1 + ((label * 7 + i) % 5));
+      });
+      chunks.set(label * 3 + 1, { length: 10 + label, terms: own });
+    }
+    const bytes = encodePostings('t2s', 'sha256:test', chunks);
+    const header = readPostingsHeader(bytes);
+    assert.deepEqual([header.count, header.terms, header.binding, header.fileBytes], [40, terms.length, 'sha256:test', bytes.length]);
+    const file = new PostingsFile(header, bytes, (offset, length) => bytes.subarray(header.dictionaryBytes + offset, header.dictionaryBytes + offset + length));
+    for (const term of terms) {
+      const want: number[] = [];
+      [...chunks.keys()].forEach((label, entry) => {
+        const tf = chunks.get(label)!.terms.get(term);
+        if (tf !== undefined) want.push(entry, tf);
+      });
+      assert.deepEqual([...file.postings(term)!], want, term);
+    }
+    for (const absent of ['', 'a', 'abcd', '\u{20001}', '\uff72', '量']) assert.equal(file.postings(absent), undefined, absent);
+    assert.deepEqual([...file.labels], [...chunks.keys()]);
+    assert.equal(file.totalLength, [...chunks.values()].reduce((sum, c) => sum + c.length, 0));
   });
 });
 

@@ -15,7 +15,7 @@
  *  48  script fold (UTF-8), chunk binding (UTF-8), zero padding to a multiple of 4
  *      labels          u32[N]    entry i is the chunk with this vector label, ascending
  *      lengths         u32[N]    entry i's token count, the |d| of BM25
- *      term offsets    u32[T+1]  into the term text; terms sorted by their UTF-8 bytes
+ *      term offsets    u32[T+1]  into the term text; terms in JavaScript's string order (UTF-16 code units)
  *      posting offsets u32[T+1]  into the posting section
  *      term text       the terms' UTF-8 bytes, back to back
  *      postings        per term: df, then df pairs (entry − previous entry, tf), LEB128 varints
@@ -76,26 +76,26 @@ export function encodePostings(scriptFold: ScriptFold, binding: string, chunks: 
       list.push(entry, tf);
     }
   });
-  // Byte order, not JS string order: a lookup compares UTF-8 bytes (the two differ past U+FFFF).
-  const terms = [...byTerm.keys()].map((term) => ({ term, bytes: Buffer.from(term, 'utf8') }));
-  terms.sort((x, y) => Buffer.compare(x.bytes, y.bytes));
+  // JavaScript's string order (UTF-16 code units), which a lookup compares with: sorting Buffers
+  // by their bytes instead took 35-70 ms for SciFact's 18k terms, this 5-10.
+  const terms = [...byTerm.keys()].sort();
 
   const termOffsets = new Uint32Array(terms.length + 1);
   const postingOffsets = new Uint32Array(terms.length + 1);
   let termBytes = 0;
   let postingBound = 0;
-  for (const { term, bytes } of terms) {
-    termBytes += bytes.length;
+  for (const term of terms) {
+    termBytes += Buffer.byteLength(term, 'utf8');
     postingBound += 5 + 5 * byTerm.get(term)!.length;
   }
   const termText = Buffer.allocUnsafe(termBytes);
   const postings = Buffer.allocUnsafe(postingBound);
   let t = 0;
   let p = 0;
-  terms.forEach(({ term, bytes }, i) => {
+  terms.forEach((term, i) => {
     termOffsets[i] = t;
     postingOffsets[i] = p;
-    t += bytes.copy(termText, t);
+    t += termText.write(term, t, 'utf8');
     const list = byTerm.get(term)!;
     p = writeVarint(postings, p, list.length / 2);
     let previous = 0;
@@ -219,7 +219,7 @@ export class PostingsFile {
 
   /** The posting list of `term` as [entry, tf, entry, tf, ...], entries ascending; undefined when no chunk has it. */
   postings(term: string): Uint32Array | undefined {
-    const index = this.#find(Buffer.from(term, 'utf8'));
+    const index = this.#find(term);
     return index < 0 ? undefined : this.#decode(index);
   }
 
@@ -230,7 +230,7 @@ export class PostingsFile {
     }
   }
 
-  #find(target: Buffer): number {
+  #find(target: string): number {
     const offsets = this.#termOffsets;
     let lo = 0;
     let hi = offsets.length - 2;
@@ -239,9 +239,9 @@ export class PostingsFile {
       const start = offsets[mid]!;
       const end = offsets[mid + 1]!;
       if (start > end || end > this.#terms.length) throw new PostingsFileError(`has invalid term offsets (term ${mid})`);
-      const order = this.#terms.compare(target, 0, target.length, start, end);
-      if (order === 0) return mid;
-      if (order < 0) lo = mid + 1;
+      const term = this.#terms.toString('utf8', start, end);
+      if (term === target) return mid;
+      if (term < target) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
