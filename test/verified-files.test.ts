@@ -54,6 +54,26 @@ describe('verification records', () => {
     assert.equal((await records.check(file)).trusted, false, 'a file changed in place is hashed again');
   });
 
+  it('two readers of one index that record different files keep both records', async () => {
+    const index = path.join(dir, 'two-readers');
+    const root = path.join(dir, 'records-two');
+    await import('node:fs/promises').then((fs) => fs.mkdir(index, { recursive: true }));
+    const files = ['columns-1.bin', 'lexical-1.bin'].map((name) => ({ name, bytes: 1024, checksum: `sha256:${name.startsWith('c') ? 'c'.repeat(64) : 'd'.repeat(64)}` }));
+    for (const file of files) await writeFile(path.join(index, file.name), randomBytes(1024));
+    // Both loaded before either records, as a hybrid query's postings and vectors paths do.
+    const first = await VerifiedFiles.forIndex(index, root);
+    const second = await VerifiedFiles.forIndex(index, root);
+    await first.check(files[0]!);
+    await second.check(files[1]!);
+    const names = files.map((f) => f.name);
+    for (const [records, file] of [[first, files[0]!], [second, files[1]!]] as const) {
+      const identity = await fileIdentity(path.join(index, file.name));
+      await records.record(file, identity, identity.ctimeNs + RACY_MARGIN_NS, names);
+    }
+    const fresh = await VerifiedFiles.forIndex(index, root);
+    for (const file of files) assert.equal((await fresh.check(file)).trusted, true, file.name);
+  });
+
   it('a damaged or unwritable record store only means hashing', async () => {
     const index = path.join(dir, 'idx2');
     await import('node:fs/promises').then((fs) => fs.mkdir(index, { recursive: true }));

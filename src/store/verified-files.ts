@@ -97,6 +97,9 @@ export class VerifiedFiles {
    */
   async record(file: ManifestFile, identity: FileIdentity, verifiedAtNs: bigint, keep: readonly string[]): Promise<void> {
     if (this.recordPath === undefined || file.checksum === undefined) return;
+    // Read again: another reader of the same index (a hybrid query's postings and vectors, or
+    // another process) may have recorded its file since this one loaded, and must not be dropped.
+    this.stamps = undefined;
     const stamps = await this.load();
     stamps.set(file.name, { checksum: file.checksum, identity, verifiedAtNs });
     // Files of older generations are gone after a commit: their records would only grow the file.
