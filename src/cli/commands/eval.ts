@@ -30,7 +30,7 @@ import { createUniqueDir } from '../../eval/report/unique-dir.js';
 import { announceInterrupt } from '../interrupt.js';
 import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../program.js';
 
 export interface EvalCommandOptions extends Omit<ModelFlags, 'dimensions'>, AxisFlags {
   dataset: string;
