@@ -129,18 +129,23 @@ export class ChunkOffsets {
     const chunks = buffer.readUInt32LE(16);
     const idsBytes = buffer.readUInt32LE(20);
     if (buffer.length !== HEADER_BYTES + DOCUMENT_ROW * documents + CHUNK_ROW * chunks + idsBytes) throw new OffsetsFileError(`is ${buffer.length} bytes, not what its header says`);
-    const offsets = new ChunkOffsets(buffer, documents, chunks, idsBytes);
-    for (let row = 0; row < chunks; row++) {
-      if (row > 0 && offsets.labelAt(row) <= offsets.labelAt(row - 1)) throw new OffsetsFileError('has chunk labels out of order');
-      if (offsets.documentOf(row) >= documents) throw new OffsetsFileError(`names document row ${offsets.documentOf(row)} of ${documents}`);
+    // Read in place, without a row object each: this runs on every one-shot query.
+    const fits = (at: number): boolean => {
+      const start = buffer.readUInt32LE(at) + 2 ** 32 * buffer.readUInt32LE(at + 4);
+      return start + buffer.readUInt32LE(at + 8) <= chunkBytes;
+    };
+    for (let row = 0, at = HEADER_BYTES; row < documents; row++, at += DOCUMENT_ROW) {
+      if (!fits(at)) throw new OffsetsFileError('points past the end of the chunk file');
     }
-    for (let row = 0; row < documents; row++) if (!offsets.fits(offsets.documentLine(row), chunkBytes)) throw new OffsetsFileError('points past the end of the chunk file');
-    for (let row = 0; row < chunks; row++) if (!offsets.fits(offsets.chunkLine(row), chunkBytes)) throw new OffsetsFileError('points past the end of the chunk file');
-    return offsets;
-  }
-
-  private fits(spot: LineSpot, bytes: number): boolean {
-    return Number.isSafeInteger(spot.start) && spot.start + spot.length <= bytes;
+    let previous = -1;
+    for (let row = 0, at = HEADER_BYTES + DOCUMENT_ROW * documents; row < chunks; row++, at += CHUNK_ROW) {
+      const label = buffer.readUInt32LE(at);
+      if (label <= previous) throw new OffsetsFileError('has chunk labels out of order');
+      previous = label;
+      if (buffer.readUInt32LE(at + 4) >= documents) throw new OffsetsFileError(`names document row ${buffer.readUInt32LE(at + 4)} of ${documents}`);
+      if (!fits(at + 8)) throw new OffsetsFileError('points past the end of the chunk file');
+    }
+    return new ChunkOffsets(buffer, documents, chunks, idsBytes);
   }
 
   private get chunkRows(): number {
