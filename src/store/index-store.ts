@@ -370,8 +370,12 @@ export class IndexStore implements IndexReader {
 
   /**
    * A one-shot reader's open (`lazyDocuments`): reads and checks the offsets file and opens the
-   * chunk file, whose lines are then read one at a time. False when there is no offsets file for
-   * this chunk file (an older index, or one an older rag committed to): the caller skims instead.
+   * chunk file, whose lines are then read one at a time. The chunk file is still hashed whole
+   * unless it is the very file that was verified before (verified-files.ts, the vector file's
+   * rule): a file changed in place is refused as by every other open, whichever lines it hits.
+   * False when there is no offsets file for this chunk file (an older index, or one an older rag
+   * committed to) or the chunk file does not match its checksum: the caller skims, which names
+   * what is wrong.
    */
   private async openLines(): Promise<boolean> {
     const dir = this.dir;
@@ -396,10 +400,11 @@ export class IndexStore implements IndexReader {
       throw error;
     }
     if (offsets === undefined) return false;
-    if (offsets.documents !== manifest.counts.documents || offsets.chunks !== manifest.counts.chunks) {
-      throw damaged(dir, `${path} holds ${offsets.documents} documents and ${offsets.chunks} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`);
-    }
     const chunksPath = join(dir, chunksFile.name);
+    // The offsets vouch for the chunk file they were written with (its checksum is inside).
+    if (offsets.documents !== manifest.counts.documents || offsets.chunks !== manifest.counts.chunks) {
+      throw damaged(dir, `${chunksPath} holds ${offsets.documents} documents and ${offsets.chunks} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`);
+    }
     let fd: number;
     try {
       fd = openSync(chunksPath, 'r');
@@ -412,11 +417,23 @@ export class IndexStore implements IndexReader {
       closeSync(fd);
       throw damaged(dir, `${chunksPath} changed while the index was opened`);
     }
-    this.lines = new IndexedLines(offsets, chunksPath, fd, (which, error) => {
+    const lines = new IndexedLines(offsets, chunksPath, fd, (which, error) => {
       if (which === 'offsets') throw damaged(dir, `${path} ${error.message}`);
       if (error instanceof OffsetsFileError) throw checksumMismatch(dir, chunksFile);
       throw damaged(dir, `${chunksPath} ${error.message}`);
     });
+    const verified = await VerifiedFiles.forIndex(dir);
+    const stamp = await verified.check(chunksFile).catch(() => undefined);
+    if (stamp?.trusted !== true) {
+      const startedNs = nowNs();
+      const matches = sha256Of(lines.readAll(chunksFile.bytes)) === chunksFile.checksum;
+      if (!matches) {
+        lines.close();
+        return false;
+      }
+      if (stamp !== undefined) await verified.record(chunksFile, stamp.identity, startedNs, manifestFileNames(manifest));
+    }
+    this.lines = lines;
     return true;
   }
 
