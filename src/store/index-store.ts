@@ -422,16 +422,20 @@ export class IndexStore implements IndexReader {
       if (error instanceof OffsetsFileError) throw checksumMismatch(dir, chunksFile);
       throw damaged(dir, `${chunksPath} ${error.message}`);
     });
-    const verified = await VerifiedFiles.forIndex(dir);
-    const stamp = await verified.check(chunksFile).catch(() => undefined);
-    if (stamp?.trusted !== true) {
-      const startedNs = nowNs();
-      const matches = sha256Of(lines.readAll(chunksFile.bytes)) === chunksFile.checksum;
-      if (!matches) {
-        lines.close();
-        return false;
+    try {
+      const verified = await VerifiedFiles.forIndex(dir);
+      const stamp = await verified.check(chunksFile).catch(() => undefined);
+      if (stamp?.trusted !== true) {
+        const startedNs = nowNs();
+        if (sha256Of(lines.readAll(chunksFile.bytes)) !== chunksFile.checksum) {
+          lines.close();
+          return false;
+        }
+        if (stamp !== undefined) await verified.record(chunksFile, stamp.identity, startedNs, manifestFileNames(manifest));
       }
-      if (stamp !== undefined) await verified.record(chunksFile, stamp.identity, startedNs, manifestFileNames(manifest));
+    } catch (error) {
+      lines.close();
+      throw error;
     }
     this.lines = lines;
     return true;
