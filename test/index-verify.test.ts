@@ -65,6 +65,8 @@ describe('checksums', () => {
 
   it('same-size random bytes over the vectors: check, query and ingest all refuse, naming the file', async () => {
     const index = await makeIndex('scrambled');
+    const intactHits = await rag(['query', 'river mountain', '--index', index, '--json']);
+    assert.equal(intactHits.code, 0, intactHits.stderr);
     const vectors = path.join(index, (await manifestOf(index)).files['flatVectors']!.name);
     await scramble(vectors, 64);
     const before = await readdir(index);
@@ -80,12 +82,24 @@ describe('checksums', () => {
     assert.equal(human.code, 2);
     assert.match(human.stdout, /checksum-mismatch/);
 
+    // A one-shot query of this sparse (`hash`) index reads the column file, not the rows
+    // (columns-file.ts): the scrambled bytes never reach it, and it answers as before.
     const query = await rag(['query', 'river mountain', '--index', index, '--json']);
-    assert.equal(query.code, 2, query.stderr);
+    assert.equal(query.code, 0, query.stderr);
+    assert.deepEqual(JSON.parse(query.stdout), JSON.parse(intactHits.stdout));
+    // A query that does read the rows (an index without a column file, as from a dense model or an
+    // older rag) refuses, naming the file.
+    const manifest = await manifestOf(index);
+    await rm(path.join(index, manifest.files['columns']!.name));
+    delete manifest.files['columns'];
+    await writeFile(path.join(index, 'manifest.json'), JSON.stringify(manifest));
+    before.splice(0, before.length, ...(await readdir(index)));
+    const rowQuery = await rag(['query', 'river mountain', '--index', index, '--json']);
+    assert.equal(rowQuery.code, 2, rowQuery.stderr);
     // Under --json the error is the one document on stdout (issue 21); no hits, no scores.
-    assert.equal((JSON.parse(query.stdout) as { error: { code: string } }).error.code, 'index-damaged');
-    assert.doesNotMatch(query.stdout, /"results"/);
-    assert.ok(query.stderr.includes(vectors), query.stderr);
+    assert.equal((JSON.parse(rowQuery.stdout) as { error: { code: string } }).error.code, 'index-damaged');
+    assert.doesNotMatch(rowQuery.stdout, /"results"/);
+    assert.ok(rowQuery.stderr.includes(vectors), rowQuery.stderr);
 
     // An unchanged re-ingest modifies nothing and reads no vectors (issue 14): it passes. One that
     // changes the index must read the vectors, and refuses.
@@ -102,6 +116,8 @@ describe('checksums', () => {
   it('an index without checksums (older rag) never prints a cosine score outside [-1, 1]', async () => {
     const index = await makeIndex('old');
     const manifest = await manifestOf(index);
+    // As an older rag wrote it: no checksums, and no column file (so queries scan the rows).
+    delete manifest.files['columns'];
     for (const file of Object.values(manifest.files)) delete file.checksum;
     await writeFile(path.join(index, 'manifest.json'), JSON.stringify(manifest));
     const unchecked = await rag(['check', '--index', index, '--json']);

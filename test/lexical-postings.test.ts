@@ -162,9 +162,15 @@ describe('an unchanged re-ingest', () => {
     // BM25 needs no vectors either...
     const bm25 = await runCli(['query', 'vector database', '--index', 'idx', '--mode', 'bm25'], { cwd: root });
     assert.equal(bm25.code, 0, bm25.stderr);
-    // ...while a dense query reads them, and so finds the damage: the file really is unreadable.
+    // ...nor does a dense query of this sparse index, which reads the column file (columns-file.ts)...
     const dense = await runCli(['query', 'vector database', '--index', 'idx'], { cwd: root });
-    assert.notEqual(dense.code, 0);
-    assert.match(dense.stderr, /damaged: .*vectors-\d+\.f32 cannot be read/);
+    assert.equal(dense.code, 0, dense.stderr);
+    // ...while one that scans the rows (no column file: a dense model's index) finds the damage.
+    const withColumns = JSON.parse(await readFile(path.join(index, MANIFEST_FILE), 'utf8')) as { files: Record<string, unknown> };
+    delete withColumns.files['columns'];
+    await writeFile(path.join(index, MANIFEST_FILE), JSON.stringify(withColumns));
+    const rows = await runCli(['query', 'vector database', '--index', 'idx'], { cwd: root });
+    assert.notEqual(rows.code, 0);
+    assert.match(rows.stderr, /damaged: .*vectors-\d+\.f32 cannot be read/);
   });
 });

@@ -77,7 +77,7 @@ describe('verification records', () => {
 });
 
 describe('rag query and the vector file checksum', () => {
-  it('hashes the vector file until it is verified, then trusts it until its bytes change', async () => {
+  it('hashes the data file a query reads whole until it is verified, then trusts it until its bytes change', async () => {
     const cwd = path.join(dir, 'cli');
     await import('node:fs/promises').then((fs) => fs.mkdir(path.join(cwd, 'docs'), { recursive: true }));
     for (let i = 0; i < 6; i++) await writeFile(path.join(cwd, 'docs', `d${i}.md`), `# Note ${i}\n\nThe harbour ferry number ${i} leaves at ${i + 6} o'clock from pier ${i * 3}.\n`);
@@ -91,13 +91,14 @@ describe('rag query and the vector file checksum', () => {
     const recordsDir = path.join(cache, 'verified');
     const [recordFile] = await readdir(recordsDir);
     const first = await readFile(path.join(recordsDir, recordFile!), 'utf8');
-    assert.match(first, /vectors-1\.f32/);
+    // What a one-shot query of this `hash` index reads whole: the column file (columns-file.ts).
+    assert.match(first, /columns-1\.bin/);
     r = await runCli(['query', 'ferry pier', '--json'], { cwd, env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await readFile(path.join(recordsDir, recordFile!), 'utf8'), first, 'the second query trusted the record: it hashed nothing and recorded nothing');
 
-    // Garbage over the vectors, same size, mtime restored: the next query hashes and refuses.
-    const vectors = path.join(cwd, '.rag', 'vectors-1.f32');
+    // Garbage over the columns, same size, mtime restored: the next query hashes and refuses.
+    const vectors = path.join(cwd, '.rag', 'columns-1.bin');
     const before = await stat(vectors);
     const handle = await open(vectors, 'r+');
     await handle.write(randomBytes(Math.min(4096, before.size - 1024)), 0, Math.min(4096, before.size - 1024), 1024);
@@ -105,7 +106,7 @@ describe('rag query and the vector file checksum', () => {
     await utimes(vectors, before.atime, before.mtime);
     r = await runCli(['query', 'ferry pier'], { cwd, env });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /vectors-1\.f32 does not match its checksum/);
+    assert.match(r.stderr, /columns-1\.bin does not match its checksum/);
     assert.equal(r.stdout, '', 'no scores printed from a damaged file');
   });
 });

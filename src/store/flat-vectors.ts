@@ -184,34 +184,53 @@ function sparseDots(positions: Int32Array, values: Float32Array, rows: Float32Ar
 export class SparseColumns {
   private constructor(
     readonly rows: number,
-    private readonly offsets: Int32Array,
-    private readonly rowOf: Int32Array,
-    private readonly values: Float32Array,
+    /** Column c's entries are `offsets[c]` up to `offsets[c + 1]` (d + 1 entries). */
+    readonly offsets: Int32Array,
+    /** Each entry's row. */
+    readonly rowOf: Int32Array,
+    /** Each entry's value. */
+    readonly values: Float32Array,
   ) {}
 
   /** The columns of the first `n` rows, or undefined when they are not sparse enough to pay (over a quarter non-zero). */
   static build(data: Float32Array, d: number, n: number): SparseColumns | undefined {
+    const limit = (n * d) / 4;
+    // One pass over the rows collects their non-zero entries (row-major); the second places those
+    // entries only, by column. Rows denser than a quarter stop the pass as soon as that is certain.
+    let cols = new Int32Array(Math.max(1024, Math.min(limit, 1 << 20)));
+    let vals = new Float32Array(cols.length);
+    const rowEnd = new Int32Array(n);
     const counts = new Int32Array(d + 1);
     let nonZero = 0;
-    for (let i = 0, end = n * d; i < end; i++) {
-      if (data[i] !== 0) {
-        counts[(i % d) + 1]!++;
-        nonZero++;
+    for (let row = 0, base = 0; row < n; row++, base += d) {
+      if (nonZero + d > cols.length) {
+        const grownCols = new Int32Array(Math.max(2 * cols.length, nonZero + d));
+        grownCols.set(cols.subarray(0, nonZero));
+        cols = grownCols;
+        const grownVals = new Float32Array(cols.length);
+        grownVals.set(vals.subarray(0, nonZero));
+        vals = grownVals;
       }
+      for (let c = 0; c < d; c++) {
+        const x = data[base + c]!;
+        if (x === 0) continue;
+        cols[nonZero] = c;
+        vals[nonZero++] = x;
+        counts[c + 1]!++;
+      }
+      rowEnd[row] = nonZero;
+      if (nonZero >= limit) return undefined;
     }
-    if (nonZero >= (n * d) / 4) return undefined;
     for (let c = 0; c < d; c++) counts[c + 1]! += counts[c]!;
     const offsets = Int32Array.from(counts);
     const fill = counts.subarray(0, d);
     const rowOf = new Int32Array(nonZero);
     const values = new Float32Array(nonZero);
-    for (let row = 0, base = 0; row < n; row++, base += d) {
-      for (let c = 0; c < d; c++) {
-        const x = data[base + c]!;
-        if (x === 0) continue;
-        const at = fill[c]!++;
+    for (let row = 0, p = 0; row < n; row++) {
+      for (const end = rowEnd[row]!; p < end; p++) {
+        const at = fill[cols[p]!]!++;
         rowOf[at] = row;
-        values[at] = x;
+        values[at] = vals[p]!;
       }
     }
     return new SparseColumns(n, offsets, rowOf, values);
@@ -421,6 +440,17 @@ export class FlatVectors {
     return this.columns.columns ?? undefined;
   }
 
+  /**
+   * The rows as they are now by column, for the column file a commit writes next to the vector
+   * file (columns-file.ts); undefined when they are too dense for columns to pay.
+   */
+  sparseColumns(): SparseColumns | undefined {
+    if (this.columns?.version !== this.version) {
+      this.columns = { version: this.version, columns: SparseColumns.build(this.data, this.dimension, this.size) ?? null };
+    }
+    return this.columns.columns ?? undefined;
+  }
+
   /** Bytes {@link write} produces. */
   get fileBytes(): number {
     return HEADER_BYTES + 4 * this.size + 4 * this.size * this.dimension;
@@ -539,7 +569,7 @@ export async function scanVectorFile(
   }
 }
 
-async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+export async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
   let offset = 0;
   while (offset < buffer.length) {
     const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, position + offset);
@@ -570,7 +600,7 @@ async function readWhole(path: string): Promise<Buffer> {
   }
 }
 
-async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
+export async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
   let offset = 0;
   while (offset < buffer.length) {
     const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
@@ -578,7 +608,8 @@ async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
   }
 }
 
-function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
+/** The positions and values of `v`'s non-zero components, in position order. */
+export function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
   const n = nonZeroCount(v);
   const positions = new Int32Array(n);
   const values = new Float32Array(n);

@@ -16,6 +16,7 @@ import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, typ
 import { createHash } from 'node:crypto';
 import { assertChecksum, assertChecksumSync, checksumMismatch, fileChecksum } from './checksum.js';
 import { nowNs, VerifiedFiles } from './verified-files.js';
+import { generationOf, searchColumnsFile, writeColumnsFile } from './columns-file.js';
 import { ChunkFileError, chunkFileEntries, decodeChunkLine, readChunkFile, readChunkFileSync, skimChunkFile, type ChunkRecord, type SkimmedChunk } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
 import { ChunkOffsets, IndexedLines, OffsetsFileError, OffsetsRecorder } from './offsets-file.js';
@@ -608,11 +609,13 @@ export class IndexStore implements IndexReader {
     if (!this.vectorsPending || this.streamed || manifest.formatVersion < 2 || manifest.files.vectors !== undefined || file === undefined) return undefined;
     this.streamed = true;
     await this.loadChunks();
+    const verified = await VerifiedFiles.forIndex(this.dir);
+    const fromColumns = await this.columnSearch(verified, vector, k);
+    if (fromColumns !== undefined) return this.hitsOf(vector, fromColumns);
     let hits: LabelHit[];
     // The scan reads the file whole, so it checks the checksum on the way (a file overwritten in
     // place with garbage of the same size must not give scores), unless this very file was
     // verified before and has not changed since (verified-files.ts).
-    const verified = await VerifiedFiles.forIndex(this.dir);
     let stamp: Awaited<ReturnType<VerifiedFiles['check']>>;
     try {
       stamp = await verified.check(file);
@@ -634,6 +637,44 @@ export class IndexStore implements IndexReader {
       await verified.record(file, stamp.identity, startedNs, manifestFileNames(manifest));
     }
     return this.hitsOf(vector, hits);
+  }
+
+  /**
+   * {@link streamedSearch} from the column file, when the generation has one and the query is
+   * sparse: reads only the query's columns once the file is verified, else reads it whole and
+   * checks its checksum on the way. Undefined when the row scan must answer.
+   */
+  private async columnSearch(verified: VerifiedFiles, vector: Float32Array, k: number): Promise<LabelHit[] | undefined> {
+    const manifest = this.currentManifest;
+    const file = manifest.files.columns;
+    const rows = manifest.files.flatVectors;
+    if (file === undefined || rows === undefined || generationOf(file.name) !== generationOf(rows.name)) return undefined;
+    const path = join(this.dir, file.name);
+    let stamp: Awaited<ReturnType<VerifiedFiles['check']>>;
+    try {
+      stamp = await verified.check(file);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+    const startedNs = nowNs();
+    const checksum = stamp.trusted ? undefined : file.checksum;
+    let hits: LabelHit[] | undefined;
+    try {
+      hits = await searchColumnsFile(path, manifest.model.dimension, this.liveLabels(), vector, k, {
+        trusted: checksum === undefined,
+        // The whole file, before any of it is parsed: a file changed in place is named as such.
+        onBytes: (bytes: Buffer) => {
+          if (checksum !== undefined && sha256Of(bytes) !== checksum) throw checksumMismatch(this.dir, file);
+        },
+      });
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      if (error instanceof RagError) throw error;
+      throw damaged(this.dir, `${path} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
+    }
+    if (checksum !== undefined) await verified.record(file, stamp.identity, startedNs, manifestFileNames(manifest));
+    return hits;
   }
 
   /** For the synchronous accessors: the vectors, read now if still on disk. */
@@ -831,15 +872,13 @@ export class IndexStore implements IndexReader {
 
   /** Bytes the current generation occupies on disk (manifest and the files it names). */
   async diskBytes(): Promise<number> {
-    const { chunks, vectors, flatVectors, stats: statsFile } = this.currentManifest.files;
     let total = 0;
     try {
       total += (await stat(join(this.dir, MANIFEST_FILE))).size;
     } catch {
       // A view of an index that was never committed has no manifest yet.
     }
-    const { lexical, sources, offsets } = this.currentManifest.files;
-    for (const file of [chunks, vectors, flatVectors, statsFile, lexical, sources, offsets]) if (file !== undefined) total += file.bytes;
+    for (const file of Object.values(this.currentManifest.files)) if (file !== undefined) total += file.bytes;
     return total;
   }
 
@@ -1014,8 +1053,16 @@ export class IndexStore implements IndexReader {
       if (vectors !== undefined && vectors.size > 0) {
         const bytes = await vectors.flat.write(join(dir, names.flatVectors), this.#atomic('vectors-before-rename'));
         files.flatVectors = { name: names.flatVectors, bytes, checksum: await fileChecksum(join(dir, names.flatVectors)) };
+        const columns = vectors.flat.sparseColumns();
+        if (columns !== undefined) {
+          const written = await writeColumnsFile(join(dir, names.columns), vectors.flat.dimension, vectors.flat.labels(), columns, { durable: this.durable });
+          files.columns = { name: names.columns, ...written };
+        } else {
+          delete files.columns;
+        }
       } else {
         delete files.flatVectors;
+        delete files.columns;
       }
       crashPoint('vectors-written');
       const graph = vectors !== undefined && vectors.size > 0 ? vectors.graph : undefined;

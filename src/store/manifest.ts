@@ -66,6 +66,13 @@ export interface Manifest {
      */
     sources?: ManifestFile;
     /**
+     * The vectors by column (columns-file.ts), written with the vector file when the vectors are
+     * sparse, so a one-shot query reads only its columns. Optional like `lexical`; trusted only
+     * while it belongs to the same generation as `flatVectors` (an older rag that rewrites the
+     * vectors carries this entry over unchanged).
+     */
+    columns?: ManifestFile;
+    /**
      * Where each line of the chunk file is (offsets-file.ts), so a one-shot query reads only its
      * hits' lines. Optional like `lexical`: without it (or stale) a query skims the chunk file.
      */
@@ -74,7 +81,16 @@ export interface Manifest {
 }
 
 /** The files of generation `gen`. */
-export function generationFileNames(gen: number): { chunks: string; vectors: string; flatVectors: string; stats: string; lexical: string; sources: string; offsets: string } {
+export function generationFileNames(gen: number): {
+  chunks: string;
+  vectors: string;
+  flatVectors: string;
+  stats: string;
+  lexical: string;
+  sources: string;
+  columns: string;
+  offsets: string;
+} {
   return {
     chunks: `chunks-${gen}.jsonl`,
     vectors: `vectors-${gen}.hnsw`,
@@ -82,13 +98,14 @@ export function generationFileNames(gen: number): { chunks: string; vectors: str
     stats: `stats-${gen}.bin`,
     lexical: `lexical-${gen}.json`,
     sources: `sources-${gen}.json`,
+    columns: `columns-${gen}.bin`,
     offsets: `offsets-${gen}.bin`,
   };
 }
 
 /** Names this store may create in an index directory (data files, their temp files, manifest temps, lock). */
 export const OWN_FILE_PATTERN =
-  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.json|sources-\d+\.json|offsets-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
+  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.json|sources-\d+\.json|columns-\d+\.bin|offsets-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
 /** The shared "what to do" for damaged indexes: rebuild it (index-store.ts, rebuild; the CLI names `--rebuild`). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
@@ -190,7 +207,7 @@ export function validateManifest(value: unknown, display: string): Manifest {
   if (!isRecord(counts) || !isCount(counts['documents']) || !isCount(counts['chunks'])) throw bad('counts');
   const files = value['files'];
   if (!isRecord(files) || !isFile(files['chunks'])) throw bad('files.chunks');
-  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical', 'sources', 'offsets'] as const) {
+  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical', 'sources', 'columns', 'offsets'] as const) {
     if (files[key] !== undefined && !isFile(files[key])) throw bad(`files.${key}`);
   }
   // Where the vectors live: the graph in format 1, the flat file from format 2 on.
