@@ -420,7 +420,6 @@ export class IndexStore implements IndexReader {
     }
     const lines = new IndexedLines(offsets, chunksPath, fd, (which, error) => {
       if (which === 'offsets') throw damaged(dir, `${path} ${error.message}`);
-      if (error instanceof OffsetsFileError) throw checksumMismatch(dir, chunksFile);
       throw damaged(dir, `${chunksPath} ${error.message}`);
     });
     try {
