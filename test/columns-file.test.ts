@@ -13,6 +13,9 @@ import { ingest } from '../src/ingest/pipeline.js';
 import { searchColumnsFile, writeColumnsFile } from '../src/store/columns-file.js';
 import { FlatVectors, SparseColumns } from '../src/store/flat-vectors.js';
 import { MANIFEST_FILE } from '../src/store/manifest.js';
+import type { IndexInit } from '../src/store/transaction.js';
+import { writeIndex } from '../src/store/write-index.js';
+import type { Chunk } from '../src/model/document.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
 const WORDS = ['vector', 'database', 'index', 'search', 'travel', 'expense', 'invoice', 'retrieval', 'embedding', 'neighbour', 'graph', 'cosine', 'token', 'chunk', '检索', '向量', '資料庫', 'report', 'policy', 'query'];
@@ -217,5 +220,50 @@ describe('searchColumnsFile', () => {
     await writeColumnsFile(file, d, flat.labels(), flat.sparseColumns()!);
     const query = Float32Array.from({ length: d }, (_, i) => (i % 3 === 0 ? 1 : 0));
     assert.equal(await searchColumnsFile(file, d, flat.labels(), query, 5, { trusted: true }), undefined);
+  });
+});
+
+describe('the graph of sparse vectors', () => {
+  const dim = 64;
+  const init: IndexInit = {
+    model: { id: 'hash', provider: 'builtin', name: 'hash', dimension: dim, normalize: true },
+    modelFingerprint: '1a2b3c4d5e6f7a8b',
+    chunking: { chunkSize: 400, chunkOverlap: 50, lengthUnit: 'characters' },
+  };
+  let root: string;
+  before(async () => {
+    root = await tempDir('columns-graph');
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** 500 one-chunk documents whose vectors have `nonZeros` of 64 components set. */
+  async function build(dir: string, nonZeros: number): Promise<ManifestJson> {
+    await writeIndex(
+      dir,
+      init,
+      async (tx) => {
+        for (let i = 0; i < 500; i++) {
+          const chunk: Chunk = { id: `d${i}#0`, docId: `d${i}`, index: 0, text: `text ${i}`, page: null, start: 0, end: 6, headings: [] };
+          const v = new Float32Array(dim);
+          for (let j = 0; j < nonZeros; j++) v[(i * 7 + j * 13) % dim] = 1 + j;
+          tx.putDocument({ docId: `d${i}`, source: `d${i}`, origin: 'docs', format: 'text', contentHash: `h${i}`, chunkIds: [chunk.id] }, [chunk], [v]);
+        }
+      },
+      // 500 rows × 4 expected query non-zeros = 2,000: over this budget for a row scan, but a
+      // column scan visits 4/64 of that (125).
+      { graphWork: 1000 },
+    );
+    return readManifestJson(dir);
+  }
+
+  it('is not built while a column scan stays within the budget; dense rows of the same count get one', async () => {
+    const sparse = await build(path.join(root, 'sparse'), 4);
+    assert.equal(sparse.files['vectors'], undefined, 'no graph for sparse rows a column scan answers within budget');
+    assert.ok(sparse.files['columns'] !== undefined);
+    const dense = await build(path.join(root, 'dense'), 40);
+    assert.ok(dense.files['vectors'] !== undefined, 'rows over a quarter non-zero keep the row-scan rule');
+    assert.equal(dense.files['columns'], undefined);
   });
 });

@@ -133,8 +133,8 @@ const KEYED: Readonly<Record<string, { summary?: MessageKey; hint?: MessageKey |
   'rerank-unreachable': { hint: 'advice.rerank-unreachable.hint' },
   'chat-unreachable': { hint: 'advice.chat-unreachable.hint' },
   'endpoint-mismatch': { hint: 'advice.endpoint-mismatch.hint' },
-  'document-unknown': { hint: 'advice.document-unknown.hint' },
-  'document-unknown-near': { hint: 'advice.document-unknown-near.hint' },
+  'document-unknown': { summary: 'advice.document-unknown.summary', hint: 'advice.document-unknown.hint' },
+  'document-unknown-near': { summary: 'advice.document-unknown.summary', hint: 'advice.document-unknown-near.hint' },
   'pg-no-tls': { summary: 'advice.pg-no-tls.summary' },
 };
 

@@ -2,7 +2,8 @@ import { CommanderError, type Command } from 'commander';
 import { RagError } from '../errors.js';
 import { EXIT, exitCodeForError, exitCodeForStatus, type CommandStatus } from './exit-codes.js';
 import { JSON_FORMAT_VERSION, log } from './ui.js';
-import { p } from './i18n/progress-messages.js';
+import { labelled, p } from './i18n/progress-messages.js';
+import { o } from './i18n/output-messages.js';
 import { warningText } from './notices.js';
 import { onUnroutedWarning } from '../warnings.js';
 import { detectLocale } from './i18n/locale.js';
@@ -62,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   // is released on exit.
   const onSignal = (): void => {
     if (interrupt.signal.aborted) {
-      process.stderr.write('interrupted again: quitting now\n');
+      process.stderr.write(`${o('interrupt.again')}\n`);
       process.exit(EXIT.interrupted);
     }
     interrupt.abort();
@@ -71,12 +72,12 @@ export async function main(argv: string[]): Promise<number> {
   // SIGTERM (a CI timeout, `kill`) ends the process at once, but through process.exit, so that
   // exit hooks run: the index lock is released and eval's temporary indexes are removed.
   const onTerm = (): void => {
-    process.stderr.write('terminated (SIGTERM)\n');
+    process.stderr.write(`${o('interrupt.terminated')}\n`);
     process.exit(EXIT.terminated);
   };
   process.on('SIGTERM', onTerm);
   // Library warnings with no event to ride on, worded like the rest.
-  onUnroutedWarning((warning) => log(`${p('progress.note')} ${warningText(warning)}`));
+  onUnroutedWarning((warning) => log(labelled(p('progress.note'), warningText(warning))));
   let status: CommandStatus = 'ok';
   const program = await programFor(argv, { signal: interrupt.signal }, (s) => (status = s));
   // Subcommands copy the parent's settings when created, so each needs its own override; without
@@ -119,7 +120,7 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
     return exitCodeForError(known.code);
   }
   if (json) printJsonError('bug', error instanceof Error ? error.message : String(error), 'this is a bug in rag; rerun with --verbose for the stack trace and report it');
-  process.stderr.write(`${err.red(`rag: ${t('bug.prefix')}`)} ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${labelled(`rag: ${t('bug.prefix')}`, error instanceof Error ? error.message : String(error), err.red)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   else process.stderr.write(`(${t('bug.hint')})\n`);
   return EXIT.bug;

@@ -73,6 +73,8 @@ export interface GateResult {
   missingFromCurrent: RunKey[];
   /** Other things worth a line in the report (dataset changed since the baseline, ...). */
   notes: string[];
+  /** The same notes as data, in the same order: for callers that word them themselves (the CLI, in the user's language). */
+  noteDetails: GateNote[];
   /** The baseline file the drops were measured against, or null without one. */
   baselineFile: string | null;
   /**
@@ -81,6 +83,11 @@ export interface GateResult {
    */
   baselineComparisons: RunComparison[];
 }
+
+/** A note of the gate as data: `notes[i]` is `noteDetails[i]` in English. */
+export type GateNote =
+  | { kind: 'dataset-changed'; baseline: string; current: string }
+  | { kind: 'baseline-metric-missing'; run: RunKey; metric: string };
 
 /** What the gate needs from the current evaluation (an EvalResults fits). */
 export interface GateInput {
@@ -150,7 +157,7 @@ export function checkGate(current: GateInput, baseline: BaselineResults | undefi
   const floors = (options.min ?? []).map((f) => ({ metric: normalizeMetricName(f.metric), value: f.value }));
   const checks: GateCheck[] = [];
   const missingFromBaseline: RunKey[] = [];
-  const notes: string[] = [];
+  const noteDetails: GateNote[] = [];
 
   if (baseline !== undefined && options.maxDrop !== undefined) {
     const maxDrop = options.maxDrop;
@@ -159,9 +166,7 @@ export function checkGate(current: GateInput, baseline: BaselineResults | undefi
       baseline.datasetFingerprint !== undefined &&
       baseline.datasetFingerprint !== current.dataset.fingerprint
     ) {
-      notes.push(
-        `dataset differs from the baseline's (${baseline.datasetFingerprint} vs ${current.dataset.fingerprint}): metric differences may come from the data`,
-      );
+      noteDetails.push({ kind: 'dataset-changed', baseline: baseline.datasetFingerprint, current: current.dataset.fingerprint });
     }
     for (const run of current.runs) {
       const base = baseline.runs.find((b) => sameRun(b, run));
@@ -173,7 +178,7 @@ export function checkGate(current: GateInput, baseline: BaselineResults | undefi
         const now = currentValue(run, metric);
         const before = base.metrics[metric];
         if (before === undefined) {
-          notes.push(`${runLabel(run)}: baseline has no ${metric}, drop not checked`);
+          noteDetails.push({ kind: 'baseline-metric-missing', run: { model: run.model, mode: run.mode }, metric });
           continue;
         }
         const drop = before - now;
@@ -249,7 +254,8 @@ export function checkGate(current: GateInput, baseline: BaselineResults | undefi
     violations,
     missingFromBaseline,
     missingFromCurrent,
-    notes,
+    notes: noteDetails.map(noteText),
+    noteDetails,
     baselineFile: baseline === undefined ? null : (options.baselineFile ?? null),
     baselineComparisons,
   };
@@ -298,6 +304,12 @@ function equivalenceCheck(c: RunComparison, margin: number, where: string): Gate
           ? `${head}: ${describeEquivalence(e)} (TOST p ${e.pValue.toPrecision(2)})`
           : `${head}: not shown equivalent within ±${margin} (TOST p ${e.pValue.toPrecision(2)}${e.verdict === 'non-inferior' ? `; it is ${describeEquivalence(e)}` : ''}), required by --fail-unless-equivalent`,
   };
+}
+
+function noteText(note: GateNote): string {
+  return note.kind === 'dataset-changed'
+    ? `dataset differs from the baseline's (${note.baseline} vs ${note.current}): metric differences may come from the data`
+    : `${runLabel(note.run)}: baseline has no ${note.metric}, drop not checked`;
 }
 
 function fmtSigned(x: number): string {

@@ -134,7 +134,7 @@ async function findDocument(reader: IndexReader, wanted: string): Promise<Stored
   const near = closestId(wanted.replace(/\\/g, '/'), ids) ?? closestId(path.basename(wanted), ids);
   throw new RagError('usage', `no document '${wanted}' in ${reader.location}`, {
     hint: near === undefined ? 'inspectIndex() without a doc lists the document ids' : `did you mean ${near}? (inspectIndex() without a doc lists the document ids)`,
-    details: near === undefined ? { advice: 'document-unknown' } : { advice: 'document-unknown-near', near },
+    details: near === undefined ? { advice: 'document-unknown', wanted, location: reader.location } : { advice: 'document-unknown-near', near, wanted, location: reader.location },
   });
 }
 

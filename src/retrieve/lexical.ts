@@ -59,33 +59,31 @@ export class Bm25Retriever implements Retriever {
 }
 
 /**
- * BM25 scoring straight from stored postings: the same formula, statistics and tie order as
- * {@link Bm25Index.search} (scores add up per query token in query order), without indexing.
+ * BM25 scoring straight from stored postings: the same formula, statistics, additions in the same
+ * order (each distinct query term once, weighted by its repeats) and tie order as
+ * {@link Bm25Index.search}, so the scores are equal to the last bit, without indexing.
  */
 class StoredBm25 {
-  readonly #totalLength: number;
-
   constructor(
     private readonly stored: StoredPostings,
     private readonly k1: number,
     private readonly b: number,
     private readonly analyze: (text: string) => string[],
-  ) {
-    let total = 0;
-    for (const length of stored.lengths) total += length;
-    this.#totalLength = total;
-  }
+  ) {}
 
   search(query: string, k: number): RetrievedChunk[] {
     const limit = Math.floor(k);
-    const { entries, chunkIds, lengths, postings } = this.stored;
-    const n = entries.length;
+    const { count: n, lengths, totalLength } = this.stored;
     if (limit <= 0 || n === 0) return [];
-    const avgLength = this.#totalLength / n;
+    const avgLength = totalLength / n;
     const { k1, b } = this;
-    const scores = new Map<number, number>();
-    for (const token of this.analyze(query)) {
-      const list = postings.get(token);
+    const queryTerms = new Map<string, number>();
+    for (const token of this.analyze(query)) queryTerms.set(token, (queryTerms.get(token) ?? 0) + 1);
+    const scores = new Float64Array(n);
+    const seen = new Uint8Array(n);
+    const touched: number[] = [];
+    for (const [token, repeats] of queryTerms) {
+      const list = this.stored.postings(token);
       if (list === undefined) continue;
       const df = list.length / 2;
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
@@ -93,13 +91,30 @@ class StoredBm25 {
         const entry = list[i]!;
         const tf = list[i + 1]!;
         const norm = k1 * (1 - b + (b * lengths[entry]!) / avgLength);
-        scores.set(entry, (scores.get(entry) ?? 0) + idf * ((tf * (k1 + 1)) / (tf + norm)));
+        if (seen[entry] === 0) {
+          seen[entry] = 1;
+          touched.push(entry);
+        }
+        scores[entry] = scores[entry]! + repeats * idf * ((tf * (k1 + 1)) / (tf + norm));
       }
     }
-    const hits: Array<{ entry: number; id: string; score: number }> = [];
-    for (const [entry, score] of scores) hits.push({ entry, id: chunkIds?.[entry] ?? entries[entry]!.chunk.id, score });
+    return this.top(scores, touched, limit).map(({ entry, score }) => ({ ...this.stored.entry(entry), score }));
+  }
+
+  /**
+   * The best `limit` of the touched entries by score, then chunk id. Ids are looked up only for
+   * the entries that can make the cut: those scoring at least the limit-th best score.
+   */
+  private top(scores: Float64Array, touched: readonly number[], limit: number): Array<{ entry: number; id: string; score: number }> {
+    let candidates = touched;
+    if (touched.length > limit) {
+      const sorted = Float64Array.from(touched, (entry) => scores[entry]!).sort();
+      const cut = sorted[sorted.length - limit]!;
+      candidates = touched.filter((entry) => scores[entry]! >= cut);
+    }
+    const hits = candidates.map((entry) => ({ entry, id: this.stored.chunkId(entry), score: scores[entry]! }));
     hits.sort((x, y) => (x.score !== y.score ? y.score - x.score : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     if (hits.length > limit) hits.length = limit;
-    return hits.map(({ entry, score }) => ({ ...entries[entry]!, score }));
+    return hits;
   }
 }

@@ -1,4 +1,5 @@
 import type { Embedder } from '../embed/types.js';
+import { RagError } from '../errors.js';
 import type { IndexReader } from '../store/reader.js';
 import { lexicalScriptFold } from '../store/lexical-file.js';
 import type { ScriptFold } from '../text/script-fold.js';
@@ -16,15 +17,14 @@ export interface OpenRetrieverOptions {
 
 export { lexicalScriptFold };
 
-/** The retriever for one mode over one index. BM25 needs no model; dense and hybrid do. */
-export function openRetriever(store: IndexReader, embedder: Embedder, mode: RetrievalMode, options: OpenRetrieverOptions = {}): Retriever {
+/**
+ * The retriever for one mode over one index. BM25 needs no model (`embedder` may be undefined);
+ * dense and hybrid do.
+ */
+export function openRetriever(store: IndexReader, embedder: Embedder | undefined, mode: RetrievalMode, options: OpenRetrieverOptions = {}): Retriever {
   const fold = options.scriptFold ?? lexicalScriptFold(store.manifest.model);
-  switch (mode) {
-    case 'dense':
-      return new DenseRetriever(store, embedder);
-    case 'bm25':
-      return new Bm25Retriever(store, fold);
-    case 'hybrid':
-      return new HybridRetriever(new DenseRetriever(store, embedder), new Bm25Retriever(store, fold), undefined, options.fusion);
-  }
+  if (mode === 'bm25') return new Bm25Retriever(store, fold);
+  if (embedder === undefined) throw new RagError('usage', `${mode} retrieval needs an embedding model; only bm25 works without one`);
+  const dense = new DenseRetriever(store, embedder);
+  return mode === 'dense' ? dense : new HybridRetriever(dense, new Bm25Retriever(store, fold), undefined, options.fusion);
 }

@@ -2,8 +2,7 @@ import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
-import { openModelFor } from '../embed/open-model.js';
-import { readIndexAdapter, withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
+import { assertAdapterFits, readIndexAdapter, withQueryAdapter, type QueryAdapter } from '../embed/query-adapter.js';
 import { withEmbedQuery } from '../embed/wrap-queries.js';
 import type { ModelChoice } from '../embed/open-model.js';
 import { assertIndexPathUsable } from '../store/index-path.js';
@@ -29,7 +28,10 @@ export interface QueryOptions {
   k?: number;
   /** Default `dense`. */
   mode?: RetrievalMode;
-  /** Defaults to the model the index was built with; anything else must match it. */
+  /**
+   * Defaults to the model the index was built with; anything else must match it. bm25 mode loads
+   * no model unless this names one.
+   */
   model?: ModelChoice;
   /** How to load the model (dtype, offline, base URL ...). */
   modelOptions?: ResolveOptions;
@@ -107,7 +109,10 @@ export interface QueryTimings {
    * vector search (so they count in `search`), and never in bm25 mode.
    */
   indexLoad: number;
-  /** Opening the embedding model (for a local ONNX model: reading it and starting a session). */
+  /**
+   * Opening the embedding model (for a local ONNX model: reading it and starting a session); 0 in
+   * bm25 mode, which opens no model unless `model` names one (to check it against the index).
+   */
   modelLoad: number;
   /** Embedding the query text (0 in bm25 mode). */
   embed: number;
@@ -149,7 +154,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   const store = await openIndex(indexDir, { oneShot: true });
   const indexLoaded = performance.now();
   let modelLoaded = indexLoaded;
-  let embedder: Awaited<ReturnType<typeof openModelFor>> | undefined;
+  let embedder: Embedder | undefined;
   try {
     if (store.chunkCount === 0) {
       throw new RagError('index-empty', `index ${displayLocation(options.index ?? DEFAULT_INDEX_DIR)} is empty`, {
@@ -158,11 +163,19 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
       });
     }
     const modelOptions = options.scriptFold === undefined ? options.modelOptions : { ...options.modelOptions, scriptFold: options.scriptFold };
-    embedder = await openModelFor(store, options.model, modelOptions);
+    // BM25 reads no vectors, so it needs the model only to check one asked for by name: not
+    // loading it (nor its corpus statistics, 15 ms for `hash` on SciFact; a neural model's
+    // weights) is most of what a one-shot bm25 query saves over a dense one.
+    if (mode !== 'bm25' || options.model !== undefined) {
+      const { openModelFor } = await import('../embed/open-model.js');
+      embedder = await openModelFor(store, options.model, modelOptions);
+    }
     const scriptFold = options.scriptFold ?? lexicalScriptFold(store.manifest.model);
     modelLoaded = performance.now();
     const stats = store.corpusStatistics();
-    if (embedder.corpusStatistics && stats) embedder.corpusStatistics.load(stats);
+    if (embedder?.corpusStatistics && stats && mode !== 'bm25') embedder.corpusStatistics.load(stats);
+    // The model as the index recorded it stands in for the loaded one (openModelFor checks they agree).
+    const model = embedder ?? { info: store.manifest.model, fingerprint: store.manifest.modelFingerprint };
     const embedTime = { ms: 0 };
     // Nothing to match: without this, BM25 finds nothing and a dense model ranks by noise,
     // printing arbitrary chunks with scores near 0.
@@ -172,8 +185,8 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     if (options.adapter === undefined && !isPostgresLocation(indexDir)) {
       const saved = await readIndexAdapter(indexDir);
       if (saved !== undefined) {
-        if (saved.adapter.model.fingerprint !== embedder.fingerprint) {
-          throw new RagError('model-mismatch', `${saved.file} was trained for ${saved.adapter.model.id} under other settings than this index's model ${embedder.info.id}`, {
+        if (saved.adapter.model.fingerprint !== model.fingerprint) {
+          throw new RagError('model-mismatch', `${saved.file} was trained for ${saved.adapter.model.id} under other settings than this index's model ${model.info.id}`, {
             hint: 'train a new one for this index, delete the file, or pass adapter: false',
             details: { advice: 'adapter-index-stale', file: saved.file },
           });
@@ -182,8 +195,9 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
         notices.push(ragWarning('query-adapter', { file: saved.file }));
       }
     }
-    const queryEmbedder = adapter === undefined ? embedder : withQueryAdapter(embedder, adapter);
-    const first = openRetriever(store, timingQueries(queryEmbedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) });
+    if (adapter !== undefined) assertAdapterFits(adapter, model);
+    const queryEmbedder = embedder === undefined || adapter === undefined ? embedder : withQueryAdapter(embedder, adapter);
+    const first = openRetriever(store, queryEmbedder && timingQueries(queryEmbedder, embedTime), mode, { scriptFold, ...(options.fusion === undefined ? {} : { fusion: options.fusion }) });
     const rerankDepth = Math.max(k, options.rerankDepth ?? DEFAULT_RERANK_DEPTH);
     const retriever = options.rerank === undefined ? first : new RerankingRetriever(first, options.rerank, rerankDepth);
     const hits = onlyStopWords ? [] : await retriever.search(text, k);
@@ -206,7 +220,7 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
     const finished = performance.now();
     return {
       index: displayLocation(indexDir),
-      model: embedder.info.id,
+      model: model.info.id,
       mode,
       scriptFold,
       ...(mode === 'hybrid' ? { fusion: options.fusion ?? DEFAULT_FUSION } : {}),

@@ -13,7 +13,7 @@ import { damaged, readManifest, type Manifest, type ManifestFile } from './manif
 export type FileStatus = 'ok' | 'unchecked' | 'missing' | 'wrong-size' | 'checksum-mismatch';
 
 export interface CheckedFile {
-  /** The manifest's key: chunks, flatVectors, vectors (the graph), stats. */
+  /** The manifest's key: chunks, flatVectors, vectors (the graph), stats, lexical or postings (BM25), sources. */
   role: string;
   name: string;
   bytes: number;

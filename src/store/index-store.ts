@@ -23,7 +23,9 @@ import { ChunkOffsets, IndexedLines, OffsetsFileError, OffsetsRecorder } from '.
 import { removeUnreferenced } from './directory.js';
 import { FlatVectors, scanVectorFile, type LabelHit } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
-import { analyzedChunks, chunkAnalyzer, lexicalScriptFold, readPostings, serializePostings, type AnalyzedChunk } from './lexical-file.js';
+import { chunkAnalyzer, lexicalScriptFold, type AnalyzedChunk } from './lexical-file.js';
+import { encodePostings } from './postings-file.js';
+import { chunkBinding, openPostings, previousAnalysis } from './stored-postings.js';
 import type { IndexReader, SearchHit, StoredPostings } from './reader.js';
 import type { ScriptFold } from '../text/script-fold.js';
 import { newManifestFields, type IndexInit, type Operation } from './transaction.js';
@@ -731,54 +733,57 @@ export class IndexStore implements IndexReader {
    */
   async lexicalPostings(scriptFold: ScriptFold): Promise<StoredPostings | undefined> {
     await this.loadChunks();
-    const file = this.currentManifest.files.lexical;
-    if (file === undefined || this.fresh) return undefined;
-    const path = join(this.dir, file.name);
-    let stored;
-    try {
-      await checkSize(this.dir, file);
-      await assertChecksum(this.dir, file);
-      stored = await readPostings(path);
-    } catch (error) {
-      if (error instanceof MissingFileError || isErrno(error, 'ENOENT')) throw damaged(this.dir, `${path} is missing`);
-      if (error instanceof Error && !(error instanceof RagError)) throw damaged(this.dir, `${path} cannot be read (${error.message})`, error);
-      throw error;
-    }
-    if (stored === undefined || stored.scriptFold !== scriptFold) return undefined;
-    if (stored.labels.length !== this.chunkCount) throw damaged(this.dir, `${path} holds ${stored.labels.length} chunks, the index ${this.chunkCount}`);
-    const chunkIds: string[] = [];
+    if (this.fresh) return undefined;
+    const manifest = this.currentManifest;
+    const source = await openPostings(this.dir, manifest, scriptFold);
+    if (source === undefined) return undefined;
+    const file = manifest.files.postings ?? manifest.files.lexical;
+    const path = join(this.dir, file?.name ?? MANIFEST_FILE);
+    if (source.labels.length !== this.chunkCount) throw damaged(this.dir, `${path} holds ${source.labels.length} chunks, the index ${this.chunkCount}`);
+    const notHeld = (label: number): never => {
+      throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
+    };
     const lines = this.lines;
-    const entries = stored.labels.map((label, entry) => {
-      if (lines !== undefined) {
-        // Both list labels in ascending order, so entry i is row i unless a file is wrong.
+    if (lines !== undefined) {
+      // Both list labels in ascending order, so entry i is row i unless a file is wrong.
+      const rowOf = (entry: number): number => {
+        const label = source.labels[entry]!;
         const row = lines.offsets.rowOf(label, entry);
-        if (row < 0) throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
-        chunkIds.push(lines.offsets.chunkId(row));
-        // Read from their lines only for the hits.
-        return {
-          get chunk(): Chunk {
-            return lines.chunk(row);
-          },
-          get document(): StoredDocument {
-            return lines.documentOfChunk(row);
-          },
-        };
-      }
-      const record = this.byLabel.get(label);
-      const id = record instanceof SkimmedChunkRecord ? record.id : record?.chunk.id;
-      const docId = record instanceof SkimmedChunkRecord ? record.docId : record?.chunk.docId;
-      const document = docId === undefined ? undefined : this.docs.get(docId);
-      if (record === undefined || document === undefined) throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
-      chunkIds.push(id!);
-      // The chunk is decoded only for the hits (see skimChunks).
-      return {
-        get chunk(): Chunk {
-          return record.chunk;
-        },
-        document,
+        return row < 0 ? notHeld(label) : row;
       };
-    });
-    return { entries, chunkIds, lengths: stored.lengths, postings: stored.postings };
+      return {
+        count: source.labels.length,
+        lengths: source.lengths,
+        totalLength: source.totalLength,
+        postings: (term) => source.postings(term),
+        chunkId: (entry) => lines.offsets.chunkId(rowOf(entry)),
+        // Read from their lines only for the hits (openLines).
+        entry: (entry) => {
+          const row = rowOf(entry);
+          return { chunk: lines.chunk(row), document: lines.documentOfChunk(row) };
+        },
+      };
+    }
+    const recordOf = (entry: number): { record: ChunkRecord; id: string; document: StoredDocument } => {
+      const label = source.labels[entry]!;
+      const record = this.byLabel.get(label);
+      const skimmed = record instanceof SkimmedChunkRecord ? record : undefined;
+      const document = record === undefined ? undefined : this.docs.get(skimmed?.docId ?? record.chunk.docId);
+      if (record === undefined || document === undefined) return notHeld(label);
+      return { record, id: skimmed?.id ?? record.chunk.id, document };
+    };
+    return {
+      count: source.labels.length,
+      lengths: source.lengths,
+      totalLength: source.totalLength,
+      postings: (term) => source.postings(term),
+      chunkId: (entry) => recordOf(entry).id,
+      // The chunk is decoded only for the hits (see skimChunks).
+      entry: (entry) => {
+        const { record, document } = recordOf(entry);
+        return { chunk: record.chunk, document };
+      },
+    };
   }
 
   /**
@@ -940,20 +945,15 @@ export class IndexStore implements IndexReader {
   private analyzed: Map<number, AnalyzedChunk> | undefined;
 
   /**
-   * The postings of the chunks now in the view: those of the previous generation's file (or of
-   * this writer's last commit) carried over by label, only new chunks analysed.
+   * The postings file of the chunks now in the view, bound to `chunks` (the chunk file being
+   * committed): the previous generation's analysis (or this writer's last commit's) carried over
+   * by label, only new chunks analysed.
    */
-  private async postingsText(old: Manifest): Promise<string> {
+  private async postingsData(old: Manifest, chunks: ManifestFile): Promise<Buffer> {
     await this.loadChunks();
     const fold = lexicalScriptFold(this.currentManifest.model);
-    if (this.analyzed === undefined) {
-      this.analyzed = new Map();
-      if (old.files.lexical !== undefined && !this.fresh) {
-        // Unreadable or of another fold: everything is analysed again, which is always correct.
-        const previous = await readPostings(join(this.dir, old.files.lexical.name)).catch(() => undefined);
-        if (previous !== undefined && previous.scriptFold === fold) this.analyzed = analyzedChunks(previous);
-      }
-    }
+    // Unusable or of another fold: everything is analysed again, which is always correct.
+    this.analyzed ??= (this.fresh ? undefined : await previousAnalysis(this.dir, old, fold)) ?? new Map();
     const analyzed = this.analyzed;
     for (const label of [...analyzed.keys()]) if (!this.byLabel.has(label)) analyzed.delete(label);
     let analyze: ((text: string) => AnalyzedChunk) | undefined;
@@ -962,7 +962,7 @@ export class IndexStore implements IndexReader {
       analyze ??= chunkAnalyzer(fold);
       analyzed.set(label, analyze(record.chunk.text));
     }
-    return serializePostings(fold, analyzed);
+    return encodePostings(fold, chunkBinding(chunks), analyzed);
   }
 
   #atomic(step: CommitStep): AtomicWriteOptions {
@@ -1077,11 +1077,17 @@ export class IndexStore implements IndexReader {
     }
     if (!this.writesLexical) {
       // A writer that does not keep postings must not leave stale ones behind.
-      if (documentsChanged || fresh) delete files.lexical;
-    } else if (documentsChanged || fresh || files.lexical === undefined) {
-      const text = await this.postingsText(old);
-      await writeFileAtomic(join(dir, names.lexical), text, { durable: this.durable });
-      files.lexical = { name: names.lexical, bytes: Buffer.byteLength(text), checksum: `sha256:${createHash('sha256').update(text).digest('hex')}` };
+      if (documentsChanged || fresh) {
+        delete files.lexical;
+        delete files.postings;
+      }
+    } else if (documentsChanged || fresh || files.postings === undefined) {
+      // Also the first commit of an index that has only lexical-<gen>.json (written by an older
+      // rag), which the binary file replaces.
+      const data = await this.postingsData(old, files.chunks);
+      await writeFileAtomic(join(dir, names.postings), data, { durable: this.durable });
+      files.postings = { name: names.postings, bytes: data.length, checksum: `sha256:${createHash('sha256').update(data).digest('hex')}` };
+      delete files.lexical;
     }
     const sourcesText = await this.sourcesText(sources, old);
     if (sourcesText === undefined) {

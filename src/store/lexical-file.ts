@@ -1,6 +1,7 @@
 /**
- * lexical-<gen>.json: the BM25 postings of one generation, written at commit so a one-shot BM25
- * query does not analyse every chunk again (on SciFact that was most of a `rag query --mode bm25`).
+ * BM25 analysis shared by the postings files, and the reader of lexical-<gen>.json: the postings
+ * as rag wrote them before lexical-<gen>.bin (postings-file.ts) replaced them, still read for
+ * indexes last changed by such a rag (their next commit writes the binary file).
  *
  *   {"format": 1, "analyzer": 1, "scriptFold": "t2s",
  *    "labels":  [17, 18, ...],          entry i = the chunk with this vector label
@@ -52,7 +53,7 @@ export function chunkAnalyzer(fold: ScriptFold): (text: string) => AnalyzedChunk
   };
 }
 
-/** The postings as read: entry i is label `labels[i]`; `postings` holds [entry, tf, entry, tf, ...]. */
+/** lexical-<gen>.json as read: entry i is label `labels[i]`; `postings` holds [entry, tf, entry, tf, ...]. */
 export interface LexicalPostings {
   scriptFold: ScriptFold;
   labels: number[];
@@ -60,29 +61,8 @@ export interface LexicalPostings {
   postings: Map<string, number[]>;
 }
 
-/** The file's text for `chunks` (label → analysis), entries in ascending label order. */
-export function serializePostings(scriptFold: ScriptFold, chunks: ReadonlyMap<number, AnalyzedChunk>): string {
-  const labels = [...chunks.keys()].sort((a, b) => a - b);
-  const lengths: number[] = [];
-  const postings = new Map<string, number[]>();
-  labels.forEach((label, entry) => {
-    const analyzed = chunks.get(label)!;
-    lengths.push(analyzed.length);
-    for (const [term, tf] of analyzed.terms) {
-      let list = postings.get(term);
-      if (list === undefined) postings.set(term, (list = []));
-      list.push(entry, tf);
-    }
-  });
-  // Written piecewise: JSON.stringify of one object with ~50k keys was a third of the time here.
-  const parts: string[] = [];
-  for (const [term, list] of postings) parts.push(`${JSON.stringify(term)}:[${list.join(',')}]`);
-  const head = JSON.stringify({ format: FILE_FORMAT, analyzer: ANALYZER_VERSION, scriptFold, labels, lengths });
-  return `${head.slice(0, -1)},"postings":{${parts.join(',')}}}`;
-}
-
 /**
- * Reads a postings file; undefined when it is of another format or analyzer version (then BM25
+ * Reads a lexical-<gen>.json file; undefined when it is of another format or analyzer version (then BM25
  * analyses on the fly). Throws Error describing what is wrong when it is damaged.
  */
 export async function readPostings(path: string): Promise<LexicalPostings | undefined> {

@@ -61,6 +61,12 @@ export interface Manifest {
      */
     lexical?: ManifestFile;
     /**
+     * BM25 postings in binary (postings-file.ts), which replaced `lexical`: a commit writes this
+     * and drops `lexical`; an index last changed by an older rag may still have only `lexical`.
+     * Optional, like `lexical`, for the same reason.
+     */
+    postings?: ManifestFile;
+    /**
      * What each ingested file looked like (sources-file.ts): an unchanged re-ingest compares the
      * files' hashes with it instead of loading them. Optional like `lexical`, for the same reason.
      */
@@ -87,6 +93,7 @@ export function generationFileNames(gen: number): {
   flatVectors: string;
   stats: string;
   lexical: string;
+  postings: string;
   sources: string;
   columns: string;
   offsets: string;
@@ -97,6 +104,7 @@ export function generationFileNames(gen: number): {
     flatVectors: `vectors-${gen}.f32`,
     stats: `stats-${gen}.bin`,
     lexical: `lexical-${gen}.json`,
+    postings: `lexical-${gen}.bin`,
     sources: `sources-${gen}.json`,
     columns: `columns-${gen}.bin`,
     offsets: `offsets-${gen}.bin`,
@@ -105,7 +113,7 @@ export function generationFileNames(gen: number): {
 
 /** Names this store may create in an index directory (data files, their temp files, manifest temps, lock). */
 export const OWN_FILE_PATTERN =
-  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.json|sources-\d+\.json|columns-\d+\.bin|offsets-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
+  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.(?:json|bin)|sources-\d+\.json|columns-\d+\.bin|offsets-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
 /** The shared "what to do" for damaged indexes: rebuild it (index-store.ts, rebuild; the CLI names `--rebuild`). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
@@ -207,7 +215,7 @@ export function validateManifest(value: unknown, display: string): Manifest {
   if (!isRecord(counts) || !isCount(counts['documents']) || !isCount(counts['chunks'])) throw bad('counts');
   const files = value['files'];
   if (!isRecord(files) || !isFile(files['chunks'])) throw bad('files.chunks');
-  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical', 'sources', 'columns', 'offsets'] as const) {
+  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical', 'postings', 'sources', 'columns', 'offsets'] as const) {
     if (files[key] !== undefined && !isFile(files[key])) throw bad(`files.${key}`);
   }
   // Where the vectors live: the graph in format 1, the flat file from format 2 on.

@@ -12,13 +12,23 @@ import type { SourceFileRecord } from './sources-file.js';
 /** The manifest fields both stores keep: what the index was built with, and its size. */
 export type IndexInfo = Pick<Manifest, 'model' | 'modelFingerprint' | 'chunking' | 'hnsw' | 'counts'>;
 
-/** {@link IndexReader.lexicalPostings}: entry i is `entries[i]`, posting lists are [entry, tf, entry, tf, ...]. */
+/**
+ * {@link IndexReader.lexicalPostings}: the BM25 analysis of every chunk, by entry (0 .. count-1).
+ * Posting lists are read per term, so a query touches only its own terms.
+ */
 export interface StoredPostings {
-  entries: Array<{ chunk: Chunk; document: StoredDocument }>;
-  /** `entries[i].chunk.id`, when known without decoding the chunk (ties are broken by id). */
-  chunkIds?: readonly string[];
-  lengths: readonly number[];
-  postings: ReadonlyMap<string, readonly number[]>;
+  /** Number of chunks: the N of BM25. */
+  readonly count: number;
+  /** Entry i's token count, the |d| of BM25. */
+  readonly lengths: ArrayLike<number>;
+  /** The sum of {@link lengths}. */
+  readonly totalLength: number;
+  /** [entry, tf, entry, tf, ...], entries ascending; undefined when no chunk has `term`. */
+  postings(term: string): ArrayLike<number> | undefined;
+  /** Entry i's chunk id, without decoding the chunk (ties are broken by id). */
+  chunkId(entry: number): string;
+  /** Entry i's chunk and document. */
+  entry(entry: number): { chunk: Chunk; document: StoredDocument };
 }
 
 /** One search result. */

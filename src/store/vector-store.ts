@@ -20,10 +20,13 @@ import { EXACT_SEARCH_WORK, VectorIndex, type HnswParams } from './hnsw.js';
  * threshold does not rebuild the graph on every other commit.
  *
  * The caller estimates `expectedQueryNonZeros` as the stored vectors' mean non-zero count, capped
- * by the dimension. Dense models give the dimension (1024-dim: graph from 4,097 vectors). For the
- * sparse `hash` model (SciFact chunks: 299 non-zeros on average, so a graph from 14,033 chunks)
- * passages usually have more features than queries (~70 per SciFact claim), so the graph tends
- * to come before short queries need it: the safe side, as the search rule still scans those.
+ * by the dimension. Dense models give the dimension (1024-dim: graph from 4,097 vectors). Sparse
+ * rows (under a quarter non-zero: the `hash` model's SciFact chunks have 299 of 4,096) are scanned
+ * by column (SparseColumns, columns-file.ts), which visits only the entries where query and row
+ * are both non-zero: the caller scales the estimate by the rows' density, so a `hash` index gets a
+ * graph from ~190k chunks instead of 14k. Below that an exact column scan is both exact and
+ * cheaper than a walk of a 4,096-dimensional graph, whose build was most of a big ingest (~600 s
+ * and a second copy of every vector for a 68k-chunk file, BENCHMARKS.md §15).
  */
 export function wantsGraph(count: number, expectedQueryNonZeros: number, hasGraph: boolean, work = EXACT_SEARCH_WORK): boolean {
   const product = count * expectedQueryNonZeros;
@@ -91,8 +94,10 @@ export class StoredVectors {
    * (`work`, see {@link wantsGraph}), dropped when it shrank well below it.
    */
   settle(work = EXACT_SEARCH_WORK): void {
-    const expected = Math.min(this.dimension, this.flat.meanNonZeros());
-    const want = wantsGraph(this.size, expected, this.currentGraph !== undefined, work);
+    const meanNonZeros = this.flat.meanNonZeros();
+    const expected = Math.min(this.dimension, meanNonZeros);
+    const density = meanNonZeros < this.dimension / 4 ? meanNonZeros / this.dimension : 1;
+    const want = wantsGraph(this.size, expected * density, this.currentGraph !== undefined, work);
     if (!want) {
       if (this.currentGraph !== undefined) {
         this.currentGraph = undefined;

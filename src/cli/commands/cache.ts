@@ -1,5 +1,6 @@
 import { cacheInfo, clearCache, compactCache } from '../../embed/cache-admin.js';
 import { defaultCacheDir } from '../../embed/cache-dir.js';
+import { o } from '../i18n/output-messages.js';
 import { out, printJson } from '../ui.js';
 
 export async function runCacheInfo(opts: { json?: boolean }): Promise<void> {
@@ -12,12 +13,12 @@ export async function runCacheInfo(opts: { json?: boolean }): Promise<void> {
     printJson({ dir, entries, duplicates, bytes, models });
     return;
   }
-  const lines = [`${out.bold('embedding cache')} ${dir}: ${entries} vectors, ${formatBytes(bytes)}`];
+  const lines = [o('cache.info', { title: out.bold(o('cache.title')), dir, entries, size: formatBytes(bytes) })];
   for (const m of models) {
-    const dup = m.duplicates > 0 ? ` (${m.duplicates} duplicate${m.duplicates === 1 ? '' : 's'})` : '';
-    lines.push(`  ${m.modelId ?? '(unknown model)'}  ${m.fingerprint.slice(0, 12)}  ${m.entries} vectors${dup}  ${formatBytes(m.bytes)}`);
+    const dup = m.duplicates > 0 ? o(m.duplicates === 1 ? 'cache.model-duplicates.one' : 'cache.model-duplicates.other', { count: m.duplicates }) : '';
+    lines.push(o('cache.model', { model: modelName(m.modelId), fingerprint: m.fingerprint.slice(0, 12), entries: m.entries, duplicates: dup, size: formatBytes(m.bytes) }));
   }
-  if (duplicates > 0) lines.push(`${duplicates} duplicate record${duplicates === 1 ? '' : 's'}: \`rag cache compact\` drops them`);
+  if (duplicates > 0) lines.push(o(duplicates === 1 ? 'cache.duplicates.one' : 'cache.duplicates.other', { count: duplicates }));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -32,17 +33,21 @@ export async function runCacheCompact(opts: { fingerprint?: string; json?: boole
   }
   const lines = models.map((m) =>
     m.rewritten
-      ? `  ${m.modelId ?? '(unknown model)'}  ${m.fingerprint.slice(0, 12)}  ${m.entriesBefore} -> ${m.entries} vectors, ${formatBytes(m.bytesReclaimed)} reclaimed`
-      : `  ${m.modelId ?? '(unknown model)'}  ${m.fingerprint.slice(0, 12)}  ${m.entries} vectors, no duplicates`,
+      ? o('cache.compacted-model', { model: modelName(m.modelId), fingerprint: m.fingerprint.slice(0, 12), before: m.entriesBefore, after: m.entries, size: formatBytes(m.bytesReclaimed) })
+      : o('cache.clean-model', { model: modelName(m.modelId), fingerprint: m.fingerprint.slice(0, 12), entries: m.entries }),
   );
-  lines.push(`compacted ${dir}: ${duplicatesRemoved} duplicate record${duplicatesRemoved === 1 ? '' : 's'} removed, ${formatBytes(bytesReclaimed)} reclaimed`);
+  lines.push(o(duplicatesRemoved === 1 ? 'cache.compacted.one' : 'cache.compacted.other', { dir, count: duplicatesRemoved, size: formatBytes(bytesReclaimed) }));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 export async function runCacheClear(opts: { fingerprint?: string; json?: boolean }): Promise<void> {
   const result = await clearCache(opts.fingerprint === undefined ? {} : { fingerprint: opts.fingerprint });
   if (opts.json) printJson(result);
-  else process.stdout.write(`removed ${formatBytes(result.removedBytes)} from ${defaultCacheDir()}\n`);
+  else process.stdout.write(`${o('cache.removed', { size: formatBytes(result.removedBytes), dir: defaultCacheDir() })}\n`);
+}
+
+function modelName(modelId: string | null | undefined): string {
+  return modelId ?? o('cache.unknown-model');
 }
 
 export function formatBytes(n: number): string {

@@ -1,23 +1,23 @@
 import { encodingLabel, type TextEncoding } from '../../ingest/encoding.js';
-import { p } from '../i18n/progress-messages.js';
+import { labelled, p } from '../i18n/progress-messages.js';
 import path from 'node:path';
 import { RagError } from '../../errors.js';
 import { checkGate, parseMaxDrop, parseMetricFloor } from '../../eval/gate.js';
-import type { GateResult } from '../../eval/gate.js';
+import type { GateCheck, GateNote, GateResult } from '../../eval/gate.js';
 import { appendStepSummary, readBaseline, renderMarkdown, writeReports } from '../../eval/report/index.js';
 import { evaluate, planEvaluation, type EvalDryRun, type EvalOptions } from '../../eval/runner.js';
 import { axesFrom, type AxisFlags } from '../axis-options.js';
 import { readAdapter } from '../../embed/query-adapter.js';
 import { headlineMetric } from '../../eval/compare.js';
 import type { ComparisonOptions } from '../../eval/compare.js';
-import { describeEquivalence } from '../../eval/equivalence.js';
-import { explainLosses, explanationLines, findRun } from '../../eval/explain.js';
+import type { EquivalenceResult } from '../../eval/equivalence.js';
+import { explainLosses, findRun, type Explanation } from '../../eval/explain.js';
 import type { Correction } from '../../eval/multiple-testing.js';
-import { powerWarnings, segmentTable } from '../../eval/report/format.js';
+import { fmtSigned, segmentTable } from '../../eval/report/format.js';
 import { shortlist } from '../../embed/shortlist.js';
 import { parseShortlistSpec } from '../shortlist-options.js';
 import { judgedShortfalls } from '../../eval/judged.js';
-import type { DatasetWarnings, EvalResults, RunResult } from '../../eval/types.js';
+import type { DatasetWarnings, EvalResults, RunComparison, RunKey, RunResult } from '../../eval/types.js';
 import { assertFolderPath } from '../../store/index-path.js';
 import { RETRIEVAL_MODES } from '../../retrieve/types.js';
 import type { RetrievalMode } from '../../retrieve/types.js';
@@ -28,6 +28,8 @@ import { noticeLine, warningText } from '../notices.js';
 import { n } from '../i18n/notice-messages.js';
 import { createUniqueDir } from '../../eval/report/unique-dir.js';
 import { announceInterrupt } from '../interrupt.js';
+import { displayWidth } from '../i18n/localize-help.js';
+import { e, type EvalOutputKey } from '../i18n/eval-output-messages.js';
 import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../program.js';
@@ -147,21 +149,21 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
   }
   const bar = new ProgressBar('');
   let label = '';
-  const stopAnnouncing = announceInterrupt(context.signal, 'the eval');
+  const stopAnnouncing = announceInterrupt(context.signal, 'eval');
   const results = await evaluate({
     ...evalOptions,
     onEvent: (event) => {
       switch (event.type) {
         case 'dataset':
           log(err.dim(p('eval.dataset', { dataset: opts.dataset, documents: event.documents, queries: event.queries })));
-          for (const line of datasetWarningLines(event.warnings)) log(`${err.yellow(p('progress.warning'))} ${line}`);
+          for (const line of datasetWarningLines(event.warnings)) log(labelled(p('progress.warning'), line, err.yellow));
           for (const { file, encoding } of event.encodings) {
             const said = n(opts.encoding === undefined ? 'eval.read-as-detected' : 'eval.read-as', { file: displayFile(file), encoding: encodingLabel(encoding) });
-            log(err.dim(`${p('progress.note')} ${said}`));
+            log(err.dim(labelled(p('progress.note'), said)));
           }
           break;
         case 'adapter-overlap':
-          log(`${err.yellow(p('progress.warning'))} ${n(event.queries === 1 ? 'eval.adapter-overlap.one' : 'eval.adapter-overlap.other', { queries: event.queries, examples: event.examples.join(', ') })}`);
+          log(labelled(p('progress.warning'), n(event.queries === 1 ? 'eval.adapter-overlap.one' : 'eval.adapter-overlap.other', { queries: event.queries, examples: event.examples.join(', ') }), err.yellow));
           break;
         case 'waiting':
           log(err.dim(warningText(event)));
@@ -172,10 +174,10 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
           break;
         case 'warning':
           bar.done();
-          log(`${err.yellow(p('progress.warning'))} ${warningText(event)}`);
+          log(labelled(p('progress.warning'), warningText(event), err.yellow));
           break;
         case 'stale-work-dirs':
-          log(err.dim(`${p('progress.note')} ${n(event.removed.length === 1 ? 'eval.stale-work-dirs.one' : 'eval.stale-work-dirs.other', { count: event.removed.length, dirs: event.removed.map(displayDir).join(', ') })}`));
+          log(err.dim(labelled(p('progress.note'), n(event.removed.length === 1 ? 'eval.stale-work-dirs.one' : 'eval.stale-work-dirs.other', { count: event.removed.length, dirs: event.removed.map(displayDir).join(', ') }))));
           break;
         case 'run-start':
           label = `[${event.index}/${event.total}] ${event.model} ${event.mode}`;
@@ -223,7 +225,7 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
   // On stderr in --json mode too: a lower-bound score must not pass unnoticed.
   for (const s of judgedShortfalls(results.runs)) {
     const said = n('eval.judged', { run: s.label, k: s.k, judged: s.judged.toFixed(2), threshold: s.threshold, dataset: opts.dataset, model: s.run.model, mode: s.run.mode });
-    log(`${err.yellow(p('progress.warning'))} ${said}`);
+    log(labelled(p('progress.warning'), said, err.yellow));
   }
   if (opts.json) {
     printJson({ ...jsonView(results, gate, written.results), ...(explanation === undefined ? {} : { explain: explanation }) }, results.formatVersion);
@@ -233,12 +235,12 @@ export async function runEval(opts: EvalCommandOptions, context: CommandContext)
     log(err.dim(p('eval.reports', { dir: displayDir(outDir), step: summaryFile ? p('eval.step-summary') : '' })));
   }
   if (gate) {
-    for (const note of gate.notes) log(err.yellow(`note: ${note}`));
-    for (const run of gate.missingFromBaseline) log(err.yellow(`note: ${run.model} (${run.mode}) is not in the baseline; not gated on drops`));
+    gate.noteDetails.forEach((note, i) => log(err.yellow(labelled(p('progress.note'), gateNoteText(note, gate.notes[i]!)))));
+    for (const run of gate.missingFromBaseline) log(err.yellow(labelled(p('progress.note'), e('gate.not-in-baseline', { run: runName(run) }))));
     if (gate.passed) {
       log(err.green(p('eval.gate-passed', { checks: gate.checks.length })));
     } else {
-      for (const v of gate.violations) log(`${err.red(p('eval.gate-failed'))} ${v.message}`);
+      for (const v of gate.violations) log(labelled(p('eval.gate-failed'), gateCheckText(v, gate, results.comparisons), err.red));
       return 'gate-failed';
     }
   }
@@ -281,7 +283,13 @@ function printTable(results: EvalResults): void {
     results.runs.some((r) => r.metrics[m] !== undefined),
   );
   const extra = costColumns(results);
-  const header = ['model', 'mode', ...metrics.map((m) => m.replace('_at_', '@')), 'embed', 'chunks/s', 'dim', 'index', 'truncated', 'wall', ...extra.map((c) => c.header)];
+  const header = [
+    e('col.model'),
+    e('col.mode'),
+    ...metrics.map((m) => m.replace('_at_', '@')),
+    ...(['col.embed', 'col.chunks-per-second', 'col.dim', 'col.index', 'col.truncated', 'col.wall'] as const).map((key) => e(key)),
+    ...extra.map((c) => e(c.header)),
+  ];
   const rows = results.runs.map((r) => [
     r.model,
     r.mode,
@@ -294,38 +302,137 @@ function printTable(results: EvalResults): void {
     formatSeconds(r.cost.wallSeconds),
     ...extra.map((column) => column.cell(r)),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  const lines = [out.bold(line(header)), ...rows.map(line)];
+  const lines = [...alignColumns([header, ...rows], 2).map((line, i) => (i === 0 ? out.bold(line) : line))];
   if (results.comparisons.length) {
     const first = results.comparisons[0]!;
     const significance =
-      first.correction === 'none' ? `significant: raw p < ${first.alpha}` : `significant: ${first.correction === 'holm' ? 'Holm' : 'BH'}-adjusted p < ${first.alpha}`;
-    lines.push('', out.bold(`vs ${first.baseline.model} (${first.baseline.mode}), ${first.metric.replace('_at_', '@')}, ${significance}:`));
+      first.correction === 'none'
+        ? e('significance.raw', { alpha: first.alpha })
+        : e('significance.adjusted', { method: first.correction === 'holm' ? 'Holm' : 'BH', alpha: first.alpha });
+    lines.push('', out.bold(e('vs', { run: runName(first.baseline), metric: first.metric.replace('_at_', '@'), significance })));
     for (const c of results.comparisons) {
       const r = c.result;
       const parts = [
         `${signed(r.meanDiff)}  95% CI [${signed(r.ci[0])}, ${signed(r.ci[1])}]`,
         `p=${fmtP(r.pValue)}${c.correction === 'none' ? '' : ` p_${c.correction}=${fmtP(c.pAdjusted)}`}`,
-        c.significant ? 'significant' : 'not significant',
-        `W/T/L ${c.wins}/${c.ties}/${c.losses}`,
+        e(c.significant ? 'significant' : 'not-significant'),
+        e('wins-ties-losses', { wins: c.wins, ties: c.ties, losses: c.losses }),
         `MDE ${c.power.mde.toFixed(4)}`,
-        ...(c.equivalence === null ? [] : [describeEquivalence(c.equivalence)]),
-        `${r.n} queries`,
+        ...(c.equivalence === null ? [] : [equivalenceText(c.equivalence)]),
+        e('queries', { count: r.n }),
       ];
-      lines.push(`  ${c.candidate.model} (${c.candidate.mode}): ${parts.join('  ')}`);
+      lines.push(e('candidate', { run: runName(c.candidate), parts: parts.join(e('parts.join')) }));
     }
-    for (const w of powerWarnings(results)) lines.push(out.yellow(`  note: ${w}`));
+    for (const w of powerNotes(results.comparisons)) lines.push(out.yellow(e('note', { text: w })));
   }
   const segments = segmentTable(results);
   if (segments !== undefined) {
-    const w = segments.header.map((h, i) => Math.max(h.length, ...segments.rows.map((r) => r[i]!.length)));
-    const seg = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
-    lines.push('', out.bold(`per ${results.segmentBy}:`), out.bold(seg(segments.header)), ...segments.rows.map(seg));
+    // The library's header names the columns in the report's English; the terminal says them in the user's language.
+    const said: Array<EvalOutputKey | undefined> = ['segment.col.model', 'segment.col.mode', undefined, 'segment.col.queries'];
+    const header = segments.header.map((h, i) => (said[i] === undefined ? h : e(said[i]!)));
+    const table = alignColumns([header, ...segments.rows], 3);
+    lines.push('', out.bold(e('segment.by', { field: results.segmentBy ?? '' })), out.bold(table[0]!), ...table.slice(1));
   }
   const evaluated = results.runs[0]?.evaluatedQueries ?? 0;
-  lines.push('', out.dim(`${evaluated} queries · ${results.dataset.documents} documents · k = ${results.ks.join(',')}`));
+  lines.push('', out.dim(e('footer', { queries: evaluated, documents: results.dataset.documents, ks: results.ks.join(',') })));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Rows of cells as aligned lines, two spaces apart: the first `left` columns padded on the right,
+ * the others on the left, by terminal columns (a CJK character takes two).
+ */
+function alignColumns(table: string[][], left: number): string[] {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => displayWidth(row[i]!))));
+  return table.map((cells) =>
+    cells
+      .map((c, i) => {
+        const pad = ' '.repeat(widths[i]! - displayWidth(c));
+        return i < left ? c + pad : pad + c;
+      })
+      .join('  '),
+  );
+}
+
+function runName(run: RunKey): string {
+  return e('run', { model: run.model, mode: run.mode });
+}
+
+function equivalenceText(eq: Pick<EquivalenceResult, 'margin' | 'verdict'>): string {
+  const key = eq.verdict === 'equivalent' ? 'equivalent' : eq.verdict === 'non-inferior' ? 'non-inferior' : 'not-equivalent';
+  return e(key, { margin: eq.margin });
+}
+
+/** The comparisons too small to trust a "not significant" (the reports say the same in English). */
+function powerNotes(comparisons: readonly RunComparison[]): string[] {
+  return comparisons
+    .filter((c) => c.power.underpowered)
+    .map((c) => {
+      const run = runName(c.candidate);
+      const power = c.power;
+      if (power.effect !== null && power.queriesNeeded !== null) {
+        return e('underpowered.effect', { run, effect: power.effect, queries: c.result.n, needed: power.queriesNeeded, sd: power.sdDiff.toFixed(4), mde: power.mde.toFixed(4) });
+      }
+      return e('underpowered.observed', { run, diff: fmtSigned(c.result.meanDiff), mde: power.mde.toFixed(4), queries: c.result.n });
+    });
+}
+
+/** `--explain A B`: B's worst losses against A, each with both runs' top documents. */
+function explanationLines(x: Explanation): string[] {
+  const scope = x.segment === null ? '' : e('explain.segment', { segment: x.segment });
+  const lines = [e('explain.head', { b: runName(x.b), a: runName(x.a), metric: x.metric, scope, shown: x.queries.length, losses: x.losses, paired: x.paired })];
+  for (const q of x.queries) {
+    lines.push('', `${q.id}  Δ ${q.delta.toFixed(4)}  ${q.text}`);
+    for (const side of [q.a, q.b]) {
+      const ranks = Object.entries(side.ranks).map(([doc, rank]) => e('explain.rank', { doc, rank: rank === null ? e('explain.not-retrieved') : `#${rank}` }));
+      lines.push(e('explain.side', { run: runName(side.run), score: side.score.toFixed(4), ranks: ranks.join(', ') || e('explain.none') }));
+      side.top.forEach((d, i) => {
+        const mark = d.grade > 0 ? `✓${d.grade > 1 ? d.grade : ''}` : ' ';
+        lines.push(`    ${i + 1}. ${mark} ${d.docId}${d.title ? ` · ${d.title}` : ''}${d.snippet ? ` · ${d.snippet.slice(0, 80)}` : ''}`);
+      });
+    }
+  }
+  return lines;
+}
+
+/** A gate check in the user's language, rebuilt from its numbers and, for equivalence, its comparison. */
+function gateCheckText(check: GateCheck, gate: GateResult, comparisons: readonly RunComparison[]): string {
+  const run = runName(check.run);
+  const now = check.current.toFixed(4);
+  if (check.kind === 'min') return e(check.passed ? 'gate.reaches' : 'gate.below', { run, metric: check.metric, now, threshold: check.threshold });
+  if (check.kind === 'max-drop' && check.baseline !== null) {
+    const drop = check.baseline - check.current;
+    const before = check.baseline.toFixed(4);
+    return check.passed
+      ? e('gate.within', { run, metric: check.metric, now, before, change: `${drop > 0 ? '-' : '+'}${Math.abs(drop).toFixed(4)}`, threshold: check.threshold })
+      : e('gate.dropped', { run, metric: check.metric, drop: drop.toFixed(4), before, now, threshold: check.threshold });
+  }
+  if (check.kind !== 'equivalence') return check.message;
+  // As checkGate pairs them: with the baseline file's runs when there is one, else with the first run.
+  const against = gate.baselineFile === null ? comparisons : gate.baselineComparisons;
+  const c = against.find((x) => x.candidate.model === check.run.model && x.candidate.mode === check.run.mode && x.metric === check.metric);
+  if (c === undefined) return e('gate.eq.no-scores', { run, margin: check.threshold, file: gate.baselineFile ?? e('gate.eq.the-baseline') });
+  const eq = c.equivalence;
+  const ci = eq === null ? '' : e('gate.eq.ci', { level: Math.round((1 - 2 * eq.alpha) * 100), low: signed(eq.ci[0]), high: signed(eq.ci[1]) });
+  const where = gate.baselineFile === null ? '' : e('gate.eq.where', { file: gate.baselineFile });
+  const head = e('gate.eq.head', { candidate: runName(c.candidate), baseline: runName(c.baseline), where, metric: c.metric, diff: signed(c.result.meanDiff), ci });
+  if (eq === null) return e('gate.eq.too-few', { head });
+  const p = eq.pValue.toPrecision(2);
+  if (check.passed) return e('gate.eq.passed', { head, equivalence: equivalenceText(eq), p });
+  const nonInferior = eq.verdict === 'non-inferior' ? e('gate.eq.non-inferior', { equivalence: equivalenceText(eq) }) : '';
+  return e('gate.eq.failed', { head, margin: check.threshold, p, nonInferior });
+}
+
+/** A gate note in the user's language; `english` (the library's wording) for a kind this CLI does not know. */
+function gateNoteText(note: GateNote, english: string): string {
+  switch (note.kind) {
+    case 'dataset-changed':
+      return e('gate.dataset-changed', { baseline: note.baseline, current: note.current });
+    case 'baseline-metric-missing':
+      return e('gate.baseline-metric-missing', { run: runName(note.run), metric: note.metric });
+    default:
+      return english;
+  }
 }
 
 function signed(v: number): string {
@@ -350,38 +457,42 @@ function displayDir(dir: string): string {
 }
 
 /** The trade-off columns, shown only when some run has them (older results and plain runs keep today's table). */
-function costColumns(results: EvalResults): Array<{ header: string; cell: (r: RunResult) => string }> {
+function costColumns(results: EvalResults): Array<{ header: EvalOutputKey; cell: (r: RunResult) => string }> {
   const ms = (v: number | undefined): string => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(0));
-  const columns: Array<{ header: string; cell: (r: RunResult) => string; shown: boolean }> = [
-    { header: 'chunks', cell: (r) => String(r.cost.chunks), shown: new Set(results.runs.map((r) => r.cost.chunks)).size > 1 },
-    { header: 'bytes/vec', cell: (r) => (r.cost.bytesPerVector === undefined ? '-' : String(r.cost.bytesPerVector)), shown: new Set(results.runs.map((x) => x.cost.bytesPerVector)).size > 1 },
-    { header: 'vectors', cell: (r) => (r.cost.vectorBytes === undefined ? '-' : `${(r.cost.vectorBytes / 1024 / 1024).toFixed(2)} MiB`), shown: new Set(results.runs.map((x) => x.cost.vectorBytes)).size > 1 },
-    { header: 'search p50/p95 ms', cell: (r) => (r.cost.searchMsP50 === undefined ? '-' : `${ms(r.cost.searchMsP50)}/${ms(r.cost.searchMsP95)}`), shown: results.runs.some((r) => r.cost.searchMsP50 !== undefined) && results.runs.length > 1 },
-    { header: 'rerank p50/p95 ms', cell: (r) => (r.cost.rerankMsP50 === undefined ? '-' : `${ms(r.cost.rerankMsP50)}/${ms(r.cost.rerankMsP95)}`), shown: results.runs.some((r) => r.cost.rerankCalls !== undefined) },
-    { header: 'rerank calls', cell: (r) => (r.cost.rerankCalls === undefined ? '-' : String(r.cost.rerankCalls)), shown: results.runs.some((r) => r.cost.rerankCalls !== undefined) },
+  const columns: Array<{ header: EvalOutputKey; cell: (r: RunResult) => string; shown: boolean }> = [
+    { header: 'col.chunks', cell: (r) => String(r.cost.chunks), shown: new Set(results.runs.map((r) => r.cost.chunks)).size > 1 },
+    { header: 'col.bytes-per-vector', cell: (r) => (r.cost.bytesPerVector === undefined ? '-' : String(r.cost.bytesPerVector)), shown: new Set(results.runs.map((x) => x.cost.bytesPerVector)).size > 1 },
+    { header: 'col.vectors', cell: (r) => (r.cost.vectorBytes === undefined ? '-' : `${(r.cost.vectorBytes / 1024 / 1024).toFixed(2)} MiB`), shown: new Set(results.runs.map((x) => x.cost.vectorBytes)).size > 1 },
+    { header: 'col.search-ms', cell: (r) => (r.cost.searchMsP50 === undefined ? '-' : `${ms(r.cost.searchMsP50)}/${ms(r.cost.searchMsP95)}`), shown: results.runs.some((r) => r.cost.searchMsP50 !== undefined) && results.runs.length > 1 },
+    { header: 'col.rerank-ms', cell: (r) => (r.cost.rerankMsP50 === undefined ? '-' : `${ms(r.cost.rerankMsP50)}/${ms(r.cost.rerankMsP95)}`), shown: results.runs.some((r) => r.cost.rerankCalls !== undefined) },
+    { header: 'col.rerank-calls', cell: (r) => (r.cost.rerankCalls === undefined ? '-' : String(r.cost.rerankCalls)), shown: results.runs.some((r) => r.cost.rerankCalls !== undefined) },
   ];
   return columns.filter((c) => c.shown);
 }
 
 /** `--dry-run`: the indexes to build (with what they would embed) and the rows scored from them. */
 function printPlan(plan: EvalDryRun): void {
-  const lines = [out.bold(`plan: ${plan.rows.length} row${plan.rows.length === 1 ? '' : 's'} from ${plan.indexes.length} ind${plan.indexes.length === 1 ? 'ex' : 'exes'} · ${plan.dataset.documents} documents · ${plan.dataset.queries} queries`)];
+  const count = (n: number, key: 'plan.rows' | 'plan.indexes'): string => e(`${key}.${n === 1 ? 'one' : 'other'}`, { count: n });
+  const lines = [out.bold(e('plan.head', { rows: count(plan.rows.length, 'plan.rows'), indexes: count(plan.indexes.length, 'plan.indexes'), documents: plan.dataset.documents, queries: plan.dataset.queries }))];
   plan.indexes.forEach((ix, i) => {
-    const cache = ix.cacheHits === null ? 'not cached' : `${ix.cacheHits} cached`;
-    const eta = ix.estimatedEmbedSeconds === null ? '' : ix.embedCalls > 0 ? ` (~${formatSeconds(ix.estimatedEmbedSeconds)})` : '';
-    lines.push(`index ${i + 1}: ${ix.model}, chunks ${ix.chunking.chunkSize}/${ix.chunking.chunkOverlap} ${ix.chunking.lengthUnit}: ${ix.chunks} chunks, ${ix.texts} texts, ${cache}, ${ix.embedCalls} to embed${eta}`);
+    const cache = ix.cacheHits === null ? e('plan.not-cached') : e('plan.cached', { count: ix.cacheHits });
+    const eta = ix.estimatedEmbedSeconds === null ? '' : ix.embedCalls > 0 ? e('plan.eta', { seconds: formatSeconds(ix.estimatedEmbedSeconds) }) : '';
+    const unit = e(ix.chunking.lengthUnit === 'tokens' ? 'plan.unit.tokens' : 'plan.unit.characters');
+    lines.push(e('plan.index', { number: i + 1, model: ix.model, size: ix.chunking.chunkSize, overlap: ix.chunking.chunkOverlap, unit, chunks: ix.chunks, texts: ix.texts, cache, embed: ix.embedCalls, eta }));
     for (const row of plan.rows.filter((r) => r.index === i)) {
-      const parts = [row.dimensions === null ? '' : `d=${row.dimensions}`, row.precision ?? '', row.rescore ? `rescore ${row.rescore}` : '', row.fusion ?? '', row.rerank === null ? '' : `rerank ${row.rerank}`].filter(Boolean);
-      lines.push(`  ${row.model} (${row.mode})${parts.length ? `: ${parts.join(', ')}` : ''}`);
+      const parts = [
+        row.dimensions === null ? '' : `d=${row.dimensions}`,
+        row.precision ?? '',
+        row.rescore ? e('plan.rescore', { factor: row.rescore }) : '',
+        row.fusion ?? '',
+        row.rerank === null ? '' : e('plan.rerank', { model: row.rerank }),
+      ].filter(Boolean);
+      lines.push(e('plan.row', { run: runName(row), settings: parts.length ? e('plan.row-settings', { settings: parts.join(', ') }) : '' }));
     }
   });
-  lines.push(`embedding calls: ${plan.embedCalls} (${plan.cacheHits} cache hits) · rerank calls: ${plan.rerankCalls}${plan.adapterRowsNotCounted ? ' · +adapter rows not counted' : ''}`);
+  lines.push(e('plan.calls', { calls: plan.embedCalls, hits: plan.cacheHits, rerank: plan.rerankCalls, adapter: plan.adapterRowsNotCounted ? e('plan.adapter') : '' }));
   const est = plan.estimatedEmbedSeconds;
-  lines.push(
-    est === null
-      ? `estimated embedding time: unknown (a remote model is not sampled: that would be a real request)`
-      : `estimated embedding time: ${formatSeconds(est)} (each local model timed on up to 32 of its texts after one warm-up text; queries, reranking and graph builds not included)`,
-  );
-  lines.push(out.dim('dry run: nothing was stored; only the sample texts were embedded, to time the model'));
+  lines.push(est === null ? e('plan.time-unknown') : e('plan.time', { seconds: formatSeconds(est) }));
+  lines.push(out.dim(e('plan.dry-run')));
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -14,7 +14,9 @@ import { formatSeconds, ProgressBar } from '../progress.js';
 import { displayPath, noticeLine, noticeReason, warningText } from '../notices.js';
 import { n } from '../i18n/notice-messages.js';
 import { err, log, out, printJson } from '../ui.js';
-import { p } from '../i18n/progress-messages.js';
+import { labelled, p } from '../i18n/progress-messages.js';
+import { o, outputCatalog, type OutputKey } from '../i18n/output-messages.js';
+import { detectLocale } from '../i18n/locale.js';
 
 export interface IngestCommandOptions extends ModelFlags {
   index: string;
@@ -42,7 +44,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
   // Looked up before the ingest (which adds the new root), said after it: a failed ingest keeps
   // its one-line error and added nothing.
   const others = opts.rebuild === true ? [] : await otherRoots(opts.index, paths);
-  const stopAnnouncing = announceInterrupt(context.signal, 'the ingest');
+  const stopAnnouncing = announceInterrupt(context.signal, 'ingest');
   const options: IngestOptions = {
     paths,
     index: opts.index,
@@ -78,7 +80,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
           break;
         case 'warning':
           bar.done();
-          log(`${err.yellow(p('progress.warning'))} ${warningText(event)}`);
+          log(labelled(p('progress.warning'), warningText(event), err.yellow));
           break;
         case 'indexing':
           bar.done();
@@ -104,7 +106,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
   });
   if (others.length > 0) {
     const shown = others.slice(0, 3).map(displayPath).join(', ') + (others.length > 3 ? n('ingest.more', { count: others.length - 3 }) : '');
-    log(`${err.yellow(p('progress.warning'))} ${n('ingest.other-roots', { index: opts.index, shown, paths: paths.map(displayPath).join(', ') })}`);
+    log(labelled(p('progress.warning'), n('ingest.other-roots', { index: opts.index, shown, paths: paths.map(displayPath).join(', ') }), err.yellow));
   }
   // The CLI's English, as in its error JSON: a reason may name the flag that helps (--max-file-size).
   if (opts.json) printJson({ ...summary, notices: summary.notices.map((notice) => ({ ...notice, reason: noticeReason(notice, 'en') })) });
@@ -128,9 +130,15 @@ function printSummary(s: IngestSummary): void {
     p('ingest.documents', { ...d, failed: d.failed ? out.red(p('ingest.failed', { failed: d.failed })) : '' }),
     ...(Object.keys(s.byReason).length === 0
       ? []
-      : [p('ingest.by-reason', { reasons: Object.entries(s.byReason).map(([code, n]) => `${n} ${code}`).join(', ') })]),
+      : [p('ingest.by-reason', { reasons: Object.entries(s.byReason).map(([code, count]) => o('ingest.reason-count', { count, reason: reasonWords(code) })).join(o('list.join')) })]),
     p('ingest.chunks', { ...s.chunks, truncated: s.chunks.truncated ? out.yellow(p('ingest.truncated', { truncated: s.chunks.truncated })) : '' }),
     out.dim(p('ingest.took', { seconds: formatSeconds(s.seconds) })),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** A notice code in words; a code this rag does not know (replayed from another version's index) as it is. */
+function reasonWords(code: string): string {
+  const key = `reason.${code}`;
+  return key in outputCatalog(detectLocale()) ? o(key as OutputKey) : code;
 }

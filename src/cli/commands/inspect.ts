@@ -1,6 +1,8 @@
 import type { TextEncoding } from '../../ingest/encoding.js';
 import { inspectIndex, type ChunkSpan, type InspectResult } from '../../ingest/inspect.js';
-import { p } from '../i18n/progress-messages.js';
+import { labelled, p } from '../i18n/progress-messages.js';
+import { displayWidth } from '../i18n/localize-help.js';
+import { o } from '../i18n/output-messages.js';
 import { warningText } from '../notices.js';
 import { err, log, out, printJson } from '../ui.js';
 
@@ -28,19 +30,22 @@ export async function runInspect(opts: InspectCommandOptions): Promise<void> {
 
 function printDocuments(result: InspectResult): void {
   const chunks = result.documents.reduce((n, d) => n + d.chunkCount, 0);
-  log(err.dim(`${result.index} · model ${result.model} · ${result.documents.length} document${result.documents.length === 1 ? '' : 's'}, ${chunks} chunk${chunks === 1 ? '' : 's'}`));
-  const width = Math.max(6, ...result.documents.map((d) => String(d.chunkCount).length));
+  const count = result.documents.length;
+  log(err.dim(o('inspect.summary', { index: result.index, model: result.model, documents: o(count === 1 ? 'inspect.documents.one' : 'inspect.documents.other', { count }), chunks: o(chunks === 1 ? 'inspect.chunks.one' : 'inspect.chunks.other', { count: chunks }) })));
+  const column = o('inspect.col.chunks');
+  const width = Math.max(displayWidth(column), ...result.documents.map((d) => String(d.chunkCount).length));
   const lines = result.documents.map((d) => `${String(d.chunkCount).padStart(width)}  ${d.docId}${d.title === undefined ? '' : out.dim(`  ${d.title}`)}`);
-  process.stdout.write(`${out.dim(`${'chunks'.padStart(width)}  document`)}\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
+  process.stdout.write(`${out.dim(`${' '.repeat(width - displayWidth(column))}${column}  ${o('inspect.col.document')}`)}\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
 }
 
 function printChunks(result: InspectResult): void {
   const doc = result.documents[0]!;
-  log(err.dim(`${doc.docId} · ${doc.format} · ${doc.chunkCount} chunk${doc.chunkCount === 1 ? '' : 's'} · from ${doc.origin}`));
-  if (result.notice !== undefined) log(err.dim(`${p('progress.note')} ${warningText(result.notice)}`));
+  const chunks = o(doc.chunkCount === 1 ? 'inspect.chunks.one' : 'inspect.chunks.other', { count: doc.chunkCount });
+  log(err.dim(o('inspect.doc-summary', { docId: doc.docId, format: doc.format, chunks, origin: doc.origin })));
+  if (result.notice !== undefined) log(err.dim(labelled(p('progress.note'), warningText(result.notice))));
   const lines: string[] = [];
   for (const chunk of result.chunks ?? []) {
-    const where = [spanLabel(chunk.span), chunk.page === null ? '' : `p. ${chunk.page}`, chunk.headings.join(' › ')].filter(Boolean).join(out.dim(' · '));
+    const where = [spanLabel(chunk.span), chunk.page === null ? '' : o('query.page', { page: chunk.page }), chunk.headings.join(' › ')].filter(Boolean).join(out.dim(' · '));
     lines.push(`${out.bold(`#${chunk.index}`)}  ${out.cyan(where)}`);
     for (const line of chunk.text.split('\n')) lines.push(`   ${line}`);
     lines.push('');
@@ -50,7 +55,7 @@ function printChunks(result: InspectResult): void {
 
 /** `12:1-30:4 (chars 216-1032)` in a file, `chars 0-816` in extracted text. */
 function spanLabel(span: ChunkSpan): string {
-  const chars = `chars ${span.start.offset}-${span.end.offset}`;
+  const chars = o('inspect.chars', { start: span.start.offset, end: span.end.offset });
   if (span.in === 'text' || span.start.line === undefined || span.end.line === undefined) return chars;
-  return `${span.start.line}:${span.start.column}-${span.end.line}:${span.end.column} (${chars})`;
+  return o('inspect.lines', { start: `${span.start.line}:${span.start.column}`, end: `${span.end.line}:${span.end.column}`, chars });
 }

@@ -14,6 +14,8 @@ import { modelQrelsFile, personLabels } from '../../eval/label/judgments.js';
 import { judgeWithModel } from '../../eval/label/model-judge.js';
 import { openChatModel } from '../../llm/open-chat.js';
 import { ProgressBar } from '../progress.js';
+import { displayWidth } from '../i18n/localize-help.js';
+import { o } from '../i18n/output-messages.js';
 
 export interface LabelCommandOptions extends ModelFlags {
   dataset: string;
@@ -49,18 +51,18 @@ export async function runLabel(opts: LabelCommandOptions, context: CommandContex
     depth: opts.poolDepth,
     split: opts.split,
     cache: opts.cache,
-    onRun: (run) => log(err.dim(`pooled ${run}`)),
+    onRun: (run) => log(err.dim(o('label.pooled', { run }))),
   });
   if (llm !== undefined) {
     const modelStore = await JudgmentStore.openModel(opts.dataset, opts.split);
-    const bar = new ProgressBar(`judging with ${llm.id}`);
+    const bar = new ProgressBar(o('label.judging', { llm: llm.id }));
     const summary = await judgeWithModel({ dataset: opts.dataset, pool, llm, store: modelStore, concurrency: opts.concurrency, signal: context.signal, onProgress: (d, t) => bar.update(d, t) });
     bar.done();
     if (opts.json) printJson({ llm: llm.id, qrels: modelStore.qrelsFile, ...summary });
     else {
       process.stdout.write(
-        `${summary.judged} pairs judged by ${llm.id} (${summary.alreadyJudged} already, ${summary.unreadablePairs} unreadable after a retry) -> ${modelStore.qrelsFile}\n` +
-          `  grades 0/1/2/3: ${summary.byGrade.join(' / ')} · calls: ${summary.calls.made} made, ${summary.calls.cached} cached\n`,
+        `${o('label.llm-judged', { judged: summary.judged, llm: llm.id, already: summary.alreadyJudged, unreadable: summary.unreadablePairs, file: modelStore.qrelsFile })}\n` +
+          `${o('label.llm-grades', { grades: summary.byGrade.join(' / '), made: summary.calls.made, cached: summary.calls.cached })}\n`,
       );
     }
     return 'ok';
@@ -71,10 +73,10 @@ export async function runLabel(opts: LabelCommandOptions, context: CommandContex
     store,
     who: opts.judge ?? os.userInfo().username,
     ...(opts.port === undefined ? {} : { port: opts.port }),
-    onJudgment: (judged, total) => log(err.dim(`${judged}/${total} judged`)),
+    onJudgment: (judged, total) => log(err.dim(o('label.progress', { judged, total }))),
   });
-  log(`${pool.pairs.length} pooled pairs (depth ${pool.depth} over ${pool.runs.length} runs), ${open} not judged yet; labels go to ${store.qrelsFile}`);
-  log('open the page below (Ctrl-C stops the server; every judgment is already saved)');
+  log(o('label.pool', { pairs: pool.pairs.length, depth: pool.depth, runs: pool.runs.length, open, file: store.qrelsFile }));
+  log(o('label.open-page'));
   process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve) => {
     if (context.signal.aborted) resolve();
@@ -95,11 +97,14 @@ async function printAgreement(opts: LabelCommandOptions): Promise<CommandStatus>
     printJson({ ...a });
     return 'ok';
   }
-  const f = (k: number | null): string => (k === null ? 'undefined' : k.toFixed(3));
+  const f = (k: number | null): string => (k === null ? o('label.kappa-undefined') : k.toFixed(3));
+  // The grade columns start where they did under the English `person \ model` (14 columns).
+  const corner = o('label.confusion-header');
+  const pad = ' '.repeat(Math.max(0, 14 - displayWidth(corner)));
   const lines = [
-    out.bold(`Cohen's kappa ${f(a.kappa)} over ${a.n} pairs judged by both (observed agreement ${a.observed.toFixed(3)}, by chance ${a.expected.toFixed(3)}); relevant (2-3) vs not: ${f(a.binaryKappa)}`),
+    out.bold(o('label.kappa', { kappa: f(a.kappa), pairs: a.n, observed: a.observed.toFixed(3), expected: a.expected.toFixed(3), binary: f(a.binaryKappa) })),
     '',
-    'person \\ model      0      1      2      3',
+    `${corner}${pad}      0      1      2      3`,
     ...a.confusion.map((row, i) => `${String(i).padStart(6)}        ${row.map((c) => String(c).padStart(5)).join('  ')}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,6 +4,8 @@ import { shortlist } from '../../embed/shortlist.js';
 import type { ShortlistEntry } from '../../embed/shortlist.js';
 import { shortlistFiltersFrom } from '../shortlist-options.js';
 import type { ShortlistFlags } from '../shortlist-options.js';
+import { displayWidth as width } from '../i18n/localize-help.js';
+import { o, type OutputKey } from '../i18n/output-messages.js';
 import { out, printJson } from '../ui.js';
 
 /** Version of the `rag models --json` document (`models[]` rows with `card`, `weights`, `sources`). */
@@ -22,11 +24,11 @@ export async function runModels(opts: ModelsCommandOptions): Promise<void> {
     return;
   }
   if (models.length === 0) {
-    process.stdout.write('no model matches these filters\n');
+    process.stdout.write(`${o('models.none')}\n`);
     return;
   }
   const rows = models.map((m) => (opts.details ? detailRow(m) : shortRow(m)));
-  const header = opts.details ? DETAIL_HEADER : SHORT_HEADER;
+  const header = (opts.details ? DETAIL_HEADER : SHORT_HEADER).map((key) => o(`models.col.${key}`));
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]!))));
   const right = new Set(opts.details ? [] : [2, 3, 4, 5, 6, 9, 10]);
   const line = (cells: string[]) =>
@@ -34,20 +36,22 @@ export async function runModels(opts: ModelsCommandOptions): Promise<void> {
   process.stdout.write(`${out.bold(line(header))}\n${rows.map(line).join('\n')}\n`);
   const notes: string[] = [];
   if (!opts.details) {
-    notes.push('Scores: retrieval nDCG@10 averages as published (MTEB English: 15 BEIR tasks; C-MTEB: 8 tasks); blank = not published in a source we cite.');
-    notes.push('Weights: fp32 as published; ≈ = parameters × bytes per weight. Memory needs at least the weights of the --dtype you load, plus activations.');
+    notes.push(o('models.note.scores'));
+    notes.push(o('models.note.weights'));
     const ids = [...new Set(models.flatMap((m) => cardSources(m.card)))];
     for (const id of ids) {
       const s = SOURCES[id];
       notes.push(`[${id}] ${s.title}, ${s.url} (${s.date})`);
     }
   }
-  notes.push('Also: hf:ORG/NAME (any transformers.js model), ./folder (local model), openai:MODEL, ollama:MODEL. --details for pooling and prefixes; evaluate a shortlist with rag eval --shortlist "FILTERS".');
+  notes.push(o('models.note.also'));
   process.stdout.write(out.dim(`\n${notes.join('\n')}\n`));
 }
 
-const SHORT_HEADER = ['alias', 'provider', 'params', 'fp32', 'q8', 'dim', 'max tokens', 'languages', 'licence', 'MTEB-en ret', 'C-MTEB ret'];
-const DETAIL_HEADER = ['alias', 'provider', 'id', 'pooling', 'query prefix', 'passage prefix', 'dim', 'max tokens', 'languages'];
+type Column = OutputKey extends infer K ? (K extends `models.col.${infer C}` ? C : never) : never;
+
+const SHORT_HEADER: readonly Column[] = ['alias', 'provider', 'params', 'fp32', 'q8', 'dim', 'max-tokens', 'languages', 'licence', 'mteb-en', 'cmteb'];
+const DETAIL_HEADER: readonly Column[] = ['alias', 'provider', 'id', 'pooling', 'query-prefix', 'passage-prefix', 'dim', 'max-tokens', 'languages'];
 
 function shortRow(m: ShortlistEntry): string[] {
   const c = m.card;
@@ -59,7 +63,7 @@ function shortRow(m: ShortlistEntry): string[] {
     fmtSize(m.weights.fp32),
     fmtSize(m.weights.q8),
     mrl === undefined ? String(m.dimension) : `${m.dimension} (${mrl.min}-${mrl.max})`,
-    m.maxTokens > 0 ? String(m.maxTokens) + (c.contextTokens !== undefined && c.contextTokens.value > m.maxTokens ? ` (model ${c.contextTokens.value})` : '') : '-',
+    m.maxTokens > 0 ? String(m.maxTokens) + (c.contextTokens !== undefined && c.contextTokens.value > m.maxTokens ? o('models.context', { tokens: c.contextTokens.value }) : '') : '-',
     m.languages.join(','),
     c.license?.value ?? '',
     c.mtebEnRetrieval?.value.toFixed(2) ?? '',
@@ -71,7 +75,7 @@ function detailRow(m: ShortlistEntry): string[] {
   return [
     m.alias,
     m.provider,
-    m.hubId || '(built in)',
+    m.hubId || o('models.built-in'),
     m.pooling,
     show(m.queryPrefix),
     show(m.passagePrefix),
@@ -102,11 +106,4 @@ function show(prefix: string): string {
   if (!prefix) return '-';
   const flat = JSON.stringify(prefix);
   return flat.length > 40 ? `${flat.slice(0, 39)}…` : flat;
-}
-
-/** Terminal columns: CJK characters take two. */
-function width(text: string): number {
-  let w = 0;
-  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
-  return w;
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { renderPrComment, upsertPrComment } from '../../ci/github-comment.js';
 import type { EvalSummary } from '../../ci/github-comment.js';
 import { RagError } from '../../errors.js';
+import { o } from '../i18n/output-messages.js';
 import { log, printJson } from '../ui.js';
 
 export interface PrCommentOptions {
@@ -58,5 +59,5 @@ export async function runPrComment(opts: PrCommentOptions, env: NodeJS.ProcessEn
   if (pullRequest === undefined) throw new RagError('usage', 'no pull request: this event is not a pull_request; pass --pr N');
   const result = await upsertPrComment({ apiUrl: opts.apiUrl ?? env.GITHUB_API_URL ?? 'https://api.github.com', token, repository, pullRequest, body });
   if (opts.json) printJson({ ...result, repository, pullRequest });
-  else log(`${result.action} comment ${result.id} on ${repository}#${pullRequest}`);
+  else log(o(result.action === 'created' ? 'pr-comment.created' : 'pr-comment.updated', { id: result.id, pullRequest: `${repository}#${pullRequest}` }));
 }

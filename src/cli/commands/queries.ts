@@ -8,7 +8,8 @@ import type { CommandStatus } from '../exit-codes.js';
 import type { CommandContext } from '../program.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
 import { n } from '../i18n/notice-messages.js';
-import { p as progressLine } from '../i18n/progress-messages.js';
+import { labelled, p as progressLine } from '../i18n/progress-messages.js';
+import { o } from '../i18n/output-messages.js';
 import { err, log, out, printJson } from '../ui.js';
 
 export interface QueriesGenerateOptions {
@@ -43,7 +44,7 @@ export async function runQueriesGenerate(paths: string[], opts: QueriesGenerateO
     }
     // Through the decoder every other text input uses: a GBK or Big5 prompt is not mojibake.
     const decoded = assertDecoded(decodeText(bytes), opts.prompt);
-    if (decoded.encoding !== 'utf-8') log(err.dim(`${progressLine('progress.note')} ${n('eval.read-as-detected', { file: opts.prompt, encoding: encodingLabel(decoded.encoding) })}`));
+    if (decoded.encoding !== 'utf-8') log(err.dim(labelled(progressLine('progress.note'), n('eval.read-as-detected', { file: opts.prompt, encoding: encodingLabel(decoded.encoding) }))));
     promptTemplate = decoded.text;
   }
   const bar = new ProgressBar('');
@@ -81,10 +82,10 @@ export async function runQueriesGenerate(paths: string[], opts: QueriesGenerateO
   const p = result.plan;
   if (result.report === undefined) {
     const lines = [
-      `would sample ${p.passages} passages (${p.byLanguage.zh} Chinese, ${p.byLanguage.en} English) from ${p.eligibleChunks} of ${p.chunks} chunks in ${p.documents} documents`,
-      `  skipped chunks: ${p.skipped.tooShort} too short, ${p.skipped.markup} mostly markup or tables`,
-      `  calls: ${p.calls} to generate (${p.cachedCalls} already cached)${p.checkCalls > 0 ? `, up to ${p.checkCalls} checks` : ''}`,
-      `  estimated tokens: ~${p.estimatedTokens.prompt} prompt, ~${p.estimatedTokens.completion} completion`,
+      o('queries.would-sample', { passages: p.passages, zh: p.byLanguage.zh, en: p.byLanguage.en, eligible: p.eligibleChunks, chunks: p.chunks, documents: p.documents }),
+      o('queries.skipped', { tooShort: p.skipped.tooShort, markup: p.skipped.markup }),
+      o('queries.plan-calls', { calls: p.calls, cached: p.cachedCalls, checks: p.checkCalls > 0 ? o('queries.plan-checks', { checks: p.checkCalls }) : '' }),
+      o('queries.estimated-tokens', { prompt: p.estimatedTokens.prompt, completion: p.estimatedTokens.completion }),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     return 'ok';
@@ -92,17 +93,26 @@ export async function runQueriesGenerate(paths: string[], opts: QueriesGenerateO
   const r = result.report;
   const c = r.counts;
   const lines = [
-    out.bold(`${c.kept} queries kept of ${c.queriesAsked} asked, from ${p.passages} passages of ${p.documents} documents`),
-    `  unreadable replies: ${c.unreadableReplies} (retried once; ${c.unreadablePassages} passages still unreadable)`,
-    `  dropped: ${c.empty} empty, ${c.tooLong} too long, ${c.leaky - c.leakyKept} leaky (verbatim copy of the passage)${c.leakyKept > 0 ? ` (${c.leakyKept} leaky kept, flagged)` : ''}, ${c.exactDuplicates} duplicates, ${c.nearDuplicates} near duplicates, ${c.extra} extra${r.settings.check ? `, ${c.unanswerable} unanswerable (${c.checkUnreadable} checks unreadable, kept)` : ''}`,
-    `  calls: ${r.calls.made} made, ${r.calls.cached} from the cache · tokens: ${r.tokens.prompt} prompt, ${r.tokens.completion} completion · ${formatSeconds(r.wallSeconds)}`,
-    `  dataset: ${opts.out} (corpus.jsonl, queries.jsonl, qrels/test.tsv, generation.json)`,
+    out.bold(o('queries.kept', { kept: c.kept, asked: c.queriesAsked, passages: p.passages, documents: p.documents })),
+    o('queries.unreadable', { replies: c.unreadableReplies, passages: c.unreadablePassages }),
+    o('queries.dropped', {
+      empty: c.empty,
+      tooLong: c.tooLong,
+      leaky: c.leaky - c.leakyKept,
+      leakyKept: c.leakyKept > 0 ? o('queries.leaky-kept', { count: c.leakyKept }) : '',
+      duplicates: c.exactDuplicates,
+      near: c.nearDuplicates,
+      extra: c.extra,
+      unanswerable: r.settings.check ? o('queries.unanswerable', { count: c.unanswerable, unreadable: c.checkUnreadable }) : '',
+    }),
+    o('queries.calls', { made: r.calls.made, cached: r.calls.cached, prompt: r.tokens.prompt, completion: r.tokens.completion, seconds: formatSeconds(r.wallSeconds) }),
+    o('queries.dataset', { dir: opts.out }),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 'ok';
 }
 
 function planLine(p: GenerationPlan, llm: string): string {
-  const n = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
-  return `${n(p.documents, 'document')}, ${n(p.chunks, 'chunk')} (${p.eligibleChunks} usable) -> ${n(p.passages, 'passage')}, ${n(p.calls, 'call')} to ${llm}`;
+  const count = (n: number, what: 'documents' | 'chunks' | 'passages' | 'calls'): string => o(`queries.${what}.${n === 1 ? 'one' : 'other'}`, { count: n });
+  return o('queries.plan', { documents: count(p.documents, 'documents'), chunks: count(p.chunks, 'chunks'), usable: p.eligibleChunks, passages: count(p.passages, 'passages'), calls: count(p.calls, 'calls'), llm });
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { p } from '../i18n/progress-messages.js';
+import { labelled, p } from '../i18n/progress-messages.js';
+import { o } from '../i18n/output-messages.js';
 import { RagError } from '../../errors.js';
 import { readAdapter } from '../../embed/query-adapter.js';
 import { query } from '../../retrieve/query.js';
@@ -63,7 +64,7 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
     ...(reranker === undefined ? {} : { rerank: reranker, ...(opts.rerankDepth === undefined ? {} : { rerankDepth: opts.rerankDepth }) }),
     ...(opts.adapter === undefined ? {} : { adapter: opts.adapter === false ? false : await readAdapter(opts.adapter) }),
   });
-  for (const notice of result.notices) log(`${err.yellow(p('progress.note'))} ${warningText(notice)}`);
+  for (const notice of result.notices) log(labelled(p('progress.note'), warningText(notice), err.yellow));
   if (opts.json) {
     // The hits exactly as the library's QueryHit, snippet included (an object since format 2).
     printJson(
@@ -92,13 +93,13 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
 function describeTimings(startup: number, result: QueryResult): string {
   const { indexLoad, modelLoad, embed, search } = result.timings;
   const ms = (s: number): string => `${Math.round(s * 1000)} ms`;
-  return `timings: start-up ${ms(startup)} · index load ${ms(indexLoad)} · model load ${ms(modelLoad)} · embedding ${ms(embed)} · search ${ms(search)} · total ${ms(startup + result.seconds)}`;
+  return o('query.timings', { startup: ms(startup), indexLoad: ms(indexLoad), modelLoad: ms(modelLoad), embed: ms(embed), search: ms(search), total: ms(startup + result.seconds) });
 }
 
 function printResults(result: QueryResult): void {
   const lines: string[] = [];
   for (const hit of result.results) {
-    const where = [hit.source, hit.page === null ? '' : `p. ${hit.page}`, hit.headings.length ? hit.headings.join(' › ') : '']
+    const where = [hit.source, hit.page === null ? '' : o('query.page', { page: hit.page }), hit.headings.length ? hit.headings.join(' › ') : '']
       .filter(Boolean)
       .join(out.dim(' · '));
     lines.push(`${out.bold(`${hit.rank}.`)} ${out.green(scoreLabel(hit))}  ${out.cyan(where)}`);
@@ -111,7 +112,7 @@ function printResults(result: QueryResult): void {
 
 /** The score, or for hybrid hits the ranks it was fused from: `bm25 #2 · dense #5`. */
 function scoreLabel(hit: QueryResult['results'][number]): string {
-  if (hit.firstStageRank !== undefined) return `${hit.score.toFixed(3)} (was #${hit.firstStageRank})`;
+  if (hit.firstStageRank !== undefined) return o('query.was', { score: hit.score.toFixed(3), rank: hit.firstStageRank });
   const ranks = hit.componentRanks;
   if (ranks === undefined) return hit.score.toFixed(3);
   const rank = (r: number | null): string => (r === null ? '–' : `#${r}`);

@@ -9,6 +9,8 @@ import type { CommandStatus } from '../exit-codes.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
+import { o } from '../i18n/output-messages.js';
+import { labelled, p } from '../i18n/progress-messages.js';
 import { err, log, out, printJson } from '../ui.js';
 
 interface TuneCommonFlags extends ModelFlags {
@@ -55,9 +57,9 @@ function corpusOptions(opts: TuneCommonFlags, bar: ProgressBar): TuneCorpusOptio
     ...(opts.chunkOverlap === undefined ? {} : { chunkOverlap: opts.chunkOverlap }),
     cache: opts.cache,
     ...(opts.groupByRelevant ? { groupByRelevant: true } : {}),
-    onProgress: (p) => {
-      bar.update(p.done, p.total);
-      if (p.done === p.total) bar.done();
+    onProgress: (progress) => {
+      bar.update(progress.done, progress.total);
+      if (progress.done === progress.total) bar.done();
     },
   };
 }
@@ -75,7 +77,7 @@ function exampleOptions(opts: TuneCommonFlags): { negatives: number; range: Retu
 
 export async function runTuneExport(opts: TuneExportFlags): Promise<CommandStatus> {
   const result = await exportTrainingData({
-    ...corpusOptions(opts, new ProgressBar('embedding')),
+    ...corpusOptions(opts, new ProgressBar(p('progress.embedding'))),
     ...exampleOptions(opts),
     out: opts.out,
   });
@@ -84,16 +86,17 @@ export async function runTuneExport(opts: TuneExportFlags): Promise<CommandStatu
     return 'ok';
   }
   const rel = (f: string): string => path.relative(process.cwd(), f) || f;
+  const unit = o(result.groupedBySource ? 'tune.unit.sources' : 'tune.unit.groups');
   process.stdout.write(
     [
-      `${out.bold(rel(result.files.train))}: ${result.trainQueries} training queries (${result.trainGroups} ${result.groupedBySource ? 'source documents' : 'groups'})`,
-      `${out.bold(rel(result.files.heldOut))}: ${result.testQueries} held-out queries (${result.testGroups} ${result.groupedBySource ? 'source documents' : 'groups'})`,
-      `score a fine-tuned model on them: rag eval --dataset ${opts.dataset} --split ${rel(result.files.heldOutQrels)} --model <tuned>`,
+      o('tune.train-file', { file: out.bold(rel(result.files.train)), queries: result.trainQueries, groups: result.trainGroups, unit }),
+      o('tune.held-out-file', { file: out.bold(rel(result.files.heldOut)), queries: result.testQueries, groups: result.testGroups, unit }),
+      o('tune.score-hint', { dataset: opts.dataset, split: rel(result.files.heldOutQrels) }),
       '',
     ].join('\n'),
   );
-  if (result.shortOfNegatives > 0) log(`${err.yellow('note:')} ${result.shortOfNegatives} training queries got fewer than ${opts.negatives} negatives (too few eligible documents in ranks ${opts.range})`);
-  log(err.dim(`model ${result.model.id} · split seed ${opts.seed} · ${rel(result.files.split)}`));
+  if (result.shortOfNegatives > 0) log(labelled(p('progress.note'), o('tune.short-of-negatives', { count: result.shortOfNegatives, negatives: opts.negatives, range: opts.range }), err.yellow));
+  log(err.dim(o('tune.model-line', { model: result.model.id, seed: opts.seed, file: rel(result.files.split) })));
   return 'ok';
 }
 
@@ -101,7 +104,7 @@ export async function runTuneAdapter(opts: TuneAdapterFlags): Promise<CommandSta
   // A missing or damaged index is found before the training, not after it.
   if (opts.index !== undefined) await readManifest(opts.index);
   const result = await trainAdapter({
-    ...corpusOptions(opts, new ProgressBar('embedding')),
+    ...corpusOptions(opts, new ProgressBar(p('progress.embedding'))),
     ...exampleOptions(opts),
     out: opts.out,
     validationFraction: opts.validationFraction,
@@ -110,24 +113,24 @@ export async function runTuneAdapter(opts: TuneAdapterFlags): Promise<CommandSta
     temperature: opts.temperature,
     batchSize: opts.batchSize,
     patience: opts.patience,
-    onEpoch: (e) => log(err.dim(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} · validation nDCG@10 ${e.score.toFixed(4)}${e.best ? ' (best)' : ''}`)),
+    onEpoch: (e) => log(err.dim(o('tune.epoch', { epoch: e.epoch, loss: e.loss.toFixed(4), score: e.score.toFixed(4), best: e.best ? o('tune.best') : '' }))),
   });
   const t = result.test.result;
   const saved = opts.index === undefined ? undefined : await saveAdapterInIndex(result.adapter, opts.index);
-  if (saved !== undefined && !opts.json) log(`saved in the index: ${saved} (rag query applies it; --no-adapter searches without it)`);
+  if (saved !== undefined && !opts.json) log(o('tune.saved', { dir: saved }));
   if (opts.json) {
     const { adapter, ...rest } = result;
     printJson({ ...rest, model: adapter.model, trainingDataHash: adapter.provenance.trainingDataHash, ...(saved === undefined ? {} : { savedInIndex: saved }) });
     return 'ok';
   }
   const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
-  const verdict = result.bestEpoch === 0 ? 'no epoch beat the plain model on validation: the adapter is the identity' : `kept epoch ${result.bestEpoch}`;
-  const direction = t.ci[0] > 0 ? 'better' : t.ci[1] < 0 ? 'worse' : 'no difference shown';
+  const verdict = result.bestEpoch === 0 ? o('tune.identity') : o('tune.kept-epoch', { epoch: result.bestEpoch });
+  const direction = o(t.ci[0] > 0 ? 'tune.better' : t.ci[1] < 0 ? 'tune.worse' : 'tune.no-difference');
   process.stdout.write(
     [
-      `${out.bold(opts.out)}: ${result.adapter.model.id}, ${result.trainQueries} training + ${result.validationQueries} validation queries, ${formatSeconds(result.trainSeconds)}; ${verdict}`,
-      `validation nDCG@10: plain ${result.validation.plain.toFixed(4)} → adapted ${result.validation.adapted.toFixed(4)}`,
-      `held-out test nDCG@10 (${t.n} queries): plain ${t.meanA.toFixed(4)} → adapted ${t.meanB.toFixed(4)}, ${signed(t.meanDiff)} 95% CI [${signed(t.ci[0])}, ${signed(t.ci[1])}] p=${t.pValue.toFixed(3)}: ${direction}`,
+      o('tune.adapter', { file: out.bold(opts.out), model: result.adapter.model.id, train: result.trainQueries, validation: result.validationQueries, seconds: formatSeconds(result.trainSeconds), verdict }),
+      o('tune.validation', { plain: result.validation.plain.toFixed(4), adapted: result.validation.adapted.toFixed(4) }),
+      o('tune.test', { queries: t.n, plain: t.meanA.toFixed(4), adapted: t.meanB.toFixed(4), diff: signed(t.meanDiff), low: signed(t.ci[0]), high: signed(t.ci[1]), p: t.pValue.toFixed(3), direction }),
       '',
     ].join('\n'),
   );

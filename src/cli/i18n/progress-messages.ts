@@ -78,3 +78,11 @@ export function progressCatalog(locale: CliLocale): Record<ProgressKey, string> 
 export function p(key: ProgressKey, values: Readonly<Record<string, string | number>> = {}, locale: CliLocale = detectLocale()): string {
   return progress.translate(key, values, locale);
 }
+
+/**
+ * A labelled line: `warning: text` in English, `警告：text` in Chinese, where the full-width
+ * colon already separates. The colour applies to the label only.
+ */
+export function labelled(label: string, text: string, colour: (s: string) => string = (s) => s): string {
+  return `${colour(label)}${label.endsWith('：') ? '' : ' '}${text}`;
+}
