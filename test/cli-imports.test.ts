@@ -48,10 +48,14 @@ describe('modules a one-shot command loads', () => {
     }
   });
 
-  it('an unchanged rag ingest loads neither the pipeline, the loaders nor the index store', async () => {
+  it('an unchanged rag ingest loads neither the pipeline, the loaders, the index store nor the model', async () => {
     const files = await loaded(['ingest', 'docs']);
     assert.ok(files.includes('dist/ingest/start-ingest.js'));
-    assert.deepEqual(files.filter((f) => /^dist\/(?:ingest\/(?:pipeline|load|chunk|inspect)\.js|ingest\/loaders\/(?!sniff|detect)|store\/(?:index-store|write-index|hnsw|flat-vectors)\.js|cli\/declare\/(?!ingest))/.test(f)), []);
+    assert.deepEqual(files.filter((f) => /^dist\/(?:ingest\/(?:pipeline|load|chunk|inspect)\.js|ingest\/loaders\/(?!sniff|detect)|store\/(?:index-store|write-index|hnsw|flat-vectors)\.js|cli\/declare\/(?!ingest)|embed\/|text\/(?!script-fold))/.test(f)), []);
+    // Something changed: the model and the pipeline are loaded after all.
+    await writeFile(path.join(cwd, 'docs', 'b.md'), '# Cooking\n\nSimmer the soup for two hours.\n');
+    const changed = await loaded(['ingest', 'docs']);
+    assert.ok(changed.includes('dist/ingest/pipeline.js') && changed.includes('dist/embed/hash.js'));
   });
 
   it('gives every command the help it has in the whole program', async () => {

@@ -5,7 +5,7 @@
  * is mostly process start-up (issue 14), so what it imports is what it costs.
  */
 import type { Embedder } from '../embed/types.js';
-import { openModelFor, type ExistingIndex } from '../embed/open-model.js';
+import type { ExistingIndex } from '../embed/open-model.js';
 import { RagError } from '../errors.js';
 import type { ChunkingOptions } from '../model/chunking.js';
 import { assertIndexPathUsable, DEFAULT_INDEX_DIR } from '../store/index-path.js';
@@ -55,15 +55,30 @@ export async function startIngest(options: IngestOptions): Promise<{ done: Inges
   const newModel =
     rebuild &&
     (options.model !== undefined || (options.modelOptions?.scriptFold !== undefined && existing?.manifest.model.provider === 'builtin'));
-  const embedder = await openModelFor(newModel ? undefined : existing, options.model, {
-    deferLoad: true,
-    ...options.modelOptions,
-    cache: options.cache ?? true,
-    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-  });
-  emit({ type: 'model', modelId: embedder.info.id });
-  const keepChunking = !rebuild || (options.chunkSize === undefined && options.chunkOverlap === undefined && existing?.manifest.modelFingerprint === embedder.fingerprint);
-  const chunking = chunkingFor(keepChunking ? existing : undefined, embedder, options);
+  const openModel = async (): Promise<Embedder> =>
+    (await import('../embed/open-model.js')).openModelFor(newModel ? undefined : existing, options.model, {
+      deferLoad: true,
+      ...options.modelOptions,
+      cache: options.cache ?? true,
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    });
+  // Seeing that nothing changed needs only the identity of the index's model. For the built-in
+  // model with nothing asked of it, that is the manifest's: unchanged.ts trusts a sources file
+  // only from this rag version, so from the same model code. Opening it (its statistics and the
+  // text analysis, ~20 modules) then waits until something did change.
+  const identityOnly =
+    existing !== undefined &&
+    !rebuild &&
+    !isPg &&
+    options.onBeforeRead === undefined &&
+    options.model === undefined &&
+    existing.manifest.model.provider === 'builtin' &&
+    Object.keys(options.modelOptions ?? {}).length === 0;
+  let embedder = identityOnly ? undefined : await openModel();
+  const model = embedder === undefined ? { id: existing!.manifest.model.id, fingerprint: existing!.manifest.modelFingerprint } : { id: embedder.info.id, fingerprint: embedder.fingerprint };
+  emit({ type: 'model', modelId: model.id });
+  const keepChunking = !rebuild || (options.chunkSize === undefined && options.chunkOverlap === undefined && existing?.manifest.modelFingerprint === model.fingerprint);
+  const chunking = chunkingFor(keepChunking ? existing : undefined, embedder ?? { info: existing!.manifest.model }, options);
 
   // Change detection by file first (unchanged.ts): when every file hashes as recorded at the
   // last commit, the run is over without loading a file or reading the chunk file.
@@ -80,16 +95,16 @@ export async function startIngest(options: IngestOptions): Promise<{ done: Inges
     const same =
       existing === undefined
         ? undefined
-        : await unchangedRun(indexDir, options.paths, hashed.files, hashed.hashes, encoding, { modelId: embedder.info.id, modelFingerprint: embedder.fingerprint, chunking });
+        : await unchangedRun(indexDir, options.paths, hashed.files, hashed.hashes, encoding, { modelId: model.id, modelFingerprint: model.fingerprint, chunking });
     if (same !== undefined) {
-      await embedder.dispose?.();
+      await embedder?.dispose?.();
       const notices = [...discovered.notices, ...same.notices];
       for (const notice of notices) emit({ type: 'notice', notice });
       emit({ type: 'loaded', files: hashed.files.length, documents: same.documents });
       const done: IngestSummary = {
         index: displayLocation(indexDir),
-        model: embedder.info.id,
-        modelFingerprint: embedder.fingerprint,
+        model: model.id,
+        modelFingerprint: model.fingerprint,
         chunking,
         documents: {
           added: 0,
@@ -108,6 +123,7 @@ export async function startIngest(options: IngestOptions): Promise<{ done: Inges
       return { done };
     }
   }
+  embedder ??= await openModel();
   return { start: { started, indexDir, emit, existing, rebuild, embedder, chunking, encoding, hashed } };
 }
 
