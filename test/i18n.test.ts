@@ -9,7 +9,7 @@ import { detectLocale, localeFromName } from '../src/cli/i18n/locale.js';
 import { catalog, EN, placeholders, t } from '../src/cli/i18n/messages.js';
 import { CLI_LOCALES } from '../src/cli/i18n/locale.js';
 import type { Command } from 'commander';
-import { buildProgram } from '../src/cli/main.js';
+import { buildProgram } from '../src/cli/build-program.js';
 import { HELP_ZH_HANS } from '../src/cli/i18n/help-messages.js';
 import { boxWrap, displayWidth } from '../src/cli/i18n/localize-help.js';
 import { PROGRESS_EN, progressCatalog } from '../src/cli/i18n/progress-messages.js';

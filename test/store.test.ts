@@ -82,7 +82,7 @@ describe('writeIndex + IndexStore.open', () => {
     });
     assert.equal(returned, 'done');
     // Four chunks scan in no time: no HNSW graph, only the flat vector file.
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'lexical-1.bin', 'manifest.json', 'stats-1.bin', 'vectors-1.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'lexical-1.bin', 'manifest.json', 'offsets-1.bin', 'stats-1.bin', 'vectors-1.f32']);
 
     const store = await IndexStore.open(dir);
     assert.equal(store.manifest.generation, 1);
@@ -113,7 +113,8 @@ describe('writeIndex + IndexStore.open', () => {
     assert.equal(files.vectors, undefined);
     assert.equal(files.flatVectors!.bytes, (await stat(join(dir, 'vectors-1.f32'))).size);
     assert.equal(files.postings!.bytes, (await stat(join(dir, 'lexical-1.bin'))).size);
-    const expected = (await stat(join(dir, 'manifest.json'))).size + files.chunks.bytes + files.flatVectors!.bytes + files.stats!.bytes + files.postings!.bytes;
+    assert.equal(files.offsets!.bytes, (await stat(join(dir, 'offsets-1.bin'))).size);
+    const expected = (await stat(join(dir, 'manifest.json'))).size + files.chunks.bytes + files.flatVectors!.bytes + files.stats!.bytes + files.postings!.bytes + files.offsets!.bytes;
     assert.equal(await store.diskBytes(), expected);
   });
 
@@ -144,7 +145,7 @@ describe('writeIndex + IndexStore.open', () => {
     const all = store.search(vec('b one'), 100);
     assert.equal(all.length, 5);
     assert.ok(all.every((h) => h.chunk.docId !== 'b' && h.chunk.text !== 'a one'));
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'lexical-2.bin', 'manifest.json', 'vectors-2.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'lexical-2.bin', 'manifest.json', 'offsets-2.bin', 'vectors-2.f32']);
   });
 
   it('reuses dead slots, then rebuilds the graph when a commit leaves > 30% of slots dead', async () => {
@@ -218,7 +219,7 @@ describe('writeIndex + IndexStore.open', () => {
       /embedding failed/,
     );
     assert.equal(await readFile(join(dir, 'manifest.json'), 'utf8'), before);
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'lexical-1.bin', 'manifest.json', 'stats-2.bin', 'vectors-1.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'lexical-1.bin', 'manifest.json', 'offsets-1.bin', 'stats-2.bin', 'vectors-1.f32']);
     const store = await IndexStore.open(dir);
     assert.equal(store.manifest.generation, 2, 'a statistics-only commit reuses the chunk and vector files');
     assert.deepEqual([...store.documents()].map((d) => d.docId), ['a']);
@@ -250,7 +251,7 @@ describe('writeIndex + IndexStore.open', () => {
     assert.equal(store.manifest.generation, 2);
     assert.deepEqual([...store.documents()].map((d) => d.docId).sort(), ['a', 'b']);
     assert.deepEqual(Buffer.from(store.vectorOf('b#1')!.buffer), Buffer.from(normalized(vec('three')).buffer));
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'lexical-2.bin', 'manifest.json', 'stats-2.bin', 'vectors-2.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'lexical-2.bin', 'manifest.json', 'offsets-2.bin', 'stats-2.bin', 'vectors-2.f32']);
   });
 
   it('rebuild: starts from an empty index past every generation in use, and replaces the old one in one commit', async () => {
@@ -273,7 +274,7 @@ describe('writeIndex + IndexStore.open', () => {
     const store = await IndexStore.open(dir);
     assert.equal(store.manifest.generation, 8);
     assert.deepEqual([...store.documents()].map((d) => d.docId), ['c']);
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-8.jsonl', 'keep.txt', 'lexical-8.bin', 'manifest.json', 'vectors-8.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-8.jsonl', 'keep.txt', 'lexical-8.bin', 'manifest.json', 'offsets-8.bin', 'vectors-8.f32']);
   });
 
   it('rejects inconsistent putDocument calls', async () => {
@@ -426,7 +427,7 @@ describe('manifest format versions', () => {
     assert.equal(upgraded.manifest.generation, 8);
     assert.equal(upgraded.manifest.formatVersion, 2);
     assert.equal(upgraded.manifest.files.vectors, undefined);
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-8.jsonl', 'lexical-8.bin', 'manifest.json', 'vectors-8.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-8.jsonl', 'lexical-8.bin', 'manifest.json', 'offsets-8.bin', 'vectors-8.f32']);
     assert.equal(upgraded.search(vec('hello'), 1)[0]?.chunk.id, 'a.md#0');
     assert.equal(upgraded.search(vec('world'), 1)[0]?.chunk.id, 'b.md#0');
     upgraded.vectorOf('a.md#0')!.forEach((x, i) => assert.ok(Math.abs(x - hello[i]!) < 1e-6));
@@ -469,7 +470,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
   it('a small index has no graph file and searches return the exact top k', async () => {
     const dir = freshDir();
     await putAll(dir, manyDocs(0, 200));
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'lexical-1.bin', 'manifest.json', 'vectors-1.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-1.jsonl', 'lexical-1.bin', 'manifest.json', 'offsets-1.bin', 'vectors-1.f32']);
     const store = await IndexStore.open(dir);
     assert.equal(store.manifest.formatVersion, 2);
     assert.equal(store.manifest.hnsw.maxElements, 0);
@@ -488,7 +489,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
     assert.equal((await IndexStore.open(dir)).manifest.files.vectors, undefined);
     await putAll(dir, manyDocs(250, 600), SMALL_BUDGET);
     const store = await IndexStore.open(dir);
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'lexical-2.bin', 'manifest.json', 'vectors-2.f32', 'vectors-2.hnsw']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-2.jsonl', 'lexical-2.bin', 'manifest.json', 'offsets-2.bin', 'vectors-2.f32', 'vectors-2.hnsw']);
     assert.ok(store.manifest.hnsw.maxElements >= 600);
     let found = 0;
     const queries = Array.from({ length: 50 }, (_, i) => vec(`query ${i}`));
@@ -550,7 +551,7 @@ describe('flat vectors and the lazy HNSW graph', () => {
     await removeRange(200, 300);
     store = await check(Array.from({ length: 100 }, (_, i) => 300 + i));
     assert.equal(store.manifest.files.vectors, undefined);
-    assert.deepEqual((await readdir(dir)).sort(), ['chunks-3.jsonl', 'lexical-3.bin', 'manifest.json', 'vectors-3.f32']);
+    assert.deepEqual((await readdir(dir)).sort(), ['chunks-3.jsonl', 'lexical-3.bin', 'manifest.json', 'offsets-3.bin', 'vectors-3.f32']);
   });
 
   it('vectors round-trip bit-exactly through the flat file', async () => {

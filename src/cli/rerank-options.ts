@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { RagError } from '../errors.js';
-import { cachedReranker } from '../rerank/cached-reranker.js';
-import { CROSS_ENCODER_ALIASES } from '../rerank/cross-encoder.js';
-import { openReranker, type OpenRerankerOptions } from '../rerank/open-reranker.js';
+import { CROSS_ENCODER_ALIASES } from '../rerank/cross-encoder-aliases.js';
+import type { OpenRerankerOptions } from '../rerank/open-reranker.js';
 import type { Reranker } from '../rerank/types.js';
 import { DEFAULT_RERANK_DEPTH } from '../retrieve/rerank.js';
 import { positiveInt } from './options.js';
@@ -31,7 +30,8 @@ export function rerankOptions(command: Command): Command {
     .option('--no-rerank-cache', 'score every pair afresh: do not read or write the rerank score cache');
 }
 
-export function rerankerFrom(opts: RerankFlags): Reranker | undefined {
+/** The reranker the flags ask for; its modules load only when there is one (a plain query needs none). */
+export async function rerankerFrom(opts: RerankFlags): Promise<Reranker | undefined> {
   if (opts.rerank === undefined || opts.rerank === 'none') {
     const stray = [opts.rerankBaseUrl !== undefined && '--rerank-base-url', opts.rerankDepth !== undefined && '--rerank-depth'].filter(Boolean).join(' and ');
     if (stray !== '') throw new RagError('usage', `${stray} without --rerank does nothing`, { hint: 'add --rerank bge-reranker-base (or api:MODEL) or drop them' });
@@ -40,6 +40,6 @@ export function rerankerFrom(opts: RerankFlags): Reranker | undefined {
   const options: OpenRerankerOptions = {};
   if (opts.rerankBaseUrl !== undefined) options.baseUrl = opts.rerankBaseUrl;
   if (opts.offline === true) options.offline = true;
-  const reranker = openReranker(opts.rerank, options);
-  return opts.cache === false || opts.rerankCache === false ? reranker : cachedReranker(reranker);
+  const reranker = (await import('../rerank/open-reranker.js')).openReranker(opts.rerank, options);
+  return opts.cache === false || opts.rerankCache === false ? reranker : (await import('../rerank/cached-reranker.js')).cachedReranker(reranker);
 }

@@ -5,7 +5,7 @@
  * stdout is not a terminal.
  */
 import { writeFileSync } from 'node:fs';
-import { buildProgram } from './main.js';
+import { buildProgram } from './build-program.js';
 
 // The prerendered text is the English help, whatever the build machine's locale (bin/rag.js
 // prints it only under a non-Chinese locale).

@@ -17,7 +17,7 @@ export interface ChunkingAsked {
  * A new index measures in the model's tokens when it has a tokenizer, leaving room inside the
  * model's window for its prefix and special tokens.
  */
-export function chunkingFor(existing: ExistingIndex | undefined, embedder: Embedder, asked: ChunkingAsked): ChunkingOptions {
+export function chunkingFor(existing: ExistingIndex | undefined, embedder: Pick<Embedder, 'info' | 'countTokens'>, asked: ChunkingAsked): ChunkingOptions {
   if (existing) {
     assertCompatible(existing.location, existing.manifest, {
       chunking: {

@@ -3,19 +3,17 @@ import path from 'node:path';
 import type { ResolveOptions } from '../embed/types.js';
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
-import { assertIndexPathUsable } from '../store/index-path.js';
 import type { StoredDocument } from '../model/document.js';
-import { readManifest } from '../store/manifest.js';
-import { indexExists, openIndex, resolveLocation, writeAnyIndex } from '../store/open.js';
-import { displayLocation, isPostgresLocation } from '../store/pg/location.js';
+import { writeAnyIndex } from '../store/open.js';
+import { displayLocation } from '../store/pg/location.js';
 import type { IndexReader, IndexWriter } from '../store/reader.js';
 import { CommitSchedule, embedGroups } from './commit-schedule.js';
 import type { CommitEvery } from './commit-schedule.js';
 import { IngestInterruptedError } from './interrupted.js';
 import type { LoadNotice, SourceFile } from './discover.js';
 import { loadSources } from './load.js';
-import { discoverFiles } from './discover.js';
-import { hashFiles, sourceRecords, unchangedRun } from './unchanged.js';
+import { sourceRecords } from './unchanged.js';
+import { startIngest, type IngestStart } from './start-ingest.js';
 import type { SourceFileRecord } from '../store/sources-file.js';
 import type { LoadedSources } from './load.js';
 import { ChunkCache } from './chunk-cache.js';
@@ -25,10 +23,7 @@ import type { NoticeCode } from './failures.js';
 import { characterLength, chunkDocument } from './chunk.js';
 import type { Chunk } from '../model/document.js';
 import type { ChunkingOptions } from '../model/chunking.js';
-import { chunkingFor } from './chunking.js';
-import { DEFAULT_INDEX_DIR } from '../store/index-path.js';
-import { openModelFor } from '../embed/open-model.js';
-import type { ExistingIndex, ModelChoice } from '../embed/open-model.js';
+import type { ModelChoice } from '../embed/open-model.js';
 import { ragWarning, type RagWarning } from '../warnings.js';
 
 /** What `ingest` reports while it works; the CLI turns these into a progress bar and notices. */
@@ -145,75 +140,17 @@ export interface IngestSummary {
  * re-run finishes the rest.
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
-  const started = performance.now();
-  const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
-  const emit = options.onEvent ?? (() => undefined);
-  const warn = (warning: RagWarning): void => emit({ type: 'warning', ...warning });
-  const isPg = isPostgresLocation(indexDir);
-  if (!isPg) await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
-  const rebuild = options.rebuild === true;
-  // A rebuild reads only the manifest (the rest may be damaged), and only for the defaults.
-  const existing = rebuild ? await rebuildDefaults(indexDir, warn) : await openExisting(indexDir, warn);
+  const begun = await startIngest(options);
+  return 'done' in begun ? begun.done : continueIngest(options, begun.start);
+}
 
-  // Fail on a wrong model before reading any document. A local model's tokenizer and ONNX
-  // session load only once a document needs them: a re-run with nothing changed never does.
-  // A rebuild may change the model or its script fold: then the old index does not constrain it.
-  const newModel =
-    rebuild &&
-    (options.model !== undefined || (options.modelOptions?.scriptFold !== undefined && existing?.manifest.model.provider === 'builtin'));
-  const embedder = await openModelFor(newModel ? undefined : existing, options.model, {
-    deferLoad: true,
-    ...options.modelOptions,
-    cache: options.cache ?? true,
-    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-  });
-  emit({ type: 'model', modelId: embedder.info.id });
-  const keepChunking = !rebuild || (options.chunkSize === undefined && options.chunkOverlap === undefined && existing?.manifest.modelFingerprint === embedder.fingerprint);
-  const chunking = chunkingFor(keepChunking ? existing : undefined, embedder, options);
-
-  // Change detection by file first (unchanged.ts): when every file hashes as recorded at the
-  // last commit, the run is over without loading a file or reading the chunk file.
-  // (Not with onBeforeRead: its callers watch each file being read.)
-  const encoding = options.encoding ?? null;
-  let hashed: { files: SourceFile[]; hashes: Map<string, string> } | undefined;
-  if (!isPg && !rebuild && options.onBeforeRead === undefined) {
-    const discovered = await discoverFiles(options.paths, {
-      ...(options.include === undefined ? {} : { include: options.include }),
-      ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
-      ...(options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize }),
-    });
-    hashed = { files: discovered.files, hashes: hashFiles(discovered.files) };
-    const same =
-      existing === undefined
-        ? undefined
-        : await unchangedRun(indexDir, options.paths, hashed.files, hashed.hashes, encoding, { modelId: embedder.info.id, modelFingerprint: embedder.fingerprint, chunking });
-    if (same !== undefined) {
-      await embedder.dispose?.();
-      const notices = [...discovered.notices, ...same.notices];
-      for (const notice of notices) emit({ type: 'notice', notice });
-      emit({ type: 'loaded', files: hashed.files.length, documents: same.documents });
-      return {
-        index: displayLocation(indexDir),
-        model: embedder.info.id,
-        modelFingerprint: embedder.fingerprint,
-        chunking,
-        documents: {
-          added: 0,
-          updated: 0,
-          unchanged: same.documents,
-          removed: 0,
-          skipped: notices.filter((n) => n.kind === 'skipped').length,
-          failed: notices.filter((n) => n.kind === 'failed').length,
-        },
-        byReason: countByCode(notices),
-        chunks: { embedded: 0, truncated: 0, removed: 0, total: same.manifest.counts.chunks },
-        notices,
-        warnings: [],
-        seconds: (performance.now() - started) / 1000,
-      };
-    }
-  }
-
+/**
+ * @internal {@link ingest} after {@link startIngest} found something to do: loads the files and
+ * writes what changed. The CLI calls the two halves itself so that an unchanged re-ingest never
+ * loads this module (loaders, chunking, the writer).
+ */
+export async function continueIngest(options: IngestOptions, start: IngestStart): Promise<IngestSummary> {
+  const { started, indexDir, emit, existing, rebuild, embedder, chunking, encoding, hashed } = start;
   const loaded = await loadSources(options.paths, {
     ...(options.include === undefined ? {} : { include: options.include }),
     ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
@@ -504,29 +441,4 @@ async function dropDocument(
   if (stats) stats.remove((await before.chunksOf(doc)).map((chunk) => chunk.text));
   tx.removeDocument(doc.docId);
   return doc.chunkIds.length;
-}
-
-/**
- * What a rebuild keeps of the old index: its model and chunking, when its manifest can still be
- * read (for the files, only the manifest is read: the rest may be damaged).
- */
-async function rebuildDefaults(location: string, warn: (warning: RagWarning) => void): Promise<ExistingIndex | undefined> {
-  try {
-    if (!isPostgresLocation(location)) return { location, manifest: await readManifest(location) };
-    return await openExisting(location, warn);
-  } catch (error) {
-    if (error instanceof RagError) return undefined; // no index, or its manifest is damaged
-    throw error;
-  }
-}
-
-/** What decides the model and chunking of the index at `location`, when there is one. */
-async function openExisting(location: string, warn: (warning: RagWarning) => void): Promise<ExistingIndex | undefined> {
-  if (!(await indexExists(location, { onWarning: warn }))) return undefined;
-  // Only the model and chunking are needed here; the writer loads (and checks) the whole index
-  // under its lock, so loading the files' vectors now as well would read them twice.
-  if (!isPostgresLocation(location)) return { location, manifest: await readManifest(location) };
-  const store = await openIndex(location, { onWarning: warn });
-  await store.close();
-  return store;
 }

@@ -22,6 +22,9 @@ import {
 } from '../embed/transformers-hub.js';
 import type { Dtype } from '../embed/transformers.js';
 import type { Reranker, RerankOptions, RerankStats } from './types.js';
+import { CROSS_ENCODER_ALIASES } from './cross-encoder-aliases.js';
+
+export { CROSS_ENCODER_ALIASES };
 
 /**
  * `logit` (default): the model's raw output, as the BGE reranker cards return by default.
@@ -51,21 +54,6 @@ export interface CrossEncoderOptions {
   /** Default `logit`. */
   scores?: RerankScoreScale;
 }
-
-interface CrossEncoderEntry {
-  hubId: string;
-  maxTokens: number;
-}
-
-/**
- * Registry aliases. bge-reranker-v2-m3 accepts 8192 tokens, but its card scores with
- * max_length=512, which is also what keeps a 100-deep rerank affordable on a CPU.
- */
-export const CROSS_ENCODER_ALIASES: Readonly<Record<string, CrossEncoderEntry>> = {
-  'bge-reranker-base': { hubId: 'BAAI/bge-reranker-base', maxTokens: 512 },
-  'bge-reranker-large': { hubId: 'BAAI/bge-reranker-large', maxTokens: 512 },
-  'bge-reranker-v2-m3': { hubId: 'BAAI/bge-reranker-v2-m3', maxTokens: 512 },
-};
 
 const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
 

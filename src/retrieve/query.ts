@@ -150,7 +150,8 @@ export async function query(options: QueryOptions): Promise<QueryResult> {
   const mode = options.mode ?? DEFAULT_MODE;
   const indexDir = resolveLocation(options.index ?? DEFAULT_INDEX_DIR);
   if (!isPostgresLocation(indexDir)) await assertIndexPathUsable(indexDir, options.index ?? DEFAULT_INDEX_DIR);
-  const store = await openIndex(indexDir);
+  // Closed below: its documents and chunks are read only for the hits.
+  const store = await openIndex(indexDir, { oneShot: true });
   const indexLoaded = performance.now();
   let modelLoaded = indexLoaded;
   let embedder: Embedder | undefined;

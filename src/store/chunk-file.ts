@@ -12,6 +12,7 @@
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import type { Chunk, StoredDocument } from '../model/document.js';
+import type { ChunkFileLineKind } from './offsets-file.js';
 
 /**
  * The chunk file's own format. Independent of the index format (manifest.ts): index format 2
@@ -30,18 +31,28 @@ export function* chunkFileLines(
   documents: Iterable<StoredDocument>,
   chunksOf: (doc: StoredDocument) => Iterable<ChunkRecord>,
 ): Generator<string> {
-  yield `${JSON.stringify({ kind: 'header', formatVersion: CHUNK_FILE_VERSION })}\n`;
+  for (const { line } of chunkFileEntries(documents, chunksOf)) yield line;
+}
+
+/** {@link chunkFileLines}, each with what it is (for the offsets file written beside it: offsets-file.ts). */
+export function* chunkFileEntries(
+  documents: Iterable<StoredDocument>,
+  chunksOf: (doc: StoredDocument) => Iterable<ChunkRecord>,
+): Generator<{ line: string; what: ChunkFileLineKind }> {
+  const other = { kind: 'other' } as const;
+  const isDocument = { kind: 'document' } as const;
+  yield { line: `${JSON.stringify({ kind: 'header', formatVersion: CHUNK_FILE_VERSION })}\n`, what: other };
   let docCount = 0;
   let chunkCount = 0;
   for (const document of documents) {
-    yield `${JSON.stringify({ kind: 'document', document })}\n`;
+    yield { line: `${JSON.stringify({ kind: 'document', document })}\n`, what: isDocument };
     docCount++;
     for (const { label, chunk } of chunksOf(document)) {
-      yield `${JSON.stringify({ kind: 'chunk', label, chunk })}\n`;
+      yield { line: `${JSON.stringify({ kind: 'chunk', label, chunk })}\n`, what: { kind: 'chunk', label, id: chunk.id } };
       chunkCount++;
     }
   }
-  yield `${JSON.stringify({ kind: 'end', documents: docCount, chunks: chunkCount })}\n`;
+  yield { line: `${JSON.stringify({ kind: 'end', documents: docCount, chunks: chunkCount })}\n`, what: other };
 }
 
 /** Thrown by {@link readChunkFile} with what is wrong (the caller adds the file name and advice). */
@@ -351,4 +362,17 @@ export function decodeChunkLine(buffer: Buffer, skimmed: SkimmedChunk, docId: st
   const chunk = (value as Record<string, unknown> | null)?.['chunk'];
   if (!isChunk(chunk) || (chunk as Chunk).id !== skimmed.id || (chunk as Chunk).docId !== docId) throw new ChunkFileError(`has an invalid chunk (label ${skimmed.label})`);
   return chunk as Chunk;
+}
+
+/** The document of one document line (read by its offsets: offsets-file.ts), checked like the full parse checks it. */
+export function decodeDocumentLine(line: Buffer): StoredDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(line.toString('utf8'));
+  } catch {
+    throw new ChunkFileError('has a document line that is not valid JSON');
+  }
+  const record = value as Record<string, unknown> | null;
+  if (record?.['kind'] !== 'document' || !isStoredDocument(record['document'])) throw new ChunkFileError('has an invalid document');
+  return record['document'] as StoredDocument;
 }

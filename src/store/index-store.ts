@@ -8,6 +8,7 @@
  * manifest no longer names. A crash at any moment therefore leaves the old or the new state.
  * Writers hold `lock`; readers need no lock and retry if a commit removes files under them.
  */
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk, StoredDocument } from '../model/document.js';
@@ -16,8 +17,9 @@ import { createHash } from 'node:crypto';
 import { assertChecksum, assertChecksumSync, checksumMismatch, fileChecksum } from './checksum.js';
 import { nowNs, VerifiedFiles } from './verified-files.js';
 import { generationOf, searchColumnsFile, writeColumnsFile } from './columns-file.js';
-import { ChunkFileError, chunkFileLines, decodeChunkLine, readChunkFile, readChunkFileSync, skimChunkFile, type ChunkRecord, type SkimmedChunk } from './chunk-file.js';
+import { ChunkFileError, chunkFileEntries, decodeChunkLine, readChunkFile, readChunkFileSync, skimChunkFile, type ChunkRecord, type SkimmedChunk } from './chunk-file.js';
 import { crashPoint, type CommitStep } from './commit-steps.js';
+import { ChunkOffsets, IndexedLines, OffsetsFileError, OffsetsRecorder } from './offsets-file.js';
 import { removeUnreferenced } from './directory.js';
 import { FlatVectors, scanVectorFile, type LabelHit } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
@@ -31,7 +33,7 @@ import { StoredVectors } from './vector-store.js';
 import { parseSources, recordHolds, serializeSources, type SourceFileRecord } from './sources-file.js';
 import { packageVersion } from '../version.js';
 import { RagError } from '../errors.js';
-import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, readManifest, type Manifest, type ManifestFile } from './manifest.js';
+import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, manifestExists, readManifest, type Manifest, type ManifestFile } from './manifest.js';
 
 export type { SearchHit } from './reader.js';
 
@@ -59,6 +61,13 @@ export interface OpenStoreOptions {
    * hold the lock, so the files cannot change before the chunks are read).
    */
   lazyChunks?: boolean;
+  /**
+   * Read documents and chunks only when asked for, each from its line of the chunk file, located
+   * by the offsets file (offsets-file.ts): a one-shot query reads its hits' lines only. Implies
+   * `lazyVectors`. The chunk file stays open until {@link IndexStore.close}. Without a current
+   * offsets file (older indexes) the chunk file is skimmed as with `lazyVectors`.
+   */
+  lazyDocuments?: boolean;
 }
 
 /** How many times open() re-reads the manifest when a concurrent commit removed files it named. */
@@ -98,9 +107,29 @@ function assertChecksumOrMissingSync(dir: string, file: ManifestFile): void {
 export class IndexStore implements IndexReader {
   readonly dir: string;
   private currentManifest: Manifest;
-  private readonly docs = new Map<string, StoredDocument>();
-  private readonly chunks = new Map<string, ChunkRecord>();
-  private readonly byLabel = new Map<number, ChunkRecord>();
+  readonly #docs = new Map<string, StoredDocument>();
+  readonly #chunks = new Map<string, ChunkRecord>();
+  readonly #byLabel = new Map<number, ChunkRecord>();
+  /**
+   * Opened with `lazyDocuments`: documents and chunks are read line by line from here, and the
+   * three maps stay empty until a caller needs them all ({@link materialize}).
+   */
+  private lines: IndexedLines | undefined;
+
+  private get docs(): Map<string, StoredDocument> {
+    if (this.lines !== undefined) this.materialize();
+    return this.#docs;
+  }
+
+  private get chunks(): Map<string, ChunkRecord> {
+    if (this.lines !== undefined) this.materialize();
+    return this.#chunks;
+  }
+
+  private get byLabel(): Map<number, ChunkRecord> {
+    if (this.lines !== undefined) this.materialize();
+    return this.#byLabel;
+  }
   private vectors: StoredVectors | undefined;
   /** Opened with `lazyVectors` and not read yet: {@link loadVectors} / {@link loadedVectors}. */
   private vectorsPending = false;
@@ -115,13 +144,8 @@ export class IndexStore implements IndexReader {
   }
 
   /** Whether `dir` holds an index (a manifest). */
-  static async exists(dir: string): Promise<boolean> {
-    try {
-      return (await stat(join(dir, MANIFEST_FILE))).isFile();
-    } catch (error) {
-      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return false;
-      throw error;
-    }
+  static exists(dir: string): Promise<boolean> {
+    return manifestExists(dir);
   }
 
   /**
@@ -132,7 +156,7 @@ export class IndexStore implements IndexReader {
     for (let attempt = 0; ; attempt++) {
       const manifest = await readManifest(dir);
       try {
-        return await IndexStore.load(dir, manifest, options.lazyVectors === true || options.lazyChunks === true, options.lazyChunks === true);
+        return await IndexStore.load(dir, manifest, options.lazyVectors === true || options.lazyChunks === true || options.lazyDocuments === true, options.lazyChunks === true, options.lazyDocuments === true);
       } catch (error) {
         if (!(error instanceof MissingFileError)) throw error;
         // A writer may have committed and removed this generation's files after we read the
@@ -227,13 +251,15 @@ export class IndexStore implements IndexReader {
     return this.chunks;
   }
 
-  private static async load(dir: string, manifest: Manifest, lazyVectors: boolean, lazyChunks: boolean): Promise<IndexStore> {
+  private static async load(dir: string, manifest: Manifest, lazyVectors: boolean, lazyChunks: boolean, lazyDocuments = false): Promise<IndexStore> {
     const store = new IndexStore(dir, manifest);
     const { chunks: chunksFile, vectors: vectorsFile, flatVectors: flatFile, stats: statsFile } = manifest.files;
     const path = (file: ManifestFile): string => join(dir, file.name);
 
     await checkSize(dir, chunksFile);
-    if (lazyVectors && !lazyChunks && chunksFile.checksum !== undefined) {
+    if (lazyDocuments && (await store.openLines())) {
+      // Documents and chunks are read when asked for (openLines).
+    } else if (lazyVectors && !lazyChunks && chunksFile.checksum !== undefined) {
       await store.skimChunks();
     } else {
       await store.parseChunks(lazyChunks);
@@ -313,6 +339,14 @@ export class IndexStore implements IndexReader {
     }
     // Changed in place: the full parse names the first bad line (or the checksum, if all parse).
     if (`sha256:${createHash('sha256').update(buffer).digest('hex')}` !== file.checksum) return this.parseChunks(false);
+    this.skimBuffer(buffer);
+  }
+
+  /** {@link skimChunks} of the chunk file's bytes, already checked against its checksum. */
+  private skimBuffer(buffer: Buffer): void {
+    const dir = this.dir;
+    const manifest = this.currentManifest;
+    const path = join(dir, manifest.files.chunks.name);
     const decodeFailed = (error: unknown): never => {
       if (error instanceof ChunkFileError) throw damaged(dir, `${path} ${error.message}`);
       throw error;
@@ -338,6 +372,112 @@ export class IndexStore implements IndexReader {
   }
 
   /**
+   * A one-shot reader's open (`lazyDocuments`): reads and checks the offsets file and opens the
+   * chunk file, whose lines are then read one at a time. The chunk file is still hashed whole
+   * unless it is the very file that was verified before (verified-files.ts, the vector file's
+   * rule): a file changed in place is refused as by every other open, whichever lines it hits.
+   * False when there is no offsets file for this chunk file (an older index, or one an older rag
+   * committed to) or the chunk file does not match its checksum: the caller skims, which names
+   * what is wrong.
+   */
+  private async openLines(): Promise<boolean> {
+    const dir = this.dir;
+    const manifest = this.currentManifest;
+    const { chunks: chunksFile, offsets: file } = manifest.files;
+    if (file === undefined || file.checksum === undefined || chunksFile.checksum === undefined) return false;
+    const path = join(dir, file.name);
+    await checkSize(dir, file);
+    let buffer: Buffer;
+    try {
+      buffer = await readFile(path);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
+      throw error;
+    }
+    if (sha256Of(buffer) !== file.checksum) throw checksumMismatch(dir, file);
+    let offsets: ChunkOffsets | undefined;
+    try {
+      offsets = ChunkOffsets.parse(buffer, chunksFile.checksum, chunksFile.bytes);
+    } catch (error) {
+      if (error instanceof OffsetsFileError) throw damaged(dir, `${path} ${error.message}`);
+      throw error;
+    }
+    if (offsets === undefined) return false;
+    const chunksPath = join(dir, chunksFile.name);
+    // The offsets vouch for the chunk file they were written with (its checksum is inside).
+    if (offsets.documents !== manifest.counts.documents || offsets.chunks !== manifest.counts.chunks) {
+      throw damaged(dir, `${chunksPath} holds ${offsets.documents} documents and ${offsets.chunks} chunks, but the manifest says ${manifest.counts.documents} and ${manifest.counts.chunks}`);
+    }
+    let fd: number;
+    try {
+      fd = openSync(chunksPath, 'r');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new MissingFileError(chunksFile.name);
+      throw error;
+    }
+    // Held open: a commit that removes this generation meanwhile leaves its lines readable.
+    if (fstatSync(fd).size !== chunksFile.bytes) {
+      closeSync(fd);
+      throw damaged(dir, `${chunksPath} changed while the index was opened`);
+    }
+    const lines = new IndexedLines(offsets, chunksPath, fd, (which, error) => {
+      if (which === 'offsets') throw damaged(dir, `${path} ${error.message}`);
+      throw damaged(dir, `${chunksPath} ${error.message}`);
+    });
+    try {
+      const verified = await VerifiedFiles.forIndex(dir);
+      const stamp = await verified.check(chunksFile).catch(() => undefined);
+      if (stamp?.trusted !== true) {
+        const startedNs = nowNs();
+        if (sha256Of(lines.readAll(chunksFile.bytes)) !== chunksFile.checksum) {
+          lines.close();
+          return false;
+        }
+        if (stamp !== undefined) await verified.record(chunksFile, stamp.identity, startedNs, manifestFileNames(manifest));
+      }
+    } catch (error) {
+      lines.close();
+      throw error;
+    }
+    this.lines = lines;
+    return true;
+  }
+
+  /**
+   * A view opened with `lazyDocuments` whose caller needs every document or chunk (listing,
+   * filters, writes): the chunk file is read whole and skimmed, as without the option.
+   */
+  private materialize(): void {
+    const lines = this.lines!;
+    this.lines = undefined;
+    const file = this.currentManifest.files.chunks;
+    try {
+      const buffer = lines.readAll(file.bytes);
+      if (sha256Of(buffer) !== file.checksum) throw checksumMismatch(this.dir, file);
+      this.skimBuffer(buffer);
+    } finally {
+      lines.close();
+    }
+  }
+
+  /** The labels of this view's chunks (what its vector file must hold). */
+  private liveLabels(): IterableIterator<number> {
+    return this.lines?.offsets.labels() ?? this.byLabel.keys();
+  }
+
+  /** The chunk with `label` and its document, read from its lines when the view reads lines. */
+  private entryOf(label: number): { chunk: Chunk; document: StoredDocument } | undefined {
+    const lines = this.lines;
+    if (lines !== undefined) {
+      const row = lines.offsets.rowOf(label);
+      return row < 0 ? undefined : { chunk: lines.chunk(row), document: lines.documentOfChunk(row) };
+    }
+    const record = this.byLabel.get(label);
+    const document = record && this.docs.get(record.chunk.docId);
+    return record === undefined || document === undefined ? undefined : { chunk: record.chunk, document };
+  }
+
+  /**
    * Reads the vector (and graph) files of this view's generation. `sync` for the synchronous
    * accessors ({@link search}, {@link vectorOf}) of a store opened with `lazyVectors`.
    */
@@ -354,7 +494,7 @@ export class IndexStore implements IndexReader {
     const { vectors: vectorsFile, flatVectors: flatFile } = manifest.files;
     const params = { M: manifest.hnsw.M, efConstruction: manifest.hnsw.efConstruction };
     const dimension = manifest.model.dimension;
-    const labels = (): IterableIterator<number> => this.byLabel.keys();
+    const labels = (): IterableIterator<number> => this.liveLabels();
     const failed = (file: ManifestFile, error: unknown): Error => {
       if (isErrno(error, 'ENOENT')) return new MissingFileError(file.name);
       return damaged(dir, `${join(dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
@@ -365,7 +505,7 @@ export class IndexStore implements IndexReader {
         // Format 1 kept the vectors only in the graph: copy them out (what the first exact search
         // did anyway); the next commit writes them as a flat file.
         if (graph === undefined) return;
-        const entries = [...this.byLabel.keys()].sort((a, b) => a - b).map((label): [number, Float32Array] => [label, graph.vector(label)!]);
+        const entries = [...this.liveLabels()].sort((a, b) => a - b).map((label): [number, Float32Array] => [label, graph.vector(label)!]);
         this.vectors = new StoredVectors(FlatVectors.from(dimension, entries), params, graph);
       } else if (flat !== undefined) {
         this.vectors = new StoredVectors(flat, params, graph);
@@ -442,6 +582,8 @@ export class IndexStore implements IndexReader {
   }
 
   private adopt(other: IndexStore): void {
+    this.lines?.close();
+    this.lines = undefined;
     this.currentManifest = other.currentManifest;
     for (const [from, to] of [[other.docs, this.docs], [other.chunks, this.chunks], [other.byLabel, this.byLabel]] as const) {
       (to as Map<unknown, unknown>).clear();
@@ -485,7 +627,7 @@ export class IndexStore implements IndexReader {
     const startedNs = nowNs();
     const hash = file.checksum === undefined || stamp.trusted ? undefined : createHash('sha256');
     try {
-      hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.byLabel.keys(), vector, k, hash && ((bytes) => hash.update(bytes)));
+      hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.liveLabels(), vector, k, hash && ((bytes) => hash.update(bytes)));
     } catch (error) {
       // Gone (a commit replaced this generation): loading handles that by moving to the new one.
       if (isErrno(error, 'ENOENT')) return undefined;
@@ -520,7 +662,7 @@ export class IndexStore implements IndexReader {
     const checksum = stamp.trusted ? undefined : file.checksum;
     let hits: LabelHit[] | undefined;
     try {
-      hits = await searchColumnsFile(path, manifest.model.dimension, this.byLabel.keys(), vector, k, {
+      hits = await searchColumnsFile(path, manifest.model.dimension, this.liveLabels(), vector, k, {
         trusted: checksum === undefined,
         // The whole file, before any of it is parsed: a file changed in place is named as such.
         onBytes: (bytes: Buffer) => {
@@ -573,11 +715,11 @@ export class IndexStore implements IndexReader {
   }
 
   get documentCount(): number {
-    return this.docs.size;
+    return this.lines?.offsets.documents ?? this.docs.size;
   }
 
   get chunkCount(): number {
-    return this.pendingChunks ?? this.chunks.size;
+    return this.lines?.offsets.chunks ?? this.pendingChunks ?? this.chunks.size;
   }
 
   /** The model's corpus statistics blob, if one was stored. */
@@ -597,13 +739,37 @@ export class IndexStore implements IndexReader {
     if (source === undefined) return undefined;
     const file = manifest.files.postings ?? manifest.files.lexical;
     const path = join(this.dir, file?.name ?? MANIFEST_FILE);
-    if (source.labels.length !== this.chunks.size) throw damaged(this.dir, `${path} holds ${source.labels.length} chunks, the index ${this.chunks.size}`);
+    if (source.labels.length !== this.chunkCount) throw damaged(this.dir, `${path} holds ${source.labels.length} chunks, the index ${this.chunkCount}`);
+    const notHeld = (label: number): never => {
+      throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
+    };
+    const lines = this.lines;
+    if (lines !== undefined) {
+      // Both list labels in ascending order, so entry i is row i unless a file is wrong.
+      const rowOf = (entry: number): number => {
+        const label = source.labels[entry]!;
+        const row = lines.offsets.rowOf(label, entry);
+        return row < 0 ? notHeld(label) : row;
+      };
+      return {
+        count: source.labels.length,
+        lengths: source.lengths,
+        totalLength: source.totalLength,
+        postings: (term) => source.postings(term),
+        chunkId: (entry) => lines.offsets.chunkId(rowOf(entry)),
+        // Read from their lines only for the hits (openLines).
+        entry: (entry) => {
+          const row = rowOf(entry);
+          return { chunk: lines.chunk(row), document: lines.documentOfChunk(row) };
+        },
+      };
+    }
     const recordOf = (entry: number): { record: ChunkRecord; id: string; document: StoredDocument } => {
       const label = source.labels[entry]!;
       const record = this.byLabel.get(label);
       const skimmed = record instanceof SkimmedChunkRecord ? record : undefined;
       const document = record === undefined ? undefined : this.docs.get(skimmed?.docId ?? record.chunk.docId);
-      if (record === undefined || document === undefined) throw damaged(this.dir, `${path} names chunk label ${label}, which the index does not hold`);
+      if (record === undefined || document === undefined) return notHeld(label);
       return { record, id: skimmed?.id ?? record.chunk.id, document };
     };
     return {
@@ -659,9 +825,8 @@ export class IndexStore implements IndexReader {
         const file = this.currentManifest.files.flatVectors ?? this.currentManifest.files.vectors;
         throw damaged(this.dir, `${join(this.dir, file?.name ?? MANIFEST_FILE)} gives a cosine similarity of ${similarity}, outside [-1, 1] (modified after it was written)`);
       }
-      const record = this.byLabel.get(label);
-      const document = record && this.docs.get(record.chunk.docId);
-      if (record !== undefined && document !== undefined) out.push({ chunk: record.chunk, document, similarity });
+      const entry = this.entryOf(label);
+      if (entry !== undefined) out.push({ ...entry, similarity });
     }
     return out;
   }
@@ -698,8 +863,10 @@ export class IndexStore implements IndexReader {
     return this.diskBytes();
   }
 
-  /** Nothing to release: the view is plain memory. */
-  async close(): Promise<void> {}
+  /** Closes the chunk file a `lazyDocuments` view reads lines from; otherwise the view is plain memory. */
+  async close(): Promise<void> {
+    this.lines?.close();
+  }
 
   /** The stored vector of a chunk (unit length: the cosine index normalises on insert). */
   vectorOf(chunkId: string): Float32Array | undefined {
@@ -866,12 +1033,17 @@ export class IndexStore implements IndexReader {
 
     const fresh = this.fresh;
     if (documentsChanged || fresh) {
+      const recorder = new OffsetsRecorder();
       const chunksBytes = await writeFileAtomicStream(
         join(dir, names.chunks),
-        chunkFileLines(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!)),
+        recorder.track(chunkFileEntries(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!))),
         this.#atomic('chunks-before-rename'),
       );
-      files.chunks = { name: names.chunks, bytes: chunksBytes, checksum: await fileChecksum(join(dir, names.chunks)) };
+      const checksum = await fileChecksum(join(dir, names.chunks));
+      files.chunks = { name: names.chunks, bytes: chunksBytes, checksum };
+      const offsets = recorder.file(checksum);
+      await writeFileAtomic(join(dir, names.offsets), offsets, { durable: this.durable });
+      files.offsets = { name: names.offsets, bytes: offsets.length, checksum: sha256Of(offsets) };
       crashPoint('chunks-written');
     }
     const vectors = this.vectors;

@@ -3,7 +3,7 @@
  * It is replaced atomically on every commit; everything else in the directory is only
  * meaningful if the manifest names it.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelInfo } from '../model/model-info.js';
 import type { ChunkingOptions } from '../model/chunking.js';
@@ -78,11 +78,26 @@ export interface Manifest {
      * vectors carries this entry over unchanged).
      */
     columns?: ManifestFile;
+    /**
+     * Where each line of the chunk file is (offsets-file.ts), so a one-shot query reads only its
+     * hits' lines. Optional like `lexical`: without it (or stale) a query skims the chunk file.
+     */
+    offsets?: ManifestFile;
   };
 }
 
 /** The files of generation `gen`. */
-export function generationFileNames(gen: number): { chunks: string; vectors: string; flatVectors: string; stats: string; lexical: string; postings: string; sources: string; columns: string } {
+export function generationFileNames(gen: number): {
+  chunks: string;
+  vectors: string;
+  flatVectors: string;
+  stats: string;
+  lexical: string;
+  postings: string;
+  sources: string;
+  columns: string;
+  offsets: string;
+} {
   return {
     chunks: `chunks-${gen}.jsonl`,
     vectors: `vectors-${gen}.hnsw`,
@@ -92,12 +107,13 @@ export function generationFileNames(gen: number): { chunks: string; vectors: str
     postings: `lexical-${gen}.bin`,
     sources: `sources-${gen}.json`,
     columns: `columns-${gen}.bin`,
+    offsets: `offsets-${gen}.bin`,
   };
 }
 
 /** Names this store may create in an index directory (data files, their temp files, manifest temps, lock). */
 export const OWN_FILE_PATTERN =
-  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.(?:json|bin)|sources-\d+\.json|columns-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
+  /^(?:(?:chunks-\d+\.jsonl|vectors-\d+\.(?:hnsw|f32)|stats-\d+\.bin|lexical-\d+\.(?:json|bin)|sources-\d+\.json|columns-\d+\.bin|offsets-\d+\.bin|manifest\.json)(?:\.tmp-\d+)?|lock(?:\.tmp-\d+|\.stale-\d+-\d+)?)$/;
 
 /** The shared "what to do" for damaged indexes: rebuild it (index-store.ts, rebuild; the CLI names `--rebuild`). */
 export function damaged(display: string, what: string, cause?: unknown): RagError {
@@ -110,6 +126,16 @@ export function damaged(display: string, what: string, cause?: unknown): RagErro
 
 export function noIndex(display: string): RagError {
   return new RagError('index-missing', `no index at ${display}`, { hint: 'ingest documents into it first', details: { location: display } });
+}
+
+/** Whether `dir` holds an index (a manifest). */
+export async function manifestExists(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(dir, MANIFEST_FILE))).isFile();
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return false;
+    throw error;
+  }
 }
 
 /** Generation data files (not temp files) in `dir`; [] when it cannot be listed. */
@@ -189,7 +215,7 @@ export function validateManifest(value: unknown, display: string): Manifest {
   if (!isRecord(counts) || !isCount(counts['documents']) || !isCount(counts['chunks'])) throw bad('counts');
   const files = value['files'];
   if (!isRecord(files) || !isFile(files['chunks'])) throw bad('files.chunks');
-  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical', 'postings', 'sources', 'columns'] as const) {
+  for (const key of ['vectors', 'flatVectors', 'stats', 'lexical', 'postings', 'sources', 'columns', 'offsets'] as const) {
     if (files[key] !== undefined && !isFile(files[key])) throw bad(`files.${key}`);
   }
   // Where the vectors live: the graph in format 1, the flat file from format 2 on.

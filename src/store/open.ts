@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import type { RagWarning } from '../warnings.js';
-import { IndexStore } from './index-store.js';
-import { writeIndex, type WriteIndexOptions } from './write-index.js';
-import { type IndexInit } from './transaction.js';
+import type { WriteIndexOptions } from './write-index.js';
+import type { IndexInit } from './transaction.js';
+import { manifestExists } from './manifest.js';
 import { isPostgresLocation } from './pg/location.js';
 import type { IndexReader, IndexWriter } from './reader.js';
 
@@ -15,6 +15,11 @@ export interface OpenIndexOptions {
   env?: NodeJS.ProcessEnv;
   /** Warnings worth telling the user (e.g. an ~/.pgpass others can read). */
   onWarning?: (warning: RagWarning) => void;
+  /**
+   * Directories only: the caller reads a few hits and closes the index (a one-shot query), so
+   * documents and chunks are read line by line as asked for (IndexStore's `lazyDocuments`).
+   */
+  oneShot?: boolean;
 }
 
 export interface WriteAnyIndexOptions extends OpenIndexOptions {
@@ -44,8 +49,10 @@ export async function openIndex(location: string, options: OpenIndexOptions = {}
     const { PgIndex } = await import('./pg/pg-index.js');
     return PgIndex.open(location, options);
   }
+  // Loaded here, not above: an unchanged re-ingest asks whether an index exists and never opens one.
+  const { IndexStore } = await import('./index-store.js');
   // Vectors are read on the first vector search: a BM25 query never needs them.
-  return IndexStore.open(location, { lazyVectors: true });
+  return IndexStore.open(location, options.oneShot === true ? { lazyDocuments: true } : { lazyVectors: true });
 }
 
 /** Whether `location` holds an index. */
@@ -54,7 +61,7 @@ export async function indexExists(location: string, options: OpenIndexOptions = 
     const { PgIndex } = await import('./pg/pg-index.js');
     return PgIndex.exists(location, options);
   }
-  return IndexStore.exists(location);
+  return manifestExists(location);
 }
 
 /**
@@ -71,6 +78,7 @@ export async function writeAnyIndex<T>(
     const { writePgIndex } = await import('./pg/pg-write.js');
     return writePgIndex(location, init, fn, options);
   }
+  const { writeIndex } = await import('./write-index.js');
   return writeIndex(location, init, fn, {
     ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
     ...(options.rebuild === true ? { rebuild: true } : {}),

@@ -32,7 +32,7 @@ import { displayWidth } from '../i18n/localize-help.js';
 import { e, type EvalOutputKey } from '../i18n/eval-output-messages.js';
 import { err, log, out, printJson } from '../ui.js';
 import type { CommandStatus } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../program.js';
 
 export interface EvalCommandOptions extends Omit<ModelFlags, 'dimensions'>, AxisFlags {
   dataset: string;

@@ -1,12 +1,13 @@
 import type { TextEncoding } from '../../ingest/encoding.js';
 import path from 'node:path';
-import { ingest } from '../../ingest/pipeline.js';
-import { otherRoots } from '../../ingest/inspect.js';
+import { startIngest } from '../../ingest/start-ingest.js';
+import { otherRoots } from '../../ingest/other-roots.js';
+import type { IngestOptions } from '../../ingest/pipeline.js';
 import { isPostgresLocation } from '../../store/pg/location.js';
 import type { IngestSummary } from '../../ingest/pipeline.js';
 import type { CommandStatus } from '../exit-codes.js';
 import { announceInterrupt } from '../interrupt.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../program.js';
 import { modelOptionsFrom } from '../model-options.js';
 import type { ModelFlags } from '../model-options.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
@@ -44,7 +45,7 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
   // its one-line error and added nothing.
   const others = opts.rebuild === true ? [] : await otherRoots(opts.index, paths);
   const stopAnnouncing = announceInterrupt(context.signal, 'ingest');
-  const summary = await ingest({
+  const options: IngestOptions = {
     paths,
     index: opts.index,
     ...(opts.model === undefined ? {} : { model: opts.model }),
@@ -93,7 +94,13 @@ export async function runIngest(paths: string[], opts: IngestCommandOptions, con
           break;
       }
     },
-  }).finally(() => {
+  };
+  // The library's ingest() in its two halves: the pipeline (loaders, chunking, the writer) is
+  // loaded only when the first half finds that something changed.
+  const summary = await (async () => {
+    const begun = await startIngest(options);
+    return 'done' in begun ? begun.done : (await import('../../ingest/pipeline.js')).continueIngest(options, begun.start);
+  })().finally(() => {
     bar.done();
     stopAnnouncing();
   });

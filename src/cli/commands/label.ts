@@ -5,7 +5,7 @@ import { JudgmentStore } from '../../eval/label/judgments.js';
 import { startLabelServer } from '../../eval/label/server.js';
 import { RETRIEVAL_MODES, type RetrievalMode } from '../../retrieve/types.js';
 import type { CommandStatus } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../program.js';
 import { modelOptionsFrom, type ModelFlags } from '../model-options.js';
 import { err, log, out, printJson } from '../ui.js';
 import { existsSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { generateQueries, type GenerationPlan } from '../../eval/querygen/genera
 import { parseStyles } from '../../eval/querygen/prompts.js';
 import { openChatModel } from '../../llm/open-chat.js';
 import type { CommandStatus } from '../exit-codes.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../program.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
 import { n } from '../i18n/notice-messages.js';
 import { labelled, p as progressLine } from '../i18n/progress-messages.js';

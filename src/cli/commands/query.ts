@@ -51,7 +51,7 @@ export async function runQuery(argument: string | undefined, opts: QueryCommandO
   const startup = performance.now() / 1000;
   const text = await queryText(argument, opts.queryFile);
   const fusion = fusionFrom(opts, opts.mode);
-  const reranker = rerankerFrom(opts);
+  const reranker = await rerankerFrom(opts);
   const result = await query({
     text,
     index: opts.index,
