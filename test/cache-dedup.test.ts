@@ -94,7 +94,10 @@ describe('embedding cache deduplication', () => {
       const who = owner.get(k);
       if (who !== undefined && who !== turns.at(-1)) turns.push(who);
     }
-    assert.ok(turns.length > 10, `writers took turns only ${turns.length} times`);
+    // p, q, p (or q, p, q) already proves both were appending in the same period: one after the
+    // other gives exactly two runs. More is common on an idle machine (>10), but a loaded one may
+    // schedule one child for most of its batches, so the bound is the proof, not a count.
+    assert.ok(turns.length >= 3, `writers took turns only ${turns.length} times: they did not overlap`);
     const [info] = await cacheInfo({ dir });
     assert.deepEqual([info?.entries, info?.unique, info?.duplicates], [unique, unique, 0]);
     const cache = await EmbeddingCache.open(FP, DIM, { dir });
