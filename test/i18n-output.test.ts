@@ -296,7 +296,7 @@ describe('rag check and rag inspect', () => {
       assert.equal(json.tw.stdout, json.c.stdout, args.join(' '));
     }
     const missing = await everyLocale(['inspect', '--doc', 'nope.md', '--index', 'idx-c'], 2);
-    assert.equal(missing.zh.stderr, 'rag: idx-c 中没有文档“nope.md”; 运行 `rag inspect` 列出文档 id\n');
+    assert.equal(missing.zh.stderr, 'rag: idx-c 中没有文档“nope.md”；运行 `rag inspect` 列出文档 id\n');
     assert.equal(missing.c.stderr, "rag: no document 'nope.md' in idx-c; run `rag inspect` to list the document ids\n");
   });
 });

@@ -3,6 +3,7 @@
  * zh_TW/zh_HK/zh_MO), English otherwise; same one-line shape and exit codes in every language.
  */
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { detectLocale, localeFromName } from '../src/cli/i18n/locale.js';
@@ -85,6 +86,21 @@ describe('the CLI in each locale', () => {
     // --json stays English for programs.
     const json = await runCli(['query', 'x', '--index', missing, '--json'], { cwd: dir, env: { LANG: 'zh_CN.UTF-8' } });
     assert.equal((JSON.parse(json.stdout) as { error: { message: string } }).error.message, `no index at ${missing}: run \`rag ingest <paths>\` first`);
+  });
+
+  it('joins what happened and what to do with a full-width semicolon in Chinese, "; " in English', async () => {
+    const dir = await tempDir('i18n');
+    await mkdir(path.join(dir, 'docs'));
+    await writeFile(path.join(dir, 'docs', 'a.md'), '# 标题\n\n向量数据库与检索。\n');
+    assert.equal((await runCli(['ingest', 'docs'], { cwd: dir })).code, 0);
+    const again = ['ingest', 'docs', '--chunk-size', '300', '--chunk-overlap', '20'];
+    for (const lang of ['zh_CN.UTF-8', 'zh_TW.UTF-8']) {
+      const zh = await runCli(again, { cwd: dir, env: { LANG: lang } });
+      assert.equal(zh.code, 2, lang);
+      assert.match(zh.stderr, /^rag: [^\n]*--chunk-overlap 100[^\n;]*；[^\n;]*--rebuild[^\n;]*\n$/u, lang);
+    }
+    const en = await runCli(again, { cwd: dir, env: { LANG: 'C' } });
+    assert.match(en.stderr, /^rag: index .* was built with --chunk-size 800 --chunk-overlap 100; use those, re-chunk it with --rebuild, or ingest into another --index\n$/);
   });
 
   it('points a usage error to the subcommand help in Chinese', async () => {

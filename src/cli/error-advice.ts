@@ -152,7 +152,8 @@ export function cliWording(error: RagError, locale: CliLocale = 'en'): CliWordin
   return keyedWording(error, locale) ?? ADVICE[error.code]?.(error, error.details, locale) ?? { summary: error.summary, hint: error.hint };
 }
 
-/** The one line after `rag: `. */
-export function cliLine(wording: CliWording): string {
-  return wording.hint === undefined ? wording.summary : `${wording.summary}; ${wording.hint}`;
+/** The one line after `rag: `; Chinese joins what happened and what to do with a full-width semicolon. */
+export function cliLine(wording: CliWording, locale: CliLocale = 'en'): string {
+  if (wording.hint === undefined) return wording.summary;
+  return locale === 'en' ? `${wording.summary}; ${wording.hint}` : `${wording.summary}；${wording.hint}`;
 }

@@ -113,7 +113,8 @@ async function reportError(error: unknown, argv: string[]): Promise<number> {
   if (known !== undefined && !(verbose && !(error instanceof RagError))) {
     const { cliWording, cliLine } = await import('./error-advice.js');
     // People read stderr in their language; programs read the --json error, which stays English.
-    process.stderr.write(`${err.red('rag:')} ${cliLine(cliWording(known, detectLocale()))}\n`);
+    const locale = detectLocale();
+    process.stderr.write(`${err.red('rag:')} ${cliLine(cliWording(known, locale), locale)}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     const english = cliWording(known, 'en');
     if (json && !printedJson()) printJsonError(known.code, english.summary, english.hint);
