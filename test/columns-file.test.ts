@@ -17,19 +17,11 @@ import type { IndexInit } from '../src/store/transaction.js';
 import { writeIndex } from '../src/store/write-index.js';
 import type { Chunk } from '../src/model/document.js';
 import { runCli, tempDir } from './helpers/cli.js';
+import { writeWordCorpus } from './helpers/word-corpus.js';
 
-const WORDS = ['vector', 'database', 'index', 'search', 'travel', 'expense', 'invoice', 'retrieval', 'embedding', 'neighbour', 'graph', 'cosine', 'token', 'chunk', '检索', '向量', '資料庫', 'report', 'policy', 'query'];
 const QUERIES = ['vector database search', 'travel expense invoice', '检索 向量', 'cosine graph neighbour token', 'nothing matches this'];
 
-async function writeCorpus(dir: string, n: number, seed: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  let x = seed;
-  const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648);
-  for (let i = 0; i < n; i++) {
-    const words = Array.from({ length: 30 + (next() % 60) }, () => WORDS[next() % WORDS.length]!);
-    await writeFile(path.join(dir, `doc-${i}.txt`), `${words.join(' ')}.\n`);
-  }
-}
+const writeCorpus = (dir: string, n: number, seed: number): Promise<void> => writeWordCorpus(dir, n, seed);
 
 interface ManifestJson {
   generation: number;

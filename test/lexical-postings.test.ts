@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cp, readdir, readFile, rm, stat, unlink, writeFile, mkdir } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -22,19 +22,10 @@ import { IndexStore } from '../src/store/index-store.js';
 import { MANIFEST_FILE } from '../src/store/manifest.js';
 import type { IndexReader } from '../src/store/reader.js';
 import { runCli, tempDir } from './helpers/cli.js';
+import { writeWordCorpus } from './helpers/word-corpus.js';
 
-const WORDS = ['vector', 'database', 'index', 'search', 'travel', 'expense', 'invoice', 'retrieval', 'embedding', 'neighbour', 'graph', 'cosine', 'token', 'chunk', '检索', '向量', '資料庫', 'report', 'policy', 'query'];
 
-/** A deterministic folder of `n` small documents drawn from {@link WORDS}. */
-async function writeCorpus(dir: string, n: number, seed: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  let x = seed;
-  const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648);
-  for (let i = 0; i < n; i++) {
-    const words = Array.from({ length: 30 + (next() % 60) }, () => WORDS[next() % WORDS.length]!);
-    await writeFile(path.join(dir, `doc-${i}.txt`), `${words.join(' ')}.\n`);
-  }
-}
+const writeCorpus = (dir: string, n: number, seed: number): Promise<void> => writeWordCorpus(dir, n, seed);
 
 /** The same index seen without stored postings, as an index from before they existed. */
 function withoutPostings(store: IndexReader): IndexReader {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, open, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { cp, open, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -18,20 +18,13 @@ import { IndexStore } from '../src/store/index-store.js';
 import { MANIFEST_FILE, type Manifest } from '../src/store/manifest.js';
 import { fileIdentity, RACY_MARGIN_NS, VerifiedFiles } from '../src/store/verified-files.js';
 import { runCli, tempDir } from './helpers/cli.js';
+import { writeWordCorpus } from './helpers/word-corpus.js';
 
 const WORDS = ['vector', 'database', 'index', 'search', 'travel', 'expense', 'invoice', 'retrieval', 'embedding', 'neighbour', 'graph', 'cosine', 'token', 'chunk', '检索', '向量', 'report', 'policy', 'query'];
 const TEXT = 'vector database search';
 const MODES: RetrievalMode[] = ['dense', 'bm25', 'hybrid'];
 
-async function writeCorpus(dir: string, n: number, seed: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  let x = seed;
-  const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648);
-  for (let i = 0; i < n; i++) {
-    const words = Array.from({ length: 30 + (next() % 60) }, () => WORDS[next() % WORDS.length]!);
-    await writeFile(path.join(dir, `doc-${i}.txt`), `# Doc ${i}\n\n${words.join(' ')}.\n`);
-  }
-}
+const writeCorpus = (dir: string, n: number, seed: number): Promise<void> => writeWordCorpus(dir, n, seed, { words: WORDS, headed: true });
 
 async function manifestOf(index: string): Promise<Manifest> {
   return JSON.parse(await readFile(path.join(index, MANIFEST_FILE), 'utf8')) as Manifest;

@@ -10,6 +10,11 @@ import { damaged, type ManifestFile } from './manifest.js';
 
 export const CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
+/** The checksum of bytes (or a string's UTF-8) in memory. */
+export function sha256Of(data: string | Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
 /** The checksum of a file, read as a stream (constant memory whatever its size). */
 export async function fileChecksum(path: string): Promise<string> {
   const hash = createHash('sha256');

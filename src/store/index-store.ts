@@ -7,21 +7,29 @@
  * (temp + fsync + rename), then replaces `manifest.json` atomically, then deletes files the new
  * manifest no longer names. A crash at any moment therefore leaves the old or the new state.
  * Writers hold `lock`; readers need no lock and retry if a commit removes files under them.
+ *
+ * Why this file is long: it is the read view and its lazy-loading paths (documents only, the
+ * offsets file's lines, vectors on first use, a store adopting the next generation), which all
+ * fill the same private maps and so stay in one class. What does not touch those maps lives
+ * apart: the commit (write-generation.ts), the first search from the files (one-shot-search.ts),
+ * staged changes (transaction.ts), directory hygiene (directory.ts), the size and checksum checks
+ * of a data file (data-file-checks.ts), the file formats.
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chunk, StoredDocument } from '../model/document.js';
-import { isErrno, replaceFileAtomic, writeFileAtomic, writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
+import { isErrno } from './atomic.js';
 import { createHash } from 'node:crypto';
-import { assertChecksum, assertChecksumSync, checksumMismatch, fileChecksum } from './checksum.js';
+import { checksumMismatch, sha256Of } from './checksum.js';
+import { assertChecksumOrMissing, assertChecksumOrMissingSync, checkSize, MissingFileError, readDataFile } from './data-file-checks.js';
 import { nowNs, VerifiedFiles } from './verified-files.js';
-import { generationOf, searchColumnsFile, writeColumnsFile } from './columns-file.js';
-import { ChunkFileError, chunkFileEntries, decodeChunkLine, readChunkFile, readChunkFileSync, skimChunkFile, type ChunkRecord, type SkimmedChunk } from './chunk-file.js';
-import { crashPoint, type CommitStep } from './commit-steps.js';
-import { ChunkOffsets, IndexedLines, OffsetsFileError, OffsetsRecorder } from './offsets-file.js';
+import { searchIndexFiles } from './one-shot-search.js';
+import { ChunkFileError, SkimmedChunkRecord, readChunkFile, readChunkFileSync, skimChunkFile, type ChunkRecord } from './chunk-file.js';
+import { crashPoint } from './commit-steps.js';
+import { ChunkOffsets, IndexedLines, OffsetsFileError } from './offsets-file.js';
 import { removeUnreferenced } from './directory.js';
-import { FlatVectors, scanVectorFile, type LabelHit } from './flat-vectors.js';
+import { FlatVectors, type LabelHit } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
 import { chunkAnalyzer, lexicalScriptFold, type AnalyzedChunk } from './lexical-file.js';
 import { encodePostings } from './postings-file.js';
@@ -30,10 +38,10 @@ import type { IndexReader, SearchHit, StoredPostings } from './reader.js';
 import type { ScriptFold } from '../text/script-fold.js';
 import { newManifestFields, type IndexInit, type Operation } from './transaction.js';
 import { StoredVectors } from './vector-store.js';
+import { discardGeneration, writeGeneration } from './write-generation.js';
 import { parseSources, recordHolds, serializeSources, type SourceFileRecord } from './sources-file.js';
 import { packageVersion } from '../version.js';
-import { RagError } from '../errors.js';
-import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, manifestExists, readManifest, type Manifest, type ManifestFile } from './manifest.js';
+import { FORMAT_VERSION, MANIFEST_FILE, damaged, generationFileNames, manifestExists, readManifest, manifestFileNames, type Manifest, type ManifestFile } from './manifest.js';
 
 export type { SearchHit } from './reader.js';
 
@@ -72,30 +80,6 @@ export interface OpenStoreOptions {
 
 /** How many times open() re-reads the manifest when a concurrent commit removed files it named. */
 const OPEN_RETRIES = 5;
-
-class MissingFileError extends Error {}
-
-/**
- * The checksum check reopens a file that was just read: a commit by another process may have
- * replaced the generation in between, which is the same "moved on" case as a missing file.
- */
-async function assertChecksumOrMissing(dir: string, file: ManifestFile): Promise<void> {
-  try {
-    await assertChecksum(dir, file);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
-    throw error;
-  }
-}
-
-function assertChecksumOrMissingSync(dir: string, file: ManifestFile): void {
-  try {
-    assertChecksumSync(dir, file);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
-    throw error;
-  }
-}
 
 /**
  * A read-only view of one generation of an index, fully loaded in memory.
@@ -254,7 +238,6 @@ export class IndexStore implements IndexReader {
   private static async load(dir: string, manifest: Manifest, lazyVectors: boolean, lazyChunks: boolean, lazyDocuments = false): Promise<IndexStore> {
     const store = new IndexStore(dir, manifest);
     const { chunks: chunksFile, vectors: vectorsFile, flatVectors: flatFile, stats: statsFile } = manifest.files;
-    const path = (file: ManifestFile): string => join(dir, file.name);
 
     await checkSize(dir, chunksFile);
     if (lazyDocuments && (await store.openLines())) {
@@ -277,12 +260,7 @@ export class IndexStore implements IndexReader {
 
     if (statsFile !== undefined) {
       await checkSize(dir, statsFile);
-        try {
-        store.stats = await readFile(path(statsFile));
-      } catch (error) {
-        if (isErrno(error, 'ENOENT')) throw new MissingFileError(statsFile.name);
-        throw error;
-      }
+      store.stats = await readDataFile(dir, statsFile);
       await assertChecksumOrMissing(dir, statsFile);
     }
     return store;
@@ -329,14 +307,7 @@ export class IndexStore implements IndexReader {
     const dir = this.dir;
     const manifest = this.currentManifest;
     const file = manifest.files.chunks;
-    const path = join(dir, file.name);
-    let buffer: Buffer;
-    try {
-      buffer = await readFile(path);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
-      throw error;
-    }
+    const buffer = await readDataFile(dir, file);
     // Changed in place: the full parse names the first bad line (or the checksum, if all parse).
     if (`sha256:${createHash('sha256').update(buffer).digest('hex')}` !== file.checksum) return this.parseChunks(false);
     this.skimBuffer(buffer);
@@ -387,13 +358,7 @@ export class IndexStore implements IndexReader {
     if (file === undefined || file.checksum === undefined || chunksFile.checksum === undefined) return false;
     const path = join(dir, file.name);
     await checkSize(dir, file);
-    let buffer: Buffer;
-    try {
-      buffer = await readFile(path);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
-      throw error;
-    }
+    const buffer = await readDataFile(dir, file);
     if (sha256Of(buffer) !== file.checksum) throw checksumMismatch(dir, file);
     let offsets: ChunkOffsets | undefined;
     try {
@@ -606,76 +571,11 @@ export class IndexStore implements IndexReader {
    */
   private async streamedSearch(vector: Float32Array, k: number): Promise<SearchHit[] | undefined> {
     const manifest = this.currentManifest;
-    const file = manifest.files.flatVectors;
-    if (!this.vectorsPending || this.streamed || manifest.formatVersion < 2 || manifest.files.vectors !== undefined || file === undefined) return undefined;
+    if (!this.vectorsPending || this.streamed || manifest.formatVersion < 2 || manifest.files.vectors !== undefined || manifest.files.flatVectors === undefined) return undefined;
     this.streamed = true;
     await this.loadChunks();
-    const verified = await VerifiedFiles.forIndex(this.dir);
-    const fromColumns = await this.columnSearch(verified, vector, k);
-    if (fromColumns !== undefined) return this.hitsOf(vector, fromColumns);
-    let hits: LabelHit[];
-    // The scan reads the file whole, so it checks the checksum on the way (a file overwritten in
-    // place with garbage of the same size must not give scores), unless this very file was
-    // verified before and has not changed since (verified-files.ts).
-    let stamp: Awaited<ReturnType<VerifiedFiles['check']>>;
-    try {
-      stamp = await verified.check(file);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return undefined;
-      throw error;
-    }
-    const startedNs = nowNs();
-    const hash = file.checksum === undefined || stamp.trusted ? undefined : createHash('sha256');
-    try {
-      hits = await scanVectorFile(join(this.dir, file.name), manifest.model.dimension, this.liveLabels(), vector, k, hash && ((bytes) => hash.update(bytes)));
-    } catch (error) {
-      // Gone (a commit replaced this generation): loading handles that by moving to the new one.
-      if (isErrno(error, 'ENOENT')) return undefined;
-      throw damaged(this.dir, `${join(this.dir, file.name)} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
-    }
-    if (hash !== undefined) {
-      if (`sha256:${hash.digest('hex')}` !== file.checksum) throw checksumMismatch(this.dir, file);
-      await verified.record(file, stamp.identity, startedNs, manifestFileNames(manifest));
-    }
-    return this.hitsOf(vector, hits);
-  }
-
-  /**
-   * {@link streamedSearch} from the column file, when the generation has one and the query is
-   * sparse: reads only the query's columns once the file is verified, else reads it whole and
-   * checks its checksum on the way. Undefined when the row scan must answer.
-   */
-  private async columnSearch(verified: VerifiedFiles, vector: Float32Array, k: number): Promise<LabelHit[] | undefined> {
-    const manifest = this.currentManifest;
-    const file = manifest.files.columns;
-    const rows = manifest.files.flatVectors;
-    if (file === undefined || rows === undefined || generationOf(file.name) !== generationOf(rows.name)) return undefined;
-    const path = join(this.dir, file.name);
-    let stamp: Awaited<ReturnType<VerifiedFiles['check']>>;
-    try {
-      stamp = await verified.check(file);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return undefined;
-      throw error;
-    }
-    const startedNs = nowNs();
-    const checksum = stamp.trusted ? undefined : file.checksum;
-    let hits: LabelHit[] | undefined;
-    try {
-      hits = await searchColumnsFile(path, manifest.model.dimension, this.liveLabels(), vector, k, {
-        trusted: checksum === undefined,
-        // The whole file, before any of it is parsed: a file changed in place is named as such.
-        onBytes: (bytes: Buffer) => {
-          if (checksum !== undefined && sha256Of(bytes) !== checksum) throw checksumMismatch(this.dir, file);
-        },
-      });
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return undefined;
-      if (error instanceof RagError) throw error;
-      throw damaged(this.dir, `${path} cannot be read (${error instanceof Error ? error.message : String(error)})`, error);
-    }
-    if (checksum !== undefined) await verified.record(file, stamp.identity, startedNs, manifestFileNames(manifest));
-    return hits;
+    const hits = await searchIndexFiles(this.dir, manifest, () => this.liveLabels(), vector, k);
+    return hits === undefined ? undefined : this.hitsOf(vector, hits);
   }
 
   /** For the synchronous accessors: the vectors, read now if still on disk. */
@@ -965,38 +865,39 @@ export class IndexStore implements IndexReader {
     return encodePostings(fold, chunkBinding(chunks), analyzed);
   }
 
-  #atomic(step: CommitStep): AtomicWriteOptions {
-    return { beforeRename: () => crashPoint(step), durable: this.durable };
-  }
-
   /**
-   * @internal Writes the next generation and switches the manifest to it. A commit that fails
-   * before the switch (a full disk) removes the files it wrote: an orphan chunks file would
-   * otherwise keep the disk full until the next successful commit.
+   * @internal Writes the next generation and switches the manifest to it (write-generation.ts).
+   * A commit that fails before the switch (a full disk) removes the files it wrote: an orphan
+   * chunks file would otherwise keep the disk full until the next successful commit.
    */
   async commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean, sources?: readonly SourceFileRecord[]): Promise<void> {
     const generation = this.currentManifest.generation + 1;
     try {
-      await this.#commit(init, stats, documentsChanged, sources);
+      const manifest = await writeGeneration(
+        {
+          dir: this.dir,
+          old: this.currentManifest,
+          fresh: this.fresh,
+          durable: this.durable,
+          writesLexical: this.writesLexical,
+          documents: () => this.docs.values(),
+          chunkOf: (id) => this.chunks.get(id)!,
+          counts: { documents: this.docs.size, chunks: this.chunks.size },
+          vectors: this.vectors,
+          postingsData: (old, chunks) => this.postingsData(old, chunks),
+          sourcesText: (incoming, old) => this.sourcesText(incoming, old),
+        },
+        { init, stats, documentsChanged, ...(sources === undefined ? {} : { sources }) },
+      );
+      this.currentManifest = manifest;
+      this.fresh = false;
+      if (stats !== undefined) this.stats = stats;
+      await removeUnreferenced(this.dir, manifest);
+      crashPoint('cleaned');
     } catch (error) {
-      await this.#discardGeneration(generation);
+      await discardGeneration(this.dir, generation);
       throw error;
     }
-  }
-
-  /** Removes what a failed commit of `generation` wrote, unless its manifest did get in place. */
-  async #discardGeneration(generation: number): Promise<void> {
-    let onDisk: Manifest | undefined;
-    try {
-      onDisk = await readManifest(this.dir);
-    } catch {
-      onDisk = undefined;
-    }
-    if (onDisk !== undefined && onDisk.generation >= generation) return;
-    const names = Object.values(generationFileNames(generation));
-    await Promise.all(
-      names.flatMap((name) => [name, `${name}.tmp-${process.pid}`]).map((name) => unlink(join(this.dir, name)).catch(() => undefined)),
-    );
   }
 
   /**
@@ -1023,156 +924,6 @@ export class IndexStore implements IndexReader {
     const stored = this.currentManifest.files.sources?.checksum;
     return text === undefined ? stored !== undefined : stored !== sha256Of(text);
   }
-
-  async #commit(init: IndexInit, stats: Buffer | undefined, documentsChanged: boolean, sources?: readonly SourceFileRecord[]): Promise<void> {
-    const dir = this.dir;
-    const old = this.currentManifest;
-    const generation = old.generation + 1;
-    const names = generationFileNames(generation);
-    const files: Manifest['files'] = { ...old.files };
-
-    const fresh = this.fresh;
-    if (documentsChanged || fresh) {
-      const recorder = new OffsetsRecorder();
-      const chunksBytes = await writeFileAtomicStream(
-        join(dir, names.chunks),
-        recorder.track(chunkFileEntries(this.docs.values(), (doc) => doc.chunkIds.map((id) => this.chunks.get(id)!))),
-        this.#atomic('chunks-before-rename'),
-      );
-      const checksum = await fileChecksum(join(dir, names.chunks));
-      files.chunks = { name: names.chunks, bytes: chunksBytes, checksum };
-      const offsets = recorder.file(checksum);
-      await writeFileAtomic(join(dir, names.offsets), offsets, { durable: this.durable });
-      files.offsets = { name: names.offsets, bytes: offsets.length, checksum: sha256Of(offsets) };
-      crashPoint('chunks-written');
-    }
-    const vectors = this.vectors;
-    // Format 1 had no flat file: write one on the first commit that upgrades the index.
-    if (documentsChanged || fresh || old.formatVersion < 2 || vectors?.graphChanged === true) {
-      if (vectors !== undefined && vectors.size > 0) {
-        const bytes = await vectors.flat.write(join(dir, names.flatVectors), this.#atomic('vectors-before-rename'));
-        files.flatVectors = { name: names.flatVectors, bytes, checksum: await fileChecksum(join(dir, names.flatVectors)) };
-        const columns = vectors.flat.sparseColumns();
-        if (columns !== undefined) {
-          const written = await writeColumnsFile(join(dir, names.columns), vectors.flat.dimension, vectors.flat.labels(), columns, { durable: this.durable });
-          files.columns = { name: names.columns, ...written };
-        } else {
-          delete files.columns;
-        }
-      } else {
-        delete files.flatVectors;
-        delete files.columns;
-      }
-      crashPoint('vectors-written');
-      const graph = vectors !== undefined && vectors.size > 0 ? vectors.graph : undefined;
-      if (graph !== undefined) {
-        const path = join(dir, names.vectors);
-        await replaceFileAtomic(path, (temp) => graph.write(temp), this.#atomic('graph-before-rename'));
-        files.vectors = { name: names.vectors, bytes: (await stat(path)).size, checksum: await fileChecksum(path) };
-        crashPoint('graph-written');
-      } else {
-        delete files.vectors;
-      }
-      vectors?.markWritten();
-    }
-    if (!this.writesLexical) {
-      // A writer that does not keep postings must not leave stale ones behind.
-      if (documentsChanged || fresh) {
-        delete files.lexical;
-        delete files.postings;
-      }
-    } else if (documentsChanged || fresh || files.postings === undefined) {
-      // Also the first commit of an index that has only lexical-<gen>.json (written by an older
-      // rag), which the binary file replaces.
-      const data = await this.postingsData(old, files.chunks);
-      await writeFileAtomic(join(dir, names.postings), data, { durable: this.durable });
-      files.postings = { name: names.postings, bytes: data.length, checksum: `sha256:${createHash('sha256').update(data).digest('hex')}` };
-      delete files.lexical;
-    }
-    const sourcesText = await this.sourcesText(sources, old);
-    if (sourcesText === undefined) {
-      delete files.sources;
-    } else if (files.sources?.checksum !== sha256Of(sourcesText)) {
-      await writeFileAtomic(join(dir, names.sources), sourcesText, { durable: this.durable });
-      files.sources = { name: names.sources, bytes: Buffer.byteLength(sourcesText), checksum: sha256Of(sourcesText) };
-    }
-    if (stats !== undefined) {
-      await writeFileAtomic(join(dir, names.stats), stats, { durable: this.durable });
-      files.stats = { name: names.stats, bytes: stats.length, checksum: await fileChecksum(join(dir, names.stats)) };
-      crashPoint('stats-written');
-    }
-
-    const now = new Date().toISOString();
-    const manifest: Manifest = {
-      formatVersion: FORMAT_VERSION,
-      createdAt: fresh ? now : old.createdAt,
-      updatedAt: now,
-      generation,
-      model: fresh ? init.model : old.model,
-      modelFingerprint: old.modelFingerprint,
-      chunking: old.chunking,
-      hnsw: { ...old.hnsw, maxElements: this.vectors?.graph?.capacity ?? 0 },
-      counts: { documents: this.docs.size, chunks: this.chunks.size },
-      files,
-    };
-    await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, this.#atomic('manifest-before-rename'));
-    crashPoint('manifest-written');
-    this.currentManifest = manifest;
-    this.fresh = false;
-    if (stats !== undefined) this.stats = stats;
-    await removeUnreferenced(dir, manifest);
-    crashPoint('cleaned');
-  }
-}
-
-async function checkSize(dir: string, file: ManifestFile): Promise<void> {
-  let size: number;
-  try {
-    size = (await stat(join(dir, file.name))).size;
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) throw new MissingFileError(file.name);
-    throw error;
-  }
-  if (size !== file.bytes) {
-    throw damaged(dir, `${join(dir, file.name)} is ${size} bytes but should be ${file.bytes} (truncated or modified)`);
-  }
-}
-
-/**
- * A chunk located in the chunk file by {@link IndexStore} (skimChunks) and decoded from its line
- * on first use. A class, not an object literal with a getter: 6,528 of those took 30 ms to make.
- */
-class SkimmedChunkRecord implements ChunkRecord {
-  readonly label: number;
-  #chunk: Chunk | undefined;
-
-  constructor(
-    private readonly line: SkimmedChunk,
-    readonly docId: string,
-    private readonly buffer: Buffer,
-    private readonly failed: (error: unknown) => never,
-  ) {
-    this.label = line.label;
-  }
-
-  get id(): string {
-    return this.line.id;
-  }
-
-  get chunk(): Chunk {
-    if (this.#chunk === undefined) {
-      try {
-        this.#chunk = decodeChunkLine(this.buffer, this.line, this.docId);
-      } catch (error) {
-        this.failed(error);
-      }
-    }
-    return this.#chunk;
-  }
-}
-
-function sha256Of(text: string | Buffer): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 async function fileExists(path: string): Promise<boolean> {
@@ -1184,7 +935,3 @@ async function fileExists(path: string): Promise<boolean> {
   }
 }
 
-/** The data files a manifest names (what verification records are kept for). */
-function manifestFileNames(manifest: Manifest): string[] {
-  return Object.values(manifest.files).flatMap((file) => (file === undefined ? [] : [file.name]));
-}

@@ -86,6 +86,11 @@ export interface Manifest {
   };
 }
 
+/** The data files a manifest names (what verification records are kept for). */
+export function manifestFileNames(manifest: Manifest): string[] {
+  return Object.values(manifest.files).flatMap((file) => (file === undefined ? [] : [file.name]));
+}
+
 /** The files of generation `gen`. */
 export function generationFileNames(gen: number): {
   chunks: string;
