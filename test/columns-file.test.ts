@@ -5,11 +5,12 @@
  * another generation than the vectors, and never written for dense vectors.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { ingest } from '../src/ingest/pipeline.js';
+import { openIndex } from '../src/store/open.js';
 import { searchColumnsFile, writeColumnsFile } from '../src/store/columns-file.js';
 import { FlatVectors, SparseColumns } from '../src/store/flat-vectors.js';
 import { MANIFEST_FILE } from '../src/store/manifest.js';
@@ -93,6 +94,28 @@ describe('the column file of sparse vectors', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await hits(root, index, QUERIES[0]!);
     for (const query of QUERIES) assert.deepEqual(await hits(root, index, query), await hits(root, plain, query), query);
+  });
+
+  it('leaves a dense query to the row scan and does not record itself as verified then', async () => {
+    const cache = path.join(root, 'dense-query-cache');
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const saved = process.env['RAG_CACHE_DIR'];
+    process.env['RAG_CACHE_DIR'] = cache;
+    try {
+      // Queries through the CLI are sparse (their terms are capped); a library caller may pass any vector.
+      const store = await openIndex(index, { oneShot: true });
+      const dense = new Float32Array(4096).fill(1);
+      const fromRows = await store.searchVector(dense, 5);
+      assert.equal(fromRows.length, 5);
+      await store.close();
+    } finally {
+      if (saved === undefined) delete process.env['RAG_CACHE_DIR'];
+      else process.env['RAG_CACHE_DIR'] = saved;
+    }
+    const [record] = await readdir(path.join(cache, 'verified'));
+    const recorded = await readFile(path.join(cache, 'verified', record!), 'utf8');
+    assert.match(recorded, /vectors-\d+\.f32/, 'the row scan hashed the vector file and recorded it');
+    assert.doesNotMatch(recorded, /columns-\d+\.bin/, 'the column file was not read, so nothing vouches for it');
   });
 
   it('is what a one-shot query reads: garbage in the vector file does not reach it, rag check still finds it', async () => {
