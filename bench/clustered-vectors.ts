@@ -20,7 +20,7 @@
  *   and 1.2× the cluster's spread (queries are short and sit a little off the passages):
  *   near the data, never a data point.
  */
-import { normalized } from '../src/store/flat-vectors.js';
+import { normalized } from '../src/store/exact-scan.js';
 import { seededRandom } from '../src/random.js';
 
 export interface ClusteredOptions {

@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { normalized, scanTopK, type LabelHit } from '../src/store/flat-vectors.js';
+import { normalized, scanTopK, type LabelHit } from '../src/store/exact-scan.js';
 import { SimdDots } from '../src/store/simd-dots.js';
 import { seededRandom } from '../src/random.js';
 

@@ -25,7 +25,7 @@ import type { EmbedBatchResult, Embedder } from '../src/embed/types.js';
 import type { ModelInfo } from '../src/model/model-info.js';
 import { ingest, type IngestEvent } from '../src/ingest/pipeline.js';
 import { IndexStore } from '../src/store/index-store.js';
-import { normalized } from '../src/store/flat-vectors.js';
+import { normalized } from '../src/store/exact-scan.js';
 import { seededRandom } from '../src/random.js';
 import { writeBigCorpus } from '../test/helpers/big-corpus.js';
 

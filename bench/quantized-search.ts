@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { scanTopK, type LabelHit } from '../src/store/flat-vectors.js';
+import { scanTopK, type LabelHit } from '../src/store/exact-scan.js';
 import { BinaryVectors, bytesPerVector, Int8Vectors } from '../src/store/quantized.js';
 import { SimdDots } from '../src/store/simd-dots.js';
 import { clusteredVectors } from './clustered-vectors.js';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FlatVectors, normalized, scanTopK, SparseColumns, type LabelHit } from '../src/store/flat-vectors.js';
+import { normalized, scanTopK, type LabelHit } from '../src/store/exact-scan.js';
+import { FlatVectors } from '../src/store/flat-vectors.js';
+import { SparseColumns } from '../src/store/sparse-columns.js';
 import { SimdDots } from '../src/store/simd-dots.js';
 import { seededRandom } from '../src/random.js';
 

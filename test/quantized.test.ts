@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../src/random.js';
-import { normalized, scanTopK } from '../src/store/flat-vectors.js';
+import { normalized, scanTopK } from '../src/store/exact-scan.js';
 import { HammingKernel } from '../src/store/hamming.js';
 import { BinaryVectors, bytesPerVector, hammingJs, Int8Vectors, truncateQuery, truncateRows } from '../src/store/quantized.js';
 

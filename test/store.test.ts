@@ -7,7 +7,8 @@ import type { Chunk } from '../src/model/document.js';
 import type { ModelInfo } from '../src/model/model-info.js';
 import { IndexStore, writeIndex, type IndexInit, type WriteIndexOptions } from '../src/store/index.js';
 import type { StoredDocument } from '../src/model/document.js';
-import { FlatVectors, normalized } from '../src/store/flat-vectors.js';
+import { normalized } from '../src/store/exact-scan.js';
+import { FlatVectors } from '../src/store/flat-vectors.js';
 import { VectorIndex } from '../src/store/hnsw.js';
 import { RagError } from '../src/errors.js';
 

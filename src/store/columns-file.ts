@@ -17,14 +17,16 @@
  *   then       (d+1) × u32  column offsets: column c is entries offsets[c] up to offsets[c+1]
  *   then       e × (u32 row, f32 value)
  *
- * Scores are the sums the row scan makes for a sparse query (flat-vectors.ts sparseDots), term by
+ * Scores are the sums the row scan makes for a sparse query (exact-scan.ts sparseDots), term by
  * term in the query's position order, so hits and ties are the same whichever file answered.
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
-import { nonZeros, normalized, readFully, topOfScores, writeAll, type LabelHit, type SparseColumns } from './flat-vectors.js';
+import { nonZeros, normalized, topOfScores, type LabelHit } from './exact-scan.js';
+import { readFully, writeAll } from './file-io.js';
+import { type SparseColumns } from './sparse-columns.js';
 
 const MAGIC = Buffer.from('RAGCOLS\0', 'latin1');
 const FILE_FORMAT = 1;

@@ -18,235 +18,19 @@
  * the reader both check.
  */
 import { readFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
+import { nonZeroCount, normalized, scanTopK, type LabelHit } from './exact-scan.js';
+import { readFully, writeAll } from './file-io.js';
 import { SimdDots } from './simd-dots.js';
+import { SparseColumns } from './sparse-columns.js';
 
 const MAGIC = Buffer.from('RAGVECS\0', 'latin1');
 const FILE_FORMAT = 1;
 const HEADER_BYTES = 24;
 /** Typed-array views share the machine's byte order; the file is little-endian. */
 const NATIVE_LE = endianness() === 'LE';
-
-/** One result of a vector search: the label and how similar it is (cosine, higher is better). */
-export interface LabelHit {
-  label: number;
-  /** Cosine similarity in [-1, 1]; 1 is the same direction. */
-  similarity: number;
-}
-
-/** Returns a unit-length copy of `v` (the zero vector stays zero). */
-export function normalized(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
-  norm = Math.sqrt(norm);
-  const out = new Float32Array(v.length);
-  if (norm === 0) return out;
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
-  return out;
-}
-
-/** Number of non-zero components of `v`. */
-export function nonZeroCount(v: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) n++;
-  return n;
-}
-
-/**
- * Exact top-`k` over `rows` (row-major unit vectors of dimension `d`, labelled by `labels`).
- * Ties break by label, so the result does not depend on row order.
- */
-export function scanTopK(
-  query: Float32Array,
-  k: number,
-  labels: ArrayLike<number>,
-  rows: Float32Array,
-  d: number,
-  filter?: (label: number) => boolean,
-  /** The WebAssembly kernel with the version of `rows` it may have copied (see simd-dots.ts). */
-  simd?: { kernel: SimdDots; version: number },
-  /** `rows` by column, when the caller keeps them (see {@link SparseColumns}). */
-  columns?: SparseColumns,
-): LabelHit[] {
-  const q = normalized(query);
-  const n = labels.length;
-  if (scores.length < n) scores = new Float64Array(Math.max(n, 2 * scores.length));
-  // Lexical models (the built-in `hash`) give queries with a few hundred non-zero components
-  // out of thousands: visiting only those makes the scan an order of magnitude cheaper.
-  const { positions, values } = nonZeros(q);
-  if (positions.length < d / 4) {
-    if (columns !== undefined && columns.rows === n) columns.dots(positions, values, scores);
-    else sparseDots(positions, values, rows, d, n, scores);
-  }
-  else if (simd !== undefined && SimdDots.supports(d, n)) simd.kernel.dots(q, rows, d, n, simd.version, scores);
-  else denseDots(q, rows, d, n, scores);
-  return topOfScores(scores, labels, n, k, filter);
-}
-
-/**
- * The `k` best (similarity, then lower label) of `n` scores, best first. A binary heap with the
- * worst kept hit at its root: a row that does not beat the root costs one comparison, and one
- * that does costs log k (eval asks for k = 200, where a sorted insert list spent a third of the scan).
- */
-export function topOfScores(scores: Float64Array, labels: ArrayLike<number>, n: number, k: number, filter?: (label: number) => boolean): LabelHit[] {
-  const sims = new Float64Array(k);
-  const heapLabels = new Float64Array(k);
-  let size = 0;
-  // a is worse than b: lower similarity, or equal similarity and a higher label.
-  const worse = (i: number, j: number): boolean => sims[i]! < sims[j]! || (sims[i] === sims[j] && heapLabels[i]! > heapLabels[j]!);
-  const swap = (i: number, j: number): void => {
-    const s = sims[i]!;
-    sims[i] = sims[j]!;
-    sims[j] = s;
-    const l = heapLabels[i]!;
-    heapLabels[i] = heapLabels[j]!;
-    heapLabels[j] = l;
-  };
-  for (let row = 0; row < n; row++) {
-    const dot = scores[row]!;
-    const label = labels[row]!;
-    if (size === k && !(dot > sims[0]! || (dot === sims[0] && label < heapLabels[0]!))) continue;
-    if (filter !== undefined && !filter(label)) continue;
-    if (size < k) {
-      let i = size++;
-      sims[i] = dot;
-      heapLabels[i] = label;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!worse(i, parent)) break;
-        swap(i, parent);
-        i = parent;
-      }
-      continue;
-    }
-    sims[0] = dot;
-    heapLabels[0] = label;
-    for (let i = 0; ; ) {
-      const left = 2 * i + 1;
-      if (left >= size) break;
-      const right = left + 1;
-      const child = right < size && worse(right, left) ? right : left;
-      if (!worse(child, i)) break;
-      swap(child, i);
-      i = child;
-    }
-  }
-  const top: LabelHit[] = [];
-  for (let i = 0; i < size; i++) top.push({ label: heapLabels[i]!, similarity: sims[i]! });
-  return top.sort((a, b) => b.similarity - a.similarity || a.label - b.label);
-}
-
-/** Scratch space for one scan's similarities (scans are synchronous, so one buffer serves all). */
-let scores = new Float64Array(1024);
-
-/**
- * out[row] = q · rows[row]. Four independent sums let V8's code overlap the multiply-adds: 1.5×
- * faster than one running sum (`npm run bench:scan`). The sum order is fixed, so results are
- * the same on every run.
- */
-function denseDots(q: Float32Array, rows: Float32Array, d: number, n: number, out: Float64Array): void {
-  const tail = d - (d % 4);
-  for (let row = 0, base = 0; row < n; row++, base += d) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let i = 0;
-    for (; i < tail; i += 4) {
-      s0 += q[i]! * rows[base + i]!;
-      s1 += q[i + 1]! * rows[base + i + 1]!;
-      s2 += q[i + 2]! * rows[base + i + 2]!;
-      s3 += q[i + 3]! * rows[base + i + 3]!;
-    }
-    for (; i < d; i++) s0 += q[i]! * rows[base + i]!;
-    out[row] = s0 + s1 + (s2 + s3);
-  }
-}
-
-function sparseDots(positions: Int32Array, values: Float32Array, rows: Float32Array, d: number, n: number, out: Float64Array): void {
-  for (let row = 0, base = 0; row < n; row++, base += d) {
-    let dot = 0;
-    for (let j = 0; j < positions.length; j++) dot += values[j]! * rows[base + positions[j]!]!;
-    out[row] = dot;
-  }
-}
-
-/**
- * The non-zero entries of row-major rows, stored by column (compressed sparse columns). A sparse
- * query against sparse rows (the built-in `hash` model: a few hundred non-zero components of
- * 4,096 on both sides) then reads only the entries where both are non-zero, instead of every
- * row at every query position: for the 300 queries of one eval row on SciFact the scan was 19 ms
- * a query. The sums are the ones {@link sparseDots} makes, term by term in the same order (a
- * skipped zero entry only adds ±0), so results do not depend on which path ran.
- */
-export class SparseColumns {
-  private constructor(
-    readonly rows: number,
-    /** Column c's entries are `offsets[c]` up to `offsets[c + 1]` (d + 1 entries). */
-    readonly offsets: Int32Array,
-    /** Each entry's row. */
-    readonly rowOf: Int32Array,
-    /** Each entry's value. */
-    readonly values: Float32Array,
-  ) {}
-
-  /** The columns of the first `n` rows, or undefined when they are not sparse enough to pay (over a quarter non-zero). */
-  static build(data: Float32Array, d: number, n: number): SparseColumns | undefined {
-    const limit = (n * d) / 4;
-    // One pass over the rows collects their non-zero entries (row-major); the second places those
-    // entries only, by column. Rows denser than a quarter stop the pass as soon as that is certain.
-    let cols = new Int32Array(Math.max(1024, Math.min(limit, 1 << 20)));
-    let vals = new Float32Array(cols.length);
-    const rowEnd = new Int32Array(n);
-    const counts = new Int32Array(d + 1);
-    let nonZero = 0;
-    for (let row = 0, base = 0; row < n; row++, base += d) {
-      if (nonZero + d > cols.length) {
-        const grownCols = new Int32Array(Math.max(2 * cols.length, nonZero + d));
-        grownCols.set(cols.subarray(0, nonZero));
-        cols = grownCols;
-        const grownVals = new Float32Array(cols.length);
-        grownVals.set(vals.subarray(0, nonZero));
-        vals = grownVals;
-      }
-      for (let c = 0; c < d; c++) {
-        const x = data[base + c]!;
-        if (x === 0) continue;
-        cols[nonZero] = c;
-        vals[nonZero++] = x;
-        counts[c + 1]!++;
-      }
-      rowEnd[row] = nonZero;
-      if (nonZero >= limit) return undefined;
-    }
-    for (let c = 0; c < d; c++) counts[c + 1]! += counts[c]!;
-    const offsets = Int32Array.from(counts);
-    const fill = counts.subarray(0, d);
-    const rowOf = new Int32Array(nonZero);
-    const values = new Float32Array(nonZero);
-    for (let row = 0, p = 0; row < n; row++) {
-      for (const end = rowEnd[row]!; p < end; p++) {
-        const at = fill[cols[p]!]!++;
-        rowOf[at] = row;
-        values[at] = vals[p]!;
-      }
-    }
-    return new SparseColumns(n, offsets, rowOf, values);
-  }
-
-  /** out[row] = Σⱼ values[j] · rows[row][positions[j]] for every row. */
-  dots(positions: Int32Array, queryValues: Float32Array, out: Float64Array): void {
-    out.fill(0, 0, this.rows);
-    const { offsets, rowOf, values } = this;
-    for (let j = 0; j < positions.length; j++) {
-      const w = queryValues[j]!;
-      const c = positions[j]!;
-      for (let p = offsets[c]!, end = offsets[c + 1]!; p < end; p++) out[rowOf[p]!]! += w * values[p]!;
-    }
-  }
-}
 
 /** Exact searches of one unchanged matrix before its columns are built: a one-shot query never pays for them. */
 const COLUMNS_AFTER_SEARCHES = 8;
@@ -569,15 +353,6 @@ export async function scanVectorFile(
   }
 }
 
-export async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
-  let offset = 0;
-  while (offset < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, position + offset);
-    if (bytesRead === 0) throw new Error('ends early (truncated while being read)');
-    offset += bytesRead;
-  }
-}
-
 /**
  * The whole file in one read into one allocation. fs.readFile reads in 512 KiB pieces: on
  * SciFact's 107 MB vector file it took ~240 ms where this takes ~180 ms.
@@ -598,27 +373,5 @@ async function readWhole(path: string): Promise<Buffer> {
   } finally {
     await handle.close();
   }
-}
-
-export async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < buffer.length) {
-    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-/** The positions and values of `v`'s non-zero components, in position order. */
-export function nonZeros(v: Float32Array): { positions: Int32Array; values: Float32Array } {
-  const n = nonZeroCount(v);
-  const positions = new Int32Array(n);
-  const values = new Float32Array(n);
-  for (let i = 0, j = 0; i < v.length; i++) {
-    if (v[i] !== 0) {
-      positions[j] = i;
-      values[j++] = v[i]!;
-    }
-  }
-  return { positions, values };
 }
 

@@ -13,9 +13,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type * as Hnswlib from 'hnswlib-node';
-import { nonZeroCount, scanTopK, type LabelHit } from './flat-vectors.js';
+import { nonZeroCount, scanTopK, type LabelHit } from './exact-scan.js';
 
-export { normalized, type LabelHit } from './flat-vectors.js';
+export { normalized, type LabelHit } from './exact-scan.js';
 
 /** hnswlib-node is CommonJS with a native addon; load it lazily so importing the store stays cheap. */
 let hnswlibModule: typeof Hnswlib | undefined;

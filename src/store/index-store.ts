@@ -29,7 +29,8 @@ import { ChunkFileError, SkimmedChunkRecord, readChunkFile, readChunkFileSync, s
 import { crashPoint } from './commit-steps.js';
 import { ChunkOffsets, IndexedLines, OffsetsFileError } from './offsets-file.js';
 import { removeUnreferenced } from './directory.js';
-import { FlatVectors, type LabelHit } from './flat-vectors.js';
+import { type LabelHit } from './exact-scan.js';
+import { FlatVectors } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex } from './hnsw.js';
 import { chunkAnalyzer, lexicalScriptFold, type AnalyzedChunk } from './lexical-file.js';
 import { encodePostings } from './postings-file.js';

@@ -11,7 +11,8 @@ import { isErrno } from './atomic.js';
 import { createHash } from 'node:crypto';
 import { checksumMismatch } from './checksum.js';
 import { generationOf, searchColumnsFile } from './columns-file.js';
-import { scanVectorFile, type LabelHit } from './flat-vectors.js';
+import { type LabelHit } from './exact-scan.js';
+import { scanVectorFile } from './flat-vectors.js';
 import { damaged, manifestFileNames, type Manifest, type ManifestFile } from './manifest.js';
 import { nowNs, VerifiedFiles } from './verified-files.js';
 

@@ -17,7 +17,7 @@
  * mean direction (random passages have cosine well above 0), so many dimensions have the same
  * sign in almost every row and their bits carry no information.
  */
-import { topOfScores, type LabelHit } from './flat-vectors.js';
+import { topOfScores, type LabelHit } from './exact-scan.js';
 import { HammingKernel } from './hamming.js';
 
 /** The precisions a search can use. */

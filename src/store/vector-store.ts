@@ -7,7 +7,8 @@
  * touches the graph. So the graph is built when a typical query would no longer be scanned,
  * see {@link wantsGraph}.
  */
-import { FlatVectors, nonZeroCount, type LabelHit } from './flat-vectors.js';
+import { nonZeroCount, type LabelHit } from './exact-scan.js';
+import { FlatVectors } from './flat-vectors.js';
 import { EXACT_SEARCH_WORK, VectorIndex, type HnswParams } from './hnsw.js';
 
 /**

@@ -7,7 +7,7 @@ import type { Chunk } from '../../model/document.js';
 import { RagError } from '../../errors.js';
 import { ragWarning, type RagWarning } from '../../warnings.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../lock.js';
-import { normalized } from '../flat-vectors.js';
+import { normalized } from '../exact-scan.js';
 import { assertWritable, Transaction, type IndexInit, type Operation } from '../transaction.js';
 import type { IndexWriter } from '../reader.js';
 import { createPool, endPool, pgError } from './connect.js';
