@@ -21,8 +21,10 @@ export type { CommitEvery } from './ingest/commit-schedule.js';
 export { query } from './retrieve/query.js';
 export type { QueryHit, QueryOptions, QueryResult, QueryTimings } from './retrieve/query.js';
 export { DEFAULT_K, DEFAULT_MODE } from './retrieve/types.js';
-export { evaluate, planEvaluation } from './eval/runner.js';
-export type { EvalDryRun, EvalEvent, EvalOptions } from './eval/runner.js';
+export { evaluate } from './eval/runner.js';
+export { planEvaluation } from './eval/dry-run.js';
+export type { EvalDryRun } from './eval/dry-run.js';
+export type { EvalEvent, EvalOptions } from './eval/eval-options.js';
 export { planEval } from './eval/plan.js';
 export type { EvalAxes, PlanGroup, PlanRow } from './eval/plan.js';
 
