@@ -22,7 +22,8 @@ import { CountingReranker, makeVariant, readFullVectors, TimedDenseRetriever, Ti
 import type { Retriever } from '../retrieve/types.js';
 import { dropIndex, lockEvalTables } from '../store/open.js';
 import { isPostgresLocation } from '../store/pg/location.js';
-import { checkDocuments, datasetInfo, evalQueries, loadDataset } from './dataset.js';
+import { datasetInfo, evalQueries, loadDataset } from './dataset.js';
+import { checkDocuments } from './dataset-labels.js';
 import { DEFAULT_KS, evaluateRun } from './metrics.js';
 import { compareToFirst } from './compare.js';
 import { NO_SEGMENT, readQuerySegments, scoreSegments } from './segments.js';
