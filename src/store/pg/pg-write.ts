@@ -1,5 +1,5 @@
 /**
- * Writing a PostgreSQL index (layout in pg-index.ts): the advisory lock, pgvector check, table
+ * Writing a PostgreSQL index (layout in pg-index.ts and pg-schema.ts): the advisory lock, pgvector check, table
  * creation, and the one transaction that applies an ingest's changes with multi-row INSERTs.
  */
 import type pg from 'pg';
