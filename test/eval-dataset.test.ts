@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile, access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  checkDocuments,
-  countQrels,
-  datasetInfo,
-  evalQueries,
-  ignoreIdenticalIds,
-  loadDataset,
-  normalizeDocumentId,
-  readCorpusIds,
-  removeSelfMatches,
-} from '../src/eval/dataset.js';
+import { countQrels, datasetInfo, evalQueries, ignoreIdenticalIds, loadDataset, removeSelfMatches } from '../src/eval/dataset.js';
+import { readCorpusIds } from '../src/eval/beir-layout.js';
+import { normalizeDocumentId } from '../src/eval/dataset-files.js';
+import { checkDocuments } from '../src/eval/dataset-labels.js';
 
 let tmp = '';
 before(async () => {
@@ -330,7 +323,7 @@ describe('checkDocuments / evalQueries', () => {
 
 describe('readLines', () => {
   it('splits at \\n, \\r\\n and lone \\r as readline does, across 1 MiB reads, and drops a leading BOM', async () => {
-    const { readLines } = await import('../src/eval/dataset.js');
+    const { readLines } = await import('../src/eval/dataset-lines.js');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rag-lines-'));
     try {
       const mib = 1 << 20;

@@ -6,9 +6,7 @@
  * `@huggingface/transformers` (and onnxruntime behind it) is imported only when a model is
  * loaded: it takes a noticeable fraction of a second to import, and `rag --help` must not pay.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RagError } from '../errors.js';
@@ -30,6 +28,8 @@ import {
 } from './transformers-hub.js';
 import type { EmbedBatchResult, Embedder, EmbedOptions } from './types.js';
 import type { ModelInfo, Pooling } from '../model/model-info.js';
+import { assertTransformersInstalled, importTransformers, serialized } from './transformers-peer.js';
+import { fastTokenizerFor, localRevision, readJsonObject } from './transformers-files.js';
 
 /** ONNX weight variants a repo may ship (`onnx/model.onnx`, `model_fp16`, `model_quantized`, `model_q4`). */
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
@@ -100,17 +100,6 @@ interface OutputTensor {
 type LoadedModel = ((inputs: Record<string, unknown>) => Promise<Record<string, OutputTensor | undefined>>) & {
   dispose(): Promise<unknown>;
 };
-
-type TransformersModule = typeof import('@huggingface/transformers');
-
-// transformers.js keeps its settings in one global `env`; loads run one at a time so two
-// models with different settings (a hub model and a local folder) cannot mix them up.
-let loadChain: Promise<unknown> = Promise.resolve();
-export function serialized<T>(task: () => Promise<T>): Promise<T> {
-  const run = loadChain.then(task, task);
-  loadChain = run.catch(() => undefined);
-  return run;
-}
 
 /**
  * Loads tokenizer and ONNX model and returns a ready embedder. Hub models come from the cache
@@ -205,72 +194,10 @@ export async function loadTransformersEmbedder(spec: TransformersModelSpec, opti
   return new TransformersEmbedder({ ...parts, config: loaded.config, modelMaxLength: loaded.tokenizer.model_max_length, loaded });
 }
 
-/**
- * rag's WordPiece tokenizer for this model's tokenizer files, when it reproduces them (BERT
- * models: bge-*-zh, bge-*-en, gte, m3e); undefined keeps transformers.js's. Files it cannot read
- * or parse are transformers.js's business, which has already loaded them.
- */
-async function fastTokenizerFor(fileOf: (file: string) => string): Promise<FastBertTokenizer | undefined> {
-  try {
-    const configFile = fileOf('tokenizer_config.json');
-    const config = existsSync(configFile) ? (JSON.parse(await readFile(configFile, 'utf8')) as unknown) : undefined;
-    // Imported only by a load (not by a deferred open), like everything else a model run needs.
-    const { fastBertTokenizer, hasPlainTokenizerClass } = await import('./wordpiece.js');
-    // BGE-M3's or Qwen3's tokenizer.json is 10+ MB: not parsed a second time just to be declined.
-    if (!hasPlainTokenizerClass(config)) return undefined;
-    const json = JSON.parse(await readFile(fileOf('tokenizer.json'), 'utf8')) as unknown;
-    return fastBertTokenizer(json, config);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A model's JSON file as an object; anything else is a one-line error naming the file. */
-async function readJsonObject(file: string, modelId: string): Promise<Record<string, unknown>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new RagError('model-invalid', `cannot load model ${modelId}: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RagError('model-invalid', `cannot load model ${modelId}: ${file} is not a JSON object`);
-  return parsed as Record<string, unknown>;
-}
-
 /** The widest activation of a layer per token: the FFN width where config.json names it. */
 function widestLayer(config: Record<string, unknown>): number | undefined {
   const widths = [config.intermediate_size, config.hidden_size, config.d_model].map(positiveInt).filter((n): n is number => n !== undefined);
   return widths.length > 0 ? Math.max(...widths) : undefined;
-}
-
-function missingTransformers(error: unknown): RagError {
-  // An optional peer: users of `hash`, OpenAI-compatible or Ollama models never install
-  // onnxruntime, whose install script fails on some machines (e.g. an unsupported CUDA).
-  return new RagError('dependency-missing', 'local ONNX models (aliases, hf:ORG/NAME, model folders) need the optional package @huggingface/transformers, which is not installed', {
-    hint: 'install it next to rag: npm install @huggingface/transformers@^3.8.1',
-    cause: error,
-  });
-}
-
-/** Resolving is cheap (no module is evaluated), so a deferred load can check it up front. */
-export function assertTransformersInstalled(): void {
-  try {
-    import.meta.resolve('@huggingface/transformers');
-  } catch (error) {
-    throw missingTransformers(error);
-  }
-}
-
-/**
- * The optional peer, imported on first use. @internal: its type names the peer's module, which a
- * consumer without `@huggingface/transformers` installed cannot resolve in our declarations.
- */
-export async function importTransformers(): Promise<TransformersModule> {
-  try {
-    return await import('@huggingface/transformers');
-  } catch (error) {
-    throw missingTransformers(error);
-  }
 }
 
 function loadFailure(spec: TransformersModelSpec, location: string, host: string, cacheDir: string, allowRemote: boolean, error: unknown): RagError {
@@ -285,20 +212,6 @@ function loadFailure(spec: TransformersModelSpec, location: string, host: string
     }
   }
   return new RagError('model-invalid', `cannot load model ${spec.id} from ${location}: ${firstLine}`, { cause: error });
-}
-
-/**
- * A content-derived revision for a local folder, so an index notices a re-exported model
- * without depending on where the folder lives: config and tokenizer bytes plus the ONNX size.
- */
-async function localRevision(dir: string, modelPath: string): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
-    const p = path.join(dir, file);
-    if (existsSync(p)) hash.update(file).update(await readFile(p));
-  }
-  hash.update(`onnx:${(await stat(modelPath)).size}`);
-  return `local-${hash.digest('hex').slice(0, 16)}`;
 }
 
 function positiveInt(value: unknown): number | undefined {

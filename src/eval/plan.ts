@@ -118,3 +118,8 @@ function uniqueFusions(fusions: readonly Fusion[] | undefined): Fusion[] {
 export function planRowCount(groups: readonly PlanGroup[]): number {
   return groups.reduce((n, g) => n + g.rows.length, 0);
 }
+
+/** The values once each, in first-seen order (`--mode dense,dense` is one run). */
+export function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { RagError } from '../errors.js';
-import { readLines } from './dataset.js';
+import { readLines } from './dataset-lines.js';
 import type { RunResult } from './types.js';
 
 /** Segment of queries that lack the field. */

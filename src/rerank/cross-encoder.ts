@@ -173,7 +173,7 @@ export class CrossEncoderReranker implements Reranker {
 
   #localRevision(): string {
     if (this.#revision !== undefined) return this.#revision;
-    // Synchronous, as the getter is: hashes the same files embed/transformers.ts's localRevision does.
+    // Synchronous, as the getter is: hashes the same files embed/transformers-files.ts's localRevision does.
     const dir = (this.#source as { dir: string }).dir;
     const hash = createHash('sha256');
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
@@ -249,7 +249,7 @@ export class CrossEncoderReranker implements Reranker {
   }
 
   async #load(): Promise<Loaded> {
-    const { assertTransformersInstalled, importTransformers, serialized } = await import('../embed/transformers.js');
+    const { assertTransformersInstalled, importTransformers, serialized } = await import('../embed/transformers-peer.js');
     assertTransformersInstalled();
     const dtype = this.#options.dtype ?? 'fp32';
     const modelFile = `model${DTYPE_SUFFIX[dtype]}.onnx`;

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { axisOptions } from '../axis-options.js';
-import { DEFAULT_SPLIT } from '../../eval/dataset.js';
+import { DEFAULT_SPLIT } from '../../eval/beir-layout.js';
 import { DEFAULT_KS } from '../../eval/metrics.js';
 import { DEFAULT_MODE, RETRIEVAL_MODES } from '../../retrieve/types.js';
 import { addModelOptions } from '../model-options.js';

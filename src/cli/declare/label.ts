@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_SPLIT } from '../../eval/dataset.js';
+import { DEFAULT_SPLIT } from '../../eval/beir-layout.js';
 import { DEFAULT_MODE, RETRIEVAL_MODES } from '../../retrieve/types.js';
 import { addModelOptions } from '../model-options.js';
 import { collect, nonNegativeInt, positiveInt } from '../options.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_SPLIT } from '../../eval/dataset.js';
+import { DEFAULT_SPLIT } from '../../eval/beir-layout.js';
 import { addModelOptions } from '../model-options.js';
 import { nonNegativeInt, number, positiveInt } from '../options.js';
 import { chunkingOptions, encodingOption, jsonOption, noCacheOption } from '../shared-options.js';

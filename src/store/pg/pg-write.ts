@@ -1,5 +1,5 @@
 /**
- * Writing a PostgreSQL index (layout in pg-index.ts): the advisory lock, pgvector check, table
+ * Writing a PostgreSQL index (layout in pg-index.ts and pg-schema.ts): the advisory lock, pgvector check, table
  * creation, and the one transaction that applies an ingest's changes with multi-row INSERTs.
  */
 import type pg from 'pg';
@@ -13,18 +13,8 @@ import type { IndexWriter } from '../reader.js';
 import { createPool, endPool, pgError } from './connect.js';
 import type { PgPoolOptions } from './pool-options.js';
 import { parsePgLocation, type PgLocation } from './location.js';
-import {
-  annExpression,
-  annOperatorClass,
-  metadataOf,
-  PG_FORMAT_VERSION,
-  PgIndex,
-  tableState,
-  tablesOf,
-  vectorLiteral,
-  type PgIndexInfo,
-  type PgTables,
-} from './pg-index.js';
+import { PgIndex, type PgIndexInfo } from './pg-index.js';
+import { annExpression, annOperatorClass, metadataOf, PG_FORMAT_VERSION, tableState, tablesOf, vectorLiteral, type PgTables } from './pg-schema.js';
 
 /** Rows per multi-row INSERT: large enough to amortise round trips, small enough for one message. */
 const INSERT_BATCH_ROWS = 200;
