@@ -59,6 +59,7 @@ export function tablesOf(table: string): PgTables {
   };
 }
 
+/** @internal A pool or a client: what runs one query. */
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 export interface MetaRow {
