@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeFileAtomic, writeFileAtomicStream, replaceFileAtomic } from '../src/store/atomic.js';
+import { fileChecksum } from '../src/store/checksum.js';
 import { COMMIT_STEPS, IndexStore, type CommitStep } from '../src/store/index.js';
 import { childScriptArgs } from './helpers/child-script.js';
 
@@ -48,13 +49,27 @@ describe('writeFileAtomic', () => {
     function* lines(): Generator<string> {
       for (let i = 0; i < 10_000; i++) yield `${JSON.stringify({ i, text: '向量'.repeat(50) })}\n`;
     }
-    const bytes = await writeFileAtomicStream(path, lines());
+    const { bytes, checksum } = await writeFileAtomicStream(path, lines());
     const text = await readFile(path, 'utf8');
     assert.equal(bytes, (await stat(path)).size);
+    assert.equal(checksum, await fileChecksum(path));
     assert.ok(bytes > 1 << 21);
     const all = text.split('\n');
     assert.equal(all.length, 10_001);
     assert.deepEqual(JSON.parse(all[9_999]!), { i: 9_999, text: '向量'.repeat(50) });
+  });
+
+  it('writes pieces bigger than its buffer as they are, in order among small ones', async () => {
+    const path = join(root, 'd.bin');
+    const big = Buffer.alloc(3 << 20, 7);
+    big[0] = 1;
+    big[big.length - 1] = 2;
+    const pieces = [Buffer.from('head'), big, Buffer.from('tail'), new Uint8Array(big.buffer, big.byteOffset + 1, 5)];
+    const { bytes, checksum } = await writeFileAtomicStream(path, pieces);
+    const expected = Buffer.concat(pieces);
+    assert.equal(bytes, expected.length);
+    assert.deepEqual(await readFile(path), expected);
+    assert.equal(checksum, await fileChecksum(path));
   });
 });
 

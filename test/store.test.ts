@@ -8,6 +8,7 @@ import type { ModelInfo } from '../src/model/model-info.js';
 import { IndexStore, writeIndex, type IndexInit, type WriteIndexOptions } from '../src/store/index.js';
 import type { StoredDocument } from '../src/model/document.js';
 import { normalized } from '../src/store/exact-scan.js';
+import { fileChecksum } from '../src/store/checksum.js';
 import { FlatVectors } from '../src/store/flat-vectors.js';
 import { VectorIndex } from '../src/store/hnsw.js';
 import { RagError } from '../src/errors.js';
@@ -565,8 +566,9 @@ describe('flat vectors and the lazy HNSW graph', () => {
     flat.remove(3);
     flat.remove(12345);
     const path = join(dir, 'vectors-1.f32');
-    const bytes = await flat.write(path);
+    const { bytes, checksum } = await flat.write(path);
     assert.equal(bytes, (await stat(path)).size);
+    assert.equal(checksum, await fileChecksum(path));
     assert.equal(bytes, 24 + 48 * 4 + 48 * DIM * 4);
     const back = await FlatVectors.read(path, DIM, flat.labels());
     assert.equal(back.size, 48);

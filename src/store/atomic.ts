@@ -3,6 +3,7 @@
  * the target, fsync the directory. After a crash at any point the target holds either its old
  * content or the new one (POSIX rename is atomic; the fsyncs make the order survive power loss).
  */
+import { createHash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -118,16 +119,19 @@ export async function writeFilesAtomic(files: ReadonlyArray<{ path: string; data
 const STREAM_BUFFER_BYTES = 1 << 20;
 
 /**
- * Replaces `path` atomically with the concatenation of `pieces` (e.g. JSONL lines), without
- * ever holding the whole content in memory or in one string (V8 strings stop at ~512 MB).
- * Returns the number of bytes written.
+ * Replaces `path` atomically with the concatenation of `pieces` (e.g. JSONL lines, or a header
+ * and a large body), without ever holding the whole content in memory or in one string (V8
+ * strings stop at ~512 MB). Small pieces are gathered into ~1 MiB writes; a piece at least that
+ * big is written as it is, never copied. Returns the bytes written and their checksum
+ * (`sha256:<hex>`), taken on the way so a caller never reads the file back to hash it.
  */
 export async function writeFileAtomicStream(
   path: string,
   pieces: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
   options: AtomicWriteOptions = {},
-): Promise<number> {
+): Promise<{ bytes: number; checksum: string }> {
   let total = 0;
+  const hash = createHash('sha256');
   await replaceFileAtomic(
     path,
     async (temp) => {
@@ -135,22 +139,27 @@ export async function writeFileAtomicStream(
       try {
         let pending: Buffer[] = [];
         let pendingBytes = 0;
+        const writeAll = async (buffer: Buffer): Promise<void> => {
+          for (let offset = 0; offset < buffer.length; ) offset += (await handle.write(buffer, offset, buffer.length - offset)).bytesWritten;
+        };
         const flush = async (): Promise<void> => {
           if (pendingBytes === 0) return;
           const buffer = Buffer.concat(pending, pendingBytes);
           pending = [];
           pendingBytes = 0;
-          let offset = 0;
-          while (offset < buffer.length) {
-            const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
-            offset += bytesWritten;
-          }
+          await writeAll(buffer);
         };
         for await (const piece of pieces) {
           const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+          hash.update(bytes);
+          total += bytes.length;
+          if (bytes.length >= STREAM_BUFFER_BYTES) {
+            await flush();
+            await writeAll(bytes);
+            continue;
+          }
           pending.push(bytes);
           pendingBytes += bytes.length;
-          total += bytes.length;
           if (pendingBytes >= STREAM_BUFFER_BYTES) await flush();
         }
         await flush();
@@ -160,13 +169,9 @@ export async function writeFileAtomicStream(
     },
     options,
   );
-  return total;
+  return { bytes: total, checksum: `sha256:${hash.digest('hex')}` };
 }
 
-/**
- * Errors of writes through a file handle carry no path; without one a full disk cannot say which
- * file system filled up. Adds the target's path to a system error that has none.
- */
 export function withPath(error: unknown, path: string | undefined): unknown {
   if (path !== undefined && error instanceof Error && 'code' in error && !('path' in error)) {
     (error as NodeJS.ErrnoException).path = path;

@@ -20,12 +20,11 @@
  * Scores are the sums the row scan makes for a sparse query (exact-scan.ts sparseDots), term by
  * term in the query's position order, so hits and ties are the same whichever file answered.
  */
-import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
+import { writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
 import { nonZeros, normalized, topOfScores, type LabelHit } from './exact-scan.js';
-import { readFully, writeAll } from './file-io.js';
+import { readFully } from './file-io.js';
 import { type SparseColumns } from './sparse-columns.js';
 
 const MAGIC = Buffer.from('RAGCOLS\0', 'latin1');
@@ -68,21 +67,7 @@ export async function writeColumnsFile(
     entries.writeUInt32LE(columns.rowOf[p]!, ENTRY_BYTES * p);
     entries.writeFloatLE(columns.values[p]!, ENTRY_BYTES * p + 4);
   }
-  const hash = createHash('sha256').update(head).update(entries);
-  await replaceFileAtomic(
-    path,
-    async (temp) => {
-      const handle = await open(temp, 'w');
-      try {
-        await writeAll(handle, head);
-        await writeAll(handle, entries);
-      } finally {
-        await handle.close();
-      }
-    },
-    options,
-  );
-  return { bytes: head.length + entries.length, checksum: `sha256:${hash.digest('hex')}` };
+  return writeFileAtomicStream(path, [head, entries], options);
 }
 
 /** How {@link searchColumnsFile} may read the file. */

@@ -1,4 +1,4 @@
-/** Whole reads and writes of a file handle at a position (short reads and writes retried). */
+/** A whole read of a file handle at a position (short reads retried). */
 import type { FileHandle } from 'node:fs/promises';
 
 export async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
@@ -7,13 +7,5 @@ export async function readFully(handle: FileHandle, buffer: Buffer, position: nu
     const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, position + offset);
     if (bytesRead === 0) throw new Error('ends early (truncated while being read)');
     offset += bytesRead;
-  }
-}
-
-export async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < buffer.length) {
-    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
-    offset += bytesWritten;
   }
 }

@@ -20,9 +20,9 @@
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { replaceFileAtomic, type AtomicWriteOptions } from './atomic.js';
+import { writeFileAtomicStream, type AtomicWriteOptions } from './atomic.js';
 import { nonZeroCount, normalized, scanTopK, type LabelHit } from './exact-scan.js';
-import { readFully, writeAll } from './file-io.js';
+import { readFully } from './file-io.js';
 import { SimdDots } from './simd-dots.js';
 import { SparseColumns } from './sparse-columns.js';
 
@@ -240,8 +240,8 @@ export class FlatVectors {
     return HEADER_BYTES + 4 * this.size + 4 * this.size * this.dimension;
   }
 
-  /** Writes the file atomically (temp + fsync + rename); returns its size in bytes. */
-  async write(path: string, options: AtomicWriteOptions = {}): Promise<number> {
+  /** Writes the file atomically (temp + fsync + rename); returns its size in bytes and checksum. */
+  async write(path: string, options: AtomicWriteOptions = {}): Promise<{ bytes: number; checksum: string }> {
     const n = this.size;
     const d = this.dimension;
     const header = Buffer.alloc(HEADER_BYTES + 4 * n);
@@ -259,20 +259,7 @@ export class FlatVectors {
       body = Buffer.alloc(rows.byteLength);
       for (let i = 0; i < rows.length; i++) body.writeFloatLE(rows[i]!, 4 * i);
     }
-    await replaceFileAtomic(
-      path,
-      async (temp) => {
-        const handle = await open(temp, 'w');
-        try {
-          await writeAll(handle, header);
-          await writeAll(handle, body);
-        } finally {
-          await handle.close();
-        }
-      },
-      options,
-    );
-    return header.length + body.length;
+    return writeFileAtomicStream(path, [header, body], options);
   }
 }
 

@@ -60,13 +60,13 @@ export async function writeGeneration(view: GenerationSource, changes: Generatio
 
   if (documentsChanged || fresh) {
     const recorder = new OffsetsRecorder();
-    const chunksBytes = await writeFileAtomicStream(
+    const written = await writeFileAtomicStream(
       join(dir, names.chunks),
       recorder.track(chunkFileEntries(view.documents(), (doc) => doc.chunkIds.map((id) => view.chunkOf(id)))),
       atomic('chunks-before-rename'),
     );
-    const checksum = await fileChecksum(join(dir, names.chunks));
-    files.chunks = { name: names.chunks, bytes: chunksBytes, checksum };
+    const checksum = written.checksum;
+    files.chunks = { name: names.chunks, ...written };
     const offsets = recorder.file(checksum);
     await writeFileAtomic(join(dir, names.offsets), offsets, plain);
     files.offsets = { name: names.offsets, bytes: offsets.length, checksum: sha256Of(offsets) };
@@ -76,8 +76,7 @@ export async function writeGeneration(view: GenerationSource, changes: Generatio
   // Format 1 had no flat file: write one on the first commit that upgrades the index.
   if (documentsChanged || fresh || old.formatVersion < 2 || vectors?.graphChanged === true) {
     if (vectors !== undefined && vectors.size > 0) {
-      const bytes = await vectors.flat.write(join(dir, names.flatVectors), atomic('vectors-before-rename'));
-      files.flatVectors = { name: names.flatVectors, bytes, checksum: await fileChecksum(join(dir, names.flatVectors)) };
+      files.flatVectors = { name: names.flatVectors, ...(await vectors.flat.write(join(dir, names.flatVectors), atomic('vectors-before-rename'))) };
       const columns = vectors.flat.sparseColumns();
       if (columns !== undefined) {
         const written = await writeColumnsFile(join(dir, names.columns), vectors.flat.dimension, vectors.flat.labels(), columns, plain);
@@ -124,7 +123,7 @@ export async function writeGeneration(view: GenerationSource, changes: Generatio
   }
   if (stats !== undefined) {
     await writeFileAtomic(join(dir, names.stats), stats, plain);
-    files.stats = { name: names.stats, bytes: stats.length, checksum: await fileChecksum(join(dir, names.stats)) };
+    files.stats = { name: names.stats, bytes: stats.length, checksum: sha256Of(stats) };
     crashPoint('stats-written');
   }
 
