@@ -5,15 +5,14 @@
  * and the writer carrying unchanged chunks into the next generation ({@link previousAnalysis})
  * read them through here, so the rules of which file counts live in one place.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RagError } from '../errors.js';
 import type { ScriptFold } from '../text/script-fold.js';
 import { isErrno } from './atomic.js';
-import { assertChecksum, checksumMismatch } from './checksum.js';
+import { assertChecksum, checksumMismatch, sha256Of } from './checksum.js';
 import { analyzedChunks, readPostings, type AnalyzedChunk } from './lexical-file.js';
-import { damaged, type Manifest, type ManifestFile } from './manifest.js';
+import { damaged, manifestFileNames, type Manifest, type ManifestFile } from './manifest.js';
 import { isCurrentFormat, PostingsFile, PostingsFileError, readPostingsHeader } from './postings-file.js';
 import { nowNs, VerifiedFiles } from './verified-files.js';
 
@@ -121,8 +120,8 @@ async function readBinary(dir: string, manifest: Manifest, file: ManifestFile, o
     buffer = await readFile(path);
     if (buffer.length !== file.bytes) throw wrongSize(dir, file, buffer.length);
     if (file.checksum !== undefined && (options.verify === true || !stamp.trusted)) {
-      if (`sha256:${createHash('sha256').update(buffer).digest('hex')}` !== file.checksum) throw checksumMismatch(dir, file);
-      if (options.record !== false) await verified.record(file, stamp.identity, startedNs, Object.values(manifest.files).flatMap((f) => (f === undefined ? [] : [f.name])));
+      if (sha256Of(buffer) !== file.checksum) throw checksumMismatch(dir, file);
+      if (options.record !== false) await verified.record(file, stamp.identity, startedNs, manifestFileNames(manifest));
     }
   } catch (error) {
     throw asDamaged(dir, file, error);
